@@ -1,0 +1,5 @@
+import sys
+
+from sheetprop.cli import main
+
+sys.exit(main())

@@ -1,0 +1,265 @@
+"""The user's description of a run: network, values, learning rates; loaded from TOML and validated.
+
+Every problem becomes one ConfigError whose text names the key and the fix.
+
+>>> config = parse({"inputs": [0.05, 0.10], "targets": [0.01, 0.99],
+...                 "weights": [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]})
+>>> config.network.layers, config.learning_rates, config.iterations
+((2, 2, 2), (0.5,), 100)
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import random
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sheetprop.functions import ACTIVATIONS, LOSSES
+from sheetprop.graph import Network, bias_names, neuron_names, weight_names
+
+# Excel's grid: rows per sheet, less the rows above the iteration table.
+MAX_ROWS = 1_048_576
+HEADER_ROWS = 6
+MAX_ITERATIONS = MAX_ROWS - HEADER_ROWS
+
+KEYS = {
+    "name": "a short name for the run, used for file names and titles",
+    "title": "a title shown on every sheet",
+    "layers": "neurons per layer, inputs first, e.g. [2, 2, 2]",
+    "activations": f"one of {', '.join(ACTIVATIONS)}, or a list with one per layer after the inputs",
+    "loss": f"one of {', '.join(LOSSES)}",
+    "inputs": "input values: a list, or a list of lists for several examples",
+    "targets": "target values: a list, or a list of lists for several examples",
+    "weights": "w1, w2, … in the lecture's order, or one list of rows (one row per neuron) per layer",
+    "seed": "seed for drawing the initial weights when none are given",
+    "biases": "one value per layer (shared by its neurons), or one list per layer with a value per neuron",
+    "train_biases": "true to update the biases by gradient descent too",
+    "learning_rates": "a list of positive learning rates, e.g. [0.1, 0.5, 1.0]",
+    "iterations": "rows per learning rate (iteration 1 is the forward pass on the initial weights)",
+    "threshold": "the E_total the comparison counts iterations down to",
+}
+
+
+class ConfigError(ValueError):
+    """A config value is missing or invalid; the message names the key and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything one build needs. ``values`` holds inputs, targets, initial weights and biases by name."""
+
+    name: str
+    network: Network
+    values: dict[str, float]
+    learning_rates: tuple[float, ...]
+    iterations: int = 100
+    threshold: float = 0.01
+    title: str = ""
+    source: str = field(default="", compare=False)
+
+    @property
+    def heading(self) -> str:
+        return self.title or self.name
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate a TOML config file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the config ({error.strerror}); check the path") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error}); fix the syntax at that line") from None
+    try:
+        return parse(data, source=str(path))
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def parse(data: dict, source: str = "") -> Config:
+    """Validate a config given as a dict (as TOML reads it)."""
+    for key in data:
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(KEYS)}"
+            raise ConfigError(f"unknown key '{key}'; {hint}")
+    name = _name(data.get("name", "sheetprop"))
+    title = data.get("title", "")
+    if not isinstance(title, str):
+        raise ConfigError("key 'title': must be text, e.g. title = \"Lecture example\"")
+
+    inputs = _examples(data, "inputs")
+    targets = _examples(data, "targets")
+    if len(inputs) != len(targets):
+        raise ConfigError(f"keys 'inputs' and 'targets': {len(inputs)} input examples but {len(targets)} "
+                          "target examples; give one target list per input list")
+    n_in, n_out = len(inputs[0]), len(targets[0])
+    layers = _layers(data, n_in, n_out)
+    activations = _activations(data, len(layers) - 1)
+    loss = data.get("loss", "half_sse")
+    if loss not in LOSSES:
+        raise ConfigError(f"key 'loss': unknown loss {loss!r}; use one of {', '.join(LOSSES)}")
+    if loss == "bce" and activations[-1] != "sigmoid":
+        raise ConfigError("key 'loss': bce needs outputs in (0, 1); set the last activation to sigmoid")
+    train_biases = data.get("train_biases", False)
+    if not isinstance(train_biases, bool):
+        raise ConfigError("key 'train_biases': must be true or false")
+    bias_mode, bias_values = _biases(data.get("biases"), layers)
+    network = Network(layers=layers, activations=activations, loss=loss, biases=bias_mode,
+                      train_biases=train_biases, examples=len(inputs))
+
+    values: dict[str, float] = {}
+    names = neuron_names(network)
+    for e, (x, t) in enumerate(zip(inputs, targets), start=1):
+        suffix = f"[{e}]" if network.examples > 1 else ""
+        values.update({f"{n}{suffix}": v for n, v in zip(names[0], x)})
+        values.update({f"t{k}{suffix}": v for k, v in enumerate(t, start=1)})
+    values.update(_weights(data, network))
+    values.update(zip(dict.fromkeys(b for layer in bias_names(network) for b in layer), bias_values))
+
+    rates = data.get("learning_rates", [0.5])
+    if not isinstance(rates, list) or not rates:
+        raise ConfigError("key 'learning_rates': must be a non-empty list, e.g. learning_rates = [0.1, 0.5]")
+    rates = tuple(_number(r, "learning_rates", positive=True) for r in rates)
+    if len(set(rates)) != len(rates):
+        raise ConfigError("key 'learning_rates': a rate is listed twice; list each rate once")
+
+    iterations = data.get("iterations", 100)
+    if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
+        raise ConfigError("key 'iterations': must be a whole number of at least 1, e.g. iterations = 100")
+    if iterations > MAX_ITERATIONS:
+        raise ConfigError(f"key 'iterations': {iterations:,} rows do not fit in a spreadsheet "
+                          f"(at most {MAX_ITERATIONS:,}); lower it")
+    threshold = _number(data.get("threshold", 0.01), "threshold", positive=True)
+    return Config(name=name, network=network, values=values, learning_rates=rates, iterations=iterations,
+                  threshold=threshold, title=title, source=source)
+
+
+def _name(value) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,40}", value):
+        raise ConfigError(f"key 'name': {value!r} is not a usable file name; use letters, digits, - _ . "
+                          "(at most 41 characters), e.g. name = \"lecture\"")
+    return value
+
+
+def _number(value, key: str, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"key '{key}': {value!r} is not a number; write it without quotes, e.g. 0.5")
+    if not math.isfinite(value):
+        raise ConfigError(f"key '{key}': {value!r} is not a finite number; give a finite value")
+    if positive and value <= 0:
+        raise ConfigError(f"key '{key}': {value!r} must be greater than 0")
+    return float(value)
+
+
+def _numbers(value, key: str) -> list[float]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"key '{key}': must be a non-empty list of numbers, e.g. [0.05, 0.10]")
+    return [_number(v, key) for v in value]
+
+
+def _examples(data: dict, key: str) -> list[list[float]]:
+    if key not in data:
+        raise ConfigError(f"missing key '{key}'; add it: {key} = [...] ({KEYS[key]})")
+    value = data[key]
+    rows = value if isinstance(value, list) and value and all(isinstance(v, list) for v in value) else [value]
+    rows = [_numbers(row, key) for row in rows]
+    if len({len(row) for row in rows}) != 1:
+        raise ConfigError(f"key '{key}': every example needs the same number of values")
+    return rows
+
+
+def _layers(data: dict, n_in: int, n_out: int) -> tuple[int, ...]:
+    if "layers" in data:
+        layers = data["layers"]
+        if (not isinstance(layers, list) or len(layers) < 2
+                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in layers)):
+            raise ConfigError("key 'layers': must list at least two positive whole numbers, e.g. layers = [2, 2, 2]")
+        if layers[0] != n_in or layers[-1] != n_out:
+            raise ConfigError(f"key 'layers': {layers} does not fit {n_in} inputs and {n_out} targets; "
+                              f"start it with {n_in} and end it with {n_out}")
+        return tuple(layers)
+    # Without 'layers', one hidden layer sized to fit the weights (the lecture: 8 weights → 2 hidden).
+    weights = data.get("weights")
+    if isinstance(weights, list) and weights and not isinstance(weights[0], list):
+        hidden, remainder = divmod(len(weights), n_in + n_out)
+        if remainder == 0 and hidden > 0:
+            return (n_in, hidden, n_out)
+        raise ConfigError(f"key 'weights': {len(weights)} weights do not make one hidden layer between "
+                          f"{n_in} inputs and {n_out} outputs; give a multiple of {n_in + n_out} or set 'layers'")
+    if isinstance(weights, list) and weights:
+        return (n_in, *(len(layer) for layer in weights))
+    raise ConfigError("key 'layers': missing; say how many neurons each layer has, e.g. layers = [2, 2, 2]")
+
+
+def _activations(data: dict, count: int) -> tuple[str, ...]:
+    value = data.get("activations", "sigmoid")
+    names = [value] * count if isinstance(value, str) else value
+    if not isinstance(names, list) or len(names) != count:
+        raise ConfigError(f"key 'activations': give one name, or a list of {count} (one per layer after the inputs)")
+    for name in names:
+        if name not in ACTIVATIONS:
+            raise ConfigError(f"key 'activations': unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
+    return tuple(names)
+
+
+def _weights(data: dict, network: Network) -> dict[str, float]:
+    names = weight_names(network)
+    flat_names = [w for layer in names for row in layer for w in row]
+    if "weights" not in data:
+        if "seed" not in data:
+            raise ConfigError("missing key 'weights'; list w1, w2, … or set seed = 1 to draw them at random")
+        seed = data["seed"]
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise ConfigError("key 'seed': must be a whole number, e.g. seed = 1")
+        return dict(zip(flat_names, _draw(network, seed)))
+    value = data["weights"]
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        flat = []
+        for layer, (given, wanted) in enumerate(zip(value, names), start=1):
+            rows = given if isinstance(given, list) else []
+            if len(rows) != len(wanted) or not all(isinstance(r, list) and len(r) == len(wanted[0]) for r in rows):
+                raise ConfigError(f"key 'weights': layer {layer} needs {len(wanted)} rows of {len(wanted[0])} "
+                                  "weights (one row per receiving neuron)")
+            flat += [_number(w, "weights") for row in rows for w in row]
+        if len(value) != len(names):
+            raise ConfigError(f"key 'weights': give {len(names)} layers of weights, one per layer after the inputs")
+    else:
+        flat = _numbers(value, "weights")
+    if len(flat) != len(flat_names):
+        raise ConfigError(f"key 'weights': {len(flat)} values given, the network has {len(flat_names)} "
+                          f"(w1…w{len(flat_names)}); give one per weight")
+    return dict(zip(flat_names, flat))
+
+
+def _draw(network: Network, seed: int) -> list[float]:
+    """Xavier/Glorot-uniform initial weights from a seeded generator (reproducible on every machine)."""
+    generator = random.Random(seed)
+    weights = []
+    for before, after in zip(network.layers, network.layers[1:]):
+        limit = math.sqrt(6.0 / (before + after))
+        weights += [round(generator.uniform(-limit, limit), 4) for _ in range(before * after)]
+    return weights
+
+
+def _biases(value, layers: tuple[int, ...]) -> tuple[str, list[float]]:
+    if value is None:
+        return "none", []
+    count = len(layers) - 1
+    if not isinstance(value, list) or len(value) != count:
+        raise ConfigError(f"key 'biases': give {count} values (one per layer after the inputs), "
+                          "or one list per layer with a value per neuron")
+    if all(isinstance(v, list) for v in value):
+        for layer, (given, size) in enumerate(zip(value, layers[1:]), start=1):
+            if len(given) != size:
+                raise ConfigError(f"key 'biases': layer {layer} has {size} neurons but {len(given)} biases")
+        return "neuron", [_number(v, "biases") for layer in value for v in layer]
+    return "layer", [_number(v, "biases") for v in value]
+

@@ -1,0 +1,70 @@
+"""Where each quantity sits on a learning rate's sheet, and the formula of each of its cells.
+
+A rate sheet reads top to bottom:
+- row 1: title; row 2: how to use it,
+- row 3: parameter labels and row 4: parameter values (the editable cells), each one directly above
+  the column it feeds (the learning rate above the iteration column),
+- row 5: layer groups, row 6: the lecture's names with a note holding each one's math,
+- row 7 on: one row per iteration.
+
+>>> from sheetprop.graph import Network, build_graph
+>>> layout = Layout(build_graph(Network(layers=(2, 2, 2))))
+>>> layout.cell("w5", iteration=2), layout.formula("w5", iteration=2)
+('J8', '=J7-$A$4*AO7')
+>>> layout.formula("h1", iteration=1)
+'=F7*B7+G7*C7'
+"""
+
+from __future__ import annotations
+
+from xlsxwriter.utility import xl_col_to_name
+
+from sheetprop.expr import Param, render
+from sheetprop.graph import Graph
+
+TITLE_ROW, HELP_ROW, PARAM_LABEL_ROW, PARAM_ROW, GROUP_ROW, HEADER_ROW = range(6)
+FIRST_ROW = HEADER_ROW + 1  # zero-based row of iteration 1
+
+
+class Layout:
+    """Quantity → column, iteration → row, and each cell's formula."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.letters = [xl_col_to_name(c) for c in range(len(graph.quantities))]
+        columns = {q.name: c for c, q in enumerate(graph.quantities)}
+        # Parameters sit above the column they feed; the learning rate above the iteration column.
+        self.param_columns = {name: columns.get(name, 0) for name in graph.params}
+        self._first = [self._template(q.first if q.first is not None else q.expr) for q in graph.quantities]
+        self._later = [self._template(q.expr) for q in graph.quantities]
+
+    def row(self, iteration: int) -> int:
+        """Zero-based sheet row of an iteration (1-based)."""
+        return FIRST_ROW + iteration - 1
+
+    def cell(self, name: str, iteration: int) -> str:
+        """A1 reference of a quantity's cell at an iteration."""
+        return f"{self.letters[self.graph.index[name]]}{self.row(iteration) + 1}"
+
+    def param_cell(self, name: str) -> str:
+        """Absolute reference of a parameter's labelled cell, e.g. ``$A$4`` for the learning rate."""
+        return f"${self.letters[self.param_columns[name]]}${PARAM_ROW + 1}"
+
+    def formula(self, name: str, iteration: int) -> str:
+        """The formula of a quantity's cell at an iteration, with cell references resolved."""
+        return self.formulas(iteration)[self.graph.index[name]]
+
+    def formulas(self, iteration: int) -> list[str]:
+        """Every column's formula at one iteration, in column order."""
+        row = self.row(iteration) + 1
+        templates = self._first if iteration == 1 else self._later
+        return [template.format(r=row, p=row - 1) for template in templates]
+
+    def _template(self, expr) -> str:
+        # Rendered once per column; rows differ only in their row numbers ({r} this row, {p} the previous).
+        def resolve(node) -> str:
+            if isinstance(node, Param):
+                return self.param_cell(node.name)
+            return self.letters[self.graph.index[node.name]] + ("{p}" if node.prev else "{r}")
+
+        return "=" + render(expr, "excel", resolve)

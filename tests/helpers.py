@@ -1,0 +1,47 @@
+"""Small helpers the tests share: running the engine and comparing numbers."""
+
+from __future__ import annotations
+
+import math
+
+from sheetprop.engine import iterate
+from sheetprop.graph import build_graph
+
+
+def run(config, lr: float, iterations: int | None = None):
+    """The engine's rows for one rate, with the graph, as (graph, rows)."""
+    graph = build_graph(config.network)
+    return graph, list(iterate(graph, config.values, lr, iterations or config.iterations))
+
+
+def value(graph, row, name: str) -> float:
+    return row[graph.index[name]]
+
+
+def close(a: float, b: float, rel: float, abs_: float = 0.0) -> bool:
+    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
+
+
+def printed(value: float, text: str) -> bool:
+    """Does ``value`` round to the published figure ``text`` at the precision it is printed with?"""
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return abs(value - float(text)) <= 0.5 * 10 ** -decimals + 1e-15
+
+
+def workbook_mismatches(expected_path, actual_path, rel: float = 1e-12, abs_: float = 1e-15) -> list[str]:
+    """Cells whose values differ between two workbooks (numbers within rel/abs), as 'Sheet!A1 x != y'."""
+    import openpyxl
+
+    expected = openpyxl.load_workbook(expected_path, data_only=True)
+    actual = openpyxl.load_workbook(actual_path, data_only=True)
+    problems = []
+    for sheet in expected.worksheets:
+        other = actual[sheet.title]
+        for row in sheet.iter_rows():
+            for cell in row:
+                mine, theirs = cell.value, other[cell.coordinate].value
+                numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (mine, theirs))
+                if (numeric and close(mine, theirs, rel, abs_)) or (not numeric and mine == theirs):
+                    continue
+                problems.append(f"{sheet.title}!{cell.coordinate} {mine!r} != {theirs!r}")
+    return problems

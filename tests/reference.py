@@ -1,0 +1,95 @@
+"""Independent oracles: the same networks in PyTorch (float64 autograd) and central finite differences.
+
+Nothing here uses sheetprop's engine or expressions; only the naming helpers, to read a Config's values.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from sheetprop.config import Config
+from sheetprop.graph import bias_names, neuron_names, weight_names
+
+torch.set_default_dtype(torch.float64)
+
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z}
+LOSSES = {
+    "half_sse": lambda a, t: 0.5 * ((t - a) ** 2).sum(),
+    "mse": lambda a, t: F.mse_loss(a, t, reduction="mean"),
+    "bce": lambda a, t: F.binary_cross_entropy(a, t, reduction="mean"),
+}
+
+
+def parameters(config: Config, values: dict[str, float] | None = None) -> dict[str, torch.Tensor]:
+    """Every weight and bias of the config as a float64 leaf tensor, by name."""
+    values = values or config.values
+    names = [w for layer in weight_names(config.network) for row in layer for w in row]
+    names += list(dict.fromkeys(b for layer in bias_names(config.network) for b in layer))
+    return {name: torch.tensor(values[name], requires_grad=True) for name in names}
+
+
+def examples(config: Config) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    net = config.network
+    inputs = neuron_names(net)[0]
+    out = []
+    for e in range(1, net.examples + 1):
+        suffix = f"[{e}]" if net.examples > 1 else ""
+        x = torch.tensor([config.values[f"{n}{suffix}"] for n in inputs])
+        t = torch.tensor([config.values[f"t{k}{suffix}"] for k in range(1, net.layers[-1] + 1)])
+        out.append((x, t))
+    return out
+
+
+def total_error(config: Config, params: dict[str, torch.Tensor]) -> torch.Tensor:
+    """E_total averaged over the examples (one example: the lecture's E_total)."""
+    net = config.network
+    weights, biases = weight_names(net), bias_names(net)
+    totals = []
+    for x, t in examples(config):
+        a = x
+        for layer, rows in enumerate(weights):
+            W = torch.stack([torch.stack([params[w] for w in row]) for row in rows])
+            z = W @ a
+            if biases[layer]:
+                z = z + torch.stack([params[b] for b in biases[layer]])
+            a = ACTIVATIONS[net.activations[layer]](z)
+        totals.append(LOSSES[net.loss](a, t))
+    return torch.stack(totals).mean()
+
+
+def gradients(config: Config, values: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+    """E_total and its gradient for every weight and bias, by PyTorch autograd."""
+    params = parameters(config, values)
+    error = total_error(config, params)
+    error.backward()
+    return error.item(), {name: p.grad.item() for name, p in params.items()}
+
+
+def trajectory(config: Config, lr: float, iterations: int, trained: list[str]) -> list[tuple[float, dict]]:
+    """(E_total, parameter values) at each iteration of plain gradient descent with torch.optim.SGD."""
+    params = parameters(config)
+    optimizer = torch.optim.SGD([params[name] for name in trained], lr=lr)
+    out = []
+    for _ in range(iterations):
+        optimizer.zero_grad()
+        error = total_error(config, params)
+        out.append((error.item(), {name: p.item() for name, p in params.items()}))
+        error.backward()
+        optimizer.step()
+    return out
+
+
+def finite_difference(config: Config, name: str, values: dict[str, float] | None = None, h: float = 1e-5) -> float:
+    """Central difference of E_total in one parameter, Richardson-extrapolated (error O(h⁴))."""
+    values = dict(values or config.values)
+
+    def error_at(delta: float) -> float:
+        shifted = dict(values, **{name: values[name] + delta})
+        with torch.no_grad():
+            return total_error(config, parameters(config, shifted)).item()
+
+    def central(step: float) -> float:
+        return (error_at(step) - error_at(-step)) / (2 * step)
+
+    return (4 * central(h / 2) - central(h)) / 3

@@ -1,0 +1,59 @@
+"""Every gradient the engine computes, against PyTorch autograd and central finite differences."""
+
+import math
+import tomllib
+
+import pytest
+
+import reference
+from helpers import close, run, value
+from sheetprop import config as configs
+
+
+@pytest.fixture(scope="module")
+def variants(lecture, blog, targets_half):
+    with open(blog.source, "rb") as handle:
+        trained_biases = configs.parse({**tomllib.load(handle), "train_biases": True})
+    return {"lecture": lecture, "blog": blog, "targets-half": targets_half, "blog, trained biases": trained_biases}
+
+
+@pytest.mark.parametrize("variant", ["lecture", "blog", "targets-half", "blog, trained biases"])
+def test_gradients_match_autograd_and_finite_differences(variants, variant):
+    config = variants[variant]
+    graph, rows = run(config, 0.5, 1)
+    error, expected = reference.gradients(config)
+    assert close(value(graph, rows[0], "E_total"), error, rel=1e-12)
+    for name in graph.trained:
+        mine = value(graph, rows[0], f"∂E/∂{name}")
+        assert close(mine, expected[name], rel=1e-10, abs_=1e-14), (name, mine, expected[name])
+        assert close(mine, reference.finite_difference(config, name), rel=1e-6), name
+
+
+@pytest.mark.parametrize("variant", ["lecture", "blog", "blog, trained biases"])
+@pytest.mark.parametrize("lr", [0.1, 0.5, 2.0])
+def test_trajectory_matches_torch_sgd(variants, variant, lr):
+    config = variants[variant]
+    graph, rows = run(config, lr, 201)
+    expected = reference.trajectory(config, lr, 201, graph.trained)
+    for row, (error, params) in zip(rows, expected):
+        assert close(value(graph, row, "E_total"), error, rel=1e-10, abs_=1e-14)
+        for name in graph.trained:
+            assert close(value(graph, row, name), params[name], rel=1e-10, abs_=1e-14), name
+
+
+def test_gradients_at_later_iterations_match_autograd(lecture):
+    """Gradients on row 50 are those of the weights on row 50."""
+    graph, rows = run(lecture, 1.0, 50)
+    row = rows[-1]
+    values = dict(lecture.values, **{name: value(graph, row, name) for name in graph.trained})
+    _, expected = reference.gradients(lecture, values)
+    for name in graph.trained:
+        assert close(value(graph, row, f"∂E/∂{name}"), expected[name], rel=1e-10, abs_=1e-14)
+
+
+def test_finite_difference_oracle_is_sensitive(lecture):
+    """The oracle would notice a gradient off by one part in a million."""
+    graph, rows = run(lecture, 0.5, 1)
+    mine = value(graph, rows[0], "∂E/∂w1")
+    assert not close(mine * (1 + 3e-6), reference.finite_difference(lecture, "w1"), rel=1e-6)
+    assert math.isfinite(mine)
