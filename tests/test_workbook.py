@@ -1,0 +1,137 @@
+"""The workbook's structure: formulas everywhere, cached values, absolute parameter cells, notes, Compare sheet."""
+
+import re
+import warnings
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import reference
+from helpers import run
+from sheetprop.build import build
+from sheetprop.compare import first_below
+from sheetprop.workbook.layout import FIRST_ROW, HEADER_ROW, PARAM_ROW, Layout
+
+LECTURE_HEADERS = (
+    "iteration i1 i2 t1 t2 w1 w2 w3 w4 w5 w6 w7 w8 h1 a_h1 h2 a_h2 o1 a_o1 o2 a_o2 E1 E2 E_total "
+    "∂E/∂a_o1 ∂a_o1/∂o1 ∂E/∂o1 ∂E/∂a_o2 ∂a_o2/∂o2 ∂E/∂o2 ∂E/∂a_h1 ∂a_h1/∂h1 ∂E/∂h1 ∂E/∂a_h2 ∂a_h2/∂h2 ∂E/∂h2 "
+    "∂E/∂w1 ∂E/∂w2 ∂E/∂w3 ∂E/∂w4 ∂E/∂w5 ∂E/∂w6 ∂E/∂w7 ∂E/∂w8").split()
+REFERENCE = re.compile(r"(?<![A-Za-z_'])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\d(])")
+
+
+@pytest.fixture(scope="module")
+def built(lecture, tmp_path_factory):
+    return build(lecture, tmp_path_factory.mktemp("build"))
+
+
+@pytest.fixture(scope="module")
+def formulas(built):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return openpyxl.load_workbook(built.workbook)
+
+
+@pytest.fixture(scope="module")
+def values(built):
+    return openpyxl.load_workbook(built.workbook, data_only=True)
+
+
+def test_sheets_one_per_rate_and_compare(formulas, lecture):
+    assert formulas.sheetnames == ["Compare", "lr 0.1", "lr 0.2", "lr 0.5", "lr 0.8", "lr 1", "lr 2"]
+
+
+def test_headers_are_the_lecture_names(formulas):
+    sheet = formulas["lr 0.5"]
+    headers = [c.value for c in sheet[HEADER_ROW + 1]]
+    assert headers == LECTURE_HEADERS
+
+
+def test_every_table_cell_is_a_formula_with_only_own_or_previous_row_references(formulas, lecture):
+    for title in formulas.sheetnames[1:]:
+        sheet = formulas[title]
+        for row in sheet.iter_rows(min_row=FIRST_ROW + 1, max_row=FIRST_ROW + lecture.iterations):
+            for cell in row:
+                assert isinstance(cell.value, str) and cell.value.startswith("="), cell.coordinate
+                for absolute_col, _, absolute_row, number in REFERENCE.findall(cell.value):
+                    if absolute_row:
+                        # Absolute references point at the labelled parameter cells only.
+                        assert absolute_col and int(number) == PARAM_ROW + 1, (cell.coordinate, cell.value)
+                    else:
+                        assert int(number) in (cell.row, cell.row - 1), (cell.coordinate, cell.value)
+
+
+def test_inputs_targets_and_first_weights_refer_to_the_parameter_cells(formulas, lecture):
+    sheet = formulas["lr 0.5"]
+    graph, _ = run(lecture, 0.5, 1)
+    layout = Layout(graph)
+    for name in ["i1", "i2", "t1", "t2"]:
+        for iteration in (1, 2, lecture.iterations):
+            assert sheet[layout.cell(name, iteration)].value == "=" + layout.param_cell(name)
+    for name in graph.weights:
+        assert sheet[layout.cell(name, 1)].value == "=" + layout.param_cell(name)
+        assert "$A$4" in sheet[layout.cell(name, 2)].value  # the labelled learning-rate cell
+    assert sheet["A4"].value == 0.5 and sheet["A3"].value.startswith("η")
+    for name in graph.params:
+        if name != "lr":
+            assert sheet[layout.param_cell(name).replace("$", "")].value == lecture.values[name]
+
+
+def test_cached_values_are_numbers_for_viewers_that_do_not_recalculate(built, values, lecture):
+    graph, rows = run(lecture, 1.0)
+    sheet = values["lr 1"]
+    layout = Layout(graph)
+    for iteration in (1, 2, 201):
+        for quantity in graph.quantities:
+            assert sheet[layout.cell(quantity.name, iteration)].value == rows[iteration - 1][graph.index[quantity.name]]
+    frame = pd.read_excel(built.workbook, sheet_name="lr 1", header=HEADER_ROW)
+    assert list(frame.columns) == LECTURE_HEADERS
+    assert len(frame) == lecture.iterations and not frame.isna().any().any()
+    assert frame["E_total"].iloc[200] == pytest.approx(0.0052074660863154505, rel=1e-12)
+
+
+def test_header_notes_hold_the_math(formulas):
+    sheet = formulas["lr 0.5"]
+    notes = {c.value: c.comment.text for c in sheet[HEADER_ROW + 1]}
+    assert "∂E/∂w5 = (a_o1 − t1)·a_o1·(1 − a_o1)·a_h1" in notes["∂E/∂w5"]
+    assert "h1 = w1·i1 + w2·i2" in notes["h1"]
+    assert "a_h1 = σ(h1)" in notes["a_h1"]
+    assert "E1 = ½(t1 − a_o1)²" in notes["E1"]
+    assert "w5 − η·∂E/∂w5" in notes["w5"]
+    assert all(notes[name] for name in LECTURE_HEADERS)
+
+
+def test_compare_sheet_table_against_torch(values, formulas, lecture):
+    sheet, sheet_formulas = values["Compare"], formulas["Compare"]
+    rows = {sheet.cell(r, 1).value: r for r in range(6, 12)}
+    for rate in lecture.learning_rates:
+        losses = [error for error, _ in reference.trajectory(lecture, rate, lecture.iterations, [
+            f"w{k}" for k in range(1, 9)])]
+        r = rows[rate]
+        assert sheet.cell(r, 2).value == pytest.approx(losses[0], rel=1e-12)
+        assert sheet.cell(r, 3).value == pytest.approx(losses[-1], rel=1e-10)
+        below = next((i for i, e in enumerate(losses, 1) if e < lecture.threshold), "never")
+        assert sheet.cell(r, 4).value == below
+    assert sheet["C12"].value == 2.0  # lowest final loss over 201 iterations
+    assert sheet_formulas["C12"].value.startswith("=INDEX(")
+    assert sheet_formulas["B6"].value.startswith("=$B$")
+    assert sheet_formulas["D6"].value.text.startswith("=IFERROR(MATCH(TRUE,")
+    trajectory_cell = sheet_formulas.cell(15, 2).value
+    assert trajectory_cell == "='lr 0.1'!X7"
+    assert first_below([1, 0.5], 0.6) == 2
+
+
+def test_compare_chart_is_a_native_chart_with_one_series_per_rate(built, lecture):
+    with zipfile.ZipFile(built.workbook) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        xml = archive.read(charts[0]).decode()
+    assert xml.count("<c:ser>") == len(lecture.learning_rates)
+    assert "iteration" in xml and "E_total (log scale)" in xml and "<c:legend>" in xml
+
+
+def test_output_is_deterministic(lecture, built, tmp_path):
+    again = build(lecture, tmp_path)
+    assert again.workbook.read_bytes() == built.workbook.read_bytes()
+    assert again.chart.read_bytes() == built.chart.read_bytes()
