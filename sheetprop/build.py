@@ -40,9 +40,12 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
     from sheetprop.plots import plot_learning_rates
     from sheetprop.workbook.writer import write_workbook
 
+    from sheetprop.workbook.layout import Layout
+
+    graph = build_graph(config.network)
+    Layout(graph).check_fits(config.iterations)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    graph = build_graph(config.network)
     rows = compile_rows(graph)
     runs = ((rate, iterate(graph, config.values, rate, config.iterations, rows)) for rate in config.learning_rates)
     workbook, chart = out_dir / f"{config.name}.xlsx", out_dir / f"{config.name}-learning-rates.png"

@@ -38,6 +38,7 @@ KEYS = {
     "seed": "seed for drawing the initial weights when none are given",
     "biases": "one value per layer (shared by its neurons), or one list per layer with a value per neuron",
     "train_biases": "true to update the biases by gradient descent too",
+    "batch_size": "examples per update (mini-batches taken in turn); default: all of them",
     "learning_rates": "a list of positive learning rates, e.g. [0.1, 0.5, 1.0]",
     "iterations": "rows per learning rate (iteration 1 is the forward pass on the initial weights)",
     "threshold": "the E_total the comparison counts iterations down to",
@@ -112,8 +113,13 @@ def parse(data: dict, source: str = "") -> Config:
     if not isinstance(train_biases, bool):
         raise ConfigError("key 'train_biases': must be true or false")
     bias_mode, bias_values = _biases(data.get("biases"), layers)
+    batch_size = data.get("batch_size", len(inputs))
+    if (not isinstance(batch_size, int) or isinstance(batch_size, bool)
+            or not 1 <= batch_size <= len(inputs)):
+        raise ConfigError(f"key 'batch_size': must be a whole number from 1 to the {len(inputs)} examples")
     network = Network(layers=layers, activations=activations, loss=loss, biases=bias_mode,
-                      train_biases=train_biases, examples=len(inputs))
+                      train_biases=train_biases, examples=len(inputs),
+                      batch_size=0 if batch_size == len(inputs) else batch_size)
 
     values: dict[str, float] = {}
     names = neuron_names(network)

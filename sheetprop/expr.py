@@ -82,6 +82,17 @@ class Fn(Expr):
     arg: Expr
 
 
+@dataclass(frozen=True, eq=True)
+class Cycle(Expr):
+    """One of ``options`` in turn: the first on iteration 1, the second on iteration 2, and round again.
+
+    Mini-batches use it: each iteration takes the mean gradient of the next batch of examples.
+    """
+
+    counter: Expr
+    options: tuple
+
+
 @dataclass(frozen=True)
 class Function:
     """How one function reads in each dialect; ``{0}`` is its rendered argument."""
@@ -142,6 +153,9 @@ def symbols(expr: Expr):
             yield from symbols(arg)
     elif isinstance(expr, Fn):
         yield from symbols(expr.arg)
+    elif isinstance(expr, Cycle):
+        for arg in (expr.counter, *expr.options):
+            yield from symbols(arg)
 
 
 def substitute(expr: Expr, replace: Callable[[Expr], Expr | None]) -> Expr:
@@ -152,6 +166,8 @@ def substitute(expr: Expr, replace: Callable[[Expr], Expr | None]) -> Expr:
         return Op(expr.op, tuple(substitute(arg, replace) for arg in expr.args))
     if isinstance(expr, Fn):
         return Fn(expr.name, substitute(expr.arg, replace))
+    if isinstance(expr, Cycle):
+        return Cycle(substitute(expr.counter, replace), tuple(substitute(o, replace) for o in expr.options))
     return expr
 
 
@@ -169,6 +185,8 @@ def _render(expr: Expr, dialect: str, resolve, outer: int) -> str:
     if isinstance(expr, Fn):
         template = getattr(FUNCTIONS[expr.name], dialect)
         return template.format(_render(expr.arg, dialect, resolve, 0))
+    if isinstance(expr, Cycle):
+        return _render_cycle(expr, dialect, resolve)
     precedence = _PRECEDENCE[expr.op]
     symbol = _SYMBOLS[dialect][expr.op]
     if expr.op == "neg":
@@ -192,6 +210,17 @@ def _render(expr: Expr, dialect: str, resolve, outer: int) -> str:
             # The lecture writes ½(t − a)², not ½·(t − a)².
             text += ("" if before == "½" else symbol) + part
     return f"({text})" if precedence < outer else text
+
+
+def _render_cycle(expr: Cycle, dialect: str, resolve) -> str:
+    counter = _render(expr.counter, dialect, resolve, _PRECEDENCE["-"])
+    options = [_render(option, dialect, resolve, 0) for option in expr.options]
+    n = len(options)
+    if dialect == "excel":
+        return f"CHOOSE(MOD({counter}-1,{n})+1,{','.join(options)})"
+    if dialect == "python":
+        return f"({', '.join(options)},)[int({counter} - 1) % {n}]"
+    return f"{{{'; '.join(options)}}}[({counter} − 1) mod {n} + 1]"
 
 
 def _number(value: float, dialect: str, outer: int) -> str:

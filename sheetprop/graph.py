@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sheetprop.expr import Expr, Num, Param, Sym, product_of, render, substitute, sum_of
+from sheetprop.expr import Cycle, Expr, Num, Param, Sym, product_of, render, substitute, sum_of
 from sheetprop.functions import ACTIVATIONS, LOSSES
 
 BIAS_MODES = ("none", "layer", "neuron")
@@ -38,10 +38,21 @@ class Network:
     biases: str = "none"
     train_biases: bool = False
     examples: int = 1
+    batch_size: int = 0  # examples per update; 0 means all of them (full batch)
 
     def __post_init__(self):
         if not self.activations:
             object.__setattr__(self, "activations", ("sigmoid",) * (len(self.layers) - 1))
+
+    def batches(self) -> list[list[int]]:
+        """The examples (1-based) of each mini-batch, taken in turn, one batch per iteration.
+
+        >>> Network(layers=(2, 1), examples=5, batch_size=2).batches()
+        [[1, 2], [3, 4], [5]]
+        """
+        size = self.batch_size or self.examples
+        return [list(range(start, min(start + size - 1, self.examples) + 1))
+                for start in range(1, self.examples + 1, size)]
 
     @property
     def weight_count(self) -> int:
@@ -289,13 +300,22 @@ def build_graph(network: Network) -> Graph:
                              words=f"Gradient of E_total for {name}: the δ of every neuron it feeds"))
 
     if network.examples > 1:
-        n = network.examples
-        mean = lambda name: sum_of(Sym(_example(name, e, network)) for e in range(1, n + 1)) / n  # noqa: E731
-        add(Quantity("E_total", ERROR, "batch mean", mean("E_total"), words="E_total averaged over the examples"))
-        for name in [q.name for q in quantities if q.kind == WEIGHT] + (
-                distinct_biases if network.train_biases else []):
-            add(Quantity(f"∂E/∂{name}", GRADIENT, "batch mean", mean(f"∂E/∂{name}"),
-                         words=f"Gradient for {name} averaged over the examples"))
+        def mean(name: str, examples: list[int]) -> Expr:
+            return sum_of(Sym(_example(name, e, network)) for e in examples) / len(examples)
+
+        everyone, batches = list(range(1, network.examples + 1)), network.batches()
+        add(Quantity("E_total", ERROR, "batch mean", mean("E_total", everyone),
+                     words="E_total averaged over all the examples"))
+        trained = [q.name for q in quantities if q.kind == WEIGHT]
+        trained += distinct_biases if network.train_biases else []
+        for name in trained:
+            if len(batches) == 1:
+                gradient, words = mean(f"∂E/∂{name}", everyone), f"Gradient for {name} averaged over the examples"
+            else:
+                gradient = Cycle(Sym("iteration"), tuple(mean(f"∂E/∂{name}", batch) for batch in batches))
+                words = (f"Gradient for {name} averaged over this iteration's mini-batch "
+                         f"(batches of {network.batch_size}, taken in turn)")
+            add(Quantity(f"∂E/∂{name}", GRADIENT, "batch mean", gradient, words=words))
     return Graph(network, quantities, params)
 
 

@@ -5,6 +5,8 @@ Nothing here uses sheetprop's engine or expressions; only the naming helpers, to
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 
@@ -12,6 +14,7 @@ from sheetprop.config import Config
 from sheetprop.graph import bias_names, neuron_names, weight_names
 
 torch.set_default_dtype(torch.float64)
+ROOT = Path(__file__).resolve().parent.parent
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z}
 LOSSES = {
@@ -41,12 +44,13 @@ def examples(config: Config) -> list[tuple[torch.Tensor, torch.Tensor]]:
     return out
 
 
-def total_error(config: Config, params: dict[str, torch.Tensor]) -> torch.Tensor:
-    """E_total averaged over the examples (one example: the lecture's E_total)."""
+def total_error(config: Config, params: dict[str, torch.Tensor], batch: list[int] | None = None) -> torch.Tensor:
+    """E_total averaged over the examples, or over the 1-based examples of ``batch``."""
     net = config.network
     weights, biases = weight_names(net), bias_names(net)
     totals = []
-    for x, t in examples(config):
+    chosen = examples(config)
+    for x, t in (chosen if batch is None else [chosen[e - 1] for e in batch]):
         a = x
         for layer, rows in enumerate(weights):
             W = torch.stack([torch.stack([params[w] for w in row]) for row in rows])
@@ -67,15 +71,20 @@ def gradients(config: Config, values: dict[str, float] | None = None) -> tuple[f
 
 
 def trajectory(config: Config, lr: float, iterations: int, trained: list[str]) -> list[tuple[float, dict]]:
-    """(E_total, parameter values) at each iteration of plain gradient descent with torch.optim.SGD."""
+    """(E_total over all examples, parameter values) at each iteration of torch.optim.SGD.
+
+    Each step uses the mean gradient of the next mini-batch, in turn (all examples when there is one batch).
+    """
     params = parameters(config)
     optimizer = torch.optim.SGD([params[name] for name in trained], lr=lr)
+    size = config.network.batch_size or config.network.examples
+    batches = [list(range(s, min(s + size, config.network.examples + 1))) for s in range(1, config.network.examples + 1, size)]
     out = []
-    for _ in range(iterations):
+    for step in range(iterations):
         optimizer.zero_grad()
-        error = total_error(config, params)
-        out.append((error.item(), {name: p.item() for name, p in params.items()}))
-        error.backward()
+        with torch.no_grad():
+            out.append((total_error(config, params).item(), {name: p.item() for name, p in params.items()}))
+        total_error(config, params, batches[step % len(batches)]).backward()
         optimizer.step()
     return out
 

@@ -63,3 +63,19 @@ def test_editing_the_learning_rate_recalculates_the_sheet(lecture, lecture_build
             want = rows[iteration - 1][graph.index[quantity.name]]
             assert got == pytest.approx(want, rel=1e-12, abs=1e-15), (quantity.name, iteration)
     assert sheet[layout.cell("w5", 2)].value != pytest.approx(run(lecture, 0.5, 2)[1][1][graph.index["w5"]])
+
+
+def test_deeper_batch_workbook_recalculation_equals_engine(tmp_path):
+    """A 2-3-3-2 tanh/tanh/sigmoid network, per-neuron trained biases, a batch of 4 examples."""
+    from sheetprop import config as configs
+
+    config = configs.parse({
+        "name": "deep", "layers": [2, 3, 3, 2], "activations": ["tanh", "tanh", "sigmoid"],
+        "inputs": [[0.05, 0.10], [0.9, -0.3], [-0.5, 0.5], [1.0, 1.0]],
+        "targets": [[0.01, 0.99], [0.5, 0.2], [0.9, 0.1], [0.3, 0.7]],
+        "seed": 7, "biases": [[0.1, -0.1, 0.2], [0.0, 0.3, -0.2], [0.35, 0.6]], "train_biases": True,
+        "learning_rates": [0.5, 2.0], "iterations": 60,
+    })
+    result = build(config, tmp_path / "build")
+    recalculated = recalculate(result.workbook, tmp_path / "lo")
+    assert workbook_mismatches(result.workbook, recalculated) == []

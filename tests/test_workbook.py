@@ -135,3 +135,14 @@ def test_output_is_deterministic(lecture, built, tmp_path):
     again = build(lecture, tmp_path)
     assert again.workbook.read_bytes() == built.workbook.read_bytes()
     assert again.chart.read_bytes() == built.chart.read_bytes()
+
+
+def test_layer_groups_are_labelled_outlined_and_frozen(formulas):
+    sheet = formulas["lr 0.5"]
+    groups = [c.value for c in sheet[HEADER_ROW] if c.value]
+    assert groups[:4] == ["iteration", "inputs", "targets", "weights into hidden layer"]
+    assert "backward: output layer" in groups and "gradients" in groups
+    levels = {column: sheet.column_dimensions[column].outlineLevel for column in ["B", "C", "F", "G", "J", "K"]}
+    assert levels == {"B": 0, "C": 1, "F": 0, "G": 1, "J": 0, "K": 1}  # each group folds into its first column
+    assert [c.value for c in sheet[3]][:4] == ["η (lr)", "i1", "i2", "t1"]
+    assert sheet.freeze_panes == "B7"

@@ -22,6 +22,10 @@ from xlsxwriter.utility import xl_col_to_name
 from sheetprop.expr import Param, render
 from sheetprop.graph import Graph
 
+# Excel's limits, which LibreOffice shares; past them a file is silently cut or refused.
+MAX_COLUMNS = 16_384
+MAX_FORMULA_LENGTH = 8_192
+
 TITLE_ROW, HELP_ROW, PARAM_LABEL_ROW, PARAM_ROW, GROUP_ROW, HEADER_ROW = range(6)
 FIRST_ROW = HEADER_ROW + 1  # zero-based row of iteration 1
 
@@ -59,6 +63,19 @@ class Layout:
         row = self.row(iteration) + 1
         templates = self._first if iteration == 1 else self._later
         return [template.format(r=row, p=row - 1) for template in templates]
+
+    def check_fits(self, iterations: int) -> None:
+        """Raise ConfigError when the sheet would need more columns or longer formulas than a spreadsheet holds."""
+        from sheetprop.config import ConfigError
+
+        columns = len(self.graph.quantities)
+        if columns > MAX_COLUMNS:
+            raise ConfigError(f"key 'layers': the network needs {columns:,} columns per sheet, a spreadsheet holds "
+                              f"{MAX_COLUMNS:,}; use fewer neurons or fewer examples")
+        for quantity, formula in zip(self.graph.quantities, self.formulas(max(iterations, 2))):
+            if len(formula) > MAX_FORMULA_LENGTH:
+                raise ConfigError(f"key 'layers': the formula of {quantity.name} would be {len(formula):,} characters, "
+                                  f"a spreadsheet cell holds {MAX_FORMULA_LENGTH:,}; use fewer neurons per layer")
 
     def _template(self, expr) -> str:
         # Rendered once per column; rows differ only in their row numbers ({r} this row, {p} the previous).

@@ -9,6 +9,7 @@ constant_memory mode flushes every finished row, so memory does not grow with th
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from typing import Callable, Iterable, Iterator
 
 import xlsxwriter
@@ -45,7 +46,7 @@ def write_workbook(path, config: Config, graph: Graph, runs: Iterable[tuple[floa
     for rate, rows in runs:
         sheet = workbook.add_worksheet(sheet_name(rate))
         _write_rate_header(sheet, config, graph, layout, rate, styles)
-        losses[rate] = trajectory = []
+        losses[rate] = trajectory = array("d")  # 8 bytes a row: memory stays flat in practice
         for iteration, row in enumerate(rows, start=1):
             _write_row(sheet, layout, iteration, row, styles)
             trajectory.append(row[total])
@@ -76,36 +77,39 @@ def _write_rate_header(sheet, config: Config, graph: Graph, layout: Layout, rate
     sheet.write_string(TITLE_ROW, 0, f"{config.heading} — learning rate {rate:g}", styles["title"])
     sheet.write_string(HELP_ROW, 0, "Edit the shaded parameter cells: every other number is a formula "
                        "and recalculates. Hover a column's name for its math.", styles["help"])
+    # constant_memory flushes a row once a later row is written: write rows strictly in order.
     values = dict(config.values, lr=rate)
     for name in graph.params:
-        column = layout.param_columns[name]
         label = "η (lr)" if name == "lr" else (f"{name} (initial)" if graph[name].first is not None else name)
-        sheet.write_string(PARAM_LABEL_ROW, column, label, styles["label"])
-        sheet.write_number(PARAM_ROW, column, values[name], styles["param"])
-    group = None
+        sheet.write_string(PARAM_LABEL_ROW, layout.param_columns[name], label, styles["label"])
+    for name in graph.params:
+        sheet.write_number(PARAM_ROW, layout.param_columns[name], values[name], styles["param"])
     for column, quantity in enumerate(graph.quantities):
-        if quantity.group != group:
-            group = quantity.group
-            sheet.write_string(GROUP_ROW, column, group, styles["group"])
+        if column == 0 or quantity.group != graph.quantities[column - 1].group:
+            sheet.write_string(GROUP_ROW, column, quantity.group, styles["group"])
+    for column, quantity in enumerate(graph.quantities):
         sheet.write_string(HEADER_ROW, column, quantity.name, styles["header"])
         note = quantity.note(graph)
         sheet.write_comment(HEADER_ROW, column, note,
                             {"x_scale": 2.5, "y_scale": 0.6 + 0.35 * note.count("\n") + len(note) / 250})
     sheet.set_column(0, 0, 9, styles["count"])
-    sheet.set_column(1, len(graph.quantities) - 1, 13, styles["value"])
+    for first, last in _groups(graph):
+        # Each group folds into its first column, so neighbouring groups stay separate outlines.
+        sheet.set_column(first, first, 13, styles["value"])
+        if last > first:
+            sheet.set_column(first + 1, last, 13, styles["value"], {"level": 1})
     sheet.freeze_panes(FIRST_ROW, 1)
-    _group_columns(sheet, graph)
 
 
-def _group_columns(sheet, graph: Graph) -> None:
-    """Outline each layer group so it can be folded away as the network grows."""
-    start = 1
-    for column in range(1, len(graph.quantities) + 1):
-        ends = column == len(graph.quantities) or graph.quantities[column].group != graph.quantities[start].group
-        if ends:
-            if column - start > 1:
-                sheet.set_column(start, column - 1, 13, None, {"level": 1})
-            start = column
+def _groups(graph: Graph) -> list[tuple[int, int]]:
+    """(first, last) column of each run of quantities in one group, after the iteration column."""
+    runs: list[tuple[int, int]] = []
+    for column in range(1, len(graph.quantities)):
+        if runs and graph.quantities[column].group == graph.quantities[runs[-1][1]].group:
+            runs[-1] = (runs[-1][0], column)
+        else:
+            runs.append((column, column))
+    return runs
 
 
 def _write_row(sheet, layout: Layout, iteration: int, row: list[float], styles) -> None:
