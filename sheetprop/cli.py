@@ -16,6 +16,12 @@ EXAMPLES = """examples:
   sheetprop build                              the lecture's 2-2-2 example into outputs/
   sheetprop build examples/blog.toml --out out  your own network and values
   sheetprop build examples/*.toml              several configs at once
+  sheetprop show --iteration 2 --lr 0.5        one iteration's numbers and math in the terminal
+"""
+SHOW_EXAMPLES = """examples:
+  sheetprop show                               iteration 1 of the lecture example
+  sheetprop show examples/blog.toml --lr 0.5 --iteration 2 --digits 9
+  sheetprop show --csv trace.csv               every iteration of every rate as CSV
 """
 
 
@@ -62,12 +68,25 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
     build.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     build.set_defaults(run=_build)
+
+    show = commands.add_parser(
+        "show", help="print one iteration's values, chain rule and updates in the terminal",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=SHOW_EXAMPLES,
+        description="Print the forward values, every partial derivative with its chain, and the updated "
+                    "weights of one iteration, named as in the workbook.")
+    show.add_argument("config", nargs="?", metavar="CONFIG", help="TOML config (default: the lecture example)")
+    show.add_argument("--iteration", type=int, default=1, metavar="N", help="which iteration (default 1)")
+    show.add_argument("--lr", type=float, metavar="X", help="learning rate (default: the config's first)")
+    show.add_argument("--digits", type=int, default=10, metavar="D", help="significant digits (default 10)")
+    show.add_argument("--csv", metavar="FILE", help="also write every iteration of every rate to FILE as CSV")
+    show.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    show.set_defaults(run=_show)
     return parser
 
 
 def _build(args) -> int:
     from sheetprop import config as configs
-    from sheetprop.build import build, default_config
+    from sheetprop.outputs import build, default_config
 
     loaded = [configs.load(path) for path in args.configs] or [default_config()]
     for config in loaded:
@@ -77,6 +96,32 @@ def _build(args) -> int:
         if not args.quiet:
             print(f"{config.heading}: wrote {result.workbook} and {result.chart}")
             print(format_summary(result.summary))
+    return 0
+
+
+def _show(args) -> int:
+    from sheetprop import config as configs
+    from sheetprop.atomic import replacing
+    from sheetprop.outputs import default_config
+    from sheetprop.show import show_iteration
+    from sheetprop.trace import run
+
+    config = configs.load(args.config) if args.config else default_config()
+    if args.lr is not None and not args.lr > 0:
+        raise configs.ConfigError(f"--lr: {args.lr:g} must be greater than 0")
+    if not 1 <= args.digits <= 17:
+        raise configs.ConfigError("--digits: give a whole number from 1 to 17")
+    if args.iteration < 1:
+        raise configs.ConfigError("--iteration: give a whole number from 1")
+    rates = config.learning_rates if args.csv else [args.lr or config.learning_rates[0]]
+    if args.lr is not None and args.lr not in rates:
+        rates = [*rates, args.lr]
+    trace = run(config, rates, max(config.iterations, args.iteration) if args.csv else args.iteration)
+    print(show_iteration(trace, args.iteration, args.lr or rates[0], args.digits))
+    if args.csv:
+        with replacing(args.csv) as part:
+            trace.frame().to_csv(part, index=False, float_format="%.17g")
+        print(f"\nwrote {args.csv}: {len(trace.rows)} learning rates × {trace.iterations} iterations")
     return 0
 
 

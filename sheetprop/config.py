@@ -66,6 +66,15 @@ class Config:
     def heading(self) -> str:
         return self.title or self.name
 
+    def __repr__(self) -> str:
+        net = self.network
+        rates = ", ".join(f"{r:g}" for r in self.learning_rates)
+        extras = [f"biases per {net.biases}" + (" (trained)" if net.train_biases else "")] if net.biases != "none" else []
+        extras += [f"{net.examples} examples"] if net.examples > 1 else []
+        return (f"Config({self.name!r}: {'-'.join(map(str, net.layers))} {'/'.join(dict.fromkeys(net.activations))} "
+                f"network, {net.loss}{''.join(', ' + e for e in extras)}; learning rates {rates}; "
+                f"{self.iterations} iterations)")
+
 
 def load(path: str | Path) -> Config:
     """Read and validate a TOML config file."""

@@ -40,10 +40,26 @@ def _step(z: float) -> float:
 
 
 def _ln(x: float) -> float:
-    return math.log(x) if x > 0 else -math.inf
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
 
 
-_NAMESPACE = {"_sigmoid": _sigmoid, "_tanh": math.tanh, "_relu": _relu, "_step": _step, "_ln": _ln}
+def _pow(x: float, y: float) -> float:
+    try:
+        return x ** y
+    except OverflowError:
+        return math.inf
+
+
+def _div(x: float, y: float) -> float:
+    if y != 0:
+        return x / y
+    return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1.0, y)
+
+
+_NAMESPACE = {"_sigmoid": _sigmoid, "_tanh": math.tanh, "_relu": _relu, "_step": _step, "_ln": _ln,
+              "_pow": _pow, "_div": _div}
 
 
 def compile_rows(graph: Graph) -> tuple[Callable[[list], list], RowFunction]:

@@ -191,6 +191,15 @@ def _render(expr: Expr, dialect: str, resolve, outer: int) -> str:
     symbol = _SYMBOLS[dialect][expr.op]
     if expr.op == "neg":
         text = symbol + _render(expr.args[0], dialect, resolve, precedence + 1)
+    elif expr.op == "^" and dialect == "python":
+        # Python's float ** raises OverflowError where a spreadsheet shows an error value: go through _pow.
+        return f"_pow({_render(expr.args[0], dialect, resolve, 0)}, {_render(expr.args[1], dialect, resolve, 0)})"
+    elif expr.op == "/" and dialect == "python" and not all(isinstance(a, Num) for a in expr.args[1:]):
+        # Likewise x/0 raises ZeroDivisionError: go through _div, which gives ±inf or nan.
+        text = _render(expr.args[0], dialect, resolve, 0)
+        for arg in expr.args[1:]:
+            text = f"_div({text}, {_render(arg, dialect, resolve, 0)})"
+        return text
     elif expr.op == "^":
         base = _render(expr.args[0], dialect, resolve, precedence + 1)
         exponent = expr.args[1]

@@ -26,3 +26,10 @@ def blog():
 @pytest.fixture(scope="session")
 def targets_half():
     return configs.load(ROOT / "examples" / "targets-half.toml")
+
+
+# CI runs a fixed, reproducible sample of random networks; a developer's run explores new ones.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True)
+settings.load_profile("ci" if __import__("os").environ.get("CI") else "default")

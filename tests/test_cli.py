@@ -39,7 +39,7 @@ def test_committed_outputs_are_current(tmp_path):
 
 def test_the_default_is_the_lecture_example():
     from sheetprop import config as configs
-    from sheetprop.build import default_config
+    from sheetprop.outputs import default_config
 
     assert default_config() == configs.load(ROOT / "examples" / "lecture.toml")
 

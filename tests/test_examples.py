@@ -5,7 +5,7 @@ import pytest
 import reference
 from helpers import close, run, value
 from sheetprop import config as configs
-from sheetprop.build import build
+from sheetprop.outputs import build
 
 
 def test_xor_learns_exclusive_or(tmp_path):

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from helpers import run, workbook_mismatches
-from sheetprop.build import build
+from sheetprop.outputs import build
 from sheetprop.libreoffice import recalculate
 from sheetprop.workbook.layout import Layout
 from xlsx_patch import patch_cell

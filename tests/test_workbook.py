@@ -10,7 +10,7 @@ import pytest
 
 import reference
 from helpers import run
-from sheetprop.build import build
+from sheetprop.outputs import build
 from sheetprop.compare import first_below
 from sheetprop.workbook.layout import FIRST_ROW, HEADER_ROW, PARAM_ROW, Layout
 

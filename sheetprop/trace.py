@@ -1,0 +1,97 @@
+"""A whole run held in memory, for Python users and notebooks: every row of every learning rate.
+
+The workbook writer never needs this (it streams rows); build a Trace when you want to look around.
+
+>>> from sheetprop.outputs import default_config
+>>> trace = run(default_config(), iterations=3)
+>>> trace.value("E_total", iteration=2, lr=1.0)
+0.2285477652787851
+>>> trace.frame().shape
+(18, 45)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sheetprop.compare import Summary, summarize
+from sheetprop.config import Config
+from sheetprop.engine import compile_rows, iterate
+from sheetprop.graph import Graph, build_graph
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Every quantity at every iteration, per learning rate."""
+
+    config: Config
+    graph: Graph = field(repr=False)
+    rows: dict[float, list[list[float]]] = field(repr=False)
+
+    @property
+    def learning_rates(self) -> list[float]:
+        return list(self.rows)
+
+    @property
+    def iterations(self) -> int:
+        return len(next(iter(self.rows.values())))
+
+    @property
+    def summary(self) -> Summary:
+        """The learning-rate comparison (final E_total, first iteration below the threshold, best rate)."""
+        slot = self.graph.index["E_total"]
+        return summarize({lr: [row[slot] for row in rows] for lr, rows in self.rows.items()}, self.config.threshold)
+
+    def value(self, name: str, iteration: int = 1, lr: float | None = None) -> float:
+        """One quantity's value, by its workbook name, at an iteration (1-based) and learning rate."""
+        return self.row(iteration, lr)[name]
+
+    def row(self, iteration: int = 1, lr: float | None = None) -> dict[str, float]:
+        """Every quantity at one iteration, by name."""
+        rows = self.rows[self._rate(lr)]
+        if not 1 <= iteration <= len(rows):
+            raise ValueError(f"iteration {iteration} is outside 1…{len(rows)}")
+        return dict(zip((q.name for q in self.graph.quantities), rows[iteration - 1]))
+
+    def frame(self):
+        """A tidy pandas DataFrame: one row per learning rate and iteration, one column per quantity."""
+        import pandas as pd
+
+        names = [q.name for q in self.graph.quantities]
+        frames = [pd.DataFrame(rows, columns=names).assign(lr=lr) for lr, rows in self.rows.items()]
+        frame = pd.concat(frames, ignore_index=True)
+        frame["iteration"] = frame["iteration"].astype(int)
+        return frame[["lr", *names]]
+
+    def _rate(self, lr: float | None) -> float:
+        if lr is None:
+            return self.learning_rates[0]
+        if lr not in self.rows:
+            rates = ", ".join(f"{r:g}" for r in self.rows)
+            raise ValueError(f"learning rate {lr:g} was not run; choose one of {rates}")
+        return lr
+
+    def __repr__(self) -> str:
+        rates = ", ".join(f"{r:g}" for r in self.rows)
+        return (f"Trace({self.config.name!r}: {'-'.join(map(str, self.config.network.layers))} network, "
+                f"{self.iterations} iterations at learning rates {rates}; best {self.summary.best:g})")
+
+    def _repr_markdown_(self) -> str:
+        summary = self.summary
+        lines = [f"**{self.config.heading}** — {self.iterations} iterations", "",
+                 "| learning rate | E_total at 1 | final E_total | below threshold at | status |",
+                 "|---:|---:|---:|---:|---|"]
+        for r in summary.rates:
+            best = " (best)" if r.rate == summary.best else ""
+            lines.append(f"| {r.rate:g}{best} | {r.first:.10g} | {r.final:.10g} | {r.reached or 'never'} | {r.status} |")
+        return "\n".join(lines)
+
+
+def run(config: Config, learning_rates=None, iterations: int | None = None) -> Trace:
+    """Run the engine for every learning rate (or the ones given) and keep all rows."""
+    graph = build_graph(config.network)
+    functions = compile_rows(graph)
+    rates = list(learning_rates or config.learning_rates)
+    count = iterations or config.iterations
+    rows = {lr: list(iterate(graph, config.values, lr, count, functions)) for lr in rates}
+    return Trace(config, graph, rows)
