@@ -30,5 +30,12 @@ def replacing(path):
         yield temporary
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
+        _remove_leftovers(path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Temporary files of earlier runs that were killed before they could clean up."""
+    for leftover in path.parent.glob(f".{path.name}.*.part"):
+        leftover.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-REACHED, DECREASING, DIVERGING = "reached threshold", "decreasing", "diverging"
+REACHED, DECREASING, DIVERGING, OVERFLOWED = "reached threshold", "decreasing", "diverging", "diverged (overflow)"
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,22 @@ class Summary:
         return max(len(losses) for losses in self.trajectories.values())
 
     @property
-    def best(self) -> float:
-        finite = [r for r in self.rates if math.isfinite(r.final)] or self.rates
-        return min(finite, key=lambda r: r.final).rate
+    def best(self) -> float | None:
+        """The rate with the lowest final E_total; None when every run overflowed."""
+        finite = [r for r in self.rates if math.isfinite(r.final)]
+        return min(finite, key=lambda r: r.final).rate if finite else None
 
 
 def status(first: float, final: float, reached: bool) -> str:
-    """The word the Compare sheet's formula gives: reached threshold, decreasing or diverging."""
+    """The word the Compare sheet's formula gives: reached threshold, decreasing, diverging or overflowed.
+
+    >>> status(0.3, float("inf"), False)
+    'diverged (overflow)'
+    """
     if reached:
         return REACHED
+    if not math.isfinite(final):
+        return OVERFLOWED
     return DECREASING if final < first else DIVERGING
 
 

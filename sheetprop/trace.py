@@ -74,7 +74,7 @@ class Trace:
     def __repr__(self) -> str:
         rates = ", ".join(f"{r:g}" for r in self.rows)
         return (f"Trace({self.config.name!r}: {'-'.join(map(str, self.config.network.layers))} network, "
-                f"{self.iterations} iterations at learning rates {rates}; best {self.summary.best:g})")
+                f"{self.iterations} iterations at learning rates {rates}; best {self.summary.best})")
 
     def _repr_markdown_(self) -> str:
         summary = self.summary

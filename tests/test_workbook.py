@@ -114,7 +114,7 @@ def test_compare_sheet_table_against_torch(values, formulas, lecture):
         below = next((i for i, e in enumerate(losses, 1) if e < lecture.threshold), "never")
         assert sheet.cell(r, 4).value == below
     assert sheet["C12"].value == 2.0  # lowest final loss over 201 iterations
-    assert sheet_formulas["C12"].value.startswith("=INDEX(")
+    assert sheet_formulas["C12"].value.text.startswith("=INDEX(")
     assert sheet_formulas["B6"].value.startswith("=$B$")
     assert sheet_formulas["D6"].value.text.startswith("=IFERROR(MATCH(TRUE,")
     trajectory_cell = sheet_formulas.cell(15, 2).value

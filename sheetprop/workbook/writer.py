@@ -9,13 +9,14 @@ constant_memory mode flushes every finished row, so memory does not grow with th
 from __future__ import annotations
 
 import datetime as dt
+import math
 from array import array
 from typing import Callable, Iterable, Iterator
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from sheetprop.compare import DECREASING, DIVERGING, REACHED, Summary, sheet_name, summarize
+from sheetprop.compare import DECREASING, DIVERGING, OVERFLOWED, REACHED, Summary, sheet_name, summarize
 from sheetprop.config import Config
 from sheetprop.graph import COUNTER, Graph
 from sheetprop.workbook.layout import (FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW, PARAM_LABEL_ROW,
@@ -24,6 +25,7 @@ from sheetprop.workbook.layout import (FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_RO
 # Fixed metadata keeps regenerated outputs byte-identical.
 CREATED = dt.datetime(2024, 1, 1)
 COMPARE = "Compare"
+OVERFLOW = "#NUM!"
 
 Rows = Iterator[list[float]]
 
@@ -115,7 +117,12 @@ def _groups(graph: Graph) -> list[tuple[int, int]]:
 def _write_row(sheet, layout: Layout, iteration: int, row: list[float], styles) -> None:
     r = layout.row(iteration)
     for column, (formula, value) in enumerate(zip(layout.formulas(iteration), row)):
-        sheet.write_formula(r, column, formula, None, value)
+        sheet.write_formula(r, column, formula, None, cached(value))
+
+
+def cached(value: float):
+    """The value a formula cell stores: the number, or the error a spreadsheet shows once it overflows."""
+    return value if math.isfinite(value) else OVERFLOW
 
 
 def _write_compare(workbook, sheet, config: Config, layout: Layout, summary: Summary, styles) -> None:
@@ -145,21 +152,23 @@ def _write_compare(workbook, sheet, config: Config, layout: Layout, summary: Sum
         span = f"${col}${first_iteration + 1}:${col}${last_iteration + 1}"
         first_cell, final_cell = f"${col}${first_iteration + 1}", f"${col}${last_iteration + 1}"
         sheet.write_number(r, 0, rate)
-        sheet.write_formula(r, 1, f"={first_cell}", None, result.first)
-        sheet.write_formula(r, 2, f"={final_cell}", None, result.final)
+        sheet.write_formula(r, 1, f"={first_cell}", None, cached(result.first))
+        sheet.write_formula(r, 2, f"={final_cell}", None, cached(result.final))
         # An array formula: the first row whose E_total is below the threshold, in Excel and LibreOffice alike.
         sheet.write_array_formula(r, 3, r, 3, f'{{=IFERROR(MATCH(TRUE,{span}<{threshold},0),"never")}}',
                                   None, result.reached if result.reached is not None else "never")
         b, c = xl_rowcol_to_cell(r, 1), xl_rowcol_to_cell(r, 2)
         d = xl_rowcol_to_cell(r, 3)
-        sheet.write_formula(r, 4, f'=IF(ISNUMBER({d}),"{REACHED}",IF({c}<{b},"{DECREASING}","{DIVERGING}"))',
-                            None, result.status)
+        sheet.write_formula(r, 4, f'=IF(ISNUMBER({d}),"{REACHED}",IF(ISERROR({c}),"{OVERFLOWED}",'
+                            f'IF({c}<{b},"{DECREASING}","{DIVERGING}")))', None, result.status)
     best_row = first_data + n
     rate_range = f"$A${first_data + 1}:$A${first_data + n}"
     final_range = f"$C${first_data + 1}:$C${first_data + n}"
     sheet.write_string(best_row, 0, "best rate (lowest final E_total)", styles["best"])
-    sheet.write_formula(best_row, 2, f"=INDEX({rate_range},MATCH(MIN({final_range}),{final_range},0))",
-                        styles["best"], summary.best)
+    # An array formula so that a rate whose run overflowed (an error value) does not hide the best one.
+    lowest = f"MIN(IF(ISNUMBER({final_range}),{final_range}))"
+    sheet.write_array_formula(best_row, 2, best_row, 2, f"{{=INDEX({rate_range},MATCH({lowest},{final_range},0))}}",
+                              styles["best"], "#N/A" if summary.best is None else summary.best)
 
     sheet.write_string(trajectory_header, 0, "iteration", styles["header"])
     e_total = layout.letters[layout.graph.index["E_total"]]
@@ -175,7 +184,7 @@ def _write_compare(workbook, sheet, config: Config, layout: Layout, summary: Sum
             trajectory = losses[rate]
             if iteration <= len(trajectory):
                 sheet.write_formula(r, i + 1, f"='{sheet_name(rate)}'!{e_total}{source_row}", None,
-                                    trajectory[iteration - 1])
+                                    cached(trajectory[iteration - 1]))
     sheet.set_column(0, 0, 30)
     sheet.set_column(1, max(n, 4), 16)
 
