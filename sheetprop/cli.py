@@ -11,11 +11,14 @@ import time
 from pathlib import Path
 
 from sheetprop import __version__
+from sheetprop.walkthrough.numerals import DIGITS
 
 EXAMPLES = """examples:
   sheetprop build                              the lecture's 2-2-2 example into outputs/
   sheetprop build examples/blog.toml --out out  your own network and values
   sheetprop build examples/*.toml              several configs at once
+  sheetprop build --format xlsx,ods            the workbook as .ods too (LibreOffice converts it)
+  sheetprop build --digits 4                   the walkthrough's numbers to 4 significant digits
   sheetprop show --iteration 2 --lr 0.5        one iteration's numbers and math in the terminal
 """
 SHOW_EXAMPLES = """examples:
@@ -61,10 +64,16 @@ def _parser() -> argparse.ArgumentParser:
         "build", help="write the workbook and learning-rate chart for a config",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
         description="Compute every iteration for every learning rate and write NAME.xlsx (one sheet per "
-                    "rate, every derived cell a formula with its value) and NAME-learning-rates.png.")
+                    "rate, every derived cell a formula with its value), NAME-learning-rates.png and the "
+                    "step-by-step walkthrough NAME-walkthrough.md and .html (with NAME-network.svg).")
     build.add_argument("configs", nargs="*", metavar="CONFIG",
                        help="TOML config files (default: the built-in lecture example)")
     build.add_argument("--out", default="outputs", metavar="DIR", help="folder to write into (default: outputs)")
+    build.add_argument("--format", default="xlsx", type=_formats, metavar="FORMATS",
+                       help="workbook formats, comma-separated: xlsx (default), ods (converted by LibreOffice, "
+                            "headless), or xlsx,ods")
+    build.add_argument("--digits", default=DIGITS, type=_digits, metavar="N",
+                       help=f"significant digits of the numbers in the walkthrough (default {DIGITS})")
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
     build.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     build.set_defaults(run=_build)
@@ -92,9 +101,9 @@ def _build(args) -> int:
     for config in loaded:
         total = config.iterations * len(config.learning_rates)
         with Progress(f"building {config.name}", total, enabled=not args.quiet) as progress:
-            result = build(config, args.out, progress.advance)
+            result = build(config, args.out, progress.advance, args.format, args.digits)
         if not args.quiet:
-            print(f"{config.heading}: wrote {result.workbook} and {result.chart}")
+            print(f"{config.heading}: wrote {', '.join(str(path) for path in result.files)}")
             print(format_summary(result.summary))
     return 0
 
@@ -123,6 +132,26 @@ def _show(args) -> int:
             trace.frame().to_csv(part, index=False, float_format="%.17g")
         print(f"\nwrote {args.csv}: {len(trace.rows)} learning rates × {trace.iterations} iterations")
     return 0
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    """``xlsx,ods`` → ('xlsx', 'ods'); anything else is a usage error (exit status 2)."""
+    from sheetprop.outputs import FORMATS
+
+    formats = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    if not formats or any(f not in FORMATS for f in formats):
+        raise argparse.ArgumentTypeError(f"{text!r}: give one or more of {', '.join(FORMATS)}, comma-separated")
+    return formats
+
+
+def _digits(text: str) -> int:
+    try:
+        digits = int(text)
+    except ValueError:
+        digits = 0
+    if not 1 <= digits <= 17:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 1 to 17")
+    return digits
 
 
 def format_summary(summary) -> str:

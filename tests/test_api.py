@@ -12,12 +12,13 @@ import sheetprop
 ROOT = reference.ROOT
 
 PUBLIC = {
-    "BuildResult": "(workbook: pathlib.Path, chart: pathlib.Path, summary: sheetprop.compare.Summary) -> None",
+    "BuildResult": "(workbook: pathlib.Path, chart: pathlib.Path, summary: sheetprop.compare.Summary, "
+                   "others: tuple[pathlib.Path, ...] = ()) -> None",
     "Config": None,
     "ConfigError": None,
     "Trace": None,
-    "build": "(config: sheetprop.config.Config, out_dir, progress: Optional[Callable[[int], NoneType]] = None)"
-             " -> sheetprop.outputs.BuildResult",
+    "build": "(config: sheetprop.config.Config, out_dir, progress: Optional[Callable[[int], NoneType]] = None, "
+             "formats: tuple[str, ...] = ('xlsx',), digits: int = 9) -> sheetprop.outputs.BuildResult",
     "default_config": "() -> sheetprop.config.Config",
     "load_config": "(path: str | pathlib.Path) -> sheetprop.config.Config",
     "parse_config": "(data: dict, source: str = '') -> sheetprop.config.Config",

@@ -1,5 +1,6 @@
 """The command line as a user runs it: subprocesses, exit codes, files written or not."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,17 @@ def test_committed_outputs_are_current(tmp_path):
         assert committed.read_bytes() == fresh.read_bytes(), f"outputs/{fresh.name} is stale"
     for fresh in tmp_path.glob("*.png"):
         assert (ROOT / "outputs" / fresh.name).exists()
+    walkthroughs = [*tmp_path.glob("*-walkthrough.md"), *tmp_path.glob("*-walkthrough.html"), *tmp_path.glob("*.svg")]
+    assert len(walkthroughs) == 3 * len(examples)
+    for fresh in walkthroughs:
+        committed = ROOT / "outputs" / fresh.name
+        assert committed.exists(), f"outputs/{fresh.name} missing: run sheetprop build examples/*.toml"
+        # The page embeds the chart PNG, whose bytes are matplotlib's to decide (the PNGs are not compared).
+        assert _without_png(committed.read_text()) == _without_png(fresh.read_text()), f"outputs/{fresh.name} is stale"
+
+
+def _without_png(text: str) -> str:
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,…", text)
 
 
 def test_the_default_is_the_lecture_example():
@@ -82,3 +94,22 @@ def test_version_and_help():
     assert sheetprop("--version").stdout.startswith("sheetprop ")
     help_text = sheetprop("build", "--help").stdout
     assert "sheetprop build examples/blog.toml" in help_text
+    assert "--format FORMATS" in help_text and "--digits N" in help_text
+
+
+def test_digits_and_format_options(tmp_path):
+    result = sheetprop("build", "--digits", "4", "--out", str(tmp_path), "--quiet")
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "lecture-walkthrough.md").read_text(encoding="utf-8")
+    assert "a_h1 = σ(h1) = σ(0.0275) = 0.5069" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "lecture-learning-rates.png", "lecture-network.svg", "lecture-walkthrough.html", "lecture-walkthrough.md",
+        "lecture.xlsx"]
+
+
+@pytest.mark.parametrize("option", [("--format", "pdf"), ("--format", ""), ("--digits", "0"), ("--digits", "x")])
+def test_bad_format_or_digits_exit_2(option, tmp_path):
+    result = sheetprop("build", *option, "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert option[0] in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,61 @@
+"""The step-by-step walkthrough of one build: NAME-walkthrough.md, NAME-walkthrough.html, NAME-network.svg.
+
+The document is built once as plain blocks (``document``) from the graph's quantity definitions and the
+engine's numbers, then drawn as Markdown (plain-text math) and as a self-contained HTML page (MathML,
+inline SVG, the chart as a data URI). Files are written atomically and deterministically.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+
+from sheetprop.atomic import replacing
+from sheetprop.compare import Summary
+from sheetprop.config import Config
+from sheetprop.graph import Graph
+from sheetprop.walkthrough.diagram import figure_digits, network_svg
+from sheetprop.walkthrough.document import walkthrough
+from sheetprop.walkthrough.html import html
+from sheetprop.walkthrough.markdown import markdown
+from sheetprop.walkthrough.numerals import DIGITS
+
+__all__ = ["DIGITS", "Walkthrough", "write_walkthrough"]
+
+
+@dataclass(frozen=True)
+class Walkthrough:
+    """The files of one walkthrough."""
+
+    markdown: Path
+    html: Path
+    diagram: Path
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return self.markdown, self.html, self.diagram
+
+
+def write_walkthrough(config: Config, graph: Graph, summary: Summary, out_dir, chart: Path | None = None,
+                      digits: int = DIGITS, workbook: str = "") -> Walkthrough:
+    """Write the walkthrough of ``config`` into ``out_dir``.
+
+    ``chart`` is the learning-rate PNG to show, ``workbook`` the workbook's file name for the text.
+    """
+    out_dir = Path(out_dir)
+    paths = Walkthrough(out_dir / f"{config.name}-walkthrough.md", out_dir / f"{config.name}-walkthrough.html",
+                        out_dir / f"{config.name}-network.svg")
+    document = walkthrough(config, graph, summary, digits, workbook)
+    svg = network_svg(config.network, config.values, figure_digits(digits))
+    files = {"network": paths.diagram.name}
+    figures = {"network": svg}
+    if chart is not None:
+        files["chart"] = chart.name
+        encoded = base64.b64encode(Path(chart).read_bytes()).decode("ascii")
+        figures["chart"] = f'<img src="data:image/png;base64,{encoded}" alt="E_total against iteration">'
+    with replacing(paths.markdown) as md, replacing(paths.html) as page, replacing(paths.diagram) as drawing:
+        md.write_text(markdown(document, files), encoding="utf-8")
+        page.write_text(html(document, figures), encoding="utf-8")
+        drawing.write_text(svg, encoding="utf-8")
+    return paths

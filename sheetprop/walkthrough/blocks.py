@@ -1,0 +1,149 @@
+"""The walkthrough's building blocks, as plain data: headings, paragraphs, equations, tables, figures.
+
+The Markdown and HTML renderers draw the same blocks; ``equation_sides`` gives an equation's math text.
+
+>>> from sheetprop.expr import Sym
+>>> equation = Equation("h1", (Sym("w1") * Sym("i1"),), Sym("w1") * Sym("i1"), 0.0075)
+>>> equation_sides(equation, {"w1": 0.15, "i1": 0.05})
+('h1', ['w1·i1', '0.15·0.05', '0.0075'])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from sheetprop.expr import Expr, Param, Sym, render
+from sheetprop.walkthrough.numerals import DIGITS, number, operand
+
+ELLIPSIS = Sym("…")
+
+
+class Name(str):
+    """A quantity's name inside a paragraph or table: set as math, not prose."""
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Prose; each part is text, a Name, an expression or a Relation, the last three drawn as math."""
+
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Expressions joined by one sign, inline: ``o1 = w5·a_h1 + w6·a_h2``, ``w ← w − η·∂E/∂w``."""
+
+    exprs: tuple
+    sign: str = "="
+
+    def text(self) -> str:
+        return f" {self.sign} ".join(render(e, "math", lambda node: math_name(node.name)) for e in self.exprs)
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``name = form = form … = numbers = value``: the definition, its chain written out, the numbers, the result.
+
+    ``numbers`` is one of the forms with every name replaced by its value; ``after`` marks a parameter's
+    value after the update (printed w5⁺).
+    """
+
+    name: str
+    forms: tuple[Expr, ...]
+    numbers: Expr | None
+    value: float
+    after: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """Header and rows; a cell is text, a Name, an int (a count) or a float (printed to the document's digits)."""
+
+    header: tuple
+    rows: tuple
+
+    def numeric(self) -> list[bool]:
+        """Which columns hold numbers (and 'never' or blanks), to be right-aligned."""
+        return [all(_numeric(row[c]) for row in self.rows) for c in range(len(self.header))]
+
+
+def _numeric(cell) -> bool:
+    return (isinstance(cell, (int, float)) and not isinstance(cell, bool)) or cell in ("", "never")
+
+
+@dataclass(frozen=True)
+class Figure:
+    kind: str  # "network" or "chart"
+    caption: str
+
+
+@dataclass
+class Document:
+    title: str
+    blocks: list
+    values: Mapping[str, float] = field(repr=False)
+    digits: int = DIGITS
+
+
+# A bracketed number as a function's whole argument needs no second pair: σ(−0.108), not σ((−0.108)).
+_FUNCTION_OF_BRACKETED = re.compile(r"(σ|tanh|ln)\(\(([^()]*)\)\)")
+
+# An equation longer than this, as text, puts each right-hand side on a line of its own.
+WIDTH = 96
+
+
+@dataclass(frozen=True)
+class Side:
+    """One right-hand side: its math text and what it is drawn from (a form, the numbers, or the value)."""
+
+    text: str
+    expr: Expr | None = None
+    numbers: bool = False
+    value: float | None = None
+
+
+def equation_text(equation: Equation, values: Mapping[str, float], digits: int = DIGITS) -> str:
+    """One equation as a line of math text (see ``equation_sides`` for its parts)."""
+    left, right = equation_sides(equation, values, digits)
+    return " = ".join([left, *right])
+
+
+def equation_sides(equation: Equation, values: Mapping[str, float], digits: int = DIGITS) -> tuple[str, list[str]]:
+    """The left-hand side and each right-hand side as math text, repeated ones dropped."""
+    return left_side(equation), [side.text for side in right_sides(equation, values, digits)]
+
+
+def left_side(equation: Equation) -> str:
+    return equation.name + ("⁺" if equation.after else "")
+
+
+def right_sides(equation: Equation, values: Mapping[str, float], digits: int = DIGITS) -> list[Side]:
+    """Each right-hand side in order, a form equal to the one before it dropped (a definition with no chain)."""
+    def resolve(node) -> str:
+        return operand(values[node.name], digits) if node.name in values else math_name(node.name)
+
+    sides = [Side(render(form, "math", lambda node: math_name(node.name)), form) for form in equation.forms]
+    if isinstance(equation.numbers, (Sym, Param)):  # a = o2 = −0.117, not (−0.117)
+        sides.append(Side(number(values[equation.numbers.name], digits), equation.numbers, numbers=True))
+    elif equation.numbers is not None:
+        text = _FUNCTION_OF_BRACKETED.sub(r"\1(\2)", render(equation.numbers, "math", resolve))
+        sides.append(Side(text, equation.numbers, numbers=True))
+    sides.append(Side(number(equation.value, digits), value=equation.value))
+    return [side for i, side in enumerate(sides) if i == 0 or side.text != sides[i - 1].text]
+
+
+def one_line(equation: Equation, values: Mapping[str, float], digits: int = DIGITS) -> bool:
+    """Short equations read best on one line; long ones with one right-hand side per line."""
+    return len(equation_text(equation, values, digits)) <= WIDTH
+
+
+def math_name(name: str) -> str:
+    return "η" if name == "lr" else name

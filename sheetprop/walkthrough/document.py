@@ -1,0 +1,339 @@
+"""The walkthrough as plain data: headings, paragraphs, equations, tables and figures in reading order.
+
+Equations hold the graph's own expressions (the ones that become the workbook's formulas) and the
+engine's numbers; the Markdown and HTML renderers only choose how to draw them.
+
+>>> from sheetprop.outputs import default_config
+>>> from sheetprop.graph import build_graph
+>>> config = default_config()
+>>> document = walkthrough(config, build_graph(config.network), None)
+>>> from sheetprop.walkthrough.blocks import equation_text
+>>> h1 = next(b for b in document.blocks if isinstance(b, Equation) and b.name == "h1")
+>>> equation_text(h1, document.values)
+'h1 = w1·i1 + w2·i2 = 0.15·0.05 + 0.2·0.1 = 0.0275'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from sheetprop.compare import Summary
+from sheetprop.config import Config
+from sheetprop.engine import compile_rows, iterate
+from sheetprop.expr import Expr, Fn, Op, Param, Sym, render, substitute
+from sheetprop.functions import LOSSES
+from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, TARGET, WEIGHT, Graph, Quantity
+from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, Heading, Name, Paragraph, Relation,
+                                          Table)
+from sheetprop.walkthrough.numerals import DIGITS, number
+from sheetprop.walkthrough.reading import listed, loss_table, rate_table, reading
+
+# A group with more equations than this is summarised: its first neuron written out, the rest as a table.
+WRITE_LIMIT = 16
+# A symbolic form longer than this (chains expanded through deep, wide layers) is left out.
+FORM_LIMIT = 400
+# Sums with more terms than this show their first and last terms around an ellipsis.
+SUM_TERMS = 6
+
+
+def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: int = DIGITS,
+                workbook: str = "") -> Document:
+    """The whole document for one config: network, forward pass, loss, chain rule, update, iterations.
+
+    ``workbook`` is the file name of the workbook the text refers to (NAME.xlsx unless told otherwise).
+    """
+    workbook = workbook or f"{config.name}.xlsx"
+    rate = config.learning_rates[0]
+    compiled = compile_rows(graph)
+    # Iteration 1 is the same for every rate; iteration 2 shows each rate's first update.
+    seconds = {r: list(iterate(graph, config.values, r, 2, compiled))[1] for r in config.learning_rates}
+    first = next(iterate(graph, config.values, rate, 1, compiled))
+    names = [q.name for q in graph.quantities]
+    values = dict(zip(names, first), lr=rate)
+    after = dict(zip(names, seconds[rate]))
+    blocks = [
+        Paragraph((f"Backpropagation for this network, worked through with its own numbers: the forward "
+                   f"pass of iteration 1, the loss, every partial derivative by the chain rule, the "
+                   f"updated weights, then the loss over {config.iterations} iterations for each learning "
+                   f"rate. Numbers are shown to {digits} significant digits; the engine and the workbook "
+                   f"{workbook} keep full double precision, and every equation below is rendered "
+                   f"from the same definition as that workbook's formulas.",)),
+    ]
+    blocks += _network(config, graph, values)
+    blocks += _forward(graph, values)
+    blocks += _loss(graph, values)
+    blocks += _backward(graph, values)
+    blocks += _gradients(graph, values)
+    blocks += _updates(config, graph, values, after, seconds, digits)
+    if summary is not None:
+        blocks += _iterations(config, summary, digits, workbook)
+    return Document(f"{config.heading} — step by step", blocks, values, digits)
+
+
+def _network(config: Config, graph: Graph, values) -> list:
+    network = config.network
+    shape = "–".join(str(n) for n in network.layers)
+    kinds = list(dict.fromkeys(network.activations))
+    activations = f"{kinds[0]} activation" if len(kinds) == 1 else f"{listed(kinds)} activations"
+    biases = {"none": "no biases", "layer": "one bias per layer, shared by its neurons",
+              "neuron": "one bias per neuron"}[network.biases]
+    if network.biases != "none":
+        biases += ", trained too" if network.train_biases else ", not trained"
+    examples = f" It learns {network.examples} examples at once (full-batch)." if network.examples > 1 else ""
+    blocks = [
+        Heading(2, "1. The network"),
+        Paragraph((f"A {shape} network (neurons per layer, inputs first) with {activations}, {biases}, "
+                   f"and the loss {LOSSES[network.loss].words}.{examples}",)),
+        Figure("network", f"The {shape} network with its starting values."),
+        Paragraph(("The starting values: inputs, targets, initial weights"
+                   + (" and biases." if network.biases != "none" else "."),)),
+    ]
+    start = [q for q in graph.quantities if q.kind in (INPUT, TARGET, WEIGHT, BIAS)]
+    blocks += _value_table(start, values)
+    return blocks
+
+
+def _value_table(quantities: list[Quantity], values) -> list:
+    """Name, value and meaning of each quantity, or per group a count and range when there are many."""
+    if len(quantities) <= 3 * WRITE_LIMIT:
+        return [Table(("quantity", "value", "meaning"),
+                      tuple((Name(q.name), values[q.name], _first_clause(q.words)) for q in quantities))]
+    return [_family_table(quantities, values)]
+
+
+def _first_clause(words: str) -> str:
+    return words.split(";")[0]
+
+
+def _forward(graph: Graph, values) -> list:
+    quantities = [q for q in graph.quantities if q.kind in (NET, ACT)]
+    first = quantities[0]
+    blocks = [
+        Heading(2, "2. Forward pass (iteration 1)"),
+        Paragraph(("Each neuron adds up the values coming in, each times its weight: its net input, such as ",
+                   Name(first.name), ". Its activation turns that into its output, such as ",
+                   Name(quantities[1].name), ". Layer by layer, from the inputs to the outputs:")),
+    ]
+    return blocks + _grouped(graph, quantities, values, lambda q: q.group)
+
+
+def _loss(graph: Graph, values) -> list:
+    quantities = [q for q in graph.quantities if q.kind == ERROR]
+    blocks = [Heading(2, "3. The loss"),
+              Paragraph((f"How far the outputs are from the targets: {LOSSES[graph.network.loss].words}.",))]
+    return blocks + _grouped(graph, quantities, values, lambda q: q.group)
+
+
+def _backward(graph: Graph, values) -> list:
+    quantities = [q for q in graph.quantities if q.kind == CHAIN]
+    output, slope, delta = quantities[:3]  # the first output neuron's ∂E/∂a, ∂a/∂z and δ
+    hidden = len(graph.network.layers) > 2
+    blocks = [
+        Heading(2, "4. Backward pass: the chain rule"),
+        Paragraph(("Three steps for each neuron, from the outputs back: how the loss changes with the "
+                   "neuron's output (", Name(output.name), "), how its output changes with its net input (",
+                   Name(slope.name), ", the slope of the activation), and their product ", Name(delta.name),
+                   ", the neuron's δ. "
+                   + ("A hidden neuron's output feeds every neuron of the next layer, so its " if hidden else ""),
+                   *((Name("∂E/∂a_…"), " adds up their δ, each times the weight in between. ") if hidden else ()),
+                   "Each line gives the definition, the chain written out down to forward values, then the "
+                   "numbers.")),
+    ]
+    return blocks + _grouped(graph, quantities, values, lambda q: q.group.replace("backward: ", ""))
+
+
+def _gradients(graph: Graph, values) -> list:
+    quantities = [q for q in graph.quantities if q.kind == GRADIENT]
+    blocks = [Heading(2, "5. Gradients of the weights")]
+    example = _weight_example(graph)
+    if example:
+        gradient, receiver, weight, sender = example
+        blocks.append(Paragraph((
+            "A weight changes the loss only through the net input of the neuron it feeds: ",
+            Relation((Sym(receiver.name), receiver.expr)), ", so ",
+            Relation((Sym(f"∂{receiver.name}/∂{weight}"), Sym(sender))), " and ",
+            Relation((Sym(gradient.name), Sym(f"∂E/∂{receiver.name}") * Sym(f"∂{receiver.name}/∂{weight}"),
+                      gradient.expr)),
+            ". Each line below writes that chain out (δ as its two factors), expands it down to forward "
+            "values, and puts in the numbers."
+            + (" Output layer first, as the chain rule runs backwards." if len(graph.network.layers) > 2 else ""))))
+    return blocks + _grouped(graph, _gradient_order(graph, quantities), values, lambda q: _gradient_group(graph, q))
+
+
+def _weight_example(graph: Graph):
+    """The last layer's first weight gradient with its receiver, weight and sender, for the explanation."""
+    for q in graph.quantities:
+        if q.kind != GRADIENT or not (isinstance(q.expr, Op) and q.expr.op == "*" and len(q.expr.args) == 2):
+            continue
+        weight = _parameter(q.name)
+        if graph[weight].kind == WEIGHT and "output" in graph[weight].group:
+            delta, sender = q.expr.args
+            receiver = graph[delta.name.removeprefix("∂E/∂")]
+            return q, receiver, weight, sender.name
+    return None
+
+
+def _parameter(gradient: str) -> str:
+    """``∂E/∂w5[2]`` → ``w5``."""
+    return re.sub(r"\[\d+\]$", "", gradient.removeprefix("∂E/∂"))
+
+
+def _gradient_group(graph: Graph, quantity: Quantity) -> str:
+    """Gradients grouped by the layer of their weight: 'weights into output layer, example 2'."""
+    target = graph[_parameter(quantity.name)].group
+    example = quantity.group.removeprefix("gradients").strip(", ")
+    if example == "batch mean":
+        example = "mean over the examples"
+    return ", ".join(part for part in (target, example) if part)
+
+
+def _gradient_order(graph: Graph, quantities: list[Quantity]) -> list[Quantity]:
+    """Per example, the output layer's weights first, then back towards the inputs; biases last."""
+    weight_groups = list(dict.fromkeys(q.group for q in graph.quantities if q.kind == WEIGHT))
+    layer_rank = {group: len(weight_groups) - i for i, group in enumerate(weight_groups)}
+    example_rank: dict[str, int] = {}
+    for q in quantities:
+        example_rank.setdefault(q.group, len(example_rank))
+
+    def key(item):
+        position, q = item
+        layer = layer_rank.get(graph[_parameter(q.name)].group, len(layer_rank) + 1)
+        return example_rank[q.group], layer, position
+
+    return [q for _, q in sorted(enumerate(quantities), key=key)]
+
+
+def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) -> list:
+    rate = config.learning_rates[0]
+    trained = [graph[name] for name in graph.trained]
+    blocks = [
+        Heading(2, "6. Updating the weights"),
+        Paragraph(("Gradient descent moves every weight against its gradient, all at once, with the gradients "
+                   "of iteration 1: ", Relation((Sym("w"), Sym("w") - Param("lr") * Sym("∂E/∂w")), "←"),
+                   f". With the config's first learning rate, η = {number(rate, digits)}:")),
+    ]
+    equations = [Equation(q.name, (q.expr,), q.expr, after[q.name], after=True) for q in trained]
+    blocks += _summarised(graph, equations, lambda e: graph[e.name].group, after)
+    before, now = values["E_total"], after["E_total"]
+    change = "falls" if now < before else "rises"
+    blocks.append(Paragraph((f"These weights make iteration 2. Its forward pass gives E_total = {number(now, digits)}: "
+                             f"the loss {change} from {number(before, digits)}.",)))
+    rows = [(Name("E_total"), values["E_total"], *(seconds[r][graph.index["E_total"]] for r in seconds))]
+    if len(trained) <= WRITE_LIMIT:
+        rows = [(Name(q.name), values[q.name], *(seconds[r][graph.index[q.name]] for r in seconds))
+                for q in trained] + rows
+    blocks.append(Paragraph(("After one update, for every learning rate of the config (E_total is that of "
+                             "iteration 2):",)))
+    blocks.append(Table(("quantity", "iteration 1", *(f"η = {number(r, digits)}" for r in seconds)), tuple(rows)))
+    return blocks
+
+
+def _iterations(config: Config, summary: Summary, digits: int, workbook: str) -> list:
+    return [
+        Heading(2, "7. Over the iterations"),
+        Paragraph((f"Each iteration repeats the forward pass, the backward pass and the update, from the "
+                   f"weights the previous one left. E_total at a few iterations, for each learning rate:",)),
+        loss_table(summary, digits),
+        Figure("chart", "E_total against iteration for each learning rate, linear and log scale "
+                        f"(dotted: the threshold {number(config.threshold, digits)})."),
+        # Prose rounds harder than the tables: 0.00215, not 0.00214959545.
+        *(Paragraph((text,)) for text in reading(summary, min(digits, 3))),
+        rate_table(summary, digits),
+        Paragraph((f"The workbook {workbook} holds every iteration of every rate as live formulas, "
+                   "and its Compare sheet this table.",)),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- equations
+
+def _grouped(graph: Graph, quantities: list[Quantity], values, group_of) -> list:
+    """Equations under one heading per group (a layer), each group summarised when it is large."""
+    equations = [_equation(graph, q, values) for q in quantities]
+    by_name = {q.name: q for q in quantities}
+    return _summarised(graph, equations, lambda e: group_of(by_name[e.name]), values)
+
+
+def _summarised(graph: Graph, equations: list[Equation], group_of, results) -> list:
+    """Equations under a heading per group; a group of more than WRITE_LIMIT shows one of each kind and a table."""
+    blocks = []
+    groups: dict[str, list[Equation]] = {}
+    for equation in equations:
+        groups.setdefault(group_of(equation), []).append(equation)
+    for group, members in groups.items():
+        if len(groups) > 1:
+            blocks.append(Heading(3, group[0].upper() + group[1:] if group else "All"))
+        if len(members) <= WRITE_LIMIT:
+            blocks += members
+            continue
+        shown = _first_of_each_family(members)
+        blocks += shown
+        blocks.append(Paragraph((f"The other {len(members) - len(shown)} of this layer work the same way; "
+                                 "by quantity:",)))
+        blocks.append(_family_table([graph[e.name] for e in members], results))
+    return blocks
+
+
+def _equation(graph: Graph, quantity: Quantity, values) -> Equation:
+    """The definition; for derivatives also the chain one step further and all the way to forward values.
+
+    The numbers go into the definition, except for a weight's gradient, whose δ is split into its two
+    factors first: ∂E/∂w5 = ∂E/∂a_o1·∂a_o1/∂o1·a_h1, the chain as the lecture writes it.
+    """
+    forms = [quantity.expr]
+    numbers = quantity.expr
+    if quantity.kind in (CHAIN, GRADIENT):
+        once = substitute(quantity.expr, graph.chain_definition)
+        forms += [once, _expanded(graph, quantity.expr)]
+        if quantity.kind == GRADIENT:
+            numbers = once
+    forms = [_elided(f) for f in forms if len(render(f, "math")) <= FORM_LIMIT] or [_elided(quantity.expr)]
+    return Equation(quantity.name, tuple(forms), _elided(numbers), values[quantity.name])
+
+
+def _expanded(graph: Graph, expr: Expr) -> Expr:
+    """Every chain-rule step substituted down to forward values (stops early if it grows past FORM_LIMIT)."""
+    while len(render(expr, "math")) <= FORM_LIMIT and expr != (again := substitute(expr, graph.chain_definition)):
+        expr = again
+    return expr
+
+
+def _elided(expr: Expr) -> Expr:
+    """Long sums keep their first and last terms around '…': a 784-input neuron stays one line."""
+    if isinstance(expr, Op):
+        args = tuple(_elided(a) for a in expr.args)
+        if expr.op == "+" and len(args) > SUM_TERMS:
+            args = (*args[:SUM_TERMS - 2], ELLIPSIS, args[-1])
+        return Op(expr.op, args)
+    if isinstance(expr, Fn):
+        return Fn(expr.name, _elided(expr.arg))
+    return expr
+
+
+def _family(name: str) -> str:
+    """Quantities of one kind in one layer share a pattern: ``∂E/∂a_h1.3`` and ``∂E/∂a_h1.4`` → ``∂E/∂a_h#.#``."""
+    return re.sub(r"\d+", "#", name)
+
+
+def _first_of_each_family(equations: list[Equation]) -> list[Equation]:
+    seen: set[str] = set()
+    first = []
+    for equation in equations:
+        if _family(equation.name) not in seen:
+            seen.add(_family(equation.name))
+            first.append(equation)
+    return first
+
+
+def _family_table(quantities: list[Quantity], values) -> Table:
+    """Per kind of quantity in a layer: how many, first and last name, smallest and largest value."""
+    families: dict[str, list[Quantity]] = {}
+    for q in quantities:
+        families.setdefault(f"{q.group}|{_family(q.name)}", []).append(q)
+    rows = []
+    for members in families.values():
+        numbers = [values[q.name] for q in members]
+        finite = [v for v in numbers if math.isfinite(v)] or numbers
+        names = Name(members[0].name if len(members) == 1 else f"{members[0].name} … {members[-1].name}")
+        rows.append((names, len(members), min(finite), max(finite)))
+    return Table(("quantities", "how many", "smallest", "largest"), tuple(rows))
