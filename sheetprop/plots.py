@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sheetprop.compare import Summary, sheet_name
 
+DRAWN_UP_TO = 1e100
+
 
 def plot_learning_rates(path, summary: Summary, title: str) -> None:
     """Draw E_total against iteration, one line per learning rate, on linear and log scales side by side."""
@@ -12,17 +14,22 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    import numpy as np
+
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110, constrained_layout=True)
-    for rate, trajectory in summary.trajectories.items():
-        label = f"{sheet_name(rate)}" + ("  (best)" if rate == summary.best else "")
-        for axis in axes:
-            axis.plot(range(1, len(trajectory) + 1), trajectory, label=label, linewidth=1.6)
     for axis, scale in zip(axes, ("linear", "log")):
-        axis.set_yscale(scale)
+        axis.set_yscale(scale)  # before any line: rescaling a flat line's axis warns
         axis.set_xlabel("iteration")
         axis.set_ylabel("E_total" + (" (log scale)" if scale == "log" else ""))
         axis.axhline(summary.threshold, color="grey", linestyle=":", linewidth=1)
         axis.grid(True, which="major", alpha=0.3)
+    for rate, trajectory in summary.trajectories.items():
+        label = f"{sheet_name(rate)}" + ("  (best)" if rate == summary.best else "")
+        # A diverged run's line stops where E_total leaves any sensible scale (matplotlib overflows near 1e308).
+        losses = np.asarray(trajectory, dtype=float)
+        losses[~(losses < DRAWN_UP_TO)] = np.nan
+        for axis in axes:
+            axis.plot(range(1, len(losses) + 1), losses, label=label, linewidth=1.6)
     axes[1].legend(title="learning rate", fontsize="small")
     figure.suptitle(f"{title}: E_total against iteration, by learning rate (dotted: threshold {summary.threshold:g})")
     # No timestamp or version in the file, so regenerated outputs stay byte-identical.

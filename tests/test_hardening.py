@@ -17,6 +17,7 @@ from sheetprop.outputs import build
 ROOT = __import__("reference").ROOT
 
 
+@pytest.mark.filterwarnings("error")  # e.g. matplotlib on a flat line of saturated sigmoids
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "linear"])
 def test_huge_learning_rates_and_weights_run_and_overflow_is_flagged(activation, tmp_path):
     config = configs.parse({
@@ -80,3 +81,15 @@ def test_a_build_killed_mid_write_leaves_the_previous_file_intact(tmp_path):
     subprocess.run([sys.executable, "-m", "sheetprop", "build", str(small), "--out", str(out), "--quiet"],
                    check=True, cwd=ROOT, timeout=120)
     assert not list(out.glob(".*.part")), "the next build cleans up what the killed one left"
+
+
+@pytest.mark.filterwarnings("error")
+def test_chart_of_an_overflowing_run_draws_without_warnings(tmp_path):
+    config = configs.parse({
+        "name": "wild", "layers": [2, 3, 2], "activations": ["relu", "linear"], "loss": "mse",
+        "inputs": [[0.05, 0.1], [1.0, -2.0]], "targets": [[0.01, 0.99], [0.3, 0.6]], "seed": 3,
+        "biases": [[0.1, -0.2, 0.3], [0.0, 0.4]], "train_biases": True,
+        "learning_rates": [10000.0, 0.01], "iterations": 60})
+    result = build(config, tmp_path)
+    assert result.summary.rates[0].status == "diverged (overflow)"
+    assert result.chart.read_bytes().startswith(b"\x89PNG")

@@ -146,3 +146,30 @@ def test_layer_groups_are_labelled_outlined_and_frozen(formulas):
     assert levels == {"B": 0, "C": 1, "F": 0, "G": 1, "J": 0, "K": 1}  # each group folds into its first column
     assert [c.value for c in sheet[3]][:4] == ["η (lr)", "i1", "i2", "t1"]
     assert sheet.freeze_panes == "B7"
+
+
+@pytest.mark.parametrize("hidden, output, loss, rates", [
+    ("sigmoid", "sigmoid", "half_sse", [0.1, 2.0]),
+    ("tanh", "sigmoid", "bce", [0.5]),
+    ("relu", "linear", "mse", [10000.0, 0.01]),  # the large rate overflows: error values in cells
+])
+def test_fast_formula_path_writes_the_same_bytes_as_xlsxwriter_itself(hidden, output, loss, rates, tmp_path):
+    from sheetprop import config as configs
+    from sheetprop.engine import compile_rows, iterate
+    from sheetprop.graph import build_graph
+    from sheetprop.workbook.writer import write_workbook
+
+    config = configs.parse({
+        "name": "same", "layers": [2, 3, 2], "activations": [hidden, output], "loss": loss,
+        "inputs": [[0.05, 0.1], [1.0, -2.0]], "targets": [[0.01, 0.99], [0.3, 0.6]], "seed": 3,
+        "biases": [[0.1, -0.2, 0.3], [0.0, 0.4]], "train_biases": True, "learning_rates": rates, "iterations": 60})
+    graph = build_graph(config.network)
+    rows = compile_rows(graph)
+    written = []
+    for fast in (True, False):
+        path = tmp_path / f"{fast}.xlsx"
+        runs = ((rate, iterate(graph, config.values, rate, config.iterations, rows)) for rate in rates)
+        statuses = {r.status for r in write_workbook(path, config, graph, runs, fast=fast).rates}
+        written.append(path.read_bytes())
+    assert written[0] == written[1]
+    assert ("diverged (overflow)" in statuses) == (hidden == "relu")
