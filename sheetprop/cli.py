@@ -16,6 +16,7 @@ EXAMPLES = """examples:
   sheetprop build                              the lecture's 2-2-2 example into outputs/
   sheetprop build examples/blog.toml --out out  your own network and values
   sheetprop build examples/*.toml              several configs at once
+  sheetprop verify my-sheet.xlsx               check a hand-made sheet cell by cell
 """
 
 
@@ -62,6 +63,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
     build.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     build.set_defaults(run=_build)
+
+    verify = commands.add_parser(
+        "verify", help="check a hand-made spreadsheet of the exercise, cell by cell",
+        description="Judge every cell of a hand-made backpropagation sheet (.xlsx or .ods, with or without "
+                    "formulas) against the correct formula evaluated on that row's own cells; report each wrong "
+                    "quantity's first wrong cell, the value expected, the correct formula and the likely slip. "
+                    "Exit status: 0 all cells agree, 1 something is wrong, 2 the file cannot be read.")
+    verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .ods)")
+    verify.add_argument("--json", action="store_true", help="print the findings as JSON")
+    verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted")
+    verify.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    verify.set_defaults(run=_verify)
     return parser
 
 
@@ -78,6 +91,21 @@ def _build(args) -> int:
             print(f"{config.heading}: wrote {result.workbook} and {result.chart}")
             print(format_summary(result.summary))
     return 0
+
+
+def _verify(args) -> int:
+    from sheetprop.verify import VerifyError, verify
+    from sheetprop.verify.report import as_json, as_text
+
+    try:
+        report = verify(args.sheet, annotate=args.annotate)
+    except VerifyError as error:
+        print(f"sheetprop: error: {error}", file=sys.stderr)
+        return 2
+    print(as_json(report) if args.json else as_text(report))
+    if args.annotate and not args.json:
+        print(f"wrote {args.annotate}")
+    return report.status
 
 
 def format_summary(summary) -> str:
