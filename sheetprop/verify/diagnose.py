@@ -86,9 +86,11 @@ def _rate_finding(ctx, drift, row_rates, cells) -> Finding:
     cell = table.cell(name, table.rows[first_row.k])
     told = (f"the weights change as for η = {rates.history(row_rates, table.rows)}; "
             f"the sheet's rate is {lr:g}")
+    label = table.labels.get("lr")
+    absolute = f"${_letter(label.values[0][0][1])}${label.values[0][0][0]}" if label and label.single else "$A$1"
     why = _formula_drift(ctx, first_row.k) or (
-        "a learning-rate reference that is relative and drifts down the rows? Refer to the rate cell absolutely"
-        " ($A$1), or keep one rate")
+        f"a learning-rate reference that is relative and drifts down the rows? Refer to the rate cell "
+        f"absolutely ({absolute}) in every weight update")
     return Finding(table.grid.title, cell, "η", "learning rate", first_row.rate, lr,
                    f"w = w′ − η·∂E/∂w′ for every weight, with one η ({lr:g}) on every row",
                    f"{told}: {why}", len(drift), len(row_rates),
