@@ -62,6 +62,7 @@ class Sheet:
     targets: tuple[float, float] = (0.01, 0.99)
     biases: tuple[str, str] = ("", "")  # text appended to the nets, e.g. ('+0.35', '+0.6')
     labels: dict[str, tuple[float, int, int]] = field(default_factory=dict)  # extra 'name =' labels
+    extra: tuple[str, str] | None = None  # a column verify does not know: header, template
     iterations: int = 8
 
     def column(self, name: str) -> int:
@@ -87,7 +88,8 @@ def lr_cell(sheet: Sheet, k: int) -> str:
 def formula(sheet: Sheet, name: str, k: int) -> str | float:
     """The content of column ``name`` in data row ``k``."""
     start = dict(START, t1=sheet.targets[0], t2=sheet.targets[1])
-    template, since = sheet.slips.get(name, (None, 0))
+    template, since = sheet.extra[1] if name == "extra" else None, 0
+    template, since = sheet.slips.get(name, (template, since))
     if template is None or k < since:
         if name in ("t1", "t2", "i1", "i2") or (k == 0 and name.startswith("w")):
             return start[name]
@@ -121,16 +123,22 @@ def write(sheet: Sheet, ws) -> None:
         ws.cell(sheet.header_row, sheet.first_column, "step")
     for name in COLUMNS:
         ws.cell(sheet.header_row, sheet.column(name), sheet.headers.get(name, name))
+    after = sheet.column(COLUMNS[-1]) + 1
+    if sheet.extra:
+        ws.cell(sheet.header_row, after, sheet.extra[0])
     for k in range(sheet.iterations):
         if sheet.counter:
             ws.cell(sheet.row(k), sheet.first_column, k + 1)
         for name in COLUMNS:
             ws.cell(sheet.row(k), sheet.column(name), formula(sheet, name, k))
+        if sheet.extra:
+            ws.cell(sheet.row(k), after, formula(sheet, "extra", k))
 
 
 # The slips of the issue, each on its own sheet, and sheets that are right in unusual layouts.
 SHEETS = [
-    Sheet("correct", headers=STUDENT, counter=True, first_column=2, blank_after_header=True, header_row=6),
+    Sheet("correct", headers=STUDENT, counter=True, first_column=2, blank_after_header=True, header_row=6,
+          extra=("check", "=[E_total]*2")),
     Sheet("hidden unit", headers=LECTURE, lr_label=("Learning_rate", 1, 36), lr_list=(0.1, 0.5, 1.0),
           slips={"dw3": (f"=({HIDDEN.format('w6', 'w8')})*[a_h1]*(1-[a_h1])*[i1]", 0)}),
     Sheet("target", headers=NOTES, lr_label=("η =", 2, 36),
@@ -141,10 +149,13 @@ SHEETS = [
     Sheet("drift", headers=NOTES, lr_label=("eta", 2, 36), lr_drifts=True, header_row=4),
     Sheet("biases", headers=BLOG, biases=("+$B$2", "+$B$3"), labels={"b1": (0.35, 2, 1), "b2": (0.60, 3, 1)},
           lr_label=("lr", 2, 8)),
-    Sheet("half", headers=NOTES, targets=(0.5, 0.5), biases=("+0.35", "+0.6"), lr_label=("η", 3, 36), lr=2.0),
+    Sheet("half", headers={"E_total": "E_total"}, targets=(0.5, 0.5), biases=("+0.35", "+0.6"), lr_label=("η", 3, 36), lr=2.0),
+    # A slip that barely moves anything: e typed as 2.718281 from the fourth row on (a_h2 off by 1e-8).
+    Sheet("rounded e", slips={"a_h2": ("=1/(1+2.718281^(-[h2]))", 3)}),
 ]
 
-# What verify must report on each sheet: (cell, quantity) of each finding, and a word of the diagnosis.
+# What verify must report on each sheet: (cell, quantity) of each finding, and words of the diagnosis
+# (None: no usual slip reproduces it).
 EXPECTED = {
     "correct": [],
     "hidden unit": [("Z6", "∂E/∂w3", "slope of the wrong hidden unit")],
@@ -154,4 +165,37 @@ EXPECTED = {
     "drift": [("E7", "η", "drifts down the rows")],
     "biases": [],
     "half": [],
+    "rounded e": [("L9", "a_h2", None)],
 }
+
+
+def write_workbook(path, sheets=None) -> None:
+    """Every sheet of ``sheets`` (default: all) into one workbook of formulas, as openpyxl writes it:
+    no cached values."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for i, sheet in enumerate(sheets or SHEETS):
+        write(sheet, workbook.active if i == 0 else workbook.create_sheet())
+    workbook.save(path)
+
+
+def values_copy(source, target, digits: int = 10, edit=None) -> None:
+    """A values-only copy of ``source`` (which must carry cached values), numbers rounded to ``digits``
+    significant digits as many hand-made sheets store them; ``edit(title, cell, value)`` may change one."""
+    import openpyxl
+
+    values = openpyxl.load_workbook(source, data_only=True)
+    out = openpyxl.Workbook()
+    out.remove(out.active)
+    for ws in values.worksheets:
+        copy = out.create_sheet(ws.title)
+        for cell in ws._cells.values():
+            value = cell.value
+            if isinstance(value, float):
+                value = float(f"{value:.{digits}g}")
+            if edit:
+                value = edit(ws.title, cell.coordinate, value)
+            if value is not None:
+                copy.cell(cell.row, cell.column, value)
+    out.save(target)

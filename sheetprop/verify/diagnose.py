@@ -21,7 +21,7 @@ from sheetprop.functions import ACTIVATIONS
 from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, TARGET
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import Finding
-from sheetprop.verify.formula import FormulaError, references, to_python
+from sheetprop.verify.formula import FormulaError, references, renamed, to_python
 from sheetprop.verify.rules import Rule, compile_source, math_text, python_source
 
 MATCH = 4.0            # a mutant reproduces a value within this many of the cell's tolerances
@@ -193,7 +193,8 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> str | None:
     for mutant in mutants(ctx, rule, extra):
         if _same(user, compile_source(mutant.source), envs):
             return f"{mutant.words} (the formula is {formula})"
-    return f"the formula {formula} reads {words_of(source)}; it matches none of the usual slips"
+    named = renamed(formula, lambda ref: words_of(_resolver(ctx, k, {})(ref)))
+    return f"the formula {formula}, that is {named}, matches none of the usual slips"
 
 
 def _resolver(ctx, k: int, opaque: dict):

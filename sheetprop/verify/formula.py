@@ -89,6 +89,18 @@ def references(formula: str) -> list[Ref]:
     return found
 
 
+def renamed(formula: str, name: Callable[[Ref], str]) -> str:
+    """The formula as typed, each reference replaced by ``name(ref)``.
+
+    >>> renamed("=1/(1+EXP(-$K9))", lambda ref: "h2")
+    '1/(1+EXP(-h2))'
+    """
+    parts = []
+    for kind, text in _tokens(formula):
+        parts.append(":".join(name(ref) for ref in _cells(text)) if kind == "ref" else text)
+    return "".join(parts)
+
+
 def to_python(formula: str, resolve: Callable[[Ref], str],
               resolve_name: Callable[[str], str] | None = None) -> str:
     """Python source computing ``formula``; ``resolve`` gives the source for each cell reference."""

@@ -16,6 +16,7 @@ parameters remain. The result is compiled to Python once per quantity:
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
@@ -125,32 +126,49 @@ def trained(graph: Graph) -> set[str]:
 
 @dataclass(frozen=True)
 class Precision:
-    """How finely a column's values are stored: significant digits, and decimal places.
+    """How finely a column's values are stored: to so many significant digits, or decimal places,
+    whichever most of its values follow (one pasted full-precision value does not change the column).
 
-    A value stored to 10 significant digits may be off by half a unit of its 10th digit; a column
-    rounded to 4 decimal places by half of 0.0001, however small the value.
+    A value stored to 10 significant digits may be off by half a unit of its 10th digit; one rounded
+    to 4 decimal places by half of 0.0001, however small it is. A value short because it is exact
+    (0.0275) is held to its column's precision, not to its own few digits.
 
-    >>> p = Precision.of([0.5068745668, 6.748738404e-05])
-    >>> p.digits, p.decimals, p.half_unit(0.5068745668)
-    (10, 14, 5e-11)
+    >>> p = Precision.of([0.5068745668, 6.748738404e-05, 0.1825303572])
+    >>> p, p.half_unit(0.5068745668), p.half_unit(0.0275)
+    (Precision(digits=10, decimals=None), 5e-11, 5e-12)
+    >>> Precision.of([0.5069, 0.0002, 0.0275]).half_unit(0.0002)
+    5e-05
     """
 
-    digits: int
-    decimals: int
+    digits: int | None
+    decimals: int | None
 
     @staticmethod
     def of(values) -> "Precision":
-        shapes = [Decimal(repr(float(v))).normalize().as_tuple() for v in values if v and math.isfinite(v)]
+        shapes = [_shape(v) for v in values if v and math.isfinite(v)]
         if not shapes:
-            return Precision(MAX_DIGITS, 400)
-        digits = min(MAX_DIGITS, max(len(s.digits) for s in shapes))
-        return Precision(digits, max(-s.exponent for s in shapes))
+            return Precision(MAX_DIGITS, None)
+        digits = statistics.mode(min(MAX_DIGITS, d) for d, _ in shapes)
+        places = statistics.mode(p for _, p in shapes)
+        # Which rounding do most values show in full? (A trailing zero shortens a few of either kind.)
+        by_places = sum(p == places for _, p in shapes)
+        by_digits = sum(min(MAX_DIGITS, d) == digits for d, _ in shapes)
+        return Precision(None, places) if by_places > by_digits else Precision(digits, None)
 
     def half_unit(self, value: float) -> float:
         if not value or not math.isfinite(value):
             return 0.0
-        leading = math.floor(math.log10(abs(value)))
-        return max(0.5 * 10.0 ** (leading - self.digits + 1), 0.5 * 10.0 ** -self.decimals)
+        if self.digits is None:
+            column = 0.5 * 10.0 ** -self.decimals
+        else:
+            column = 0.5 * 10.0 ** (math.floor(math.log10(abs(value))) - self.digits + 1)
+        return min(column, 0.5 * 10.0 ** -_shape(value)[1])
+
+
+def _shape(value: float) -> tuple[int, int]:
+    """Significant digits and decimal places of a value as stored: 6.748738404e-05 → (10, 14)."""
+    shape = Decimal(repr(float(value))).normalize().as_tuple()
+    return len(shape.digits), -shape.exponent
 
 
 def tolerance(rule: Rule, V: dict, U: dict, P: dict, half_unit: Callable[[Sym], float], found_unit: float) -> float:
