@@ -63,6 +63,7 @@ class Sheet:
     biases: tuple[str, str] = ("", "")  # text appended to the nets, e.g. ('+0.35', '+0.6')
     labels: dict[str, tuple[float, int, int]] = field(default_factory=dict)  # extra 'name =' labels
     extra: tuple[str, str] | None = None  # a column verify does not know: header, template
+    texts: dict[str, str] = field(default_factory=dict)   # notes typed anywhere: cell → text
     iterations: int = 8
 
     def column(self, name: str) -> int:
@@ -116,6 +117,8 @@ def write(sheet: Sheet, ws) -> None:
                 ws.cell(row + 1 + i, column, value)
         else:
             ws.cell(row, column + 2, sheet.lr)
+    for cell, note in sheet.texts.items():
+        ws[cell] = note
     for name, (value, r, c) in sheet.labels.items():
         ws.cell(r, c, f"{name} =")
         ws.cell(r, c + 1, value)
@@ -150,6 +153,8 @@ SHEETS = [
     Sheet("biases", headers=BLOG, biases=("+$B$2", "+$B$3"), labels={"b1": (0.35, 2, 1), "b2": (0.60, 3, 1)},
           lr_label=("lr", 2, 8)),
     Sheet("half", headers={"E_total": "E_total"}, targets=(0.5, 0.5), biases=("+0.35", "+0.6"), lr_label=("η", 3, 36), lr=2.0),
+    # The rate typed relative, drifting onto a note: every update of the third row is #VALUE!.
+    Sheet("drift onto text", lr_drifts=True, texts={"I3": "(try 0.1 to 2)"}),
     # A slip that barely moves anything: e typed as 2.718281 from the fourth row on (a_h2 off by 1e-8).
     Sheet("rounded e", slips={"a_h2": ("=1/(1+2.718281^(-[h2]))", 3)}),
 ]
@@ -165,6 +170,7 @@ EXPECTED = {
     "drift": [("E7", "η", "drifts down the rows")],
     "biases": [],
     "half": [],
+    "drift onto text": [("E8", "η", "drift")],
     "rounded e": [("L9", "a_h2", None)],
 }
 

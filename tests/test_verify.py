@@ -180,6 +180,48 @@ def test_drifting_learning_rate(reports, variant):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
+def test_a_rate_drifting_onto_text_is_one_finding(reports, variant):
+    sheet = by_sheet(reports[variant])["drift onto text"]
+    (finding,) = sheet.findings
+    assert (finding.found, finding.expected, finding.wrong) == ("#VALUE!", 0.5, 1)
+    assert finding.cells == tuple(f"{c}8" for c in "EFGHMNOP")
+    if variant == "values":
+        assert "every weight update of row 8 is #VALUE!, and what they share is η" in finding.diagnosis
+    else:
+        assert "E8 takes η from I3 ('(try 0.1 to 2)') where the row above took it from I2 (0.5)" in finding.diagnosis
+    assert "cells not judged: a cell they read is empty or not a number" in sheet.notes[0]
+
+
+def test_a_rate_changed_without_recalculation(files, tmp_path):
+    edited = tmp_path / "edited.xlsx"
+    patch_cell(files["recalculated"], edited, "correct", "I2", lambda xml: xml.replace("<v>0.5</v>", "<v>1</v>"))
+    (finding,) = by_sheet(verify(edited))["correct"].findings
+    assert (finding.cell, finding.quantity, finding.found, finding.expected) == ("G9", "η", 0.5, 1.0)
+    assert "every update uses η = 0.5, not the 1 of I2 (labelled 'learningRate=' in G2)" in finding.diagnosis
+
+
+def test_an_unfinished_row_and_a_second_table_are_not_slips(files, tmp_path):
+    spec = handmade.SHEETS[0]
+    last = spec.row(spec.iterations - 1)
+    blank = {f"{openpyxl.utils.get_column_letter(c)}{last}" for c in range(13, 27)}  # M…Z: half a row typed
+    edited = tmp_path / "edited.xlsx"
+    handmade.values_copy(files["recalculated"], edited,
+                         edit=lambda title, at, v: None if (title, at) in {("correct", b) for b in blank} else v)
+    workbook = openpyxl.load_workbook(edited)
+    target = workbook["target"]
+    for row in range(16, 20):  # a second table under the first: its header, then rows of its own
+        for column in range(1, 32):
+            target.cell(row, column, target.cell(row - 11, column).value)
+    workbook.save(edited)
+    sheets = by_sheet(verify(edited))
+    assert sheets["correct"].findings == () and sheets["correct"].rows == (8, last)
+    # Of the row's filled cells, 7 read a blank one: not judged, and said so.
+    assert sheets["correct"].judged == 240 - 14 - 7
+    assert sheets["correct"].notes == ("7 cells not judged: a cell they read is empty or not a number",)
+    assert sheets["target"].rows == (6, 13) and [f.cell for f in sheets["target"].findings] == ["AB8"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_layouts_rates_and_biases_recognised(reports, variant):
     sheets = by_sheet(reports[variant])
     correct = sheets["correct"]

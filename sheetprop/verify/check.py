@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from sheetprop.expr import Sym
 from sheetprop.graph import Graph, Network, build_graph
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import Finding, SheetReport
@@ -70,10 +71,9 @@ def judge(table: Table) -> SheetReport:
     if choice.rate is not None:
         ctx.params["lr"] = choice.rate
     judged, wrong = judge_cells(ctx)
-    drift = rates.drifting(row_rates, choice.rate) if choice.rate is not None else []
     from sheetprop.verify.diagnose import findings
 
-    found = findings(ctx, wrong, judged, drift, row_rates)
+    found = findings(ctx, wrong, judged, row_rates)
     return _sheet_report(ctx, choice, sum(judged.values()), found)
 
 
@@ -187,8 +187,20 @@ def judge_cells(ctx: Context) -> tuple[dict[str, int], list[Wrong]]:
     return judged, wrong
 
 
+def unjudged(ctx: Context) -> int:
+    """Filled cells with a rule that could not be judged because a cell they read is not a number."""
+    count = 0
+    for name, rule in ctx.rules.items():
+        for k in range(1 if rule.update or name in ctx.trained else 0, len(ctx.rows)):
+            filled = ctx.rows[k].get(name) is not None
+            if filled and not _ready(rule, ctx.numbers[k], ctx.numbers[k - 1] if k else {}, None):
+                count += 1
+    return count
+
+
 def _judge_cell(ctx: Context, rule: Rule, k: int):
-    """True when the cell agrees, a Wrong when not, None when it cannot be judged (start value, broken upstream)."""
+    """True when the cell agrees, a Wrong when not, None when it cannot be judged (start value, empty,
+    broken upstream)."""
     if k == 0 and (rule.update or rule.name in ctx.trained):
         return None
     V, U = ctx.numbers[k], ctx.numbers[k - 1] if k else {}
@@ -201,17 +213,21 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
     if not math.isfinite(expected):
         return None
     found = ctx.rows[k].get(rule.name)
+    if found is None:
+        return None  # an empty cell (an unfinished row) is not judged
     if not _is_number(found):
         return Wrong(rule.name, k, found, expected, 0.0)
     allowed = tolerance(rule, V, U, ctx.params, ctx.unit_of(k), ctx.half_unit(rule.name, k))
     return True if abs(found - expected) <= allowed else Wrong(rule.name, k, float(found), expected, allowed)
 
 
-def _ready(rule: Rule, V: dict, U: dict, P: dict) -> bool:
-    """Are all the values the rule reads numbers?"""
+def _ready(rule: Rule, V: dict, U: dict, P: dict | None) -> bool:
+    """Are all the values the rule reads numbers? (Parameters are not looked at when P is None.)"""
     for leaf in rule.leaves:
-        source = P if not hasattr(leaf, "prev") else (U if leaf.prev else V)
-        if leaf.name not in source:
+        if not isinstance(leaf, Sym):
+            if P is not None and leaf.name not in P:
+                return False
+        elif leaf.name not in (U if leaf.prev else V):
             return False
     return True
 
@@ -222,8 +238,10 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
                     for n, c in sorted(table.columns.items(), key=lambda item: item[1].index))
     unknown = tuple((c.letter, c.header) for c in table.unknown)
     missing = sorted({leaf.name for rule in ctx.rules.values() for leaf in rule.leaves
-                      if not hasattr(leaf, "prev") and leaf.name not in ctx.params})
+                      if not isinstance(leaf, Sym) and leaf.name not in ctx.params})
     notes = list(ctx.notes)
+    if (skipped := unjudged(ctx)):
+        notes.append(f"{skipped} cells not judged: a cell they read is empty or not a number")
     if missing:
         notes.append(f"not judged where they are needed: no column or labelled cell for {', '.join(missing)}")
     return SheetReport(table.grid.title, table.header_row, (table.rows[0], table.rows[-1]), columns, unknown,

@@ -39,18 +39,41 @@ class Mutant:
 
 # ---------------------------------------------------------------------------------------- findings
 
-def findings(ctx, wrong, judged, drift, row_rates) -> list[Finding]:
-    """One finding per wrong quantity, the learning rate's first when the rate drifts."""
-    drift_rows = {r.k for r in drift}
-    by_rate = [w for w in wrong if w.name in ctx.trained and w.k in drift_rows]
-    found = [_rate_finding(ctx, drift, row_rates, by_rate)] if drift else []
+def findings(ctx, wrong, judged, row_rates) -> list[Finding]:
+    """One finding per wrong quantity; weights wrong because the rate is, as one finding for η."""
+    rate_rows = _rate_rows(ctx, wrong, row_rates)
+    by_rate = [w for w in wrong if w.name in ctx.trained and w.k in rate_rows]
+    found = [_rate_finding(ctx, rate_rows, row_rates, by_rate)] if rate_rows else []
     groups: dict[str, list] = {}
     for w in wrong:
-        if not (w.name in ctx.trained and w.k in drift_rows):
+        if not (w.name in ctx.trained and w.k in rate_rows):
             groups.setdefault(w.name, []).append(w)
     for name, cells in groups.items():
         found.append(_finding(ctx, name, sorted(cells, key=lambda w: w.k), judged[name]))
     return sorted(found, key=lambda f: _position(ctx, f.cell))
+
+
+def _rate_rows(ctx, wrong, row_rates) -> dict[int, str | None]:
+    """Rows whose weights are wrong because of the rate: they agree on another rate, or their
+    formulas take it from a cell that moved; the row maps to what the formulas show, if anything."""
+    lr = ctx.params.get("lr")
+    if lr is None:
+        return {}
+    by_value = {r.k for r in rates.drifting(row_rates, lr)}
+    rows = {}
+    for k in sorted({w.k for w in wrong if w.name in ctx.trained}):
+        moved = _formula_drift(ctx, k)
+        if moved or k in by_value or _all_updates_fail(ctx, wrong, k):
+            rows[k] = moved
+    return rows
+
+
+def _all_updates_fail(ctx, wrong, k: int) -> bool:
+    """Is every weight of row k an error such as #VALUE!, the row above being numbers? What all
+    updates share is the rate."""
+    failed = {w.name for w in wrong if w.k == k and w.name in ctx.trained and isinstance(w.found, str)}
+    weights = {n for n in ctx.trained if n in ctx.rules}
+    return len(weights) > 1 and failed == weights
 
 
 def _position(ctx, cell: str) -> tuple[int, int]:
@@ -73,42 +96,56 @@ def correct_words(ctx, name: str) -> str:
     quantity = ctx.graph[name]
     if quantity.kind in (INPUT, TARGET) or (quantity.kind == BIAS and quantity.first is None):
         return f"{name} = {ctx.params[name]:g} on every row, as given"
+    if quantity.first is not None:
+        return f"{name} = {math_text(quantity.expr)} (′: the row above)"
     if quantity.kind in (CHAIN, GRADIENT):
         return quantity.math_expanded(ctx.graph)
     return quantity.math()
 
 
-def _rate_finding(ctx, drift, row_rates, cells) -> Finding:
+def _rate_finding(ctx, rate_rows: dict, row_rates, cells) -> Finding:
     table, lr = ctx.table, ctx.params["lr"]
-    first_row = drift[0]
-    in_row = sorted((w for w in cells if w.k == first_row.k), key=lambda w: table.columns[w.name].index)
-    name = in_row[0].name if in_row else next(n for n in ctx.rules if n in ctx.trained)
-    cell = table.cell(name, table.rows[first_row.k])
-    told = (f"the weights change as for η = {rates.history(row_rates, table.rows)}; "
-            f"the sheet's rate is {lr:g}")
-    label = table.labels.get("lr")
-    absolute = f"${_letter(label.values[0][0][1])}${label.values[0][0][0]}" if label and label.single else "$A$1"
-    why = _formula_drift(ctx, first_row.k) or (
-        f"a learning-rate reference that is relative and drifts down the rows? Refer to the rate cell "
-        f"absolutely ({absolute}) in every weight update")
-    return Finding(table.grid.title, cell, "η", "learning rate", first_row.rate, lr,
+    k = min(rate_rows)
+    in_row = sorted((w for w in cells if w.k == k), key=lambda w: table.columns[w.name].index)
+    by_row = {r.k: r for r in row_rates}
+    found = by_row[k].rate if k in by_row and by_row[k].consistent else in_row[0].found
+    changes = f"the weights change as for η = {rates.history(row_rates, table.rows)}; " if row_rates else ""
+    return Finding(table.grid.title, table.cell(in_row[0].name, table.rows[k]), "η", "learning rate", found, lr,
                    f"w = w′ − η·∂E/∂w′ for every weight, with one η ({lr:g}) on every row",
-                   f"{told}: {why}", len(drift), len(row_rates),
+                   changes + _rate_slip(ctx, k, found, rate_rows[k], row_rates), len(rate_rows), len(ctx.rows) - 1,
                    tuple(table.cell(w.name, table.rows[w.k]) for w in sorted(cells, key=lambda w: w.k)))
+
+
+def _rate_slip(ctx, k: int, found, moved: str | None, row_rates) -> str:
+    """Why the rate is off: what the formulas show, else what the values suggest."""
+    if moved:
+        return moved
+    lr, label = ctx.params["lr"], ctx.table.labels.get("lr")
+    absolute = f"${_letter(label.values[0][0][1])}${label.values[0][0][0]}" if label and label.single else "$A$1"
+    if isinstance(found, str):
+        return (f"every weight update of row {ctx.table.rows[k]} is {found}, and what they share is η: a rate "
+                f"reference that is relative and has drifted onto a cell that is not a number? Refer to the rate "
+                f"absolutely ({absolute}) in every update")
+    others = {r.rate for r in row_rates if r.consistent and not r.allows(lr)}
+    if label and label.single is not None and len(others) == 1 and all(not r.allows(lr) for r in row_rates):
+        return (f"every update uses η = {others.pop():g}, not the {lr:g} of {rates._where(label)}: the weight "
+                "formulas take another cell, or the values were not recalculated after η changed")
+    return ("a learning-rate reference that is relative and drifts down the rows? Refer to the rate cell "
+            f"absolutely ({absolute}) in every weight update")
 
 
 def _formula_drift(ctx, k: int) -> str | None:
     """From the weight formulas: a rate reference outside the table that moves down with the rows."""
     table, grid = ctx.table, ctx.table.grid
-    inside = {c.index for c in table.columns.values()}
+    inside = {(row, c.index) for row in table.rows for c in table.columns.values()}
     for name in (n for n in ctx.rules if n in ctx.trained):
         column = table.columns[name].index
         here = grid.formulas.get((table.rows[k], column))
         above = grid.formulas.get((table.rows[k - 1], column))
         if not (here and above):
             continue
-        outside = [r for r in _refs(here) if r.column not in inside]
-        before = [r for r in _refs(above) if r.column not in inside]
+        outside = [r for r in _refs(here) if (r.row, r.column) not in inside]
+        before = [r for r in _refs(above) if (r.row, r.column) not in inside]
         moved = [(a, b) for a, b in zip(outside, before) if not a.row_absolute and (a.row, a.column) != (b.row, b.column)]
         if moved:
             now, then = moved[0]

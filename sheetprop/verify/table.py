@@ -110,9 +110,11 @@ def _data_rows(grid: Grid, header_row: int, columns: dict[str, Column]) -> tuple
     needed = max(3, len(columns) // 2)
     rows = []
     for row in range(header_row + 1, last + 1):
-        filled = sum(1 for c in columns.values() if _datum(grid.values.get((row, c.index))))
-        if filled >= needed:
+        cells = [grid.values.get((row, c.index)) for c in columns.values()]
+        if sum(map(_datum, cells)) >= needed:
             rows.append(row)
+        elif sum(isinstance(v, str) for v in cells) >= needed:
+            break  # another header: a second table is not this one's continuation
     return tuple(rows)
 
 
