@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from sheetprop.expr import Sym
 from sheetprop.graph import Graph, Network, build_graph
 from sheetprop.verify import rate as rates
+from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport
-from sheetprop.verify.rules import Precision, Rule, exact_kinds, make_rule, tolerance, trained
+from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_rule, tolerance, trained
 from sheetprop.verify.table import Table
 
 LAYERS = (2, 2, 2)
@@ -42,15 +43,15 @@ class Context:
     notes: list[str] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
     precision: dict[str, Precision] = field(default_factory=dict)
-    numbers: list[dict] = field(default_factory=list)
+    numbers: list[dict] = field(default_factory=list)   # per data row: the values that are numbers
+    exact: set[str] = field(init=False)       # columns typed as given: inputs, targets, fixed biases
+    trained: set[str] = field(init=False)     # weights (and trained biases): typed in the first row only
 
-    @property
-    def exact(self) -> set[str]:
-        return exact_kinds(self.graph)
+    def __post_init__(self):
+        self.use(self.graph)
 
-    @property
-    def trained(self) -> set[str]:
-        return trained(self.graph)
+    def use(self, graph: Graph) -> None:
+        self.graph, self.exact, self.trained = graph, exact_kinds(graph), trained(graph)
 
     def half_unit(self, name: str, k: int) -> float:
         """Half a unit of the stored precision of quantity ``name`` in data row ``k`` (0 where typed exactly)."""
@@ -71,8 +72,6 @@ def judge(table: Table) -> SheetReport:
     if choice.rate is not None:
         ctx.params["lr"] = choice.rate
     judged, wrong = judge_cells(ctx)
-    from sheetprop.verify.diagnose import findings
-
     found = findings(ctx, wrong, judged, row_rates)
     return _sheet_report(ctx, choice, sum(judged.values()), found)
 
@@ -104,7 +103,7 @@ def _read_params(ctx: Context, present: set[str]) -> None:
         if label and label.single is not None:
             ctx.params[name] = label.single
             if name not in present:
-                ctx.notes.append(f"{name} = {label.single:g}, from {rates._where(label)}")
+                ctx.notes.append(f"{name} = {label.single:g}, from {label.where}")
         elif name in present and name in ctx.numbers[0]:
             ctx.params[name] = ctx.numbers[0][name]
 
@@ -118,7 +117,7 @@ def _infer_biases(ctx: Context, present: set[str]) -> None:
         if offsets and max(offsets) - min(offsets) <= BIAS_TOLERANCE * max(1.0, abs(offsets[0])):
             found[bias] = rates.shortest(min(offsets) - BIAS_TOLERANCE, max(offsets) + BIAS_TOLERANCE)
     if any(found.values()):
-        ctx.graph = graph
+        ctx.use(graph)
         for bias, net in (("b1", "h1"), ("b2", "o1")):
             ctx.params[bias] = found.get(bias, 0.0)
             if ctx.params[bias]:
@@ -217,7 +216,10 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
         return None  # an empty cell (an unfinished row) is not judged
     if not _is_number(found):
         return Wrong(rule.name, k, found, expected, 0.0)
-    allowed = tolerance(rule, V, U, ctx.params, ctx.unit_of(k), ctx.half_unit(rule.name, k))
+    own = ctx.half_unit(rule.name, k)
+    if abs(found - expected) <= SAFETY * (own + 4 * 2.0 ** -52 * abs(expected)):
+        return True  # within the cell's own rounding: no need to follow the upstream cells'
+    allowed = tolerance(rule, V, U, ctx.params, ctx.unit_of(k), own)
     return True if abs(found - expected) <= allowed else Wrong(rule.name, k, float(found), expected, allowed)
 
 

@@ -15,6 +15,9 @@ import random
 import re
 from dataclasses import dataclass
 
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
 from sheetprop.engine import compile_rows
 from sheetprop.expr import Fn, Num, Op, Param, Sym
 from sheetprop.functions import ACTIVATIONS
@@ -50,7 +53,7 @@ def findings(ctx, wrong, judged, row_rates) -> list[Finding]:
             groups.setdefault(w.name, []).append(w)
     for name, cells in groups.items():
         found.append(_finding(ctx, name, sorted(cells, key=lambda w: w.k), judged[name]))
-    return sorted(found, key=lambda f: _position(ctx, f.cell))
+    return sorted(found, key=lambda f: _position(f.cell))
 
 
 def _rate_rows(ctx, wrong, row_rates) -> dict[int, str | None]:
@@ -76,9 +79,7 @@ def _all_updates_fail(ctx, wrong, k: int) -> bool:
     return len(weights) > 1 and failed == weights
 
 
-def _position(ctx, cell: str) -> tuple[int, int]:
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
-
+def _position(cell: str) -> tuple[int, int]:
     letters, row = coordinate_from_string(cell)
     return row, column_index_from_string(letters)
 
@@ -121,14 +122,14 @@ def _rate_slip(ctx, k: int, found, moved: str | None, row_rates) -> str:
     if moved:
         return moved
     lr, label = ctx.params["lr"], ctx.table.labels.get("lr")
-    absolute = f"${_letter(label.values[0][0][1])}${label.values[0][0][0]}" if label and label.single else "$A$1"
+    absolute = f"${get_column_letter(label.values[0][0][1])}${label.values[0][0][0]}" if label and label.single else "$A$1"
     if isinstance(found, str):
         return (f"every weight update of row {ctx.table.rows[k]} is {found}, and what they share is η: a rate "
                 f"reference that is relative and has drifted onto a cell that is not a number? Refer to the rate "
                 f"absolutely ({absolute}) in every update")
     others = {r.rate for r in row_rates if r.consistent and not r.allows(lr)}
     if label and label.single is not None and len(others) == 1 and all(not r.allows(lr) for r in row_rates):
-        return (f"every update uses η = {others.pop():g}, not the {lr:g} of {rates._where(label)}: the weight "
+        return (f"every update uses η = {others.pop():g}, not the {lr:g} of {label.where}: the weight "
                 "formulas take another cell, or the values were not recalculated after η changed")
     return ("a learning-rate reference that is relative and drifts down the rows? Refer to the rate cell "
             f"absolutely ({absolute}) in every weight update")
@@ -151,7 +152,7 @@ def _formula_drift(ctx, k: int) -> str | None:
             now, then = moved[0]
             return (f"{table.cell(name, table.rows[k])} takes η from {now.text} ({_shown(grid, now)}) where the row above "
                     f"took it from {then.text} ({_shown(grid, then)}): the reference is relative and drifts down "
-                    f"the rows; write ${_letter(then.column)}${then.row}")
+                    f"the rows; write ${get_column_letter(then.column)}${then.row}")
     return None
 
 
@@ -165,12 +166,6 @@ def _refs(formula: str):
 def _shown(grid, ref) -> str:
     value = grid.values.get((ref.row, ref.column))
     return "empty" if value is None else (f"{value:g}" if isinstance(value, (int, float)) else repr(value))
-
-
-def _letter(column: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(column)
 
 
 # ---------------------------------------------------------------------------------------- explaining
@@ -252,7 +247,7 @@ def _resolver(ctx, k: int, opaque: dict):
                 return f"U[{name!r}]"
             if (ref.row, ref.column) in labelled:
                 return f"P[{labelled[ref.row, ref.column]!r}]"
-        key = f"{ref.sheet + '!' if ref.sheet else ''}{_letter(ref.column)}{ref.row}"
+        key = f"{ref.sheet + '!' if ref.sheet else ''}{get_column_letter(ref.column)}{ref.row}"
         number = grid.number(ref.row, ref.column) if ref.sheet in (None, grid.title) else None
         opaque[key] = 0.0 if number is None and (ref.row, ref.column) not in grid.values else (
             math.nan if number is None else number)

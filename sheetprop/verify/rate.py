@@ -12,7 +12,7 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from sheetprop.verify.table import Label
+from sheetprop.verify.table import Label, a1
 
 
 @dataclass(frozen=True)
@@ -81,14 +81,14 @@ def choose(rows: list[RowRate], label: Label | None) -> Choice:
     list of candidates names the one that matches)."""
     first = next((r for r in rows if r.consistent), None)
     if label and label.single is not None:
-        return Choice(label.single, f"{label.single:g}, from {_where(label)}")
+        return Choice(label.single, f"{label.single:g}, from {label.where}")
     if first is None:
         return Choice(None, "unknown: no labelled cell and no weight change to infer it from")
     if label:
         candidates = ", ".join(f"{v:g}" for _, v in label.values)
         match = next((v for _, v in label.values if first.allows(v)), None)
         rate = first.rate if match is None else match
-        return Choice(rate, f"{rate:g}, inferred from the weight change; '{label.text}' ({_cell(label.cell)}) "
+        return Choice(rate, f"{rate:g}, inferred from the weight change; '{label.text}' ({a1(label.cell)}) "
                             f"heads a list of candidates: {candidates}")
     return Choice(first.rate, f"{first.rate:g}, inferred from the weight change (no cell is labelled)")
 
@@ -112,16 +112,3 @@ def history(rows: list[RowRate], sheet_rows: tuple[int, ...]) -> str:
         value = "no single rate" if math.isnan(rate) else f"{rate:g}"
         parts.append(f"{value} (row {start})" if start == end else f"{value} (rows {start}–{end})")
     return ", ".join(parts) + (", …" if len(runs) > 8 else "")
-
-
-def _cell(cell: tuple[int, int]) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return f"{get_column_letter(cell[1])}{cell[0]}"
-
-
-def _where(label: Label) -> str:
-    value_cell = label.values[0][0]
-    if value_cell == label.cell:
-        return f"{_cell(label.cell)} '{label.text}'"
-    return f"{_cell(value_cell)} (labelled '{label.text}' in {_cell(label.cell)})"

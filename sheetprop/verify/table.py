@@ -48,6 +48,19 @@ class Label:
     def single(self) -> float | None:
         return self.values[0][1] if len(self.values) == 1 else None
 
+    @property
+    def where(self) -> str:
+        """Where the value sits, in words: "I64 (labelled 'learningRate=' in G64)"."""
+        value_cell = self.values[0][0]
+        if value_cell == self.cell:
+            return f"{a1(self.cell)} '{self.text}'"
+        return f"{a1(value_cell)} (labelled '{self.text}' in {a1(self.cell)})"
+
+
+def a1(cell: tuple[int, int]) -> str:
+    """(row, column) as an A1 reference: (64, 9) → 'I64'."""
+    return f"{get_column_letter(cell[1])}{cell[0]}"
+
 
 @dataclass(frozen=True)
 class Table:
@@ -96,8 +109,10 @@ def _columns(grid: Grid, header_row: int) -> tuple[dict[str, Column], list[Colum
     for (row, index), value in sorted(grid.values.items(), key=lambda item: item[0][1]):
         if row != header_row:
             continue
+        if not isinstance(value, str):
+            continue  # a number beside the headers is no header
         name = names.quantity(value)
-        column = Column(name, index, str(value).strip())
+        column = Column(name, index, value.strip())
         if name and name not in columns:
             columns[name] = column
         else:
@@ -142,7 +157,7 @@ def _read_label(grid: Grid, row: int, column: int, text: str, header_row: int) -
     name = names.parameter(text)
     if not name:
         return []
-    values = _right_of(grid, row, column) or _below(grid, row, column, header_row)
+    values = _right_of(grid, row, column) or _below(grid, row, column)
     return [Label(name, (row, column), text.strip(), values)] if values else []
 
 
@@ -162,12 +177,10 @@ def _right_of(grid: Grid, row: int, column: int) -> tuple:
     return tuple(found)
 
 
-def _below(grid: Grid, row: int, column: int, header_row: int) -> tuple:
-    """Numbers under a label, blank cells allowed between them, down to text or the table's header."""
+def _below(grid: Grid, row: int, column: int) -> tuple:
+    """Numbers under a label, blank cells allowed between them, down to text (such as a header)."""
     found, blanks = [], 0
     for index in range(row + 1, row + 60):
-        if index == header_row:
-            break
         value = grid.values.get((index, column))
         if value is None:
             blanks += 1
