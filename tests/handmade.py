@@ -152,7 +152,8 @@ SHEETS = [
     Sheet("drift", headers=NOTES, lr_label=("eta", 2, 36), lr_drifts=True, header_row=4),
     Sheet("biases", headers=BLOG, biases=("+$B$2", "+$B$3"), labels={"b1": (0.35, 2, 1), "b2": (0.60, 3, 1)},
           lr_label=("lr", 2, 8)),
-    Sheet("half", headers={"E_total": "E_total"}, targets=(0.5, 0.5), biases=("+0.35", "+0.6"), lr_label=("η", 3, 36), lr=2.0),
+    Sheet("half", headers={"E_total": "E_total"}, targets=(0.5, 0.5), biases=("+0.35", "+0.6"),
+          lr_label=("η", 3, 36), lr=2.0),
     # The rate typed relative, drifting onto a note: every update of the third row is #VALUE!.
     Sheet("drift onto text", lr_drifts=True, texts={"I3": "(try 0.1 to 2)"}),
     # A slip that barely moves anything: e typed as 2.718281 from the fourth row on (a_h2 off by 1e-8).

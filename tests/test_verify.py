@@ -326,13 +326,14 @@ def test_cli_exit_0_when_everything_agrees(tmp_path):
     assert "recalculated with LibreOffice" in result.stdout and "all 240 cells agree" in result.stdout
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "no such file"),
-    (b"not a zip", "cannot be read as a spreadsheet"),
-    ("no exercise", "no sheet looks like the backpropagation exercise"),
+@pytest.mark.parametrize("name, content, message", [
+    ("sheet.xlsx", None, "no such file"),
+    ("sheet.xlsx", b"not a zip", "cannot be read as a spreadsheet"),
+    ("sheet.ods", b"not a zip", "LibreOffice could not convert sheet.ods: source file could not be loaded"),
+    ("sheet.xlsx", "no exercise", "no sheet looks like the backpropagation exercise"),
 ])
-def test_cli_unreadable_file_exit_2_one_line(tmp_path, content, message):
-    path = tmp_path / "sheet.xlsx"
+def test_cli_unreadable_file_exit_2_one_line(tmp_path, name, content, message):
+    path = tmp_path / name
     if isinstance(content, bytes):
         path.write_bytes(content)
     elif content:

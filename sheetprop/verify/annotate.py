@@ -31,7 +31,9 @@ def annotate(book: Book, report: Report, out) -> Path:
             first = cell == finding.cell
             lines = [f"sheetprop verify: {finding.quantity} is wrong here"
                      + (f": found {found}, expected {expected}." if first else f" (first wrong at {finding.cell}).")]
-            lines += [f"Correct: {finding.correct}"] + ([f"Likely slip: {finding.diagnosis}"] if finding.diagnosis else [])
+            lines.append(f"Correct: {finding.correct}")
+            if finding.diagnosis:
+                lines.append(f"Likely slip: {finding.diagnosis}")
             sheet[cell].fill = fill
             sheet[cell].comment = Comment("\n".join(lines), "sheetprop", width=420, height=160)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -122,7 +122,8 @@ def _rate_slip(ctx, k: int, found, moved: str | None, row_rates) -> str:
     if moved:
         return moved
     lr, label = ctx.params["lr"], ctx.table.labels.get("lr")
-    absolute = f"${get_column_letter(label.values[0][0][1])}${label.values[0][0][0]}" if label and label.single else "$A$1"
+    row, column = label.values[0][0] if label and label.single is not None else (1, 1)
+    absolute = f"${get_column_letter(column)}${row}"
     if isinstance(found, str):
         return (f"every weight update of row {ctx.table.rows[k]} is {found}, and what they share is η: a rate "
                 f"reference that is relative and has drifted onto a cell that is not a number? Refer to the rate "
@@ -147,12 +148,13 @@ def _formula_drift(ctx, k: int) -> str | None:
             continue
         outside = [r for r in _refs(here) if (r.row, r.column) not in inside]
         before = [r for r in _refs(above) if (r.row, r.column) not in inside]
-        moved = [(a, b) for a, b in zip(outside, before) if not a.row_absolute and (a.row, a.column) != (b.row, b.column)]
+        moved = [(a, b) for a, b in zip(outside, before)
+                 if not a.row_absolute and (a.row, a.column) != (b.row, b.column)]
         if moved:
             now, then = moved[0]
-            return (f"{table.cell(name, table.rows[k])} takes η from {now.text} ({_shown(grid, now)}) where the row above "
-                    f"took it from {then.text} ({_shown(grid, then)}): the reference is relative and drifts down "
-                    f"the rows; write ${get_column_letter(then.column)}${then.row}")
+            return (f"{table.cell(name, table.rows[k])} takes η from {now.text} ({_shown(grid, now)}) where the "
+                    f"row above took it from {then.text} ({_shown(grid, then)}): the reference is relative and "
+                    f"drifts down the rows; write ${get_column_letter(then.column)}${then.row}")
     return None
 
 
@@ -180,7 +182,7 @@ def explain(ctx, rule: Rule, cells: list) -> str:
         if words:
             return words
     if not isinstance(first.found, float):
-        return f"the cell holds {first.found!r}, not a number" if first.found is not None else "the cell is empty"
+        return f"the cell holds {first.found!r}, not a number"
     return _from_values(ctx, rule, cells) or ""
 
 

@@ -7,7 +7,7 @@ values are what is judged.
 
 from __future__ import annotations
 
-import zipfile
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +67,10 @@ def _libreoffice(step, source: Path, out_dir: Path) -> Path:
     try:
         return step(source, out_dir)
     except LibreOfficeError as error:
-        raise VerifyError(str(error)) from None
+        # LibreOffice's own output runs over several lines and opens with warnings about Java.
+        text = re.sub(r"Warning: [^\n]*", "", str(error))
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        raise VerifyError(" ".join(lines).replace(": Error:", ":")) from None
 
 
 def _load(xlsx: Path, shown: Path, data_only: bool = False):
@@ -75,8 +78,9 @@ def _load(xlsx: Path, shown: Path, data_only: bool = False):
 
     try:
         return openpyxl.load_workbook(xlsx, data_only=data_only)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise VerifyError(f"{shown.name}: cannot be read as a spreadsheet ({error or type(error).__name__})") from None
+    except Exception as error:  # noqa: BLE001 - whatever openpyxl trips on, the file is unreadable to us
+        reason = str(error) or type(error).__name__
+        raise VerifyError(f"{shown.name}: cannot be read as a spreadsheet ({reason})") from None
 
 
 def _existing(sheet):

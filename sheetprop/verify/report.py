@@ -14,14 +14,15 @@ def as_text(report: Report) -> str:
     for sheet in report.sheets:
         lines += _sheet(sheet)
     for title in report.skipped:
-        lines.append(f"sheet {title}: does not look like the exercise (no header row naming h1, a_h1, w1, …); skipped")
+        lines.append(f"sheet {title}: skipped, it does not look like the exercise (no header row naming h1, w1, …)")
     return "\n".join(lines)
 
 
 def _sheet(sheet: SheetReport) -> list[str]:
     first, last = sheet.rows
     lines = [f"sheet {sheet.sheet}: header in row {sheet.header_row}, data in rows {first}–{last}"]
-    columns = [f"{letter} {name}" + (f" ({header})" if header != name else "") for letter, name, header in sheet.columns]
+    columns = [f"{letter} {name}" + (f" ({header})" if header != name else "")
+               for letter, name, header in sheet.columns]
     lines += _wrapped("  columns: ", columns, "    ")
     if sheet.unknown:
         lines.append("  not recognised (not judged): " + ", ".join(f"{c} '{h}'" for c, h in sheet.unknown))
