@@ -18,7 +18,6 @@ from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_ru
 from sheetprop.verify.table import Table
 
 LAYERS = (2, 2, 2)
-BIAS_TOLERANCE = 1e-7   # how closely the nets of one layer must agree on an inferred bias
 
 
 @dataclass(frozen=True)
@@ -85,12 +84,12 @@ def prepare(table: Table) -> Context:
     graph = build_graph(Network(layers=LAYERS, biases="layer" if biased else "none", train_biases=varying))
     ctx = Context(table, graph, rows, {})
     ctx.numbers = [{n: float(v) for n, v in r.items() if _is_number(v)} for r in rows]
+    ctx.precision = {n: _precision(ctx, n) for n in present}
     _read_params(ctx, present)
     if not biased:
         _infer_biases(ctx, present)
     usable = {n for n in present if n in ctx.graph.index}
     ctx.rules = {n: make_rule(ctx.graph, n, usable) for n in (q.name for q in ctx.graph.quantities) if n in usable}
-    ctx.precision = {n: _precision(ctx, n) for n in usable}
     return ctx
 
 
@@ -109,13 +108,15 @@ def _read_params(ctx: Context, present: set[str]) -> None:
 
 
 def _infer_biases(ctx: Context, present: set[str]) -> None:
-    """Biases written into the net formulas as numbers: the nets of a layer all sit one constant above Σ w·a."""
+    """Biases written into the net formulas as numbers: the nets of a layer all sit one constant above
+    Σ w·a, as far as the stored precision can tell."""
     graph = build_graph(Network(layers=LAYERS, biases="layer"))
     found = {}
     for bias, nets in (("b1", ("h1", "h2")), ("b2", ("o1", "o2"))):
         offsets = [offset for net in nets for offset in _net_offsets(ctx, graph, net, present)]
-        if offsets and max(offsets) - min(offsets) <= BIAS_TOLERANCE * max(1.0, abs(offsets[0])):
-            found[bias] = rates.shortest(min(offsets) - BIAS_TOLERANCE, max(offsets) + BIAS_TOLERANCE)
+        low, high = max((o - s for o, s in offsets), default=1.0), min((o + s for o, s in offsets), default=0.0)
+        if low <= high:
+            found[bias] = rates.shortest(low, high)
     if any(found.values()):
         ctx.use(graph)
         for bias, net in (("b1", "h1"), ("b2", "o1")):
@@ -125,20 +126,24 @@ def _infer_biases(ctx: Context, present: set[str]) -> None:
                                  f"exceeds Σ w·a by it")
 
 
-def _net_offsets(ctx: Context, graph: Graph, net: str, present: set[str]) -> list[float]:
-    """net − Σ w·a on the first rows, from the net's column or else from its activation's (σ⁻¹)."""
+def _net_offsets(ctx: Context, graph: Graph, net: str, present: set[str]) -> list[tuple[float, float]]:
+    """net − Σ w·a on the first rows, give or take rounding; from the net's column, else from its
+    activation's through σ⁻¹."""
     rule = make_rule(graph, net, present - {net})
     P = dict(ctx.params, b1=0.0, b2=0.0)
     offsets = []
     for k, V in enumerate(ctx.numbers[:5]):
-        value = V.get(net)
-        if value is None and 0 < V.get(f"a_{net}", 0) < 1:
-            value = math.log(V[f"a_{net}"] / (1 - V[f"a_{net}"]))
-        try:
-            if value is not None:
-                offsets.append(value - rule.fn(V, ctx.numbers[k - 1] if k else {}, P))
-        except (KeyError, ArithmeticError, ValueError):
+        U, a = ctx.numbers[k - 1] if k else {}, V.get(f"a_{net}")
+        if not _ready(rule, V, U, P):
             continue
+        if net in V:
+            value, own = V[net], ctx.half_unit(net, k)
+        elif a is not None and 0 < a < 1:
+            value, own = math.log(a / (1 - a)), ctx.half_unit(f"a_{net}", k) / (a * (1 - a))
+        else:
+            continue
+        spread = tolerance(rule, V, U, P, ctx.unit_of(k), own)
+        offsets.append((value - rule.fn(V, U, P), spread))
     return offsets
 
 
