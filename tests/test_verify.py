@@ -1,8 +1,8 @@
 """sheetprop verify on hand-made sheets: the two real ones, and synthetic ones carrying each slip.
 
-Synthetic sheets come three ways: formulas without cached values (verify has LibreOffice recalculate
-them), formulas with values cached by LibreOffice, and values only, rounded to 10 significant digits.
-All three must report exactly the same cells. Expected values are checked against formulas typed in
+Synthetic sheets come four ways: formulas without cached values (verify has LibreOffice recalculate
+them), formulas with values cached by LibreOffice, values only rounded to 10 significant digits, and
+an .ods with formulas. All four must report exactly the same cells. Expected values are checked against formulas typed in
 this file, never copied from the sheets.
 """
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHEETS = ROOT / "tests" / "sheets"   # copies of the two hand-made sheets the issue names
 LECTURE = SHEETS / "lecture-BackPropagation.ods"
 STUDENT = SHEETS / "student-BackPropagation.xlsx"
-VARIANTS = ("formulas", "recalculated", "values")
+VARIANTS = ("formulas", "recalculated", "values", "ods")
 
 
 def sheetprop(*args, cwd=None):
@@ -43,14 +43,16 @@ def sheetprop(*args, cwd=None):
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    """The synthetic workbook three ways: formulas only, recalculated by LibreOffice, values (10 digits)."""
+    """The synthetic workbook four ways: formulas only, recalculated by LibreOffice, values (10 digits),
+    and an .ods with formulas."""
     folder = tmp_path_factory.mktemp("handmade")
     formulas = folder / "formulas.xlsx"
     handmade.write_workbook(formulas)
     recalculated = recalculate(formulas, folder / "lo")
     values = folder / "values.xlsx"
     handmade.values_copy(recalculated, values)
-    return {"formulas": formulas, "recalculated": recalculated, "values": values}
+    ods = convert(recalculated, folder / "ods", "ods")
+    return {"formulas": formulas, "recalculated": recalculated, "values": values, "ods": ods}
 
 
 @pytest.fixture(scope="module")
@@ -241,7 +243,7 @@ def test_layouts_rates_and_biases_recognised(reports, variant):
 def test_formulas_without_cached_values_are_recalculated_first(reports):
     assert reports["formulas"].notes == (
         "its formulas carried no cached values: recalculated with LibreOffice before judging",)
-    assert reports["recalculated"].notes == () and reports["values"].notes == ()
+    assert reports["recalculated"].notes == reports["values"].notes == reports["ods"].notes == ()
     assert "recalculated with LibreOffice" in as_text(reports["formulas"])
 
 
