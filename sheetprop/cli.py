@@ -16,7 +16,6 @@ EXAMPLES = """examples:
   sheetprop build                              the lecture's 2-2-2 example into outputs/
   sheetprop build examples/blog.toml --out out  your own network and values
   sheetprop build examples/*.toml              several configs at once
-  sheetprop verify my-sheet.xlsx               check a hand-made sheet cell by cell
 """
 
 
@@ -51,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sheetprop {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_verify(commands)
 
     build = commands.add_parser(
         "build", help="write the workbook and learning-rate chart for a config",
@@ -63,18 +63,6 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
     build.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     build.set_defaults(run=_build)
-
-    verify = commands.add_parser(
-        "verify", help="check a hand-made spreadsheet of the exercise, cell by cell",
-        description="Judge every cell of a hand-made backpropagation sheet (.xlsx or .ods, with or without "
-                    "formulas) against the correct formula evaluated on that row's own cells; report each wrong "
-                    "quantity's first wrong cell, the value expected, the correct formula and the likely slip. "
-                    "Exit status: 0 all cells agree, 1 something is wrong, 2 the file cannot be read.")
-    verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .ods)")
-    verify.add_argument("--json", action="store_true", help="print the findings as JSON")
-    verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted")
-    verify.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-    verify.set_defaults(run=_verify)
     return parser
 
 
@@ -93,6 +81,31 @@ def _build(args) -> int:
     return 0
 
 
+def format_summary(summary) -> str:
+    """The learning-rate comparison as a small text table."""
+    below = f"below {summary.threshold:g} at"
+    lines = [f"{'learning rate':>13}  {'E_total at 1':>14}  {f'at {summary.iterations}':>14}  {below:>16}  status"]
+    for r in summary.rates:
+        reached = "never" if r.reached is None else f"iteration {r.reached}"
+        best = "  ← best" if r.rate == summary.best else ""
+        lines.append(f"{r.rate:>13g}  {r.first:>14.10g}  {r.final:>14.10g}  {reached:>16}  {r.status}{best}")
+    return "\n".join(lines)
+
+
+def _add_verify(commands) -> None:
+    verify = commands.add_parser(
+        "verify", help="check a hand-made spreadsheet of the exercise, cell by cell",
+        description="Judge every cell of a hand-made backpropagation sheet (.xlsx or .ods, with or without "
+                    "formulas) against the correct formula evaluated on that row's own cells; report each wrong "
+                    "quantity's first wrong cell, the value expected, the correct formula and the likely slip. "
+                    "Exit status: 0 all cells agree, 1 something is wrong, 2 the file cannot be read.")
+    verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .ods)")
+    verify.add_argument("--json", action="store_true", help="print the findings as JSON")
+    verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted")
+    verify.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    verify.set_defaults(run=_verify)
+
+
 def _verify(args) -> int:
     from sheetprop.verify import VerifyError, verify
     from sheetprop.verify.report import as_json, as_text
@@ -106,17 +119,6 @@ def _verify(args) -> int:
     if args.annotate and not args.json:
         print(f"wrote {args.annotate}")
     return report.status
-
-
-def format_summary(summary) -> str:
-    """The learning-rate comparison as a small text table."""
-    below = f"below {summary.threshold:g} at"
-    lines = [f"{'learning rate':>13}  {'E_total at 1':>14}  {f'at {summary.iterations}':>14}  {below:>16}  status"]
-    for r in summary.rates:
-        reached = "never" if r.reached is None else f"iteration {r.reached}"
-        best = "  ← best" if r.rate == summary.best else ""
-        lines.append(f"{r.rate:>13g}  {r.first:>14.10g}  {r.final:>14.10g}  {reached:>16}  {r.status}{best}")
-    return "\n".join(lines)
 
 
 class Progress:

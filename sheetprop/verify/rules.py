@@ -68,7 +68,9 @@ def python_source(expr: Expr) -> str:
 
 
 def compile_source(source: str) -> Callable[[dict, dict, dict], float]:
-    return eval(f"lambda V, U, P: {source}", dict(NAMESPACE))  # noqa: S307 - our own rendered source
+    """A function of (V, U, P) from Python we wrote ourselves (from a definition or a parsed formula:
+    cell names are dict keys, never pasted as code), with no builtins in reach."""
+    return eval(f"lambda V, U, P: {source}", {"__builtins__": {}, **NAMESPACE})  # noqa: S307
 
 
 def make_rule(graph: Graph, name: str, present: set[str]) -> Rule:
