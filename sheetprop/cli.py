@@ -20,11 +20,17 @@ EXAMPLES = """examples:
   sheetprop build --format xlsx,ods            the workbook as .ods too (LibreOffice converts it)
   sheetprop build --digits 4                   the walkthrough's numbers to 4 significant digits
   sheetprop show --iteration 2 --lr 0.5        one iteration's numbers and math in the terminal
+  sheetprop verify my-sheet.xlsx               find the slips in a hand-made sheet
 """
 SHOW_EXAMPLES = """examples:
   sheetprop show                               iteration 1 of the lecture example
   sheetprop show examples/blog.toml --lr 0.5 --iteration 2 --digits 9
   sheetprop show --csv trace.csv               every iteration of every rate as CSV
+"""
+VERIFY_EXAMPLES = """examples:
+  sheetprop verify my-sheet.xlsx                      each wrong quantity: first wrong cell, expected value, slip
+  sheetprop verify my-sheet.ods --json                the same findings as JSON, for graders
+  sheetprop verify my-sheet.xlsx --annotate out.xlsx  a copy with wrong cells highlighted and commented
 """
 
 
@@ -90,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--csv", metavar="FILE", help="also write every iteration of every rate to FILE as CSV")
     show.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     show.set_defaults(run=_show)
+    _add_verify(commands)
     return parser
 
 
@@ -163,6 +170,36 @@ def format_summary(summary) -> str:
         best = "  ← best" if r.rate == summary.best else ""
         lines.append(f"{r.rate:>13g}  {r.first:>14.10g}  {r.final:>14.10g}  {reached:>16}  {r.status}{best}")
     return "\n".join(lines)
+
+
+def _add_verify(commands) -> None:
+    verify = commands.add_parser(
+        "verify", help="check a hand-made spreadsheet of the exercise, cell by cell",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=VERIFY_EXAMPLES,
+        description="Judge every cell of a hand-made backpropagation sheet (.xlsx or .ods, with or without "
+                    "formulas) against the correct formula evaluated on that row's own cells; report each wrong "
+                    "quantity's first wrong cell, the value expected, the correct formula and the likely slip. "
+                    "Exit status: 0 all cells agree, 1 something is wrong, 2 the file cannot be read.")
+    verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .ods)")
+    verify.add_argument("--json", action="store_true", help="print the findings as JSON")
+    verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted")
+    verify.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    verify.set_defaults(run=_verify)
+
+
+def _verify(args) -> int:
+    from sheetprop.verify import VerifyError, verify
+    from sheetprop.verify.report import as_json, as_text
+
+    try:
+        report = verify(args.sheet, annotate=args.annotate)
+    except VerifyError as error:
+        print(f"sheetprop: error: {error}", file=sys.stderr)
+        return 2
+    print(as_json(report) if args.json else as_text(report))
+    if args.annotate and not args.json:
+        print(f"wrote {args.annotate}")
+    return report.status
 
 
 class Progress:

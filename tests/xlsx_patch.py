@@ -11,7 +11,8 @@ def sheet_part(archive: zipfile.ZipFile, title: str) -> str:
     """The zip member holding the sheet called ``title``."""
     workbook = archive.read("xl/workbook.xml").decode()
     rels = archive.read("xl/_rels/workbook.xml.rels").decode()
-    rid = re.search(rf'<sheet name="{re.escape(title)}" sheetId="\d+" r:id="(rId\d+)"', workbook).group(1)
+    # XlsxWriter writes name, sheetId, r:id; LibreOffice puts state="visible" in between.
+    rid = re.search(rf'<sheet name="{re.escape(title)}"[^>]*? r:id="(rId\d+)"', workbook).group(1)
     target = re.search(rf'<Relationship Id="{rid}" Type="[^"]+" Target="([^"]+)"', rels).group(1)
     return "xl/" + target.lstrip("/").removeprefix("xl/")
 

@@ -1,0 +1,55 @@
+"""``sheetprop verify``: judge a hand-made spreadsheet of the backpropagation exercise.
+
+Each cell is compared with the graph's definition of its quantity evaluated on the sheet's own
+upstream cells; each wrong quantity is reported at its first wrong cell with the value expected,
+the correct formula and, where it can tell, the slip behind it.
+
+    read.py      workbook → grids (LibreOffice converts .ods, recalculates formulas without values)
+    names.py     the spellings of headers and labels
+    table.py     the header row, columns, data rows and labelled values of one sheet
+    rules.py     each quantity's definition over the sheet's columns; stored precision and tolerance
+    rate.py      the learning rate from the weight change
+    check.py     judging every cell
+    diagnose.py  naming the slip
+    report.py    text and JSON;  annotate.py  a highlighted copy
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from sheetprop.verify.findings import Finding, Report, SheetReport
+from sheetprop.verify.read import VerifyError, read
+
+__all__ = ["verify", "Finding", "Report", "SheetReport", "VerifyError"]
+
+
+def verify(path, annotate=None) -> Report:
+    """Judge every sheet of ``path`` that looks like the exercise; with ``annotate``, write a
+    highlighted copy there. Raises VerifyError when the file cannot be read or holds no such sheet."""
+    from sheetprop.verify.check import judge
+    from sheetprop.verify.table import find_table
+
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="sheetprop-verify-") as workdir:
+        book = read(path, workdir)
+        sheets, skipped = [], []
+        for grid in book.grids:
+            table = find_table(grid)
+            if table is None:
+                skipped.append(grid.title)
+            else:
+                sheets.append(judge(table))
+        if not sheets:
+            raise VerifyError(f"{path.name}: no sheet looks like the backpropagation exercise "
+                              "(a header row naming h1, a_h1, w1, …)")
+        notes = []
+        if book.recalculated:
+            notes.append("its formulas carried no cached values: recalculated with LibreOffice before judging")
+        report = Report(str(path), tuple(sheets), tuple(skipped), tuple(notes))
+        if annotate:
+            from sheetprop.verify.annotate import annotate as write_annotated
+
+            write_annotated(book, report, annotate)
+        return report

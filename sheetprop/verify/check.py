@@ -1,0 +1,259 @@
+"""Judging a recognised table: each cell against the graph's definition on its own row's cells.
+
+Every cell is judged on the sheet's own upstream cells (the row above for a weight update), so a
+slip shows where it happens and not again in every cell downstream of it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sheetprop.expr import Sym
+from sheetprop.graph import Graph, Network, build_graph
+from sheetprop.verify import rate as rates
+from sheetprop.verify.diagnose import findings
+from sheetprop.verify.findings import Finding, SheetReport
+from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_rule, tolerance, trained
+from sheetprop.verify.table import Table
+
+LAYERS = (2, 2, 2)
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """One wrong cell: data row index k, the value found and the value expected."""
+
+    name: str
+    k: int
+    found: object
+    expected: float
+    tolerance: float
+
+
+@dataclass
+class Context:
+    """A table with everything needed to judge it: the graph, a rule per column, parameters, precision."""
+
+    table: Table
+    graph: Graph
+    rows: list[dict]                          # per data row: quantity → value as stored
+    params: dict[str, float]                  # P: learning rate, and inputs/targets/biases given once
+    notes: list[str] = field(default_factory=list)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    precision: dict[str, Precision] = field(default_factory=dict)
+    numbers: list[dict] = field(default_factory=list)   # per data row: the values that are numbers
+    exact: set[str] = field(init=False)       # columns typed as given: inputs, targets, fixed biases
+    trained: set[str] = field(init=False)     # weights (and trained biases): typed in the first row only
+
+    def __post_init__(self):
+        self.use(self.graph)
+
+    def use(self, graph: Graph) -> None:
+        self.graph, self.exact, self.trained = graph, exact_kinds(graph), trained(graph)
+
+    def half_unit(self, name: str, k: int) -> float:
+        """Half a unit of the stored precision of quantity ``name`` in data row ``k`` (0 where typed exactly)."""
+        value = self.numbers[k].get(name)
+        if value is None or name in self.exact or (k == 0 and name in self.trained):
+            return 0.0
+        return self.precision[name].half_unit(value)
+
+    def unit_of(self, k: int):
+        return lambda leaf: self.half_unit(leaf.name, k - 1 if leaf.prev else k)
+
+
+def judge(table: Table) -> SheetReport:
+    """Judge every cell of ``table``; findings per wrong quantity, the learning rate's among them."""
+    ctx = prepare(table)
+    row_rates = implied_rates(ctx)
+    choice = rates.choose(row_rates, table.labels.get("lr"))
+    if choice.rate is not None:
+        ctx.params["lr"] = choice.rate
+    judged, wrong = judge_cells(ctx)
+    found = findings(ctx, wrong, judged, row_rates)
+    return _sheet_report(ctx, choice, sum(judged.values()), found)
+
+
+def prepare(table: Table) -> Context:
+    """Pick the network (biases or not, trained or not), read the rows, parameters and precision."""
+    present = set(table.columns) - {"iteration"}
+    rows = [{name: table.grid.values.get((row, c.index)) for name, c in table.columns.items()} for row in table.rows]
+    biased = bool({"b1", "b2"} & (present | set(table.labels)))
+    varying = any(len({r.get(b) for r in rows}) > 1 for b in ("b1", "b2") if b in present)
+    graph = build_graph(Network(layers=LAYERS, biases="layer" if biased else "none", train_biases=varying))
+    ctx = Context(table, graph, rows, {})
+    ctx.numbers = [{n: float(v) for n, v in r.items() if _is_number(v)} for r in rows]
+    ctx.precision = {n: _precision(ctx, n) for n in present}
+    _read_params(ctx, present)
+    if not biased:
+        _infer_biases(ctx, present)
+    usable = {n for n in present if n in ctx.graph.index}
+    ctx.rules = {n: make_rule(ctx.graph, n, usable) for n in (q.name for q in ctx.graph.quantities) if n in usable}
+    return ctx
+
+
+def _read_params(ctx: Context, present: set[str]) -> None:
+    """Inputs, targets and untrained biases: a labelled value, else the first row's, as the sheet gives them."""
+    for name in ctx.graph.params:
+        label = ctx.table.labels.get(name)
+        if name == "lr" or name in ctx.trained:
+            continue
+        if label and label.single is not None:
+            ctx.params[name] = label.single
+            if name not in present:
+                ctx.notes.append(f"{name} = {label.single:g}, from {label.where}")
+        elif name in present and name in ctx.numbers[0]:
+            ctx.params[name] = ctx.numbers[0][name]
+
+
+def _infer_biases(ctx: Context, present: set[str]) -> None:
+    """Biases written into the net formulas as numbers: the nets of a layer all sit one constant above
+    Σ w·a, as far as the stored precision can tell."""
+    graph = build_graph(Network(layers=LAYERS, biases="layer"))
+    found = {}
+    for bias, nets in (("b1", ("h1", "h2")), ("b2", ("o1", "o2"))):
+        offsets = [offset for net in nets for offset in _net_offsets(ctx, graph, net, present)]
+        low, high = max((o - s for o, s in offsets), default=1.0), min((o + s for o, s in offsets), default=0.0)
+        if low <= high:
+            found[bias] = rates.shortest(low, high)
+    if any(found.values()):
+        ctx.use(graph)
+        for bias, net in (("b1", "h1"), ("b2", "o1")):
+            ctx.params[bias] = found.get(bias, 0.0)
+            if ctx.params[bias]:
+                ctx.notes.append(f"{bias} = {ctx.params[bias]:g}, inferred: every net of its layer ({net}, …) "
+                                 f"exceeds Σ w·a by it")
+
+
+def _net_offsets(ctx: Context, graph: Graph, net: str, present: set[str]) -> list[tuple[float, float]]:
+    """net − Σ w·a on the first rows, give or take rounding; from the net's column, else from its
+    activation's through σ⁻¹."""
+    rule = make_rule(graph, net, present - {net})
+    P = dict(ctx.params, b1=0.0, b2=0.0)
+    offsets = []
+    for k, V in enumerate(ctx.numbers[:5]):
+        U, a = ctx.numbers[k - 1] if k else {}, V.get(f"a_{net}")
+        if not _ready(rule, V, U, P):
+            continue
+        if net in V:
+            value, own = V[net], ctx.half_unit(net, k)
+        elif a is not None and 0 < a < 1:
+            value, own = math.log(a / (1 - a)), ctx.half_unit(f"a_{net}", k) / (a * (1 - a))
+        else:
+            continue
+        spread = tolerance(rule, V, U, P, ctx.unit_of(k), own)
+        offsets.append((value - rule.fn(V, U, P), spread))
+    return offsets
+
+
+def _precision(ctx: Context, name: str) -> Precision:
+    start = 1 if name in ctx.trained else 0   # the first row's weights are typed, not computed
+    return Precision.of([V[name] for V in ctx.numbers[start:] if name in V])
+
+
+def implied_rates(ctx: Context) -> list[rates.RowRate]:
+    """Per data row after the first, the rate each weight's change implies."""
+    found = []
+    for k in range(1, len(ctx.rows)):
+        implied = [i for name in ctx.trained if name in ctx.rules and (i := _implied(ctx, ctx.rules[name], k))]
+        if implied:
+            found.append(rates.RowRate(k, tuple(implied)))
+    return found
+
+
+def _implied(ctx: Context, rule: Rule, k: int) -> rates.Implied | None:
+    V, U = ctx.numbers[k], ctx.numbers[k - 1]
+    w = V.get(rule.name)
+    if w is None or not _ready(rule, V, U, dict(ctx.params, lr=0.0)):
+        return None
+    at = lambda lr: rule.fn(V, U, dict(ctx.params, lr=lr))  # noqa: E731
+    start, per_unit = at(0.0), at(0.0) - at(1.0)
+    if not per_unit or not math.isfinite(per_unit):
+        return None
+    rate = (start - w) / per_unit
+    spread = tolerance(rule, V, U, dict(ctx.params, lr=rate), ctx.unit_of(k), ctx.half_unit(rule.name, k))
+    return rates.Implied(rule.name, rate, spread / abs(per_unit))
+
+
+def judge_cells(ctx: Context) -> tuple[dict[str, int], list[Wrong]]:
+    """Every cell with a rule and numeric upstream cells: how many were judged per quantity, and the wrong ones."""
+    judged: dict[str, int] = {}
+    wrong: list[Wrong] = []
+    for name, rule in ctx.rules.items():
+        for k in range(len(ctx.rows)):
+            verdict = _judge_cell(ctx, rule, k)
+            if verdict is None:
+                continue
+            judged[name] = judged.get(name, 0) + 1
+            if verdict is not True:
+                wrong.append(verdict)
+    return judged, wrong
+
+
+def unjudged(ctx: Context) -> int:
+    """Filled cells with a rule that could not be judged because a cell they read is not a number."""
+    count = 0
+    for name, rule in ctx.rules.items():
+        for k in range(1 if rule.update or name in ctx.trained else 0, len(ctx.rows)):
+            filled = ctx.rows[k].get(name) is not None
+            if filled and not _ready(rule, ctx.numbers[k], ctx.numbers[k - 1] if k else {}, None):
+                count += 1
+    return count
+
+
+def _judge_cell(ctx: Context, rule: Rule, k: int):
+    """True when the cell agrees, a Wrong when not, None when it cannot be judged (start value, empty,
+    broken upstream)."""
+    if k == 0 and (rule.update or rule.name in ctx.trained):
+        return None
+    V, U = ctx.numbers[k], ctx.numbers[k - 1] if k else {}
+    if not _ready(rule, V, U, ctx.params):
+        return None
+    try:
+        expected = rule.fn(V, U, ctx.params)
+    except (ArithmeticError, ValueError):
+        return None
+    if not math.isfinite(expected):
+        return None
+    found = ctx.rows[k].get(rule.name)
+    if found is None:
+        return None  # an empty cell (an unfinished row) is not judged
+    if not _is_number(found):
+        return Wrong(rule.name, k, found, expected, 0.0)
+    own = ctx.half_unit(rule.name, k)
+    if abs(found - expected) <= SAFETY * (own + 4 * 2.0 ** -52 * abs(expected)):
+        return True  # within the cell's own rounding: no need to follow the upstream cells'
+    allowed = tolerance(rule, V, U, ctx.params, ctx.unit_of(k), own)
+    return True if abs(found - expected) <= allowed else Wrong(rule.name, k, float(found), expected, allowed)
+
+
+def _ready(rule: Rule, V: dict, U: dict, P: dict | None) -> bool:
+    """Are all the values the rule reads numbers? (Parameters are not looked at when P is None.)"""
+    for leaf in rule.leaves:
+        if not isinstance(leaf, Sym):
+            if P is not None and leaf.name not in P:
+                return False
+        elif leaf.name not in (U if leaf.prev else V):
+            return False
+    return True
+
+
+def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[Finding]) -> SheetReport:
+    table = ctx.table
+    columns = tuple((c.letter, n if n in ctx.graph.index or n == "iteration" else f"{n} (not judged)", c.header)
+                    for n, c in sorted(table.columns.items(), key=lambda item: item[1].index))
+    unknown = tuple((c.letter, c.header) for c in table.unknown)
+    missing = sorted({leaf.name for rule in ctx.rules.values() for leaf in rule.leaves
+                      if not isinstance(leaf, Sym) and leaf.name not in ctx.params})
+    notes = list(ctx.notes)
+    if (skipped := unjudged(ctx)):
+        notes.append(f"{skipped} cells not judged: a cell they read is empty or not a number")
+    if missing:
+        notes.append(f"not judged where they are needed: no column or labelled cell for {', '.join(missing)}")
+    return SheetReport(table.grid.title, table.header_row, (table.rows[0], table.rows[-1]), columns, unknown,
+                       choice.rate, choice.words, tuple(notes), judged, tuple(found))
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

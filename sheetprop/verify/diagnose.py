@@ -1,0 +1,457 @@
+"""Naming the likely slip behind a wrong quantity.
+
+The correct definition is mutated in the ways hand-made sheets go wrong: a wrong reference (the
+other hidden unit's a(1−a), an input where a target belongs), two references swapped, a missing pair
+of parentheses, a flipped sign, a factor left out, the row above instead of this one. When the cell
+has a formula, the mutant that *is* that formula (equal on random values) names the slip; otherwise
+the mutant that reproduces the stored values does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import re
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+from sheetprop.engine import compile_rows
+from sheetprop.expr import Fn, Num, Op, Param, Sym
+from sheetprop.functions import ACTIVATIONS
+from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, TARGET
+from sheetprop.verify import rate as rates
+from sheetprop.verify.findings import Finding
+from sheetprop.verify.formula import FormulaError, references, renamed, to_python
+from sheetprop.verify.rules import Rule, compile_source, math_text, python_source
+
+MATCH = 4.0            # a mutant reproduces a value within this many of the cell's tolerances
+SAMPLES = 3            # random points on which two formulas must agree to be the same
+MAX_CELLS = 30         # wrong cells a values-only diagnosis looks at
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One plausible mistake: what it is, in words, and the formula it gives, as Python over V, U, P."""
+
+    words: str
+    source: str
+
+
+# ---------------------------------------------------------------------------------------- findings
+
+def findings(ctx, wrong, judged, row_rates) -> list[Finding]:
+    """One finding per wrong quantity; weights wrong because the rate is, as one finding for η."""
+    rate_rows = _rate_rows(ctx, wrong, row_rates)
+    by_rate = [w for w in wrong if w.name in ctx.trained and w.k in rate_rows]
+    found = [_rate_finding(ctx, rate_rows, row_rates, by_rate)] if rate_rows else []
+    groups: dict[str, list] = {}
+    for w in wrong:
+        if not (w.name in ctx.trained and w.k in rate_rows):
+            groups.setdefault(w.name, []).append(w)
+    for name, cells in groups.items():
+        found.append(_finding(ctx, name, sorted(cells, key=lambda w: w.k), judged[name]))
+    return sorted(found, key=lambda f: _position(f.cell))
+
+
+def _rate_rows(ctx, wrong, row_rates) -> dict[int, str | None]:
+    """Rows whose weights are wrong because of the rate: they agree on another rate, or their
+    formulas take it from a cell that moved; the row maps to what the formulas show, if anything."""
+    lr = ctx.params.get("lr")
+    if lr is None:
+        return {}
+    by_value = {r.k for r in rates.drifting(row_rates, lr)}
+    rows = {}
+    for k in sorted({w.k for w in wrong if w.name in ctx.trained}):
+        moved = _formula_drift(ctx, k)
+        if moved or k in by_value or _all_updates_fail(ctx, wrong, k):
+            rows[k] = moved
+    return rows
+
+
+def _all_updates_fail(ctx, wrong, k: int) -> bool:
+    """Is every weight of row k an error such as #VALUE!, the row above being numbers? What all
+    updates share is the rate."""
+    failed = {w.name for w in wrong if w.k == k and w.name in ctx.trained and isinstance(w.found, str)}
+    weights = {n for n in ctx.trained if n in ctx.rules}
+    return len(weights) > 1 and failed == weights
+
+
+def _position(cell: str) -> tuple[int, int]:
+    letters, row = coordinate_from_string(cell)
+    return row, column_index_from_string(letters)
+
+
+def _finding(ctx, name: str, cells: list, judged: int) -> Finding:
+    first = cells[0]
+    table = ctx.table
+    return Finding(table.grid.title, table.cell(name, table.rows[first.k]), name, table.columns[name].header,
+                   first.found, first.expected, correct_words(ctx, name), explain(ctx, ctx.rules[name], cells),
+                   len(cells), judged, tuple(table.cell(name, table.rows[w.k]) for w in cells))
+
+
+def correct_words(ctx, name: str) -> str:
+    """The definition as the lecture writes it, chain-rule steps written out."""
+    quantity = ctx.graph[name]
+    if quantity.kind in (INPUT, TARGET) or (quantity.kind == BIAS and quantity.first is None):
+        return f"{name} = {ctx.params[name]:g} on every row, as given"
+    if quantity.first is not None:
+        return f"{name} = {math_text(quantity.expr)} (′: the row above)"
+    if quantity.kind in (CHAIN, GRADIENT):
+        return quantity.math_expanded(ctx.graph)
+    return quantity.math()
+
+
+def _rate_finding(ctx, rate_rows: dict, row_rates, cells) -> Finding:
+    table, lr = ctx.table, ctx.params["lr"]
+    k = min(rate_rows)
+    in_row = sorted((w for w in cells if w.k == k), key=lambda w: table.columns[w.name].index)
+    by_row = {r.k: r for r in row_rates}
+    found = by_row[k].rate if k in by_row and by_row[k].consistent else in_row[0].found
+    changes = f"the weights change as for η = {rates.history(row_rates, table.rows)}; " if row_rates else ""
+    return Finding(table.grid.title, table.cell(in_row[0].name, table.rows[k]), "η", "learning rate", found, lr,
+                   f"w = w′ − η·∂E/∂w′ for every weight, with one η ({lr:g}) on every row",
+                   changes + _rate_slip(ctx, k, found, rate_rows[k], row_rates), len(rate_rows), len(ctx.rows) - 1,
+                   tuple(table.cell(w.name, table.rows[w.k]) for w in sorted(cells, key=lambda w: w.k)))
+
+
+def _rate_slip(ctx, k: int, found, moved: str | None, row_rates) -> str:
+    """Why the rate is off: what the formulas show, else what the values suggest."""
+    if moved:
+        return moved
+    lr, label = ctx.params["lr"], ctx.table.labels.get("lr")
+    row, column = label.values[0][0] if label and label.single is not None else (1, 1)
+    absolute = f"${get_column_letter(column)}${row}"
+    if isinstance(found, str):
+        return (f"every weight update of row {ctx.table.rows[k]} is {found}, and what they share is η: a rate "
+                f"reference that is relative and has drifted onto a cell that is not a number? Refer to the rate "
+                f"absolutely ({absolute}) in every update")
+    others = {r.rate for r in row_rates if r.consistent and not r.allows(lr)}
+    if label and label.single is not None and len(others) == 1 and all(not r.allows(lr) for r in row_rates):
+        return (f"every update uses η = {others.pop():g}, not the {lr:g} of {label.where}: the weight "
+                "formulas take another cell, or the values were not recalculated after η changed")
+    return ("a learning-rate reference that is relative and drifts down the rows? Refer to the rate cell "
+            f"absolutely ({absolute}) in every weight update")
+
+
+def _formula_drift(ctx, k: int) -> str | None:
+    """From the weight formulas: a rate reference outside the table that moves down with the rows."""
+    table, grid = ctx.table, ctx.table.grid
+    inside = {(row, c.index) for row in table.rows for c in table.columns.values()}
+    for name in (n for n in ctx.rules if n in ctx.trained):
+        column = table.columns[name].index
+        here = grid.formulas.get((table.rows[k], column))
+        above = grid.formulas.get((table.rows[k - 1], column))
+        if not (here and above):
+            continue
+        outside = [r for r in _refs(here) if (r.row, r.column) not in inside]
+        before = [r for r in _refs(above) if (r.row, r.column) not in inside]
+        moved = [(a, b) for a, b in zip(outside, before)
+                 if not a.row_absolute and (a.row, a.column) != (b.row, b.column)]
+        if moved:
+            now, then = moved[0]
+            return (f"{table.cell(name, table.rows[k])} takes η from {now.text} ({_shown(grid, now)}) where the "
+                    f"row above took it from {then.text} ({_shown(grid, then)}): the reference is relative and "
+                    f"drifts down the rows; write ${get_column_letter(then.column)}${then.row}")
+    return None
+
+
+def _refs(formula: str):
+    try:
+        return references(formula)
+    except FormulaError:
+        return []
+
+
+def _shown(grid, ref) -> str:
+    value = grid.values.get((ref.row, ref.column))
+    return "empty" if value is None else (f"{value:g}" if isinstance(value, (int, float)) else repr(value))
+
+
+# ---------------------------------------------------------------------------------------- explaining
+
+def explain(ctx, rule: Rule, cells: list) -> str:
+    """The likely slip, from the first wrong cell's formula when it has one, else from the values."""
+    first = cells[0]
+    table = ctx.table
+    formula = table.grid.formulas.get((table.rows[first.k], table.columns[rule.name].index))
+    if formula:
+        words = _from_formula(ctx, rule, first.k, formula)
+        if words:
+            return words
+    if not isinstance(first.found, float):
+        return f"the cell holds {first.found!r}, not a number"
+    return _from_values(ctx, rule, cells) or ""
+
+
+def _from_values(ctx, rule: Rule, cells: list) -> str | None:
+    """The mutant that reproduces the most stored values, the first wrong cell's among them."""
+    sample = [w for w in cells if isinstance(w.found, float)][:MAX_CELLS]
+    if not sample:
+        return None
+    best, best_count = None, 0
+    for mutant in mutants(ctx, rule, []):
+        fn = compile_source(mutant.source)
+        count = sum(1 for w in sample if _reproduces(ctx, fn, w))
+        if count > best_count and _reproduces(ctx, fn, sample[0]):
+            best, best_count = mutant, count
+    if best is None:
+        return None
+    return f"{best.words} (this reproduces the value in {best_count} of the {len(sample)} wrong rows checked)"
+
+
+def _reproduces(ctx, fn, wrong) -> bool:
+    V, U = ctx.numbers[wrong.k], ctx.numbers[wrong.k - 1] if wrong.k else {}
+    try:
+        value = fn(V, U, ctx.params)
+    except (KeyError, ArithmeticError, ValueError, TypeError):
+        return False
+    return abs(value - wrong.found) <= MATCH * wrong.tolerance + 1e-300
+
+
+def _from_formula(ctx, rule: Rule, k: int, formula: str) -> str | None:
+    """Which mistake the formula is: compared with each mutant on random values of every cell."""
+    opaque: dict[str, float] = {}
+    try:
+        source = to_python(formula, _resolver(ctx, k, opaque))
+        user = compile_source(source)
+    except (FormulaError, SyntaxError):
+        return None
+    envs = _environments(ctx, opaque)
+    if _same(user, rule.fn, envs):
+        return (f"the formula {formula} is right, but the value stored is not its result: "
+                "recalculate the sheet (or an upstream cell changed after it was computed)")
+    extra = [Param(key) for key in opaque]
+    for mutant in mutants(ctx, rule, extra):
+        if _same(user, compile_source(mutant.source), envs):
+            return f"{mutant.words} (the formula is {formula})"
+    named = renamed(formula, lambda ref: words_of(_resolver(ctx, k, {})(ref)))
+    return f"the formula {formula}, that is {named}, matches none of the usual slips"
+
+
+def _resolver(ctx, k: int, opaque: dict):
+    """What each reference of a formula in data row k stands for: a quantity of this row or the row
+    above, a labelled parameter, or some other cell (kept as its value)."""
+    table, grid = ctx.table, ctx.table.grid
+    by_column = {c.index: n for n, c in table.columns.items() if n in ctx.rules}
+    labelled = {label.values[0][0]: name for name, label in table.labels.items()
+                if label.single is not None and name in ctx.params}
+    row, above = table.rows[k], table.rows[k - 1] if k else None
+
+    def resolve(ref) -> str:
+        name = by_column.get(ref.column)
+        if ref.sheet in (None, grid.title):
+            if name and ref.row == row:
+                return f"V[{name!r}]"
+            if name and ref.row == above:
+                return f"U[{name!r}]"
+            if (ref.row, ref.column) in labelled:
+                return f"P[{labelled[ref.row, ref.column]!r}]"
+        key = f"{ref.sheet + '!' if ref.sheet else ''}{get_column_letter(ref.column)}{ref.row}"
+        number = grid.number(ref.row, ref.column) if ref.sheet in (None, grid.title) else None
+        opaque[key] = 0.0 if number is None and (ref.row, ref.column) not in grid.values else (
+            math.nan if number is None else number)
+        return f"P[{key!r}]"
+    return resolve
+
+
+def _environments(ctx, opaque: dict) -> list[tuple[dict, dict, dict]]:
+    """Random, self-consistent rows (this one and the one above) computed by the engine from random
+    weights and, where the sheet has columns for them, random inputs and targets."""
+    first, _ = compile_rows(ctx.graph)
+    names = [q.name for q in ctx.graph.quantities]
+    rng = random.Random(20240101)
+    envs = []
+    for _ in range(SAMPLES):
+        shared = {}
+        for name in ctx.graph.params:
+            if name == "lr" or name in ctx.trained:
+                continue
+            shared[name] = rng.uniform(0.1, 0.9) if name in ctx.rules or name not in ctx.params else ctx.params[name]
+        rows = []
+        for _ in range(2):
+            P = [ctx.params.get("lr", 0.5) if n == "lr" else shared.get(n, rng.uniform(-1.0, 1.0))
+                 for n in ctx.graph.params]
+            rows.append(dict(zip(names, first(P))))
+        envs.append((rows[0], rows[1], {**ctx.params, **shared, **opaque}))
+    return envs
+
+
+def _same(f, g, envs) -> bool:
+    for V, U, P in envs:
+        try:
+            a, b = f(V, U, P), g(V, U, P)
+        except (KeyError, ArithmeticError, ValueError, TypeError):
+            return False
+        if not (math.isfinite(a) and math.isfinite(b)) or abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b)):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------- mutants
+
+def mutants(ctx, rule: Rule, extra: list) -> list[Mutant]:
+    """Plausible mistakes in ``rule``, most specific first, without duplicates or the rule itself."""
+    correct = python_source(rule.expr)
+    seen, found = {correct}, []
+    for words, source in itertools.chain(
+            _references(ctx, rule, extra), _swaps(rule), _parentheses(correct), _signs(rule),
+            _rows(rule), _dropped(rule), _other_columns(ctx, rule)):
+        if source not in seen:
+            seen.add(source)
+            found.append(Mutant(words, source))
+    return found
+
+
+def _candidates(ctx, rule: Rule, extra: list) -> list:
+    """What a reference could wrongly point at: the sheet's columns, its parameters, other cells."""
+    columns = [n for n in ctx.rules if n != rule.name]
+    return [*(Sym(n) for n in columns), *(Param(p) for p in ctx.params), *extra]
+
+
+def _references(ctx, rule: Rule, extra: list):
+    """Every reference to one quantity (or just one of them) pointing at another."""
+    candidates = _candidates(ctx, rule, extra)
+    single = []
+    for old in rule.leaves:
+        kind = _kind(ctx, old)
+        for new in sorted(candidates, key=lambda c: _kind(ctx, c) != kind):
+            new = Sym(new.name, prev=old.prev) if isinstance(new, Sym) and isinstance(old, Sym) else new
+            if new == old:
+                continue
+            yield _replace_words(ctx, rule, old, new), python_source(_replace(rule.expr, old, new))
+            spots = [path for path, node in _nodes(rule.expr) if node == old]
+            if len(spots) > 1:
+                for path in spots:
+                    single.append((f"{_name(new)} where {_name(old)} belongs, in one of its {len(spots)} places",
+                                   python_source(_put(rule.expr, path, new))))
+    yield from single
+
+
+def _swaps(rule: Rule):
+    for a, b in itertools.combinations(rule.leaves, 2):
+        swapped = _replace(_replace(_replace(rule.expr, a, Sym("\0")), b, a), Sym("\0"), b)
+        yield f"{_name(a)} and {_name(b)} swapped", python_source(swapped)
+
+
+def _parentheses(source: str):
+    """Each pair of brackets left out: (a_o1 − t1)·… typed as a_o1 − t1·…"""
+    for start, char in enumerate(source):
+        if char != "(" or (start and (source[start - 1].isalnum() or source[start - 1] in "_]")):
+            continue  # a function call's brackets are not the kind people forget
+        depth = 0
+        for end in range(start, len(source)):
+            depth += {"(": 1, ")": -1}.get(source[end], 0)
+            if depth == 0:
+                break
+        inner = source[start + 1:end]
+        yield f"missing parentheses around {words_of(inner)}", source[:start] + inner + source[end + 1:]
+
+
+def _signs(rule: Rule):
+    for path, node in _nodes(rule.expr):
+        if isinstance(node, Op) and node.op == "-" and len(node.args) == 2:
+            flipped = Op("-", node.args[::-1])
+            yield (f"{math_text(flipped)} where {math_text(node)} belongs (sign flipped)",
+                   python_source(_put(rule.expr, path, flipped)))
+
+
+def _rows(rule: Rule):
+    for leaf in rule.leaves:
+        if isinstance(leaf, Sym):
+            other = Sym(leaf.name, prev=not leaf.prev)
+            yield f"{_name(other)} where {_name(leaf)} belongs", python_source(_replace(rule.expr, leaf, other))
+
+
+def _dropped(rule: Rule):
+    for path, node in _nodes(rule.expr):
+        if isinstance(node, Op) and node.op == "*":
+            for i, factor in enumerate(node.args):
+                rest = node.args[:i] + node.args[i + 1:]
+                yield (f"the factor {math_text(factor)} left out",
+                       python_source(_put(rule.expr, path, rest[0] if len(rest) == 1 else Op("*", rest))))
+
+
+def _other_columns(ctx, rule: Rule):
+    for name in ctx.rules:
+        if name != rule.name:
+            yield f"the value of {name} (this row) instead of {rule.name}", f"V[{name!r}]"
+
+
+def _replace_words(ctx, rule: Rule, old, new) -> str:
+    o, n = _name(old), _name(new)
+    if isinstance(old, Sym) and isinstance(new, Sym) and _kind(ctx, old) == _kind(ctx, new) == ACT \
+            and _only_in_slope(ctx, rule.expr, old):
+        unit = "hidden" if old.name.startswith("a_h") else "output"
+        return f"{n}·(1 − {n}) where {o}·(1 − {o}) belongs: the slope of the wrong {unit} unit"
+    if _kind(ctx, old) == TARGET and _kind(ctx, new) == INPUT:
+        return f"the input {n} where the target {o} belongs"
+    return f"{n} where {o} belongs"
+
+
+def _only_in_slope(ctx, expr, leaf) -> bool:
+    """Does ``leaf`` appear only inside its own activation's slope, a·(1 − a)?"""
+    slope = ACTIVATIONS[ctx.graph.network.activations[0]].slope(None, leaf)
+    rest = _replace(expr, slope, Num(0.0))
+    return all(node != leaf for _, node in _nodes(rest))
+
+
+def _kind(ctx, node) -> str:
+    if isinstance(node, Sym) and node.name in ctx.graph.index:
+        return ctx.graph[node.name].kind
+    return "parameter" if isinstance(node, Param) and node.name in ctx.graph.params else "cell"
+
+
+def _name(node) -> str:
+    if isinstance(node, Param):
+        return "η" if node.name == "lr" else (node.name if node.name[:1].islower() else f"cell {node.name}")
+    return f"{node.name} of the row above" if node.prev else node.name
+
+
+# ---------------------------------------------------------------------------------------- trees
+
+def _nodes(expr, path=()):
+    """Every node with its path (argument indices from the root)."""
+    yield path, expr
+    if isinstance(expr, Op):
+        for i, arg in enumerate(expr.args):
+            yield from _nodes(arg, path + (i,))
+    elif isinstance(expr, Fn):
+        yield from _nodes(expr.arg, path + (0,))
+
+
+def _put(expr, path, new):
+    if not path:
+        return new
+    if isinstance(expr, Fn):
+        return Fn(expr.name, _put(expr.arg, path[1:], new))
+    args = list(expr.args)
+    args[path[0]] = _put(args[path[0]], path[1:], new)
+    return Op(expr.op, tuple(args))
+
+
+def _replace(expr, old, new):
+    """Every subtree equal to ``old`` replaced by ``new``."""
+    if expr == old:
+        return new
+    if isinstance(expr, Op):
+        return Op(expr.op, tuple(_replace(arg, old, new) for arg in expr.args))
+    if isinstance(expr, Fn):
+        return Fn(expr.name, _replace(expr.arg, old, new))
+    return expr
+
+
+def words_of(source: str) -> str:
+    """Python over V, U, P back in the lecture's names.
+
+    >>> words_of("(V['a_o1'] - P['t1'])*U['w5'] ** 2")
+    '(a_o1 − t1)·w5′^2'
+    """
+    text = re.sub(r"V\['([^']*)'\]", r"\1", source)
+    text = re.sub(r"U\['([^']*)'\]", r"\1′", text)
+    text = re.sub(r"P\['lr'\]", "η", text)
+    text = re.sub(r"P\['([^']*)'\]", r"\1", text)
+    text = text.replace(" ** ", "^").replace("**", "^").replace(" - ", " − ").replace(" * ", "·").replace("*", "·")
+    return re.sub(r"_(sigmoid|exp|ln|tanh)\(", r"\1(", text)

@@ -1,0 +1,68 @@
+"""What verify reports, as plain data: per sheet, the layout it recognised and its findings."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The first wrong cell of one quantity, and what is known about the slip.
+
+    ``quantity`` is the lecture's name ('∂E/∂w3', or 'η' for the learning rate); ``header`` the
+    column's header as the sheet writes it; ``cells`` every wrong cell of the quantity.
+    """
+
+    sheet: str
+    cell: str
+    quantity: str
+    header: str
+    found: float | str | None
+    expected: float
+    correct: str
+    diagnosis: str
+    wrong: int
+    judged: int
+    cells: tuple[str, ...] = ()
+
+    @property
+    def where(self) -> str:
+        return f"{self.sheet}!{self.cell}"
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"cells": list(self.cells)}
+
+
+@dataclass(frozen=True)
+class SheetReport:
+    """One sheet that looks like the exercise: its layout in words, how many cells were judged, findings."""
+
+    sheet: str
+    header_row: int
+    rows: tuple[int, int]
+    columns: tuple[tuple[str, str, str], ...]  # (column letter, quantity, header as written)
+    unknown: tuple[tuple[str, str], ...]       # (column letter, header) of columns not recognised
+    learning_rate: float | None
+    learning_rate_words: str
+    notes: tuple[str, ...]
+    judged: int
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything verify found in one file."""
+
+    path: str
+    sheets: tuple[SheetReport, ...]
+    skipped: tuple[str, ...] = ()   # sheets that do not look like the exercise
+    notes: tuple[str, ...] = ()     # e.g. recalculated by LibreOffice
+    findings: tuple[Finding, ...] = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "findings", tuple(f for s in self.sheets for f in s.findings))
+
+    @property
+    def status(self) -> int:
+        """Exit status: 0 when every cell agrees, 1 when something is wrong."""
+        return 1 if self.findings else 0

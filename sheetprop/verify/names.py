@@ -1,0 +1,117 @@
+"""The names people give the columns and cells of the exercise, mapped to the graph's names.
+
+Headers are squashed (lower case; no spaces, underscores or brackets; ∂ and δ read as d) and then
+matched against small patterns, so the many spellings of one quantity land on one name:
+
+>>> [quantity(h) for h in ("net_h1", "act_h1", "out_h1", "E_TOTAL", "E_tot", "e1")]
+['h1', 'a_h1', 'a_h1', 'E_total', 'E_total', 'E1']
+>>> [quantity(h) for h in ("∂E/∂w1", "∂E_total/∂w1", "E∂W1", "δE_tot/δw1", "dw1", "Etotaldw1")]
+['∂E/∂w1', '∂E/∂w1', '∂E/∂w1', '∂E/∂w1', '∂E/∂w1', '∂E/∂w1']
+>>> [quantity(h) for h in ("δ_o1", "∂a_o1/∂o1", "dE/da_h2", "step", "notes")]
+['∂E/∂o1', '∂a_o1/∂o1', '∂E/∂a_h2', 'iteration', None]
+>>> [parameter(h) for h in ("learningRate=", "η =", "eta", "η (lr)", "Learning_rate", "t1 =", "h1")]
+['lr', 'lr', 'lr', 'lr', 'lr', 't1', None]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DROP = re.compile(r"[\s_\-.*()\[\]{}'’`\"]+")
+_LETTERS = str.maketrans({"∂": "d", "δ": "d", "σ": "sigma", "η": "eta", "α": "alpha"})
+
+# One pattern per kind of plain variable; the captured digit is the neuron's number.
+_VARIABLES = (
+    (r"(?:i|x|in|input)([12])", "i{}"),
+    (r"(?:t|to|target|targeto|targ)([12])", "t{}"),
+    (r"(?:w|weight)([1-8])", "w{}"),
+    (r"(?:b|bias)([12])", "b{}"),
+    (r"(?:net|z|in|sum)?h([12])", "h{}"),
+    (r"(?:net|z|in|sum)?o([12])", "o{}"),
+    (r"(?:a|act|out|output|sigma|sigmoid|y|s|f)h([12])", "a_h{}"),
+    # a_01 for a_o1: the lecture's own notes type a zero for the letter o.
+    (r"(?:a|act|out|output|sigma|sigmoid|y|s|f)[o0]([12])", "a_o{}"),
+    (r"(?:e|err|error)o?([12])", "E{}"),
+)
+_TOTALS = {"etotal", "etot", "e", "et", "total", "error", "loss", "totalerror", "errortotal", "esum", "sumerror"}
+_COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "#", "no", "nr", "k", "it", "run"}
+# ∂E/∂x in its spellings: ∂E/∂x, ∂E_total/∂x, E∂x, Etotaldx, dx, δx, delta x, grad x.
+_DERIVATIVE = re.compile(r"(?:d?(?:e|etotal|etot|et|error|loss)?/?d|delta|grad|gradient)(?P<x>[^/]+)")
+_SLOPE = re.compile(r"d(?P<a>[^/]+)/d(?P<z>[^/]+)")
+_RATE = re.compile(r"(?:learn(?:ing)?rate|lrate|lr|eta|alpha|stepsize)(?:eta|lr|alpha)?")
+_PARAMETER_KINDS = ("i", "t", "w", "b")
+
+
+def squash(text) -> str:
+    """Lower case, ∂/δ as d, without spaces, underscores, brackets or a trailing = or :.
+
+    >>> squash(" ∂E_total / ∂W1 = ")
+    'detotal/dw1'
+    """
+    text = unicodedata.normalize("NFKC", str(text)).strip().lower().translate(_LETTERS)
+    return _DROP.sub("", text).rstrip("=:")
+
+
+def variable(text: str) -> str | None:
+    """The plain variable a squashed name stands for: i1, t2, w5, b1, h1, a_o2, E1 or E_total."""
+    for pattern, name in _VARIABLES:
+        match = re.fullmatch(pattern, text)
+        if match:
+            return name.format(match.group(1))
+    return "E_total" if text in _TOTALS else None
+
+
+def quantity(header) -> str | None:
+    """The graph name a column header stands for, or None when it names nothing of the exercise."""
+    if not isinstance(header, str):
+        return None
+    text = squash(header)
+    if text in _COUNTERS:
+        return "iteration"
+    found = variable(text)
+    if found:
+        return found
+    slope = _SLOPE.fullmatch(text)
+    if slope:
+        a, z = variable(slope["a"]), variable(slope["z"])
+        if a and z and a.startswith("a_") and a[2:] == z:
+            return f"∂{a}/∂{z}"
+        if a in ("E1", "E2") and z in (f"a_o{a[1]}", f"o{a[1]}"):
+            return f"∂E/∂{z}"  # E1 alone depends on o1, so ∂E1/∂o1 is ∂E/∂o1
+    derivative = _DERIVATIVE.fullmatch(text)
+    if derivative:
+        x = variable(derivative["x"])
+        if x and not x.startswith(("E", "i", "t")):
+            return f"∂E/∂{x}"
+    return None
+
+
+def parameter(label) -> str | None:
+    """The parameter a label names: 'lr' for the learning rate, or an input, target, bias or weight."""
+    if not isinstance(label, str):
+        return None
+    text = squash(label)
+    if _RATE.fullmatch(text):
+        return "lr"
+    found = variable(text)
+    return found if found and found.startswith(_PARAMETER_KINDS) else None
+
+
+_ASSIGNMENT = re.compile(r"([^\s=:,;]+)\s*[=:]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.*/+^-])")
+
+
+def assignments(text: str) -> list[tuple[str, float]]:
+    """Parameters given inside one text cell, as in 'i1=.05  i2=0.1' or 'η = 0.5'.
+
+    >>> assignments("i1=.05  i2=0.1  w1=0.5 w4 =0.3")
+    [('i1', 0.05), ('i2', 0.1), ('w1', 0.5), ('w4', 0.3)]
+    >>> assignments("h1 = w1*i1+w2*i2"), assignments("eta: 2")
+    ([], [('lr', 2.0)])
+    """
+    found = []
+    for name, number in _ASSIGNMENT.findall(text):
+        known = parameter(name)
+        if known:
+            found.append((known, float(number)))
+    return found

@@ -1,0 +1,99 @@
+"""The verifier's voice: yours against correct, per sheet, as text for people and JSON for graders."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from sheetprop.verify.findings import Finding, Report, SheetReport
+
+
+def as_text(report: Report) -> str:
+    lines = [f"{report.path}"]
+    lines += [f"  {note}" for note in report.notes]
+    for sheet in report.sheets:
+        lines += _sheet(sheet)
+    for title in report.skipped:
+        lines.append(f"sheet {title}: skipped, it does not look like the exercise (no header row naming h1, w1, …)")
+    return "\n".join(lines)
+
+
+def _sheet(sheet: SheetReport) -> list[str]:
+    first, last = sheet.rows
+    lines = [f"sheet {sheet.sheet}: header in row {sheet.header_row}, data in rows {first}–{last}"]
+    columns = [f"{letter} {name}" + (f" ({header})" if header != name else "")
+               for letter, name, header in sheet.columns]
+    lines += _wrapped("  columns: ", columns, "    ")
+    if sheet.unknown:
+        lines.append("  not recognised (not judged): " + ", ".join(f"{c} '{h}'" for c, h in sheet.unknown))
+    lines.append(f"  learning rate η = {sheet.learning_rate_words}")
+    lines += [f"  {note}" for note in sheet.notes]
+    if not sheet.findings:
+        lines.append(f"  all {sheet.judged} cells agree")
+        return lines
+    cells = sum(len(f.cells) for f in sheet.findings)
+    lines.append(f"  {len(sheet.findings)} {_plural(len(sheet.findings), 'quantity', 'quantities')} wrong "
+                 f"({cells} of {sheet.judged} cells):")
+    for finding in sheet.findings:
+        lines += _finding(finding)
+    return lines
+
+
+def _finding(f: Finding) -> list[str]:
+    found, expected = numbers(f.found, f.expected)
+    header = "" if f.header == f.quantity else f" ({f.header})"
+    rows = "update rows" if f.quantity == "η" else "cells"
+    lines = [f"  {f.where} {f.quantity}{header}: found {found}, expected {expected}; "
+             f"wrong in {f.wrong} of its {f.judged} {rows}"]
+    lines += textwrap.wrap(f"correct: {f.correct}", 110, initial_indent="      ", subsequent_indent="        ")
+    if f.diagnosis:
+        lines += textwrap.wrap(f"likely slip: {f.diagnosis}", 110, initial_indent="      ",
+                               subsequent_indent="        ")
+    return lines
+
+
+def numbers(found, expected: float) -> tuple[str, str]:
+    """Both values to 10 significant digits, or as many more as it takes to tell them apart.
+
+    >>> numbers(0.0002248724776, 0.00022481346268285018)
+    ('0.0002248724776', '0.0002248134627')
+    >>> numbers(0.5, 0.50000000001)
+    ('0.5', '0.50000000001')
+    """
+    if not isinstance(found, float):
+        return ("empty" if found is None else repr(found)), f"{expected:.10g}"
+    for digits in range(10, 18):
+        a, b = f"{found:.{digits}g}", f"{expected:.{digits}g}"
+        if a != b:
+            return a, b
+    return a, b
+
+
+def _wrapped(first: str, items: list[str], indent: str, width: int = 110) -> list[str]:
+    """Items joined by ' · ', broken into lines between items only."""
+    lines, line = [], first
+    for i, item in enumerate(items):
+        piece = item if i == 0 else f" · {item}"
+        if len(line) + len(piece) > width and line.strip():
+            lines.append(line)
+            line, piece = indent, item
+        line += piece
+    return lines + [line]
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def as_json(report: Report) -> str:
+    sheets = [{
+        "sheet": s.sheet, "header_row": s.header_row, "rows": list(s.rows),
+        "columns": [{"column": c, "quantity": q, "header": h} for c, q, h in s.columns],
+        "unknown": [{"column": c, "header": h} for c, h in s.unknown],
+        "learning_rate": s.learning_rate, "learning_rate_source": s.learning_rate_words,
+        "notes": list(s.notes), "cells_judged": s.judged,
+        "findings": [f.as_dict() for f in s.findings],
+    } for s in report.sheets]
+    return json.dumps({"file": report.path, "notes": list(report.notes), "status": report.status,
+                       "findings": [f.as_dict() for f in report.findings], "sheets": sheets,
+                       "skipped": list(report.skipped)}, ensure_ascii=False, indent=2)

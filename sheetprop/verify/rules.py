@@ -1,0 +1,198 @@
+"""Each quantity of a sheet judged by the graph's own definition, over that sheet's own columns.
+
+A hand-made sheet rarely has a column for every chain-rule step; a step it lacks is written out in
+its definition until only the sheet's columns (this row's, and the row above's for an update) and
+parameters remain. The result is compiled to Python once per quantity:
+
+>>> from sheetprop.graph import Network, build_graph
+>>> graph = build_graph(Network(layers=(2, 2, 2)))
+>>> rule = make_rule(graph, "∂E/∂w5", {"a_o1", "t1", "a_h1", "∂E/∂w5"})
+>>> rule.math()
+'∂E/∂w5 = (a_o1 − t1)·a_o1·(1 − a_o1)·a_h1'
+>>> rule.fn({"a_o1": 0.75, "t1": 0.25, "a_h1": 2.0}, {}, {})
+0.1875
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+from sheetprop.engine import _NAMESPACE as ENGINE_FUNCTIONS
+from sheetprop.expr import Expr, Fn, Op, Param, Sym, render
+from sheetprop.graph import BIAS, INPUT, TARGET, WEIGHT, Graph
+from sheetprop.verify.formula import NAMESPACE as FORMULA_FUNCTIONS
+
+NAMESPACE = {**ENGINE_FUNCTIONS, **FORMULA_FUNCTIONS}
+MAX_DIGITS = 15             # LibreOffice and Excel store 15 significant digits; more is float noise
+SAFETY = 2.0                # rounding bounds are first-order; leave room for the second
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one quantity is judged: its definition over the sheet's columns, and that compiled."""
+
+    name: str
+    expr: Expr
+    fn: Callable[[dict, dict, dict], float]
+    leaves: tuple  # the Sym and Param nodes the definition reads, each once
+
+    @property
+    def update(self) -> bool:
+        """Does it read the row above (a weight update)?"""
+        return any(isinstance(leaf, Sym) and leaf.prev for leaf in self.leaves)
+
+    def math(self) -> str:
+        return f"{self.name} = {math_text(self.expr)}"
+
+
+def math_text(expr: Expr) -> str:
+    """The lecture's notation; the row above marked with a prime, the learning rate as η."""
+    def name(node):
+        if isinstance(node, Param):
+            return "η" if node.name == "lr" else node.name
+        return f"{node.name}′" if node.prev else node.name
+    return render(expr, "math", name)
+
+
+def python_source(expr: Expr) -> str:
+    """The definition as Python over three dicts: V this row, U the row above, P the parameters."""
+    def name(node):
+        if isinstance(node, Param):
+            return f"P[{node.name!r}]"
+        return f"{'U' if node.prev else 'V'}[{node.name!r}]"
+    return render(expr, "python", name)
+
+
+def compile_source(source: str) -> Callable[[dict, dict, dict], float]:
+    """A function of (V, U, P) from Python we wrote ourselves (from a definition or a parsed formula:
+    cell names are dict keys, never pasted as code), with no builtins in reach."""
+    return eval(f"lambda V, U, P: {source}", {"__builtins__": {}, **NAMESPACE})  # noqa: S307
+
+
+def make_rule(graph: Graph, name: str, present: set[str]) -> Rule:
+    """The rule for ``name``, its definition written out down to the ``present`` columns."""
+    expr = expand(graph[name].expr, graph, present)
+    leaves = tuple(dict.fromkeys(_leaves(expr)))
+    return Rule(name, expr, compile_source(python_source(expr)), leaves)
+
+
+def expand(expr: Expr, graph: Graph, present: set[str]) -> Expr:
+    """Replace every quantity the sheet lacks by its definition; one of the row above stays of the row above."""
+    if isinstance(expr, Sym):
+        if expr.name in present or expr.name not in graph.index:
+            return expr
+        quantity = graph[expr.name]
+        if quantity.first is not None:
+            return Param(expr.name)  # a weight the sheet never lists: a parameter, if labelled
+        inner = expand(quantity.expr, graph, present)
+        return _of_row_above(inner) if expr.prev else inner
+    if isinstance(expr, Op):
+        return Op(expr.op, tuple(expand(arg, graph, present) for arg in expr.args))
+    if isinstance(expr, Fn):
+        return Fn(expr.name, expand(expr.arg, graph, present))
+    return expr
+
+
+def _of_row_above(expr: Expr) -> Expr:
+    if isinstance(expr, Sym):
+        return Sym(expr.name, prev=True)
+    if isinstance(expr, Op):
+        return Op(expr.op, tuple(_of_row_above(arg) for arg in expr.args))
+    if isinstance(expr, Fn):
+        return Fn(expr.name, _of_row_above(expr.arg))
+    return expr
+
+
+def _leaves(expr: Expr):
+    if isinstance(expr, (Sym, Param)):
+        yield expr
+    elif isinstance(expr, Op):
+        for arg in expr.args:
+            yield from _leaves(arg)
+    elif isinstance(expr, Fn):
+        yield from _leaves(expr.arg)
+
+
+def exact_kinds(graph: Graph) -> set[str]:
+    """Columns typed as given (inputs, targets, untrained biases): exact, whatever their digits."""
+    return {q.name for q in graph.quantities if q.kind in (INPUT, TARGET) or (q.kind == BIAS and q.first is None)}
+
+
+def trained(graph: Graph) -> set[str]:
+    return {q.name for q in graph.quantities if q.kind == WEIGHT or (q.kind == BIAS and q.first is not None)}
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How finely a column's values are stored: to so many significant digits, or decimal places,
+    whichever most of its values follow (one pasted full-precision value does not change the column).
+
+    A value stored to 10 significant digits may be off by half a unit of its 10th digit; one rounded
+    to 4 decimal places by half of 0.0001, however small it is. A value short because it is exact
+    (0.0275) is held to its column's precision, not to its own few digits.
+
+    >>> p = Precision.of([0.5068745668, 6.748738404e-05, 0.1825303572])
+    >>> p, p.half_unit(0.5068745668), p.half_unit(0.0275)
+    (Precision(digits=10, decimals=None), 5e-11, 5e-12)
+    >>> Precision.of([0.5069, 0.0002, 0.0275]).half_unit(0.0002)
+    5e-05
+    """
+
+    digits: int | None
+    decimals: int | None
+
+    @staticmethod
+    def of(values) -> "Precision":
+        shapes = [_shape(v) for v in values if v and math.isfinite(v)]
+        if not shapes:
+            return Precision(MAX_DIGITS, None)
+        digits = statistics.mode(min(MAX_DIGITS, d) for d, _ in shapes)
+        places = statistics.mode(p for _, p in shapes)
+        # Which rounding do most values show in full? (A trailing zero shortens a few of either kind.)
+        by_places = sum(p == places for _, p in shapes)
+        by_digits = sum(min(MAX_DIGITS, d) == digits for d, _ in shapes)
+        return Precision(None, places) if by_places > by_digits else Precision(digits, None)
+
+    def half_unit(self, value: float) -> float:
+        if not value or not math.isfinite(value):
+            return 0.0
+        if self.digits is None:
+            column = 0.5 * 10.0 ** -self.decimals
+        else:
+            column = 0.5 * 10.0 ** (math.floor(math.log10(abs(value))) - self.digits + 1)
+        return min(column, 0.5 * 10.0 ** -_shape(value)[1])
+
+
+def _shape(value: float) -> tuple[int, int]:
+    """Significant digits and decimal places of a value as stored: 6.748738404e-05 → (10, 14)."""
+    shape = Decimal(repr(float(value))).normalize().as_tuple()
+    return len(shape.digits), -shape.exponent
+
+
+def tolerance(rule: Rule, V: dict, U: dict, P: dict, half_unit: Callable[[Sym], float], found_unit: float) -> float:
+    """How far a correct cell may lie from the definition evaluated on rounded upstream cells.
+
+    Each upstream value may be off by half a unit of its stored precision; the definition's change
+    when each is nudged by that much, summed, bounds the drift (plus the found value's own rounding).
+    """
+    base = rule.fn(V, U, P)
+    spread = 0.0
+    for leaf in rule.leaves:
+        if not isinstance(leaf, Sym):
+            continue
+        values = U if leaf.prev else V
+        unit = half_unit(leaf)
+        if unit:
+            kept = values[leaf.name]
+            values[leaf.name] = kept + unit
+            try:
+                spread += abs(rule.fn(V, U, P) - base)
+            except (ArithmeticError, ValueError):
+                spread += math.inf
+            finally:
+                values[leaf.name] = kept
+    return SAFETY * (spread + found_unit + 4 * 2.0 ** -52 * abs(base))

@@ -1,0 +1,195 @@
+"""Finding the exercise on a sheet: the header row, which column is which quantity, the data rows,
+and labelled values elsewhere on the sheet (the learning rate, or an input or target given once).
+
+The header row is the row naming the most quantities; it may sit anywhere, under text, with extra
+columns around it. Data rows are the rows below it that hold numbers in most of the named columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from sheetprop.verify import names
+from sheetprop.verify.read import Grid
+
+MIN_QUANTITIES = 6          # fewer named columns than this is not the exercise
+FORWARD = {"h1", "a_h1", "o1", "a_o1", "E_total", "E1"}
+BELOW_GAP = 3               # blank cells allowed inside a list of candidate values under a label
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the table: the quantity it holds (None when unknown) and its header as written."""
+
+    name: str | None
+    index: int
+    header: str
+
+    @property
+    def letter(self) -> str:
+        return get_column_letter(self.index)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A value given by a label outside the table: 'learningRate=' with 1 two cells to its right.
+
+    ``values`` holds one (cell, value) pair, or several when the label heads a list of candidates.
+    """
+
+    name: str
+    cell: tuple[int, int]
+    text: str
+    values: tuple[tuple[tuple[int, int], float], ...]
+
+    @property
+    def single(self) -> float | None:
+        return self.values[0][1] if len(self.values) == 1 else None
+
+    @property
+    def where(self) -> str:
+        """Where the value sits, in words: "I64 (labelled 'learningRate=' in G64)"."""
+        value_cell = self.values[0][0]
+        if value_cell == self.cell:
+            return f"{a1(self.cell)} '{self.text}'"
+        return f"{a1(value_cell)} (labelled '{self.text}' in {a1(self.cell)})"
+
+
+def a1(cell: tuple[int, int]) -> str:
+    """(row, column) as an A1 reference: (64, 9) → 'I64'."""
+    return f"{get_column_letter(cell[1])}{cell[0]}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """The recognised layout of one sheet."""
+
+    grid: Grid
+    header_row: int
+    columns: dict[str, Column]
+    unknown: tuple[Column, ...]
+    rows: tuple[int, ...]
+    labels: dict[str, Label]
+
+    def cell(self, name: str, row: int) -> str:
+        """A1 reference of a quantity's cell, e.g. 'Z39'."""
+        return f"{self.columns[name].letter}{row}"
+
+
+def find_table(grid: Grid) -> Table | None:
+    """The exercise's table on ``grid``, or None when the sheet does not look like it."""
+    header_row = _header_row(grid)
+    if header_row is None:
+        return None
+    columns, others = _columns(grid, header_row)
+    rows = _data_rows(grid, header_row, columns)
+    if len(rows) == 0:
+        return None
+    unknown = tuple(c for c in others if any(grid.number(r, c.index) is not None for r in rows))
+    table_cells = {(r, c.index) for r in (header_row, *rows) for c in (*columns.values(), *unknown)}
+    return Table(grid, header_row, columns, unknown, rows, _labels(grid, header_row, table_cells))
+
+
+def _header_row(grid: Grid) -> int | None:
+    named: dict[int, set[str]] = {}
+    for (row, _), value in grid.values.items():
+        name = names.quantity(value)
+        if name and name != "iteration":
+            named.setdefault(row, set()).add(name)
+    candidates = [(len(found), -row) for row, found in named.items()
+                  if len(found) >= MIN_QUANTITIES and found & FORWARD and any(n.startswith("w") for n in found)]
+    return -max(candidates)[1] if candidates else None
+
+
+def _columns(grid: Grid, header_row: int) -> tuple[dict[str, Column], list[Column]]:
+    columns: dict[str, Column] = {}
+    others = []
+    for (row, index), value in sorted(grid.values.items(), key=lambda item: item[0][1]):
+        if row != header_row:
+            continue
+        if not isinstance(value, str):
+            continue  # a number beside the headers is no header
+        name = names.quantity(value)
+        column = Column(name, index, value.strip())
+        if name and name not in columns:
+            columns[name] = column
+        else:
+            others.append(Column(None, index, column.header))  # unknown, or a second column of one name
+    return columns, others
+
+
+def _data_rows(grid: Grid, header_row: int, columns: dict[str, Column]) -> tuple[int, ...]:
+    last = max((row for row, _ in grid.values), default=header_row)
+    needed = max(3, len(columns) // 2)
+    rows = []
+    for row in range(header_row + 1, last + 1):
+        cells = [grid.values.get((row, c.index)) for c in columns.values()]
+        if sum(map(_datum, cells)) >= needed:
+            rows.append(row)
+        elif sum(isinstance(v, str) for v in cells) >= needed:
+            break  # another header: a second table is not this one's continuation
+    return tuple(rows)
+
+
+def _datum(value) -> bool:
+    """A number, or an error such as #VALUE! where a number should be."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
+        isinstance(value, str) and value.startswith("#"))
+
+
+def _labels(grid: Grid, header_row: int, table_cells: set) -> dict[str, Label]:
+    labels: dict[str, Label] = {}
+    for (row, column), value in sorted(grid.values.items()):
+        if (row, column) in table_cells or not isinstance(value, str):
+            continue
+        for label in _read_label(grid, row, column, value, header_row):
+            labels.setdefault(label.name, label)
+    return labels
+
+
+def _read_label(grid: Grid, row: int, column: int, text: str, header_row: int) -> list[Label]:
+    """Labels in one text cell: 'η = 0.5' carries its value; 'learningRate=' points to a neighbour."""
+    inline = names.assignments(text)
+    if inline:
+        return [Label(name, (row, column), text, (((row, column), value),)) for name, value in inline]
+    name = names.parameter(text)
+    if not name:
+        return []
+    values = _right_of(grid, row, column) or _below(grid, row, column)
+    return [Label(name, (row, column), text.strip(), values)] if values else []
+
+
+def _right_of(grid: Grid, row: int, column: int) -> tuple:
+    """Numbers to the right of a label: the first non-empty cell within three, and any that follow it."""
+    found = []
+    for index in range(column + 1, column + 30):
+        value = grid.values.get((row, index))
+        if value is None:
+            if found or index > column + 3:
+                break
+            continue
+        number = grid.number(row, index)
+        if number is None:
+            break
+        found.append(((row, index), number))
+    return tuple(found)
+
+
+def _below(grid: Grid, row: int, column: int) -> tuple:
+    """Numbers under a label, blank cells allowed between them, down to text (such as a header)."""
+    found, blanks = [], 0
+    for index in range(row + 1, row + 60):
+        value = grid.values.get((index, column))
+        if value is None:
+            blanks += 1
+            if blanks > BELOW_GAP:
+                break
+            continue
+        number = grid.number(index, column)
+        if number is None:
+            break
+        found.append(((index, column), number))
+        blanks = 0
+    return tuple(found)
