@@ -6,14 +6,15 @@ The public API, imported lazily so that the command line starts fast:
 - ``run(config, learning_rates=None, iterations=None)`` → ``Trace`` (``.value``, ``.row``, ``.frame()``, ``.summary``)
 - ``build(config, out_dir)`` → ``BuildResult`` (the workbook and the PNG chart)
 - ``show_iteration(trace, iteration=1, lr=None, digits=10)`` → text
-- ``ConfigError``: what a bad config raises
+- ``verify_sheet(path, annotate=None)`` → ``Report`` of a hand-made sheet (``.findings``: ``Finding`` objects)
+- ``ConfigError``: what a bad config raises; ``VerifyError``: a file verify cannot read
 """
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BuildResult", "Config", "ConfigError", "Trace", "build", "default_config", "load_config",
-    "parse_config", "run", "show_iteration",
+    "BuildResult", "Config", "ConfigError", "Finding", "Report", "Trace", "VerifyError", "build",
+    "default_config", "load_config", "parse_config", "run", "show_iteration", "verify_sheet",
 ]
 
 _WHERE = {
@@ -27,6 +28,10 @@ _WHERE = {
     "parse_config": ("sheetprop.config", "parse"),
     "run": ("sheetprop.trace", "run"),
     "show_iteration": ("sheetprop.show", "show_iteration"),
+    "verify_sheet": ("sheetprop.verify", "verify"),
+    "Report": ("sheetprop.verify.findings", "Report"),
+    "Finding": ("sheetprop.verify.findings", "Finding"),
+    "VerifyError": ("sheetprop.verify.read", "VerifyError"),
 }
 
 

@@ -26,6 +26,10 @@ PUBLIC = {
            " -> sheetprop.trace.Trace",
     "show_iteration": "(trace: sheetprop.trace.Trace, iteration: int = 1, lr: float | None = None, "
                       "digits: int = 10) -> str",
+    "verify_sheet": "(path, annotate=None) -> sheetprop.verify.findings.Report",
+    "Report": None,
+    "Finding": None,
+    "VerifyError": None,
 }
 
 
@@ -37,6 +41,9 @@ def test_public_surface_is_locked():
             assert str(inspect.signature(obj, eval_str=True)) == signature, name
     trace_methods = {n for n in dir(sheetprop.Trace) if not n.startswith("_")}
     assert trace_methods == {"frame", "iterations", "learning_rates", "row", "summary", "value"}
+    finding_fields = [f.name for f in __import__("dataclasses").fields(sheetprop.Finding)]
+    assert finding_fields == ["sheet", "cell", "quantity", "header", "found", "expected", "correct", "diagnosis",
+                              "wrong", "judged", "cells"]
 
 
 def test_frame_is_tidy_and_matches_torch():
@@ -102,3 +109,16 @@ def test_show_csv_writes_the_whole_trace(tmp_path):
 def test_show_rejects_bad_options(args, message):
     result = show(*args)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_verify_report_reads_well_in_a_notebook():
+    report = sheetprop.verify_sheet(ROOT / "tests" / "sheets" / "student-BackPropagation.xlsx")
+    assert report.agrees and report.status == 0
+    assert repr(report).endswith("student-BackPropagation.xlsx': all 6223 cells agree in 1 sheet)")
+    lecture = sheetprop.verify_sheet(ROOT / "tests" / "sheets" / "lecture-BackPropagation.ods")
+    table = lecture._repr_markdown_().splitlines()
+    assert table[2] == "| cell | quantity | found | expected | likely slip |"
+    assert table[4].startswith("| Sheet1!Z39 | ∂E/∂w3 | 0.0002248724776 | 0.0002248134627 | a_h1·(1 − a_h1) where")
+    assert len(table) == 4 + 4
+    with pytest.raises(sheetprop.VerifyError, match="no such file"):
+        sheetprop.verify_sheet(ROOT / "missing.xlsx")

@@ -66,3 +66,28 @@ class Report:
     def status(self) -> int:
         """Exit status: 0 when every cell agrees, 1 when something is wrong."""
         return 1 if self.findings else 0
+
+    @property
+    def agrees(self) -> bool:
+        """Does every judged cell agree with the correct math?"""
+        return not self.findings
+
+    def __repr__(self) -> str:
+        sheets = f"{len(self.sheets)} sheet" + ("s" if len(self.sheets) != 1 else "")
+        if self.agrees:
+            cells = sum(s.judged for s in self.sheets)
+            return f"Report({self.path!r}: all {cells} cells agree in {sheets})"
+        first = self.findings[0]
+        many = "quantity" if len(self.findings) == 1 else "quantities"
+        return (f"Report({self.path!r}: {len(self.findings)} {many} wrong in {sheets}; "
+                f"first: {first.where} {first.quantity})")
+
+    def _repr_markdown_(self) -> str:
+        if self.agrees:
+            return f"**{self.path}**: every judged cell agrees."
+        lines = [f"**{self.path}**", "", "| cell | quantity | found | expected | likely slip |", "|---|---|---|---|---|"]
+        for f in self.findings:
+            found = f"{f.found:.10g}" if isinstance(f.found, float) else str(f.found)
+            lines.append(f"| {f.where} | {f.quantity} | {found} | {f.expected:.10g} | "
+                         f"{f.diagnosis.replace('|', '/') or '—'} |")
+        return "\n".join(lines)
