@@ -118,6 +118,8 @@ def parse(data: dict, source: str = "") -> Config:
         raise ConfigError(f"key 'loss': unknown loss {loss!r}; use one of {', '.join(LOSSES)}")
     if loss == "bce" and activations[-1] != "sigmoid":
         raise ConfigError("key 'loss': bce needs outputs in (0, 1); set the last activation to sigmoid")
+    if loss == "bce" and not all(0 <= t <= 1 for example in targets for t in example):
+        raise ConfigError("key 'targets': bce compares probabilities; give targets from 0 to 1 or use loss = \"half_sse\"")
     train_biases = data.get("train_biases", False)
     if not isinstance(train_biases, bool):
         raise ConfigError("key 'train_biases': must be true or false")
@@ -125,7 +127,8 @@ def parse(data: dict, source: str = "") -> Config:
     batch_size = data.get("batch_size", len(inputs))
     if (not isinstance(batch_size, int) or isinstance(batch_size, bool)
             or not 1 <= batch_size <= len(inputs)):
-        raise ConfigError(f"key 'batch_size': must be a whole number from 1 to the {len(inputs)} examples")
+        raise ConfigError(f"key 'batch_size': must be a whole number from 1 to {len(inputs)} "
+                          "(the number of examples)")
     network = Network(layers=layers, activations=activations, loss=loss, biases=bias_mode,
                       train_biases=train_biases, examples=len(inputs),
                       batch_size=0 if batch_size == len(inputs) else batch_size)
@@ -235,6 +238,8 @@ def _weights(data: dict, network: Network) -> dict[str, float]:
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise ConfigError("key 'seed': must be a whole number, e.g. seed = 1")
         return dict(zip(flat_names, _draw(network, seed)))
+    if "seed" in data:
+        raise ConfigError("key 'seed': draws weights, but 'weights' are given; remove one of the two")
     value = data["weights"]
     if isinstance(value, list) and value and isinstance(value[0], list):
         flat = []

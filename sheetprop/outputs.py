@@ -65,7 +65,10 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
     from sheetprop.workbook.layout import Layout
 
     graph = build_graph(config.network)
-    Layout(graph).check_fits(config.iterations)
+    try:
+        Layout(graph).check_fits(config.iterations)
+    except configs.ConfigError as error:  # name the file, as every other config error does
+        raise configs.ConfigError(f"{config.source}: {error}" if config.source else str(error)) from None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = compile_rows(graph)

@@ -56,19 +56,48 @@ def test_the_default_is_the_lecture_example():
     assert default_config() == configs.load(ROOT / "examples" / "lecture.toml")
 
 
+# Each case: the TOML line(s) replacing the base's key of the same name (an empty line drops nothing),
+# and what the one-line error must say.
 BAD_CONFIGS = {
     "unknown key": ("learning_rate = [0.5]\n", "unknown key 'learning_rate'; did you mean 'learning_rates'?"),
+    "missing inputs": ("inputs = DROP\n", "missing key 'inputs'; add it"),
+    "missing weights": ("weights = DROP\nlayers = [2, 2, 2]\n", "missing key 'weights'; list w1, w2, … or set seed = 1"),
     "wrong weight count": ("weights = [0.1, 0.2]\n", "key 'weights'"),
+    "ragged weight rows": ("weights = [[0.1, 0.2], [0.3]]\n", "key 'weights': layer 1 needs 2 rows of 2 weights"),
+    "weight as text": ('weights = [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, "x"]\n', "key 'weights': 'x' is not a number"),
+    "infinite weight": ("weights = [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 1e999]\n", "key 'weights': inf is not a finite"),
+    "seed and weights": ("seed = 1\n", "key 'seed': draws weights, but 'weights' are given"),
     "text for a number": ('learning_rates = ["fast"]\n', "key 'learning_rates'"),
     "zero learning rate": ("learning_rates = [0]\n", "key 'learning_rates'"),
     "negative learning rate": ("learning_rates = [-0.5]\n", "key 'learning_rates'"),
     "nan": ("learning_rates = [nan]\n", "key 'learning_rates'"),
+    "inf": ("learning_rates = [inf]\n", "key 'learning_rates': inf is not a finite number"),
+    "no learning rate": ("learning_rates = []\n", "key 'learning_rates': must be a non-empty list"),
+    "a rate twice": ("learning_rates = [0.5, 0.5]\n", "key 'learning_rates': a rate is listed twice"),
     "zero iterations": ("iterations = 0\n", "key 'iterations'"),
+    "fractional iterations": ("iterations = 2.5\n", "key 'iterations': must be a whole number"),
+    "iterations as text": ('iterations = "100"\n', "key 'iterations': must be a whole number"),
     "too many rows": ("iterations = 2000000\n", "key 'iterations'"),
     "bad name": ('name = "../../etc"\n', "key 'name'"),
+    "name not a sheet name": ('name = "lr:1"\n', "key 'name': 'lr:1' is not a usable file name"),
+    "name beginning with =": ('name = "=SUM(A1)"\n', "key 'name': '=SUM(A1)' is not a usable file name"),
+    "title not text": ("title = 3\n", "key 'title': must be text"),
     "biases wrong length": ("biases = [0.35]\n", "key 'biases'"),
+    "nan bias": ("biases = [0.35, nan]\n", "key 'biases': nan is not a finite number"),
+    "train_biases not a boolean": ('train_biases = "yes"\n', "key 'train_biases': must be true or false"),
     "unknown activation": ('activations = "softmax"\n', "key 'activations'"),
+    "activations wrong length": ('activations = ["sigmoid"]\n', "key 'activations': give one name, or a list of 2"),
+    "unknown loss": ('loss = "cross_entropy"\n', "key 'loss': unknown loss 'cross_entropy'"),
+    "bce without sigmoid": ('loss = "bce"\nactivations = "tanh"\n', "key 'loss': bce needs outputs in (0, 1)"),
+    "bce target out of range": ('loss = "bce"\ntargets = [0.01, 1.5]\n', "key 'targets': bce compares probabilities"),
+    "examples of unequal length": ("inputs = [[0.05, 0.1], [0.2]]\n", "key 'inputs': every example needs the same"),
+    "batch larger than the examples": ("batch_size = 3\n", "key 'batch_size': must be a whole number from 1 to 1"),
+    "negative threshold": ("threshold = -1\n", "key 'threshold': -1 must be greater than 0"),
+    "empty layer": ("layers = [2, 0, 2]\n", "key 'layers': must list at least two positive whole numbers"),
     "targets mismatch": ("targets = [0.01]\nlayers = [2, 2, 2]\n", "key 'layers'"),
+    "too many columns": ("layers = [2, 80, 80, 80, 2]\nweights = DROP\nseed = 1\n",
+                         "bad.toml: key 'layers': the network needs 27,458 columns per sheet, a spreadsheet holds"),
+    "formula too long": ("layers = [2, 1000, 2]\nweights = DROP\nseed = 1\n", "a spreadsheet cell holds 8,192"),
     "not toml": ("inputs = [\n", "not valid TOML"),
 }
 BASE = {"inputs": "[0.05, 0.10]", "targets": "[0.01, 0.99]",
@@ -77,9 +106,10 @@ BASE = {"inputs": "[0.05, 0.10]", "targets": "[0.01, 0.99]",
 
 @pytest.mark.parametrize("case", BAD_CONFIGS)
 def test_bad_config_one_line_exit_2_nothing_written(case, tmp_path):
-    line, message = BAD_CONFIGS[case]
-    key = line.split("=")[0].strip()
-    text = "".join(f"{k} = {v}\n" for k, v in BASE.items() if k != key) + line
+    lines, message = BAD_CONFIGS[case]
+    keys = {line.split("=")[0].strip() for line in lines.splitlines()}
+    text = "".join(f"{k} = {v}\n" for k, v in BASE.items() if k not in keys)
+    text += "".join(f"{line}\n" for line in lines.splitlines() if not line.endswith("= DROP"))
     path = tmp_path / "bad.toml"
     path.write_text(text)
     out = tmp_path / "out"
