@@ -158,6 +158,21 @@ def symbols(expr: Expr):
             yield from symbols(arg)
 
 
+def size(expr: Expr) -> int:
+    """How many nodes ``expr`` has.
+
+    >>> size(Op("*", (Sym("a"), Num(2.0))))
+    3
+    """
+    if isinstance(expr, Op):
+        return 1 + sum(size(arg) for arg in expr.args)
+    if isinstance(expr, Fn):
+        return 1 + size(expr.arg)
+    if isinstance(expr, Cycle):
+        return 1 + size(expr.counter) + sum(size(o) for o in expr.options)
+    return 1
+
+
 def substitute(expr: Expr, replace: Callable[[Expr], Expr | None]) -> Expr:
     """Rebuild ``expr`` with each Sym/Param node for which ``replace`` gives an expression swapped out."""
     if isinstance(expr, (Sym, Param)):

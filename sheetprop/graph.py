@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sheetprop.expr import Cycle, Expr, Num, Param, Sym, product_of, render, substitute, sum_of
+from sheetprop.expr import Cycle, Expr, Num, Param, Sym, product_of, render, size, substitute, sum_of
 from sheetprop.functions import ACTIVATIONS, LOSSES
 
 BIAS_MODES = ("none", "layer", "neuron")
+READABLE_NODES = 400  # a chain written out past this (about 1,500 characters) helps no reader
 
 # Kinds of quantity, by role; chain-rule steps are expanded in notes, the others are not.
 COUNTER, INPUT, TARGET, WEIGHT, BIAS, NET, ACT, ERROR, CHAIN, GRADIENT = (
@@ -79,20 +80,26 @@ class Quantity:
             return f"{self.name} = {_math(self.expr)}"
         return f"{self.name} = {_math(self.expr)} (previous row); iteration 1: {_math(self.first)}"
 
-    def math_expanded(self, graph: "Graph") -> str:
-        """The definition with every chain-rule step substituted down to forward values."""
+    def math_expanded(self, graph: "Graph", limit: int | None = None) -> str | None:
+        """The definition with every chain-rule step substituted down to forward values.
+
+        With ``limit``, None instead when the expansion would pass that many expression nodes: in a
+        deep network the chain of a first-layer weight grows with the product of the layers' widths.
+        """
         expanded = substitute(self.expr, graph.chain_definition)
         while expanded != (again := substitute(expanded, graph.chain_definition)):
+            if limit is not None and size(again) > limit:
+                return None
             expanded = again
         return f"{self.name} = {_math(expanded)}"
 
     def note(self, graph: "Graph") -> str:
-        """The header note: words, the definition, and the chain written out where it helps."""
+        """The header note: words, the definition, and the chain written out where it helps (and fits)."""
         lines = [self.words] if self.words else []
         lines.append(self.math())
         if self.kind in (CHAIN, GRADIENT):
-            expanded = self.math_expanded(graph)
-            if expanded != lines[-1]:
+            expanded = self.math_expanded(graph, READABLE_NODES)
+            if expanded is not None and expanded != lines[-1]:
                 lines.append(expanded)
         return "\n".join(lines)
 

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, TARGET, WEIGHT
+from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, TARGET, WEIGHT, READABLE_NODES
 from sheetprop.trace import Trace
 
 SECTIONS = [
@@ -32,7 +32,9 @@ def show_iteration(trace: Trace, iteration: int = 1, lr: float | None = None, di
         for quantity in graph.quantities:
             if quantity.kind not in kinds:
                 continue
-            math = quantity.math_expanded(graph) if quantity.kind in (CHAIN, GRADIENT) else quantity.math()
+            math = quantity.math()
+            if quantity.kind in (CHAIN, GRADIENT):
+                math = quantity.math_expanded(graph, READABLE_NODES) or math
             if quantity.kind in (INPUT, TARGET, WEIGHT, BIAS):
                 math = ""
             elif quantity.kind in (CHAIN, GRADIENT) and quantity.math() != math:

@@ -57,3 +57,13 @@ def test_finite_difference_oracle_is_sensitive(lecture):
     mine = value(graph, rows[0], "∂E/∂w1")
     assert not close(mine * (1 + 3e-6), reference.finite_difference(lecture, "w1"), rel=1e-6)
     assert math.isfinite(mine)
+
+
+def test_header_notes_write_chains_out_only_while_readable():
+    from sheetprop.graph import Network, build_graph
+
+    lecture_like, deep = build_graph(Network(layers=(2, 3, 3, 2))), build_graph(Network(layers=(2, 30, 30, 30, 2)))
+    note = lecture_like["∂E/∂w1"].note(lecture_like).splitlines()
+    assert len(note) == 3 and note[2].count("a_o1·(1 − a_o1)") == 3  # one path per neuron of the second layer
+    note = deep["∂E/∂w1"].note(deep).splitlines()
+    assert note == [note[0], "∂E/∂w1 = ∂E/∂h1.1·i1"]  # 27,000 paths: the definition alone
