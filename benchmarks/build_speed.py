@@ -1,6 +1,6 @@
 """Wall time and peak memory of `sheetprop build` against raw writers filling the identical cells.
 
-Run: python3 benchmarks/build_speed.py [--iterations 1000 10000 100000] [--repeat 3]
+Run: python3 benchmarks/build_speed.py [--iterations 1000 10000 100000] [--repeat 3] [--libreoffice-up-to 10000]
 
 For each size (6 learning rates of the lecture's 2-2-2 example) it prints, measured in the same run:
 - sheetprop: the whole `sheetprop build` command (engine, rate sheets, Compare sheet, PNG), median of runs,
@@ -95,7 +95,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--iterations", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per size below 100,000 (median)")
-    parser.add_argument("--no-libreoffice", action="store_true")
+    parser.add_argument("--libreoffice-up-to", type=int, default=10_000, metavar="N",
+                        help="recalculate in LibreOffice only up to N iterations (default 10,000; 0: never)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; 6 learning rates × N iterations, "
           f"44 formulas a row")
@@ -113,7 +114,7 @@ def main() -> None:
                 "sheetprop": median_of(runs, [sys.executable, "-m", "sheetprop", "build", str(config), "--out",
                                               str(folder / "out"), "--quiet"], ROOT),
             }
-            if not args.no_libreoffice:
+            if n <= args.libreoffice_up_to:
                 start = time.perf_counter()
                 subprocess.run([sys.executable, "-c", "import sys; from sheetprop.libreoffice import recalculate; "
                                 "recalculate(sys.argv[1], sys.argv[2])", str(folder / "out" / "bench.xlsx"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sheetprop.compare import Summary, sheet_name
 
 DRAWN_UP_TO = 1e100
+MAX_POINTS = 4000  # per line: several times the chart's width in pixels
 
 
 def plot_learning_rates(path, summary: Summary, title: str) -> None:
@@ -28,10 +29,39 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
         # A diverged run's line stops where E_total leaves any sensible scale (matplotlib overflows near 1e308).
         losses = np.asarray(trajectory, dtype=float)
         losses[~(losses < DRAWN_UP_TO)] = np.nan
+        iterations, losses = thinned(losses)
         for axis in axes:
-            axis.plot(range(1, len(losses) + 1), losses, label=label, linewidth=1.6)
+            axis.plot(iterations, losses, label=label, linewidth=1.6)
     axes[1].legend(title="learning rate", fontsize="small")
     figure.suptitle(f"{title}: E_total against iteration, by learning rate (dotted: threshold {summary.threshold:g})")
     # No timestamp or version in the file, so regenerated outputs stay byte-identical.
     figure.savefig(path, format="png", metadata={"Software": None})
     plt.close(figure)
+
+
+def thinned(losses, most: int = MAX_POINTS):
+    """(iterations, losses) of a line cut down to at most ``most`` points for drawing.
+
+    A long run is split into equal stretches and each keeps its lowest and highest point, in order,
+    so an oscillation still shows as a band; memory stays flat however many iterations there are.
+
+    >>> import numpy as np
+    >>> x, y = thinned(np.array([5.0, 1.0, 4.0, 2.0, 3.0, 3.0]), most=4)
+    >>> x.tolist(), y.tolist()
+    ([1, 2, 4, 5], [5.0, 1.0, 2.0, 3.0])
+    """
+    import numpy as np
+
+    count = len(losses)
+    if count <= most:
+        return np.arange(1, count + 1), losses
+    width = -(-count // (most // 2))
+    stretches = -(-count // width)
+    padded = np.full(stretches * width, np.nan)
+    padded[:count] = losses
+    grid = padded.reshape(stretches, width)
+    missing = np.isnan(grid)  # a diverged stretch keeps a gap in the line
+    lowest = np.where(missing, np.inf, grid).argmin(axis=1)
+    highest = np.where(missing, -np.inf, grid).argmax(axis=1)
+    picks = np.unique(np.stack([lowest, highest], axis=1) + width * np.arange(stretches)[:, None])  # sorted
+    return picks + 1, padded[picks]

@@ -93,3 +93,20 @@ def test_chart_of_an_overflowing_run_draws_without_warnings(tmp_path):
     result = build(config, tmp_path)
     assert result.summary.rates[0].status == "diverged (overflow)"
     assert result.chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_long_runs_are_thinned_for_drawing_keeping_each_stretchs_extremes():
+    np = pytest.importorskip("numpy")  # matplotlib's own dependency
+    from sheetprop.plots import MAX_POINTS, thinned
+
+    iterations = np.arange(1, 100_001)
+    losses = 1 / iterations + np.where(iterations % 2 == 0, 0.01, 0.0)  # decays while oscillating
+    losses[70_000:] = np.nan                                            # then overflows
+    x, y = thinned(losses)
+    assert len(x) <= MAX_POINTS and np.all(np.diff(x) > 0)
+    assert np.nanmax(y) == losses[0] and np.nanmin(y) == np.nanmin(losses)
+    finite = ~np.isnan(y)
+    assert np.array_equal(y[finite], losses[x[finite] - 1])            # drawn points are real points
+    assert np.all(np.isnan(y[x > 70_000])) and (y[x <= 70_000] > 0).all()
+    upper, lower = y[(x > 60_000) & (x <= 70_000)][1::2], y[(x > 60_000) & (x <= 70_000)][::2]
+    assert np.all(np.abs(upper - lower) > 0.009)                        # the oscillation stays visible
