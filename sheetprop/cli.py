@@ -203,12 +203,26 @@ def _verify(args) -> int:
 
 
 class Progress:
-    """A one-line progress bar on stderr, shown only on a terminal and once work has run a second."""
+    r"""A one-line progress bar on stderr, shown only on a terminal and once work has run a second.
 
-    def __init__(self, label: str, total: int, enabled: bool = True):
+    >>> import io
+    >>> class Terminal(io.StringIO):
+    ...     def isatty(self): return True
+    >>> ticks = iter([0, 0, 0.5, 1.5, 1.55, 3.0])
+    >>> with Progress("lecture", 4, stream=Terminal(), clock=lambda: next(ticks)) as bar:
+    ...     for _ in range(4): bar.advance()
+    >>> for line in bar.stream.getvalue().split("\r")[1:]: print(repr(line.strip()))  # then wiped
+    'lecture [######################........] 3/4 rows'
+    'lecture [##############################] 4/4 rows, writing the file'
+    ''
+    ''
+    """
+
+    def __init__(self, label: str, total: int, enabled: bool = True, stream=None, clock=time.monotonic):
         self.label, self.total, self.done = label, total, 0
-        self.enabled = enabled and sys.stderr.isatty()
-        self.start = self.shown = time.monotonic()
+        self.stream, self.clock = stream or sys.stderr, clock
+        self.enabled = enabled and self.stream.isatty()
+        self.start = self.shown = clock()
         self.visible = False
 
     def __enter__(self):
@@ -216,19 +230,23 @@ class Progress:
 
     def advance(self, count: int = 1) -> None:
         self.done += count
-        now = time.monotonic()
-        if self.enabled and now - self.start > 1 and now - self.shown > 0.1:
+        if not self.enabled:
+            return
+        now, last = self.clock(), self.done >= self.total
+        if now - self.start > 1 and (now - self.shown > 0.1 or last):
             self.shown, self.visible = now, True
             width = 30
             filled = int(width * self.done / max(self.total, 1))
-            sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                             f"{self.done:,}/{self.total:,} rows")
-            sys.stderr.flush()
+            # After the last row the Compare sheet, the zip, the chart and the walkthrough still take a moment.
+            tail = ", writing the file" if last else ""
+            self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                              f"{self.done:,}/{self.total:,} rows{tail}")
+            self.stream.flush()
 
     def __exit__(self, *exc):
         if self.visible:
-            sys.stderr.write("\r" + " " * 80 + "\r")
-            sys.stderr.flush()
+            self.stream.write("\r" + " " * 80 + "\r")
+            self.stream.flush()
 
 
 if __name__ == "__main__":

@@ -125,6 +125,20 @@ def test_version_and_help():
     help_text = sheetprop("build", "--help").stdout
     assert "sheetprop build examples/blog.toml" in help_text
     assert "--format FORMATS" in help_text and "--digits N" in help_text
+    for command, example in [("show", "sheetprop show --csv trace.csv"), ("verify", "sheetprop verify my-sheet.xlsx"),
+                             ("", "sheetprop build examples/*.toml")]:
+        assert example in sheetprop(*[command, "--help"] if command else ["--help"]).stdout
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["show"], ["verify"]])
+def test_help_imports_no_heavy_library(command):
+    # --help stays fast because pandas, matplotlib, openpyxl, XlsxWriter and numpy load only when used.
+    script = ("import sys\nfrom sheetprop.cli import main\ntry:\n    main(sys.argv[1:] + ['--help'])\n"
+              "except SystemExit:\n    pass\n"
+              "heavy = {'pandas', 'matplotlib', 'openpyxl', 'xlsxwriter', 'numpy', 'torch'} & set(sys.modules)\n"
+              "print(sorted(heavy))")
+    result = subprocess.run([sys.executable, "-c", script, *command], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_digits_and_format_options(tmp_path):
