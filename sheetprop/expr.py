@@ -158,18 +158,22 @@ def symbols(expr: Expr):
             yield from symbols(arg)
 
 
-def size(expr: Expr) -> int:
-    """How many nodes ``expr`` has.
+def size(expr: Expr, leaf: Callable[[Expr], int] | None = None) -> int:
+    """How many nodes ``expr`` has; ``leaf`` may count a Sym or Param as a whole subtree.
 
     >>> size(Op("*", (Sym("a"), Num(2.0))))
     3
+    >>> size(Op("*", (Sym("a"), Num(2.0))), lambda node: 5 if node == Sym("a") else 1)
+    7
     """
     if isinstance(expr, Op):
-        return 1 + sum(size(arg) for arg in expr.args)
+        return 1 + sum(size(arg, leaf) for arg in expr.args)
     if isinstance(expr, Fn):
-        return 1 + size(expr.arg)
+        return 1 + size(expr.arg, leaf)
     if isinstance(expr, Cycle):
-        return 1 + size(expr.counter) + sum(size(o) for o in expr.options)
+        return 1 + size(expr.counter, leaf) + sum(size(o, leaf) for o in expr.options)
+    if leaf is not None and isinstance(expr, (Sym, Param)):
+        return leaf(expr)
     return 1
 
 

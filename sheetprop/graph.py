@@ -86,10 +86,10 @@ class Quantity:
         With ``limit``, None instead when the expansion would pass that many expression nodes: in a
         deep network the chain of a first-layer weight grows with the product of the layers' widths.
         """
+        if limit is not None and graph.expanded_size(self.expr) > limit:
+            return None
         expanded = substitute(self.expr, graph.chain_definition)
         while expanded != (again := substitute(expanded, graph.chain_definition)):
-            if limit is not None and size(again) > limit:
-                return None
             expanded = again
         return f"{self.name} = {_math(expanded)}"
 
@@ -115,6 +115,19 @@ class Graph:
 
     def __post_init__(self):
         self.index = {q.name: i for i, q in enumerate(self.quantities)}
+        self._expanded_sizes: dict[str, int] = {}
+
+    def expanded_size(self, expr: Expr) -> int:
+        """Nodes of ``expr`` once every chain-rule step is written out, counted without writing it out."""
+        def leaf(node) -> int:
+            definition = self.chain_definition(node)
+            if definition is None:
+                return 1
+            if node.name not in self._expanded_sizes:
+                self._expanded_sizes[node.name] = self.expanded_size(definition)
+            return self._expanded_sizes[node.name]
+
+        return size(expr, leaf)
 
     def __getitem__(self, name: str) -> Quantity:
         return self.quantities[self.index[name]]

@@ -67,3 +67,16 @@ def test_header_notes_write_chains_out_only_while_readable():
     assert len(note) == 3 and note[2].count("a_o1·(1 − a_o1)") == 3  # one path per neuron of the second layer
     note = deep["∂E/∂w1"].note(deep).splitlines()
     assert note == [note[0], "∂E/∂w1 = ∂E/∂h1.1·i1"]  # 27,000 paths: the definition alone
+
+
+@pytest.mark.parametrize("layers", [(2, 2, 2), (2, 3, 3, 2), (3, 4, 4, 4, 2)])
+def test_expansion_is_measured_without_being_written_out(layers):
+    from sheetprop.expr import size, substitute
+    from sheetprop.graph import Network, build_graph
+
+    graph = build_graph(Network(layers=layers, biases="neuron", train_biases=True))
+    for quantity in graph.quantities:
+        written = substitute(quantity.expr, graph.chain_definition)
+        while written != (again := substitute(written, graph.chain_definition)):
+            written = again
+        assert graph.expanded_size(quantity.expr) == size(written), quantity.name
