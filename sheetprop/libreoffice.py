@@ -24,12 +24,16 @@ class LibreOfficeError(RuntimeError):
     """LibreOffice is missing or could not convert the file."""
 
 
+class NotInstalled(LibreOfficeError):
+    """LibreOffice is missing: the file itself may be fine."""
+
+
 def soffice() -> str:
-    """Path of the LibreOffice binary, or a LibreOfficeError saying how to install it."""
+    """Path of the LibreOffice binary, or a NotInstalled error saying how to install it."""
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if not found:
-        raise LibreOfficeError("LibreOffice is not installed; install it with "
-                               "'apt-get install -y --no-install-recommends libreoffice-calc-nogui'")
+        raise NotInstalled("LibreOffice is not installed; install it with "
+                           "'apt-get install -y --no-install-recommends libreoffice-calc-nogui'")
     return found
 
 

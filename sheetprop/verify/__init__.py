@@ -4,6 +4,7 @@ Each cell is compared with the graph's definition of its quantity evaluated on t
 upstream cells; each wrong quantity is reported at its first wrong cell with the value expected,
 the correct formula and, where it can tell, the slip behind it.
 
+    guard.py     what a file really is, and whether it is small enough to open, before anything opens it
     read.py      workbook → grids (LibreOffice converts .ods, recalculates formulas without values)
     names.py     the spellings of headers and labels
     table.py     the header row, columns, data rows and labelled values of one sheet
@@ -32,6 +33,10 @@ def verify(path, annotate=None) -> Report:
     from sheetprop.verify.table import find_table
 
     path = Path(path)
+    if annotate:
+        from sheetprop.verify.annotate import check_target
+
+        check_target(path, annotate)  # before the work, not after it
     with tempfile.TemporaryDirectory(prefix="sheetprop-verify-") as workdir:
         book = read(path, workdir)
         sheets, skipped = [], []
@@ -41,9 +46,12 @@ def verify(path, annotate=None) -> Report:
                 skipped.append(grid.title)
             else:
                 sheets.append(judge(table))
+        if not any(grid.values for grid in book.grids):
+            raise VerifyError(f"{path.name} holds no cells at all (every sheet is empty): is it the file you "
+                              "meant? save your work and verify the saved file")
         if not sheets:
-            raise VerifyError(f"{path.name}: no sheet looks like the backpropagation exercise "
-                              "(a header row naming h1, a_h1, w1, …)")
+            raise VerifyError(f"{path.name}: no sheet looks like the backpropagation exercise: name its columns "
+                              "(h1, a_h1, w1, …) in one header row above the rows of numbers")
         notes = []
         if book.recalculated:
             notes.append("its formulas carried no cached values: recalculated with LibreOffice before judging")

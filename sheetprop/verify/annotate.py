@@ -12,6 +12,18 @@ from sheetprop.verify.report import numbers
 FILL = "FFC7CE"  # the light red of spreadsheet "bad" cells
 
 
+def check_target(source: Path, out) -> None:
+    """Refuse an annotated copy that could not be written, or would overwrite the sheet being verified
+    (openpyxl's copy drops charts and images)."""
+    out = Path(out)
+    if out.is_dir():
+        raise VerifyError(f"{out} is a folder: name the annotated copy, e.g. {out / 'annotated.xlsx'}")
+    if out.suffix.lower() != ".xlsx":
+        raise VerifyError(f"{out.name}: the annotated copy is written as .xlsx; name it so")
+    if out.exists() and source.exists() and out.samefile(source):
+        raise VerifyError(f"{out.name}: the annotated copy would overwrite the sheet being verified; name another file")
+
+
 def annotate(book: Book, report: Report, out) -> Path:
     """Write ``out`` (.xlsx): the workbook as read, wrong cells filled and commented."""
     import openpyxl
@@ -19,8 +31,7 @@ def annotate(book: Book, report: Report, out) -> Path:
     from openpyxl.styles import PatternFill
 
     out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        raise VerifyError(f"{out.name}: the annotated copy is written as .xlsx; name it so")
+    check_target(book.path, out)
     # The file as the user wrote it (formulas kept), or LibreOffice's xlsx of an .ods.
     workbook = openpyxl.load_workbook(book.xlsx if book.converted else book.path)
     fill = PatternFill("solid", fgColor=FILL)

@@ -2,16 +2,18 @@
 
 .xlsx is read with openpyxl; .ods (and .xls) is converted by LibreOffice first. A workbook whose
 formulas carry no cached values (openpyxl writes them so) is recalculated by LibreOffice, since the
-values are what is judged.
+values are what is judged. Every file is looked at by guard.py before either of them opens it.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetprop.libreoffice import LibreOfficeError, convert, recalculate
+from sheetprop.libreoffice import LibreOfficeError, NotInstalled, convert, recalculate
+from sheetprop.verify import guard
 
 NATIVE = (".xlsx", ".xlsm")
 CONVERTED = (".ods", ".fods", ".xls")
@@ -19,6 +21,10 @@ CONVERTED = (".ods", ".fods", ".xls")
 
 class VerifyError(Exception):
     """The file cannot be read as a spreadsheet of the exercise; the message says why, in one line."""
+
+    def __init__(self, message: str):
+        # One line whatever a file name or a library's message holds.
+        super().__init__(" ".join(str(message).split()))
 
 
 @dataclass(frozen=True)
@@ -48,19 +54,28 @@ class Book:
 def read(path, workdir) -> Book:
     """Read ``path`` (.xlsx, .xlsm, .ods, .xls); conversions and recalculations go into ``workdir``."""
     path = Path(path)
-    if not path.is_file():
-        raise VerifyError(f"{path}: no such file")
+    _refuse(guard.file_problem(path))
     suffix = path.suffix.lower()
     if suffix not in NATIVE + CONVERTED:
-        raise VerifyError(f"{path.name}: not a spreadsheet sheetprop can read (use .xlsx or .ods)")
-    xlsx = _libreoffice(convert, path, Path(workdir) / "converted") if suffix in CONVERTED else path
-    formulas, values = _load(xlsx, path), _load(xlsx, path, data_only=True)
-    recalculated = False
-    if _missing_cached_values(formulas, values):
+        raise VerifyError(f"{path.name}: not a spreadsheet sheetprop can read: save it as .xlsx or .ods and verify that")
+    _refuse(guard.content_problem(path, path.name))
+    xlsx = path
+    if suffix in CONVERTED:
+        xlsx = _libreoffice(convert, path, Path(workdir) / "converted")
+        _refuse(guard.content_problem(xlsx, path.name))  # what LibreOffice made of it is parsed next
+    titles, formulas = _formulas_of(xlsx, path)
+    values, missing = _values_of(xlsx, path, formulas)
+    if missing:
         xlsx = _libreoffice(recalculate, xlsx, Path(workdir) / "recalculated")
-        values, recalculated = _load(xlsx, path, data_only=True), True
-    grids = [Grid(sheet.title, _cells(values[sheet.title]), _formulas(sheet)) for sheet in formulas.worksheets]
-    return Book(path, xlsx, grids, converted=suffix in CONVERTED, recalculated=recalculated)
+        _refuse(guard.content_problem(xlsx, path.name))
+        values, _ = _values_of(xlsx, path, formulas)
+    grids = [Grid(title, values.get(title, {}), formulas[title]) for title in titles]
+    return Book(path, xlsx, grids, converted=suffix in CONVERTED, recalculated=missing)
+
+
+def _refuse(problem: str | None) -> None:
+    if problem:
+        raise VerifyError(problem)
 
 
 def _libreoffice(step, source: Path, out_dir: Path) -> Path:
@@ -70,6 +85,9 @@ def _libreoffice(step, source: Path, out_dir: Path) -> Path:
         # LibreOffice's own output runs over several lines and opens with warnings about Java.
         text = re.sub(r"Warning: [^\n]*", "", str(error))
         lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if not isinstance(error, NotInstalled):
+            lines.append("(damaged, password-protected, or not a spreadsheet?): if it opens in your spreadsheet "
+                         "program, save it as .xlsx without a password and verify that")
         raise VerifyError(" ".join(lines).replace(": Error:", ":")) from None
 
 
@@ -77,10 +95,34 @@ def _load(xlsx: Path, shown: Path, data_only: bool = False):
     import openpyxl
 
     try:
-        return openpyxl.load_workbook(xlsx, data_only=data_only)
+        with warnings.catch_warnings():
+            # openpyxl warns about parts it drops (extensions, a missing default style) on stderr.
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(xlsx, data_only=data_only)
     except Exception as error:  # noqa: BLE001 - whatever openpyxl trips on, the file is unreadable to us
         reason = str(error) or type(error).__name__
-        raise VerifyError(f"{shown.name}: cannot be read as a spreadsheet ({reason})") from None
+        raise VerifyError(f"{shown.name}: cannot be read as a spreadsheet ({reason}): open it in your "
+                          "spreadsheet program, save it again and verify that") from None
+
+
+def _formulas_of(xlsx: Path, shown: Path) -> tuple[list[str], dict[str, dict]]:
+    """The sheets' titles in order and their formulas; the workbook itself is let go at once, so that
+    only one is ever held in memory."""
+    workbook = _load(xlsx, shown)
+    return [s.title for s in workbook.worksheets], {s.title: _formulas(s) for s in workbook.worksheets}
+
+
+def _values_of(xlsx: Path, shown: Path, formulas: dict[str, dict]) -> tuple[dict[str, dict], bool]:
+    """Each sheet's values, and whether some formula carries no cached value."""
+    workbook = _load(xlsx, shown, data_only=True)
+    values = {sheet.title: _cells(sheet) for sheet in workbook.worksheets}
+    missing = any(_uncached(workbook[title], found) for title, found in formulas.items() if title in workbook)
+    return values, missing
+
+
+def _uncached(sheet, formulas: dict) -> bool:
+    cells = getattr(sheet, "_cells", {})
+    return any(cells.get(at) is None or cells[at].value is None for at in formulas)
 
 
 def _existing(sheet):
@@ -100,15 +142,6 @@ def _formulas(sheet) -> dict[tuple[int, int], str]:
         if isinstance(text, str) and text.startswith("="):
             found[(cell.row, cell.column)] = text
     return found
-
-
-def _missing_cached_values(formulas, values) -> bool:
-    for sheet in formulas.worksheets:
-        cached = values[sheet.title]
-        for (row, column) in _formulas(sheet):
-            if cached.cell(row, column).value is None:
-                return True
-    return False
 
 
 def _is_number(value) -> bool:

@@ -1,0 +1,211 @@
+"""Looking at a file before openpyxl or LibreOffice opens it: what it really is, and whether it is
+small enough to unpack and parse.
+
+A broken or hostile file is turned away here, in one line that names the problem and the fix, before
+anything is inflated: a zip bomb by the sizes its directory declares (zipfile never inflates a member
+past its declared size), a file that would build millions of objects by counting its XML elements as
+they stream past. Each check returns the message, or None when the file may be opened.
+
+>>> looks_binary(b"h1;a_h1;w1\\n0.1;0.5;0.15\\n"), looks_binary(bytes(range(256)))
+(False, True)
+"""
+
+from __future__ import annotations
+
+import stat
+import struct
+import zipfile
+from pathlib import Path
+
+MB = 1024 * 1024
+MAX_BYTES = 200 * MB          # the file, and everything its zip unpacks to; a hand-made sheet is under 1 MB
+MAX_PARTS = 10_000            # zip members; a workbook has a few dozen
+MAX_DIRECTORY = 4 * MB        # the zip's table of contents, which zipfile reads whole before anything else
+MAX_ELEMENTS = 2_000_000      # XML elements: openpyxl builds objects for each (a sheet of the exercise: ~20,000)
+
+CFB = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE2 compound file: an old .xls, or an encrypted .xlsx
+ZIP = b"PK\x03\x04"
+ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted workbook hides its zip in
+OPENPYXL = (".xlsx", ".xlsm")
+PASSWORD = ("is password-protected (encrypted), so its cells cannot be read: save a copy without a password "
+            "and verify that")
+AGAIN = "open it in your spreadsheet program, save it as .xlsx and verify that"
+SMALLER = "copy the exercise's table into a new workbook and verify that"
+CHUNK = MB
+
+
+def file_problem(path: Path) -> str | None:
+    """Is ``path`` a regular file that can be read at all?"""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return f"{path}: no such file"
+    except OSError as error:
+        return f"{path}: cannot be looked at ({error.strerror}): check the path"
+    if stat.S_ISDIR(info.st_mode):
+        return f"{path} is a folder, not a file: give the path of the workbook inside it"
+    if not stat.S_ISREG(info.st_mode):
+        # A pipe or a device would block the read or never end.
+        return f"{path} is not a regular file (a pipe or a device): save the workbook to a file and verify that"
+    return None
+
+
+def content_problem(path: Path, name: str) -> str | None:
+    """Is the content of ``path`` (shown to the user as ``name``) safe to hand to openpyxl or LibreOffice?"""
+    size = path.stat().st_size
+    if size == 0:
+        return f"{name} is empty (0 bytes): the save or download did not finish; save or download it again"
+    if size > MAX_BYTES:
+        return f"{name} is {size / MB:,.0f} MB, over the {MAX_BYTES // MB} MB sheetprop reads: {SMALLER}"
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except PermissionError:
+        return f"{name} cannot be read (permission denied): make it readable (chmod u+r) or verify a copy"
+    except OSError as error:
+        return f"{name} cannot be read ({error.strerror}): copy it to a local folder and verify the copy"
+    suffix = path.suffix.lower()
+    if head.startswith(CFB):
+        return _compound(path, name, suffix)
+    if head.startswith(ZIP) or zipfile.is_zipfile(path):
+        return _archive(path, name, suffix)
+    if suffix in OPENPYXL:
+        return (f"{name} cannot be read as a spreadsheet: it holds no zip archive, as every .xlsx does "
+                f"(damaged, or another kind of file renamed?): {AGAIN}")
+    if looks_binary(head):
+        return f"{name} is not a {suffix} spreadsheet (its bytes match no spreadsheet format; damaged?): {AGAIN}"
+    return None  # text (.fods, or HTML or CSV saved as .xls): LibreOffice tells what it is
+
+
+def looks_binary(head: bytes) -> bool:
+    """Control bytes that no text file holds."""
+    return any(byte < 9 or 13 < byte < 32 for byte in head)
+
+
+def _compound(path: Path, name: str, suffix: str) -> str | None:
+    if _holds(path, ENCRYPTED):
+        return f"{name} {PASSWORD}"
+    if suffix in OPENPYXL or suffix == ".ods":
+        return (f"{name} is an old Excel 97–2003 workbook named {suffix}: rename it to .xls, or save it as .xlsx, "
+                "and verify that")
+    return None  # an .xls: LibreOffice reads it
+
+
+def _holds(path: Path, needle: bytes) -> bool:
+    with open(path, "rb") as handle:
+        return contains(handle, needle)
+
+
+def contains(stream, needle: bytes) -> bool:
+    """Does ``stream`` hold ``needle``? Read in chunks that overlap, so that no match is cut in two.
+
+    >>> import io
+    >>> contains(io.BytesIO(b"x" * (CHUNK - 3) + b"encryption-data"), b"encryption-data")
+    True
+    """
+    tail = b""
+    while chunk := stream.read(CHUNK):
+        if needle in tail + chunk:
+            return True
+        tail = chunk[-(len(needle) - 1):]
+    return False
+
+
+def _archive(path: Path, name: str, suffix: str) -> str | None:
+    directory = zip_directory(path)
+    if directory is None:
+        return _damaged(name, "cut short")
+    parts, size = directory
+    if parts > MAX_PARTS:
+        return (f"{name} lists {parts:,} parts in its zip archive, more than a workbook has (sheetprop reads "
+                f"up to {MAX_PARTS:,}): {SMALLER}")
+    if size > MAX_DIRECTORY:
+        return (f"{name} has a zip directory of {size / MB:,.0f} MB, more than a workbook has (sheetprop reads "
+                f"up to {MAX_DIRECTORY // MB} MB): {SMALLER}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _members(archive, name, suffix)
+    except Exception as error:  # noqa: BLE001 - zipfile and zlib raise many kinds; all mean damaged
+        return _damaged(name, " ".join(str(error).split()) or type(error).__name__)
+
+
+def _damaged(name: str, how: str) -> str:
+    return (f"{name} is damaged: its zip archive is broken ({how}; an interrupted save or download?): "
+            "save or download it again and verify that")
+
+
+def zip_directory(path: Path) -> tuple[int, int] | None:
+    """(members, bytes of the central directory) as the end record declares them, read from the file's
+    last 64 KB alone; None when there is no end record (the file is cut short)."""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 22 - 65535))
+        tail = handle.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None
+        parts, directory = struct.unpack("<HI", tail[at + 10:at + 16])
+        if parts == 0xFFFF or directory == 0xFFFFFFFF:
+            return _zip64_directory(handle, tail, at, size)
+    return parts, directory
+
+
+def _zip64_directory(handle, tail: bytes, at: int, size: int) -> tuple[int, int] | None:
+    locator = tail[at - 20:at] if at >= 20 else b""
+    if not locator.startswith(b"PK\x06\x07"):
+        return None
+    (offset,) = struct.unpack("<Q", locator[8:16])
+    if offset > size - 56:
+        return None
+    handle.seek(offset)
+    record = handle.read(56)
+    if not record.startswith(b"PK\x06\x06"):
+        return None
+    parts, directory = struct.unpack("<QQ", record[32:48])
+    return parts, directory
+
+
+def _members(archive: zipfile.ZipFile, name: str, suffix: str) -> str | None:
+    members = archive.infolist()
+    if any(member.flag_bits & 0x1 for member in members):
+        return f"{name} {PASSWORD}"
+    if any(member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for member in members):
+        # bzip2 and LZMA inflate without zipfile's bound on each step; no spreadsheet program writes them.
+        return f"{name} is packed in a way no spreadsheet program packs a workbook: {AGAIN}"
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_BYTES:
+        return (f"{name} would unpack to {unpacked / MB:,.0f} MB, over the {MAX_BYTES // MB} MB sheetprop unpacks "
+                f"(a zip bomb, or far more than a sheet of the exercise): {SMALLER}")
+    names = set(archive.namelist())
+    if suffix in OPENPYXL and "[Content_Types].xml" not in names:
+        if "mimetype" in names:
+            return f"{name} is an OpenDocument spreadsheet named {suffix}: rename it to .ods and verify that"
+        return f"{name} is a zip archive but not an Excel workbook (no [Content_Types].xml inside): {AGAIN}"
+    if "META-INF/manifest.xml" in names:  # an OpenDocument file lists each encrypted part there
+        with archive.open("META-INF/manifest.xml") as manifest:
+            if contains(manifest, b"encryption-data"):
+                return f"{name} {PASSWORD}"
+    elements = _elements(archive, members)
+    if elements > MAX_ELEMENTS:
+        return (f"{name} is too big to verify: over {MAX_ELEMENTS:,} XML elements (cells, text, formatting), "
+                f"where a sheet of the exercise has some tens of thousands: {SMALLER}")
+    return None
+
+
+def _elements(archive: zipfile.ZipFile, members) -> int:
+    """Start tags in the XML parts, counted as they stream past (stopping once over the limit): each
+    '<' opens one, except '</', '<?' and '<!'."""
+    count = 0
+    for member in members:
+        if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        last = b""
+        with archive.open(member) as stream:
+            while chunk := stream.read(CHUNK):
+                seen = last + chunk  # a '</' split across two chunks is counted once, here
+                count += chunk.count(b"<") - seen.count(b"</") - seen.count(b"<?") - seen.count(b"<!")
+                last = chunk[-1:]
+                if count > MAX_ELEMENTS:
+                    return count
+    return count
