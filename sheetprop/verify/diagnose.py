@@ -182,8 +182,37 @@ def explain(ctx, rule: Rule, cells: list) -> str:
         if words:
             return words
     if not isinstance(first.found, float):
-        return f"the cell holds {first.found!r}, not a number"
+        return not_a_number(first.found)
     return _from_values(ctx, rule, cells) or ""
+
+
+# What each error value means, for whoever finds one where a number belongs.
+ERRORS = {"#DIV/0!": "a division by zero in its formula", "#VALUE!": "its formula reads text where a number belongs",
+          "#NAME?": "its formula names a function or cell the spreadsheet does not know",
+          "#REF!": "its formula refers to a cell that was deleted", "#NUM!": "a result too large, or a root of "
+          "a negative number", "#N/A": "a lookup found nothing", "#NULL!": "two ranges that do not meet"}
+
+
+def not_a_number(found) -> str:
+    """Words for a cell holding an error value or text where a number belongs.
+
+    >>> not_a_number("#DIV/0!")
+    'the cell shows #DIV/0!: a division by zero in its formula'
+    >>> not_a_number("0,25")
+    "the cell holds the text '0,25', not a number: type 0.25, with a decimal point"
+    """
+    text = str(found).strip()
+    if text in ERRORS:
+        return f"the cell shows {text}: {ERRORS[text]}"
+    if not isinstance(found, str):
+        return f"the cell holds {found!r}, not a number"
+    if re.fullmatch(r"[-+]?\d*,\d+", text):
+        return f"the cell holds the text {found!r}, not a number: type {text.replace(',', '.')}, with a decimal point"
+    try:
+        float(text)
+    except ValueError:
+        return f"the cell holds the text {found!r}, not a number"
+    return f"the cell holds the text {found!r}, a number stored as text: type it again as a number (no apostrophe)"
 
 
 def _from_values(ctx, rule: Rule, cells: list) -> str | None:
@@ -217,7 +246,7 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> str | None:
     try:
         source = to_python(formula, _resolver(ctx, k, opaque))
         user = compile_source(source)
-    except (FormulaError, SyntaxError):
+    except (FormulaError, SyntaxError, RecursionError, MemoryError):  # Python's compiler has limits too
         return None
     envs = _environments(ctx, opaque)
     if _same(user, rule.fn, envs):
@@ -283,9 +312,10 @@ def _same(f, g, envs) -> bool:
     for V, U, P in envs:
         try:
             a, b = f(V, U, P), g(V, U, P)
-        except (KeyError, ArithmeticError, ValueError, TypeError):
-            return False
-        if not (math.isfinite(a) and math.isfinite(b)) or abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b)):
+            # A formula may give a list (a bare range) or a truth value: only numbers can agree.
+            if not (math.isfinite(a) and math.isfinite(b)) or abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b)):
+                return False
+        except (KeyError, ArithmeticError, ValueError, TypeError, RecursionError):
             return False
     return True
 

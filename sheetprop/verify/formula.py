@@ -6,7 +6,7 @@ this row or the row above, a parameter, a constant), so one formula can be evalu
 >>> to_python("=(R66-A66)*R66*(1-R66)*J66", lambda ref: ref.text)
 '((((R66 - A66) * R66) * (1 - R66)) * J66)'
 >>> to_python("=-E5^2+EXP(-$B$2)%", lambda ref: ref.text)
-'(((-E5) ** 2) + (_exp((-$B$2)) / 100))'
+'(_power((-E5), 2) + (_exp((-$B$2)) / 100))'
 >>> [ref.text for ref in references("=E66-$I$64*X66")], references("=E66-$I$64*X66")[1].row_absolute
 (['E66', '$I$64', 'X66'], True)
 """
@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from openpyxl.utils import column_index_from_string, get_column_letter
+
+MAX_LENGTH = 8192       # Excel's own limit on a formula's length
+MAX_RANGE = 10_000      # cells of one range spelled out; =SUM(A1:XFD1048576) would be 17 billion
 
 
 class FormulaError(ValueError):
@@ -48,7 +51,7 @@ _TOKENS = re.compile(r"""
 _CELL = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)")
 # Excel's binary operators, loosest first; all of them associate to the left (2^3^2 is 64).
 _BINARY = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5}
-_PYTHON_OPERATORS = {"=": "==", "<>": "!=", "^": "**"}
+_PYTHON_OPERATORS = {"=": "==", "<>": "!="}
 
 
 def _safe(function):
@@ -105,13 +108,18 @@ def to_python(formula: str, resolve: Callable[[Ref], str],
               resolve_name: Callable[[str], str] | None = None) -> str:
     """Python source computing ``formula``; ``resolve`` gives the source for each cell reference."""
     parser = _Parser(list(_tokens(formula)), resolve, resolve_name)
-    source = parser.expression(0)
+    try:
+        source = parser.expression(0)
+    except RecursionError:
+        raise FormulaError("the formula is nested too deeply to read") from None
     if parser.peek() is not None:
         raise FormulaError(f"cannot read {formula!r} past {parser.peek()[1]!r}")
     return source
 
 
 def _tokens(formula: str):
+    if len(formula) > MAX_LENGTH:
+        raise FormulaError(f"a formula of {len(formula):,} characters, longer than a spreadsheet allows")
     for match in _TOKENS.finditer(formula.lstrip("=")):
         kind = match.lastgroup
         if kind == "other":
@@ -129,6 +137,8 @@ def _cells(text: str) -> list[Ref]:
     if len(refs) == 1:
         return refs
     first, last = refs
+    if (abs(last.row - first.row) + 1) * (abs(last.column - first.column) + 1) > MAX_RANGE:
+        raise FormulaError(f"the range {text} spans over {MAX_RANGE:,} cells")
     return [Ref(f"{get_column_letter(column)}{row}", sheet, column, row, first.column_absolute, first.row_absolute)
             for row in range(first.row, last.row + 1) for column in range(first.column, last.column + 1)]
 
@@ -155,7 +165,12 @@ class _Parser:
         while (token := self.peek()) and token[0] == "op" and _BINARY.get(token[1], -1) >= loosest:
             operator = self.take()[1]
             right = self.expression(_BINARY[operator] + 1)
-            left = f"({left} {_PYTHON_OPERATORS.get(operator, operator)} {right})"
+            if operator == "^":
+                # POWER, as the spreadsheet computes it: Python's 9**99999999 (integers) would never
+                # finish, and (-8)**(1/3) is a complex number.
+                left = f"_power({left}, {right})"
+            else:
+                left = f"({left} {_PYTHON_OPERATORS.get(operator, operator)} {right})"
         return left
 
     def unary(self) -> str:

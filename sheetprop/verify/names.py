@@ -98,7 +98,8 @@ def parameter(label) -> str | None:
     return found if found and found.startswith(_PARAMETER_KINDS) else None
 
 
-_ASSIGNMENT = re.compile(r"([^\s=:,;]+)\s*[=:]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.*/+^-])")
+# A name starts after a separator: tried from inside a long word, the match would cost quadratic time.
+_ASSIGNMENT = re.compile(r"(?<![^\s=:,;])([^\s=:,;]+)\s*[=:]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.*/+^-])")
 
 
 def assignments(text: str) -> list[tuple[str, float]]:

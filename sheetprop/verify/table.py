@@ -121,10 +121,10 @@ def _columns(grid: Grid, header_row: int) -> tuple[dict[str, Column], list[Colum
 
 
 def _data_rows(grid: Grid, header_row: int, columns: dict[str, Column]) -> tuple[int, ...]:
-    last = max((row for row, _ in grid.values), default=header_row)
     needed = max(3, len(columns) // 2)
     rows = []
-    for row in range(header_row + 1, last + 1):
+    # Only the rows that hold something: one cell in row 1,048,576 must not cost a million steps.
+    for row in sorted({row for row, _ in grid.values if row > header_row}):
         cells = [grid.values.get((row, c.index)) for c in columns.values()]
         if sum(map(_datum, cells)) >= needed:
             rows.append(row)
