@@ -177,16 +177,29 @@ def size(expr: Expr, leaf: Callable[[Expr], int] | None = None) -> int:
     return 1
 
 
-def substitute(expr: Expr, replace: Callable[[Expr], Expr | None]) -> Expr:
-    """Rebuild ``expr`` with each Sym/Param node for which ``replace`` gives an expression swapped out."""
+def substitute(expr: Expr, replace: Callable[[Expr], Expr | None], *, every_node: bool = False) -> Expr:
+    """Rebuild ``expr`` with each Sym/Param node for which ``replace`` gives an expression swapped out.
+
+    With ``every_node``, ``replace`` is offered every node, each once, outermost first and left to right
+    (the inside of a node it replaces is not offered):
+
+    >>> a, b = Sym("a"), Sym("b")
+    >>> render(substitute((a - b) * a, lambda node: b - a if node == a - b else None, every_node=True), "math")
+    '(b − a)·a'
+    """
+    if every_node:
+        new = replace(expr)
+        if new is not None:
+            return new
     if isinstance(expr, (Sym, Param)):
-        return replace(expr) or expr
+        return expr if every_node else (replace(expr) or expr)
     if isinstance(expr, Op):
-        return Op(expr.op, tuple(substitute(arg, replace) for arg in expr.args))
+        return Op(expr.op, tuple(substitute(arg, replace, every_node=every_node) for arg in expr.args))
     if isinstance(expr, Fn):
-        return Fn(expr.name, substitute(expr.arg, replace))
+        return Fn(expr.name, substitute(expr.arg, replace, every_node=every_node))
     if isinstance(expr, Cycle):
-        return Cycle(substitute(expr.counter, replace), tuple(substitute(o, replace) for o in expr.options))
+        return Cycle(substitute(expr.counter, replace, every_node=every_node),
+                     tuple(substitute(o, replace, every_node=every_node) for o in expr.options))
     return expr
 
 

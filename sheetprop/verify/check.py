@@ -14,7 +14,8 @@ from sheetprop.graph import Graph, Network, build_graph
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport
-from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_rule, tolerance, trained
+from sheetprop.verify.read import is_number
+from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_rule, tolerance
 from sheetprop.verify.table import Table
 
 LAYERS = (2, 2, 2)
@@ -50,7 +51,7 @@ class Context:
         self.use(self.graph)
 
     def use(self, graph: Graph) -> None:
-        self.graph, self.exact, self.trained = graph, exact_kinds(graph), trained(graph)
+        self.graph, self.exact, self.trained = graph, exact_kinds(graph), set(graph.trained)
 
     def half_unit(self, name: str, k: int) -> float:
         """Half a unit of the stored precision of quantity ``name`` in data row ``k`` (0 where typed exactly)."""
@@ -83,7 +84,7 @@ def prepare(table: Table) -> Context:
     varying = any(len({r.get(b) for r in rows}) > 1 for b in ("b1", "b2") if b in present)
     graph = build_graph(Network(layers=LAYERS, biases="layer" if biased else "none", train_biases=varying))
     ctx = Context(table, graph, rows, {})
-    ctx.numbers = [{n: float(v) for n, v in r.items() if _is_number(v)} for r in rows]
+    ctx.numbers = [{n: float(v) for n, v in r.items() if is_number(v)} for r in rows]
     ctx.precision = {n: _precision(ctx, n) for n in present}
     _read_params(ctx, present)
     if not biased:
@@ -219,7 +220,7 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
     found = ctx.rows[k].get(rule.name)
     if found is None:
         return None  # an empty cell (an unfinished row) is not judged
-    if not _is_number(found):
+    if not is_number(found):
         return Wrong(rule.name, k, found, expected, 0.0)
     own = ctx.half_unit(rule.name, k)
     if abs(found - expected) <= SAFETY * (own + 4 * 2.0 ** -52 * abs(expected)):
@@ -253,7 +254,3 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
         notes.append(f"not judged where they are needed: no column or labelled cell for {', '.join(missing)}")
     return SheetReport(table.grid.title, table.header_row, (table.rows[0], table.rows[-1]), columns, unknown,
                        choice.rate, choice.words, tuple(notes), judged, tuple(found))
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

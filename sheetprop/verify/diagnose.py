@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from sheetprop.engine import compile_rows
-from sheetprop.expr import Fn, Num, Op, Param, Sym
+from sheetprop.expr import Num, Op, Param, Sym, substitute, symbols
 from sheetprop.functions import ACTIVATIONS
 from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, TARGET
 from sheetprop.verify import rate as rates
@@ -352,17 +352,17 @@ def _references(ctx, rule: Rule, extra: list):
             if new == old:
                 continue
             yield _replace_words(ctx, rule, old, new), python_source(_replace(rule.expr, old, new))
-            spots = [path for path, node in _nodes(rule.expr) if node == old]
+            spots = [i for i, node in enumerate(_nodes(rule.expr)) if node == old]
             if len(spots) > 1:
-                for path in spots:
+                for i in spots:
                     single.append((f"{_name(new)} where {_name(old)} belongs, in one of its {len(spots)} places",
-                                   python_source(_put(rule.expr, path, new))))
+                                   python_source(_at(rule.expr, i, new))))
     yield from single
 
 
 def _swaps(rule: Rule):
     for a, b in itertools.combinations(rule.leaves, 2):
-        swapped = _replace(_replace(_replace(rule.expr, a, Sym("\0")), b, a), Sym("\0"), b)
+        swapped = substitute(rule.expr, lambda node, a=a, b=b: b if node == a else a if node == b else None)
         yield f"{_name(a)} and {_name(b)} swapped", python_source(swapped)
 
 
@@ -381,11 +381,11 @@ def _parentheses(source: str):
 
 
 def _signs(rule: Rule):
-    for path, node in _nodes(rule.expr):
+    for i, node in enumerate(_nodes(rule.expr)):
         if isinstance(node, Op) and node.op == "-" and len(node.args) == 2:
             flipped = Op("-", node.args[::-1])
             yield (f"{math_text(flipped)} where {math_text(node)} belongs (sign flipped)",
-                   python_source(_put(rule.expr, path, flipped)))
+                   python_source(_at(rule.expr, i, flipped)))
 
 
 def _rows(rule: Rule):
@@ -396,12 +396,12 @@ def _rows(rule: Rule):
 
 
 def _dropped(rule: Rule):
-    for path, node in _nodes(rule.expr):
+    for i, node in enumerate(_nodes(rule.expr)):
         if isinstance(node, Op) and node.op == "*":
-            for i, factor in enumerate(node.args):
-                rest = node.args[:i] + node.args[i + 1:]
+            for j, factor in enumerate(node.args):
+                rest = node.args[:j] + node.args[j + 1:]
                 yield (f"the factor {math_text(factor)} left out",
-                       python_source(_put(rule.expr, path, rest[0] if len(rest) == 1 else Op("*", rest))))
+                       python_source(_at(rule.expr, i, rest[0] if len(rest) == 1 else Op("*", rest))))
 
 
 def _other_columns(ctx, rule: Rule):
@@ -424,8 +424,7 @@ def _replace_words(ctx, rule: Rule, old, new) -> str:
 def _only_in_slope(ctx, expr, leaf) -> bool:
     """Does ``leaf`` appear only inside its own activation's slope, a·(1 − a)?"""
     slope = ACTIVATIONS[ctx.graph.network.activations[0]].slope(None, leaf)
-    rest = _replace(expr, slope, Num(0.0))
-    return all(node != leaf for _, node in _nodes(rest))
+    return leaf not in set(symbols(_replace(expr, slope, Num(0.0))))
 
 
 def _kind(ctx, node) -> str:
@@ -442,35 +441,22 @@ def _name(node) -> str:
 
 # ---------------------------------------------------------------------------------------- trees
 
-def _nodes(expr, path=()):
-    """Every node with its path (argument indices from the root)."""
-    yield path, expr
-    if isinstance(expr, Op):
-        for i, arg in enumerate(expr.args):
-            yield from _nodes(arg, path + (i,))
-    elif isinstance(expr, Fn):
-        yield from _nodes(expr.arg, path + (0,))
+def _nodes(expr) -> list:
+    """Every node of ``expr``, in the order substitute offers them: outermost first, left to right."""
+    found = []
+    substitute(expr, lambda node: found.append(node), every_node=True)  # append gives None: nothing replaced
+    return found
 
 
-def _put(expr, path, new):
-    if not path:
-        return new
-    if isinstance(expr, Fn):
-        return Fn(expr.name, _put(expr.arg, path[1:], new))
-    args = list(expr.args)
-    args[path[0]] = _put(args[path[0]], path[1:], new)
-    return Op(expr.op, tuple(args))
+def _at(expr, i: int, new):
+    """``expr`` with its i-th node (counted as _nodes counts) replaced by ``new``."""
+    count = itertools.count()
+    return substitute(expr, lambda node: new if next(count) == i else None, every_node=True)
 
 
 def _replace(expr, old, new):
     """Every subtree equal to ``old`` replaced by ``new``."""
-    if expr == old:
-        return new
-    if isinstance(expr, Op):
-        return Op(expr.op, tuple(_replace(arg, old, new) for arg in expr.args))
-    if isinstance(expr, Fn):
-        return Fn(expr.name, _replace(expr.arg, old, new))
-    return expr
+    return substitute(expr, lambda node: new if node == old else None, every_node=True)
 
 
 def words_of(source: str) -> str:

@@ -7,6 +7,7 @@ values are what is judged. Every file is looked at by guard.py before either of 
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ class Grid:
 
     def number(self, row: int, column: int) -> float | None:
         value = self.values.get((row, column))
-        return float(value) if _is_number(value) else None
+        return float(value) if is_number(value) else None
 
 
 @dataclass(frozen=True)
@@ -144,5 +145,12 @@ def _formulas(sheet) -> dict[tuple[int, int], str]:
     return found
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def is_number(value) -> bool:
+    """Is a cell's value a number a formula can compute with? (Not text, a date, TRUE, nan, or an
+    integer of 400 digits.)"""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False

@@ -22,10 +22,13 @@ from decimal import Decimal
 from typing import Callable
 
 from sheetprop.engine import _NAMESPACE as ENGINE_FUNCTIONS
-from sheetprop.expr import Expr, Fn, Op, Param, Sym, render
-from sheetprop.graph import BIAS, INPUT, TARGET, WEIGHT, Graph
+from sheetprop.expr import Expr, Param, Sym, render, substitute, symbols
+from sheetprop.graph import BIAS, INPUT, TARGET, Graph
 from sheetprop.verify.formula import NAMESPACE as FORMULA_FUNCTIONS
 
+# Definitions compile to the engine's functions, parsed formulas to the spreadsheet's; the two share
+# names only where they are the same function (formula.py takes _ln and _tanh from the engine).
+assert all(ENGINE_FUNCTIONS[n] is f for n, f in FORMULA_FUNCTIONS.items() if n in ENGINE_FUNCTIONS)
 NAMESPACE = {**ENGINE_FUNCTIONS, **FORMULA_FUNCTIONS}
 MAX_DIGITS = 15             # LibreOffice and Excel store 15 significant digits; more is float noise
 SAFETY = 2.0                # rounding bounds are first-order; leave room for the second
@@ -76,54 +79,30 @@ def compile_source(source: str) -> Callable[[dict, dict, dict], float]:
 def make_rule(graph: Graph, name: str, present: set[str]) -> Rule:
     """The rule for ``name``, its definition written out down to the ``present`` columns."""
     expr = expand(graph[name].expr, graph, present)
-    leaves = tuple(dict.fromkeys(_leaves(expr)))
+    leaves = tuple(dict.fromkeys(symbols(expr)))
     return Rule(name, expr, compile_source(python_source(expr)), leaves)
 
 
 def expand(expr: Expr, graph: Graph, present: set[str]) -> Expr:
     """Replace every quantity the sheet lacks by its definition; one of the row above stays of the row above."""
-    if isinstance(expr, Sym):
-        if expr.name in present or expr.name not in graph.index:
-            return expr
-        quantity = graph[expr.name]
+    def definition(node):
+        if not isinstance(node, Sym) or node.name in present or node.name not in graph.index:
+            return None
+        quantity = graph[node.name]
         if quantity.first is not None:
-            return Param(expr.name)  # a weight the sheet never lists: a parameter, if labelled
+            return Param(node.name)  # a weight the sheet never lists: a parameter, if labelled
         inner = expand(quantity.expr, graph, present)
-        return _of_row_above(inner) if expr.prev else inner
-    if isinstance(expr, Op):
-        return Op(expr.op, tuple(expand(arg, graph, present) for arg in expr.args))
-    if isinstance(expr, Fn):
-        return Fn(expr.name, expand(expr.arg, graph, present))
-    return expr
+        return _of_row_above(inner) if node.prev else inner
+    return substitute(expr, definition)
 
 
 def _of_row_above(expr: Expr) -> Expr:
-    if isinstance(expr, Sym):
-        return Sym(expr.name, prev=True)
-    if isinstance(expr, Op):
-        return Op(expr.op, tuple(_of_row_above(arg) for arg in expr.args))
-    if isinstance(expr, Fn):
-        return Fn(expr.name, _of_row_above(expr.arg))
-    return expr
-
-
-def _leaves(expr: Expr):
-    if isinstance(expr, (Sym, Param)):
-        yield expr
-    elif isinstance(expr, Op):
-        for arg in expr.args:
-            yield from _leaves(arg)
-    elif isinstance(expr, Fn):
-        yield from _leaves(expr.arg)
+    return substitute(expr, lambda node: Sym(node.name, prev=True) if isinstance(node, Sym) else None)
 
 
 def exact_kinds(graph: Graph) -> set[str]:
     """Columns typed as given (inputs, targets, untrained biases): exact, whatever their digits."""
     return {q.name for q in graph.quantities if q.kind in (INPUT, TARGET) or (q.kind == BIAS and q.first is None)}
-
-
-def trained(graph: Graph) -> set[str]:
-    return {q.name for q in graph.quantities if q.kind == WEIGHT or (q.kind == BIAS and q.first is not None)}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 from sheetprop.verify import names
-from sheetprop.verify.read import Grid
+from sheetprop.verify.read import Grid, is_number
 
 MIN_QUANTITIES = 6          # fewer named columns than this is not the exercise
 FORWARD = {"h1", "a_h1", "o1", "a_o1", "E_total", "E1"}
@@ -135,8 +135,7 @@ def _data_rows(grid: Grid, header_row: int, columns: dict[str, Column]) -> tuple
 
 def _datum(value) -> bool:
     """A number, or an error such as #VALUE! where a number should be."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
-        isinstance(value, str) and value.startswith("#"))
+    return is_number(value) or (isinstance(value, str) and value.startswith("#"))
 
 
 def _labels(grid: Grid, header_row: int, table_cells: set) -> dict[str, Label]:
