@@ -19,6 +19,7 @@ from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_ru
 from sheetprop.verify.table import Table
 
 LAYERS = (2, 2, 2)
+DISTINCT = 3     # values a column needs to show its own precision
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def prepare(table: Table) -> Context:
     graph = build_graph(Network(layers=LAYERS, biases="layer" if biased else "none", train_biases=varying))
     ctx = Context(table, graph, rows, {})
     ctx.numbers = [{n: float(v) for n, v in r.items() if is_number(v)} for r in rows]
-    ctx.precision = {n: _precision(ctx, n) for n in present}
+    ctx.precision = _precisions(ctx, present)
     _read_params(ctx, present)
     if not biased:
         _infer_biases(ctx, present)
@@ -148,9 +149,16 @@ def _net_offsets(ctx: Context, graph: Graph, net: str, present: set[str]) -> lis
     return offsets
 
 
-def _precision(ctx: Context, name: str) -> Precision:
-    start = 1 if name in ctx.trained else 0   # the first row's weights are typed, not computed
-    return Precision.of([V[name] for V in ctx.numbers[start:] if name in V])
+def _precisions(ctx: Context, present: set[str]) -> dict[str, Precision]:
+    """Each column's stored precision, from its own values; a column of too few distinct values to show
+    one (a weight that never changes: 0.15 is not 0.15 rounded to 2 digits) takes the sheet's, from the
+    values of all its columns."""
+    values = {}
+    for name in present:
+        start = 1 if name in ctx.trained else 0   # the first row's weights are typed, not computed
+        values[name] = [V[name] for V in ctx.numbers[start:] if name in V]
+    sheet = Precision.of(v for name in present - ctx.exact for v in values[name])
+    return {name: Precision.of(found) if len(set(found)) >= DISTINCT else sheet for name, found in values.items()}
 
 
 def implied_rates(ctx: Context) -> list[rates.RowRate]:

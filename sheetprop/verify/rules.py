@@ -32,6 +32,7 @@ assert all(ENGINE_FUNCTIONS[n] is f for n, f in FORMULA_FUNCTIONS.items() if n i
 NAMESPACE = {**ENGINE_FUNCTIONS, **FORMULA_FUNCTIONS}
 MAX_DIGITS = 15             # LibreOffice and Excel store 15 significant digits; more is float noise
 SAFETY = 2.0                # rounding bounds are first-order; leave room for the second
+LONG = 8                    # a value of this many significant digits or more was rounded, not typed exactly
 
 
 @dataclass(frozen=True)
@@ -111,14 +112,20 @@ class Precision:
     whichever most of its values follow (one pasted full-precision value does not change the column).
 
     A value stored to 10 significant digits may be off by half a unit of its 10th digit; one rounded
-    to 4 decimal places by half of 0.0001, however small it is. A value short because it is exact
-    (0.0275) is held to its column's precision, not to its own few digits.
+    to 4 decimal places by half of 0.0001, however small it is, zero included. A long value may be off
+    by half a unit of its own last digit even in a column of longer ones (10-digit values pasted over
+    the first rows of a column of formulas); a short one is likely exact (0.0275) and held to its
+    column's precision, not to its own few digits.
 
     >>> p = Precision.of([0.5068745668, 6.748738404e-05, 0.1825303572])
     >>> p, p.half_unit(0.5068745668), p.half_unit(0.0275)
     (Precision(digits=10, decimals=None), 5e-11, 5e-12)
-    >>> Precision.of([0.5069, 0.0002, 0.0275]).half_unit(0.0002)
-    5e-05
+    >>> Precision.of([0.5069, 0.0002, 0.0275]).half_unit(0.0002), Precision.of([0.5069, 0.0002]).half_unit(0)
+    (5e-05, 5e-05)
+    >>> Precision(15, None).half_unit(0.5068745668)   # a 10-digit value among full-precision ones
+    5e-11
+    >>> Precision.of([0.0003, 0.0002, 0.0001, 0.0])   # 1 significant digit, or 4 decimals: zero is 0.0000
+    Precision(digits=None, decimals=4)
     """
 
     digits: int | None
@@ -126,7 +133,8 @@ class Precision:
 
     @staticmethod
     def of(values) -> "Precision":
-        shapes = [_shape(v) for v in values if v and math.isfinite(v)]
+        values = [v for v in values if v and math.isfinite(v)]
+        shapes = [_shape(v) for v in values]
         if not shapes:
             return Precision(MAX_DIGITS, None)
         digits = statistics.mode(min(MAX_DIGITS, d) for d, _ in shapes)
@@ -134,16 +142,27 @@ class Precision:
         # Which rounding do most values show in full? (A trailing zero shortens a few of either kind.)
         by_places = sum(p == places for _, p in shapes)
         by_digits = sum(min(MAX_DIGITS, d) == digits for d, _ in shapes)
-        return Precision(None, places) if by_places > by_digits else Precision(digits, None)
+        if by_places != by_digits:
+            return Precision(None, places) if by_places > by_digits else Precision(digits, None)
+        # A tie within one decade (0.0003, 0.0002: 1 digit, or 4 decimals) is the same unit either way,
+        # except for a zero among them: read as decimals, it is rounded too.
+        decades = {math.floor(math.log10(abs(v))) for v in values}
+        return Precision(None, places) if len(decades) == 1 else Precision(digits, None)
 
     def half_unit(self, value: float) -> float:
-        if not value or not math.isfinite(value):
+        if not math.isfinite(value):
             return 0.0
+        if not value:
+            # Rounded to so many decimals, a zero is anything smaller than half their last unit;
+            # to so many significant digits, a zero is zero.
+            return 0.0 if self.digits is not None else 0.5 * 10.0 ** -self.decimals
         if self.digits is None:
             column = 0.5 * 10.0 ** -self.decimals
         else:
             column = 0.5 * 10.0 ** (math.floor(math.log10(abs(value))) - self.digits + 1)
-        return min(column, 0.5 * 10.0 ** -_shape(value)[1])
+        digits, places = _shape(value)
+        own = 0.5 * 10.0 ** -places
+        return max(column, own) if digits >= LONG else min(column, own)
 
 
 def _shape(value: float) -> tuple[int, int]:
