@@ -1,14 +1,16 @@
 """The names people give the columns and cells of the exercise, mapped to the graph's names.
 
-Headers are squashed (lower case; no spaces, underscores or brackets; ∂ and δ read as d) and then
+Headers are squashed (lower case; no spaces, underscores or brackets; ∂ and δ read as d, but not Δ) and then
 matched against small patterns, so the many spellings of one quantity land on one name:
 
 >>> [quantity(h) for h in ("net_h1", "act_h1", "out_h1", "E_TOTAL", "E_tot", "e1")]
 ['h1', 'a_h1', 'a_h1', 'E_total', 'E_total', 'E1']
 >>> [quantity(h) for h in ("∂E/∂w1", "∂E_total/∂w1", "E∂W1", "δE_tot/δw1", "dw1", "Etotaldw1")]
 ['∂E/∂w1', '∂E/∂w1', '∂E/∂w1', '∂E/∂w1', '∂E/∂w1', '∂E/∂w1']
->>> [quantity(h) for h in ("δ_o1", "∂a_o1/∂o1", "dE/da_h2", "step", "notes")]
-['∂E/∂o1', '∂a_o1/∂o1', '∂E/∂a_h2', 'iteration', None]
+>>> [quantity(h) for h in ("δ_o1", "delta_o1", "delta w1", "grad w2", "gradient_w3", "∂a_o1/∂o1", "dE/da_h2")]
+['∂E/∂o1', '∂E/∂o1', '∂E/∂w1', '∂E/∂w2', '∂E/∂w3', '∂a_o1/∂o1', '∂E/∂a_h2']
+>>> [quantity(h) for h in ("Δw1", "∆w1", "step", "notes")]   # Δw is the weight's change, −η·∂E/∂w
+[None, None, 'iteration', None]
 >>> [parameter(h) for h in ("learningRate=", "η =", "eta", "η (lr)", "Learning_rate", "t1 =", "h1")]
 ['lr', 'lr', 'lr', 'lr', 'lr', 't1', None]
 """
@@ -37,7 +39,8 @@ _VARIABLES = (
 _TOTALS = {"etotal", "etot", "e", "et", "total", "error", "loss", "totalerror", "errortotal", "esum", "sumerror"}
 _COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "#", "no", "nr", "k", "it", "run"}
 # ∂E/∂x in its spellings: ∂E/∂x, ∂E_total/∂x, E∂x, Etotaldx, dx, δx, delta x, grad x.
-_DERIVATIVE = re.compile(r"(?:d?(?:e|etotal|etot|et|error|loss)?/?d|delta|grad|gradient)(?P<x>[^/]+)")
+# The words first: tried after it, d?…d would take the d of "delta" and leave "eltaw1".
+_DERIVATIVE = re.compile(r"(?:delta|gradient|grad|d?(?:e|etotal|etot|et|error|loss)?/?d)(?P<x>[^/]+)")
 _SLOPE = re.compile(r"d(?P<a>[^/]+)/d(?P<z>[^/]+)")
 _RATE = re.compile(r"(?:learn(?:ing)?rate|lrate|lr|eta|alpha|stepsize)(?:eta|lr|alpha)?")
 _PARAMETER_KINDS = ("i", "t", "w", "b")
@@ -49,7 +52,9 @@ def squash(text) -> str:
     >>> squash(" ∂E_total / ∂W1 = ")
     'detotal/dw1'
     """
-    text = unicodedata.normalize("NFKC", str(text)).strip().lower().translate(_LETTERS)
+    text = unicodedata.normalize("NFKC", str(text)).strip()
+    # Capital Δ (or the increment sign ∆) is a change, Δw = −η·∂E/∂w, not δ: lower case would make it one.
+    text = text.replace("Δ", "change").replace("∆", "change").lower().translate(_LETTERS)
     return _DROP.sub("", text).rstrip("=:")
 
 
@@ -99,7 +104,17 @@ def parameter(label) -> str | None:
 
 
 # A name starts after a separator: tried from inside a long word, the match would cost quadratic time.
+PROSE_WORDS = 3     # words around an assignment that make it a sentence ("learning rate η = 0.5" is not)
 _ASSIGNMENT = re.compile(r"(?<![^\s=:,;])([^\s=:,;]+)\s*[=:]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.*/+^-])")
+
+
+def is_prose(text: str) -> bool:
+    """Is an assignment part of a sentence, not a label of its own? Words besides the assignments tell.
+
+    >>> is_prose("η = 0.5"), is_prose("i1=.05  i2=0.1"), is_prose("The lecture used eta = 0.5; I try 1 below")
+    (False, False, True)
+    """
+    return len(re.findall(r"[^\W\d_]+", _ASSIGNMENT.sub(" ", text))) >= PROSE_WORDS
 
 
 def assignments(text: str) -> list[tuple[str, float]]:
