@@ -39,10 +39,7 @@ def annotate(book: Book, report: Report, out) -> Path:
         sheet = workbook[finding.sheet]
         found, expected = numbers(finding.found, finding.expected)
         for cell in finding.cells or (finding.cell,):
-            first = cell == finding.cell
-            lines = [f"sheetprop verify: {finding.quantity} is wrong here"
-                     + (f": found {found}, expected {expected}." if first else f" (first wrong at {finding.cell}).")]
-            lines.append(f"Correct: {finding.correct}")
+            lines = [f"sheetprop verify: {_first_line(finding, cell, found, expected)}", f"Correct: {finding.correct}"]
             if finding.diagnosis:
                 lines.append(f"Likely slip: {finding.diagnosis}")
             sheet[cell].fill = fill
@@ -51,3 +48,15 @@ def annotate(book: Book, report: Report, out) -> Path:
     with replacing(out) as part:
         workbook.save(part)
     return out
+
+
+def _first_line(finding, cell: str, found: str, expected: str) -> str:
+    """What is wrong with one cell; a weight cell flagged under η is wrong because of its rate."""
+    if finding.quantity != "η":
+        if cell == finding.cell:
+            return f"{finding.quantity} is wrong here: found {found}, expected {expected}."
+        return f"{finding.quantity} is wrong here (first wrong at {finding.cell})."
+    rate = f"η = {found} where {'η = ' if finding.expected is not None else ''}{expected} belongs"
+    if cell == finding.cell:
+        return f"this weight update's learning rate is wrong: {rate}."
+    return f"this weight update's learning rate is wrong (first at {finding.cell}: {rate})."

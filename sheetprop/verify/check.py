@@ -29,7 +29,7 @@ class Wrong:
     name: str
     k: int
     found: object
-    expected: float
+    expected: float | None
     tolerance: float
 
 
@@ -69,12 +69,14 @@ def judge(table: Table) -> SheetReport:
     """Judge every cell of ``table``; findings per wrong quantity, the learning rate's among them."""
     ctx = prepare(table)
     row_rates = implied_rates(ctx)
-    choice = rates.choose(row_rates, table.labels.get("lr"))
+    choice = rates.choose(row_rates, table.candidates.get("lr", ()))
     if choice.rate is not None:
         ctx.params["lr"] = choice.rate
     judged, wrong = judge_cells(ctx)
-    found = findings(ctx, wrong, judged, row_rates)
-    return _sheet_report(ctx, choice, sum(judged.values()), found)
+    found = findings(ctx, wrong, judged, row_rates, still=choice.still)
+    # Weights that never change are judged by that one finding; they count as judged cells.
+    still = sum(len(f.cells) for f in found if f.quantity == "η" and choice.still)
+    return _sheet_report(ctx, choice, sum(judged.values()) + still, found)
 
 
 def prepare(table: Table) -> Context:
@@ -255,6 +257,8 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
     unknown = tuple((c.letter, c.header) for c in table.unknown)
     missing = sorted({leaf.name for rule in ctx.rules.values() for leaf in rule.leaves
                       if not isinstance(leaf, Sym) and leaf.name not in ctx.params})
+    if choice.still:
+        missing = [name for name in missing if name != "lr"]  # the weights never change: said by a finding
     notes = list(ctx.notes)
     if (skipped := unjudged(ctx)):
         notes.append(f"{skipped} cells not judged: a cell they read is empty or not a number")

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from sheetprop.engine import compile_rows
-from sheetprop.expr import Num, Op, Param, Sym, substitute, symbols
+from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
 from sheetprop.functions import ACTIVATIONS
 from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, TARGET
 from sheetprop.verify import rate as rates
@@ -42,11 +42,14 @@ class Mutant:
 
 # ---------------------------------------------------------------------------------------- findings
 
-def findings(ctx, wrong, judged, row_rates) -> list[Finding]:
-    """One finding per wrong quantity; weights wrong because the rate is, as one finding for η."""
+def findings(ctx, wrong, judged, row_rates, still: bool = False) -> list[Finding]:
+    """One finding per wrong quantity; weights wrong because the rate is, as one finding for η; weights
+    that never change (``still``: η = 0 inferred), as one finding for η too."""
     rate_rows = _rate_rows(ctx, wrong, row_rates)
     by_rate = [w for w in wrong if w.name in ctx.trained and w.k in rate_rows]
     found = [_rate_finding(ctx, rate_rows, row_rates, by_rate)] if rate_rows else []
+    if still:
+        found.append(_still_finding(ctx, row_rates))
     groups: dict[str, list] = {}
     for w in wrong:
         if not (w.name in ctx.trained and w.k in rate_rows):
@@ -109,31 +112,61 @@ def _rate_finding(ctx, rate_rows: dict, row_rates, cells) -> Finding:
     k = min(rate_rows)
     in_row = sorted((w for w in cells if w.k == k), key=lambda w: table.columns[w.name].index)
     by_row = {r.k: r for r in row_rates}
-    found = by_row[k].rate if k in by_row and by_row[k].consistent else in_row[0].found
+    row = by_row[k] if k in by_row and by_row[k].consistent else None
+    found = row.rate if row else in_row[0].found
     changes = f"the weights change as for η = {rates.history(row_rates, table.rows)}; " if row_rates else ""
     return Finding(table.grid.title, table.cell(in_row[0].name, table.rows[k]), "η", "learning rate", found, lr,
                    f"w = w′ − η·∂E/∂w′ for every weight, with one η ({lr:g}) on every row",
-                   changes + _rate_slip(ctx, k, found, rate_rows[k], row_rates), len(rate_rows), len(ctx.rows) - 1,
-                   tuple(table.cell(w.name, table.rows[w.k]) for w in sorted(cells, key=lambda w: w.k)))
+                   changes + _rate_slip(ctx, k, found, row, rate_rows[k], row_rates), len(rate_rows),
+                   len(ctx.rows) - 1, tuple(table.cell(w.name, table.rows[w.k]) for w in _by_row(cells)))
 
 
-def _rate_slip(ctx, k: int, found, moved: str | None, row_rates) -> str:
+def _by_row(cells: list) -> list:
+    return sorted(cells, key=lambda w: w.k)
+
+
+def _still_finding(ctx, row_rates) -> Finding:
+    """Weights that never change (η = 0 inferred): one finding, every weight of those rows its cells."""
+    table = ctx.table
+    weights = sorted((n for n in ctx.trained if n in ctx.rules), key=lambda n: table.columns[n].index)
+    still = [r.k for r in row_rates if r.allows(0.0)] or [r.k for r in row_rates]
+    cells = tuple(table.cell(name, table.rows[k]) for k in still for name in weights)
+    return Finding(table.grid.title, cells[0], "η", "learning rate", 0.0, None,
+                   "w = w′ − η·∂E/∂w′ for every weight, with one η above 0 on every row",
+                   "the weights never change: each is copied from the row above without the step −η·∂E/∂w′; "
+                   f"write w′ − η·∂E/∂w′ with η {_rate_cell(ctx)}", len(still), len(ctx.rows) - 1, cells)
+
+
+def _rate_slip(ctx, k: int, found, row, moved: str | None, row_rates) -> str:
     """Why the rate is off: what the formulas show, else what the values suggest."""
     if moved:
         return moved
     lr, label = ctx.params["lr"], ctx.table.labels.get("lr")
-    row, column = label.values[0][0] if label and label.single is not None else (1, 1)
-    absolute = f"${get_column_letter(column)}${row}"
     if isinstance(found, str):
         return (f"every weight update of row {ctx.table.rows[k]} is {found}, and what they share is η: a rate "
-                f"reference that is relative and has drifted onto a cell that is not a number? Refer to the rate "
-                f"absolutely ({absolute}) in every update")
+                f"reference that is relative and has drifted onto a cell that is not a number? Take η "
+                f"{_rate_cell(ctx)} in every update")
+    if row is not None and row.allows(-lr):
+        return ("sign flipped: the updates add η·∂E/∂w′ (w′ + η·∂E/∂w′ where w′ − η·∂E/∂w′ belongs), so the "
+                "weights climb the error instead of descending it")
+    if row is not None and all(r.allows(0.0) for r in row_rates):  # from the start: not a reference that drifted
+        return ("the weights do not change: each is copied from the row above without the step −η·∂E/∂w′; "
+                f"write w′ − η·∂E/∂w′ with η {_rate_cell(ctx)}")
     others = {r.rate for r in row_rates if r.consistent and not r.allows(lr)}
     if label and label.single is not None and len(others) == 1 and all(not r.allows(lr) for r in row_rates):
         return (f"every update uses η = {others.pop():g}, not the {lr:g} of {label.where}: the weight "
                 "formulas take another cell, or the values were not recalculated after η changed")
-    return ("a learning-rate reference that is relative and drifts down the rows? Refer to the rate cell "
-            f"absolutely ({absolute}) in every weight update")
+    return (f"a learning-rate reference that is relative and drifts down the rows? Take η {_rate_cell(ctx)} in "
+            "every update")
+
+
+def _rate_cell(ctx) -> str:
+    """Where η should come from, in words: its labelled cell, referred to absolutely."""
+    label = ctx.table.labels.get("lr")
+    if label and label.single is not None:
+        row, column = label.values[0][0]
+        return f"from its cell referred to absolutely (${get_column_letter(column)}${row})"
+    return "from one cell of its own, referred to absolutely (with $, as $B$2)"
 
 
 def _formula_drift(ctx, k: int) -> str | None:
@@ -381,9 +414,15 @@ def _parentheses(source: str):
 
 
 def _signs(rule: Rule):
+    """a − b typed as b − a or as a + b; a + b as a − b."""
     for i, node in enumerate(_nodes(rule.expr)):
+        flips = []
         if isinstance(node, Op) and node.op == "-" and len(node.args) == 2:
-            flipped = Op("-", node.args[::-1])
+            flips = [Op("-", node.args[::-1]), Op("+", node.args)]
+        elif isinstance(node, Op) and node.op == "+":
+            flips = [Op("-", (sum_of(node.args[:j] + node.args[j + 1:]), term))
+                     for j, term in enumerate(node.args) if j]
+        for flipped in flips:
             yield (f"{math_text(flipped)} where {math_text(node)} belongs (sign flipped)",
                    python_source(_at(rule.expr, i, flipped)))
 

@@ -10,7 +10,8 @@ class Finding:
     """The first wrong cell of one quantity, and what is known about the slip.
 
     ``quantity`` is the lecture's name ('∂E/∂w3', or 'η' for the learning rate); ``header`` the
-    column's header as the sheet writes it; ``cells`` every wrong cell of the quantity.
+    column's header as the sheet writes it; ``cells`` every wrong cell of the quantity. ``expected`` is
+    None where no one value is right (a rate that must only be above 0).
     """
 
     sheet: str
@@ -18,7 +19,7 @@ class Finding:
     quantity: str
     header: str
     found: float | str | None
-    expected: float
+    expected: float | None
     correct: str
     diagnosis: str
     wrong: int
@@ -88,6 +89,7 @@ class Report:
         lines = [f"**{self.path}**", "", "| cell | quantity | found | expected | likely slip |", "|---|---|---|---|---|"]
         for f in self.findings:
             found = f"{f.found:.10g}" if isinstance(f.found, float) else str(f.found)
-            lines.append(f"| {f.where} | {f.quantity} | {found} | {f.expected:.10g} | "
+            expected = "—" if f.expected is None else f"{f.expected:.10g}"
+            lines.append(f"| {f.where} | {f.quantity} | {found} | {expected} | "
                          f"{f.diagnosis.replace('|', '/') or '—'} |")
         return "\n".join(lines)

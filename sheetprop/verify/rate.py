@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 
 from sheetprop.verify.table import Label, a1
@@ -70,27 +71,89 @@ def shortest(low: float, high: float) -> float:
 
 @dataclass(frozen=True)
 class Choice:
-    """The rate the sheet is judged with, and where it came from, in words."""
+    """The rate the sheet is judged with, and where it came from, in words.
+
+    ``still`` marks weights that never change (η = 0 inferred): no rate to judge them with, one finding.
+    """
 
     rate: float | None
     words: str
+    still: bool = False
 
 
-def choose(rows: list[RowRate], label: Label | None) -> Choice:
-    """A labelled rate wins; otherwise the rate of the first row whose weights agree (a labelled
-    list of candidates names the one that matches)."""
-    first = next((r for r in rows if r.consistent), None)
-    if label and label.single is not None:
-        return Choice(label.single, f"{label.single:g}, from {label.where}")
-    if first is None:
-        return Choice(None, "unknown: no labelled cell and no weight change to infer it from")
-    if label:
-        candidates = ", ".join(f"{v:g}" for _, v in label.values)
-        match = next((v for _, v in label.values if first.allows(v)), None)
-        rate = first.rate if match is None else match
-        return Choice(rate, f"{rate:g}, inferred from the weight change; '{label.text}' ({a1(label.cell)}) "
-                            f"heads a list of candidates: {candidates}")
-    return Choice(first.rate, f"{first.rate:g}, inferred from the weight change (no cell is labelled)")
+def choose(rows: list[RowRate], labels: tuple[Label, ...] = ()) -> Choice:
+    """A labelled rate wins (of labels that disagree, the one the weight changes agree with); else the
+    rate most weight changes imply (a labelled list of candidates names the one that matches).
+    An inferred rate of 0 or below is no gradient descent: negative, the sheet is judged with its size."""
+    given = [label for label in labels if label.single is not None]
+    if given:
+        return _labelled(rows, given)
+    listed = next((label for label in labels if len(label.values) > 1), None)
+    text = next((label for label in labels if label.text_value), None)
+    common = most_common(rows)
+    if common is None:
+        if listed:
+            return Choice(None, f"unknown: '{listed.text}' ({a1(listed.cell)}) heads a list of candidates "
+                                f"({_listed(listed)}), and no weight changes from row to row to pick one by")
+        return Choice(None, "unknown: " + (_text_words(text) if text else "no labelled cell")
+                      + ", and no weight changes from row to row to infer it from")
+    if listed:
+        implied = [i for r in rows for i in r.implied]
+        match = max((v for _, v in listed.values), key=lambda v: _allowing(implied, v))
+        rate = match if _allowing(implied, match) else common
+        source = (f"'{listed.text}' ({a1(listed.cell)}) heads a list of candidates: {_listed(listed)}")
+    else:
+        rate, source = common, (_text_words(text) if text else "no cell is labelled")
+    if rate == 0:
+        return Choice(None, f"0, inferred from the weight change: the weights never change; {source}", still=True)
+    if rate < 0:
+        return Choice(-rate, f"{-rate:g}, the size of the {rate:g} inferred from the weight change, which climbs "
+                             f"the gradient; {source}")
+    return Choice(rate, f"{rate:g}, inferred from the weight change; {source}")
+
+
+def _labelled(rows: list[RowRate], given: list[Label]) -> Choice:
+    best = given[0]
+    if all(label.single == best.single for label in given):
+        # The sheet does what its label says; at η ≤ 0 that is no descent, which the words say.
+        uphill = "" if best.single > 0 else " (at η ≤ 0 the weights do not descend the gradient)"
+        return Choice(best.single, f"{best.single:g}, from {best.where}{uphill}")
+    # Labels that disagree: the weight changes tell which one the sheet uses (the first on a tie).
+    implied = [i for r in rows for i in r.implied]
+    agreed = max(given, key=lambda label: _allowing(implied, label.single))
+    why = "also labelled:"
+    if _allowing(implied, agreed.single):
+        best, why = agreed, "the weight changes agree with it, not with"
+    others = ", ".join(f"{label.single:g} in {a1(label.values[0][0])}" for label in given
+                       if label.single != best.single)
+    return Choice(best.single, f"{best.single:g}, from {best.where}; {why} {others}")
+
+
+def _listed(label: Label) -> str:
+    return ", ".join(f"{v:g}" for _, v in label.values)
+
+
+def _text_words(label: Label) -> str:
+    cell, text = label.text_value
+    return f"'{label.text}' ({a1(label.cell)}) is followed by the text '{text}' in {a1(cell)}, not a number"
+
+
+def most_common(rows: list[RowRate]) -> float | None:
+    """The rate the most weight changes agree on: one wrong first update must not make every later row
+    look wrong, nor one weight's slip in every row leave the rate unknown. None when no weight implies one."""
+    implied = [i for r in rows for i in r.implied]
+    if not implied:
+        return None
+    shortest_of = [shortest(i.rate - i.spread, i.rate + i.spread) for i in implied]
+    counts = Counter(shortest_of)
+    # The likeliest few, by how often each is a weight's shortest rate (the first seen on a tie); then by
+    # how many weights allow it.
+    likely = sorted(dict.fromkeys(shortest_of), key=counts.get, reverse=True)[:10]
+    return max(likely, key=lambda rate: _allowing(implied, rate))
+
+
+def _allowing(implied: list[Implied], rate: float) -> int:
+    return sum(abs(i.rate - rate) <= i.spread for i in implied)
 
 
 def drifting(rows: list[RowRate], rate: float) -> list[RowRate]:

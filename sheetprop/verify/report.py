@@ -52,21 +52,29 @@ def _finding(f: Finding) -> list[str]:
     return lines
 
 
-def numbers(found, expected: float) -> tuple[str, str]:
+def numbers(found, expected: float | None) -> tuple[str, str]:
     """Both values to 10 significant digits, or as many more as it takes to tell them apart.
 
     >>> numbers(0.0002248724776, 0.00022481346268285018)
     ('0.0002248724776', '0.0002248134627')
     >>> numbers(0.5, 0.50000000001)
     ('0.5', '0.50000000001')
+    >>> numbers("0.15", None), numbers(0.0, None)
+    (("'0.15'", 'a number'), ('0', 'a number above 0'))
     """
+    if expected is None:
+        return (f"{found:.10g}", "a number above 0") if isinstance(found, float) else (_text(found), "a number")
     if not isinstance(found, float):
-        return ("empty" if found is None else repr(found)), f"{expected:.10g}"
+        return _text(found), f"{expected:.10g}"
     for digits in range(10, 18):
         a, b = f"{found:.{digits}g}", f"{expected:.{digits}g}"
         if a != b:
             return a, b
     return a, b
+
+
+def _text(found) -> str:
+    return "empty" if found is None else repr(found)
 
 
 def _wrapped(first: str, items: list[str], indent: str, width: int = 110) -> list[str]:

@@ -7,7 +7,7 @@ columns around it. Data rows are the rows below it that hold numbers in most of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
@@ -36,13 +36,17 @@ class Column:
 class Label:
     """A value given by a label outside the table: 'learningRate=' with 1 two cells to its right.
 
-    ``values`` holds one (cell, value) pair, or several when the label heads a list of candidates.
+    ``values`` holds one (cell, value) pair, or several when the label heads a list of candidates,
+    or none when text sits where the value belongs (``text_value``: that cell and its text).
+    ``prose`` marks an assignment inside a sentence ('the lecture used eta = 0.5; …'), the weakest kind.
     """
 
     name: str
     cell: tuple[int, int]
     text: str
     values: tuple[tuple[tuple[int, int], float], ...]
+    prose: bool = False
+    text_value: tuple[tuple[int, int], str] | None = None
 
     @property
     def single(self) -> float | None:
@@ -51,7 +55,7 @@ class Label:
     @property
     def where(self) -> str:
         """Where the value sits, in words: "I64 (labelled 'learningRate=' in G64)"."""
-        value_cell = self.values[0][0]
+        value_cell = self.values[0][0] if self.values else self.cell
         if value_cell == self.cell:
             return f"{a1(self.cell)} '{self.text}'"
         return f"{a1(value_cell)} (labelled '{self.text}' in {a1(self.cell)})"
@@ -71,7 +75,8 @@ class Table:
     columns: dict[str, Column]
     unknown: tuple[Column, ...]
     rows: tuple[int, ...]
-    labels: dict[str, Label]
+    labels: dict[str, Label]                  # the one value per name the sheet is judged with
+    candidates: dict[str, tuple[Label, ...]] = field(default_factory=dict)  # every label per name, best first
 
     def cell(self, name: str, row: int) -> str:
         """A1 reference of a quantity's cell, e.g. 'Z39'."""
@@ -89,7 +94,9 @@ def find_table(grid: Grid) -> Table | None:
         return None
     unknown = tuple(c for c in others if any(grid.number(r, c.index) is not None for r in rows))
     table_cells = {(r, c.index) for r in (header_row, *rows) for c in (*columns.values(), *unknown)}
-    return Table(grid, header_row, columns, unknown, rows, _labels(grid, header_row, table_cells))
+    candidates = _labels(grid, table_cells)
+    labels = {name: found[0] for name, found in candidates.items() if found[0].values}
+    return Table(grid, header_row, columns, unknown, rows, labels, candidates)
 
 
 def _header_row(grid: Grid) -> int | None:
@@ -138,57 +145,50 @@ def _datum(value) -> bool:
     return is_number(value) or (isinstance(value, str) and value.startswith("#"))
 
 
-def _labels(grid: Grid, header_row: int, table_cells: set) -> dict[str, Label]:
-    labels: dict[str, Label] = {}
+def _labels(grid: Grid, table_cells: set) -> dict[str, tuple[Label, ...]]:
+    """Every label per name, best first: a label with its value beside it (or alone in its cell, 'η = 0.5'),
+    then assignments inside sentences, then labels with text where their value belongs; reading order
+    within each kind."""
+    labels: dict[str, list[Label]] = {}
     for (row, column), value in sorted(grid.values.items()):
         if (row, column) in table_cells or not isinstance(value, str):
             continue
-        for label in _read_label(grid, row, column, value, header_row):
-            labels.setdefault(label.name, label)
-    return labels
+        for label in _read_label(grid, row, column, value):
+            labels.setdefault(label.name, []).append(label)
+    rank = lambda label: (not label.values, label.prose)  # noqa: E731 - sorted is stable: reading order kept
+    return {name: tuple(sorted(found, key=rank)) for name, found in labels.items()}
 
 
-def _read_label(grid: Grid, row: int, column: int, text: str, header_row: int) -> list[Label]:
+def _read_label(grid: Grid, row: int, column: int, text: str) -> list[Label]:
     """Labels in one text cell: 'η = 0.5' carries its value; 'learningRate=' points to a neighbour."""
     inline = names.assignments(text)
     if inline:
-        return [Label(name, (row, column), text, (((row, column), value),)) for name, value in inline]
+        prose = names.is_prose(text)
+        return [Label(name, (row, column), text, (((row, column), value),), prose) for name, value in inline]
     name = names.parameter(text)
     if not name:
         return []
-    values = _right_of(grid, row, column) or _below(grid, row, column)
-    return [Label(name, (row, column), text.strip(), values)] if values else []
+    right, text_right = _numbers_along(grid, [(row, c) for c in range(column + 1, column + 30)], 0)
+    below, text_below = _numbers_along(grid, [(r, column) for r in range(row + 1, row + 60)], BELOW_GAP)
+    if right or below:
+        return [Label(name, (row, column), text.strip(), right or below)]
+    text_value = text_right or text_below
+    return [Label(name, (row, column), text.strip(), (), text_value=text_value)] if text_value else []
 
 
-def _right_of(grid: Grid, row: int, column: int) -> tuple:
-    """Numbers to the right of a label: the first non-empty cell within three, and any that follow it."""
-    found = []
-    for index in range(column + 1, column + 30):
-        value = grid.values.get((row, index))
-        if value is None:
-            if found or index > column + 3:
-                break
-            continue
-        number = grid.number(row, index)
-        if number is None:
-            break
-        found.append(((row, index), number))
-    return tuple(found)
-
-
-def _below(grid: Grid, row: int, column: int) -> tuple:
-    """Numbers under a label, blank cells allowed between them, down to text (such as a header)."""
+def _numbers_along(grid: Grid, cells: list, gap: int) -> tuple[tuple, tuple | None]:
+    """The numbers in ``cells`` from the first non-empty one (within three), up to ``gap`` blank cells
+    allowed between them, down to text (such as a header); and the text, when it comes first."""
     found, blanks = [], 0
-    for index in range(row + 1, row + 60):
-        value = grid.values.get((index, column))
+    for i, cell in enumerate(cells):
+        value = grid.values.get(cell)
         if value is None:
             blanks += 1
-            if blanks > BELOW_GAP:
+            if (found and blanks > gap) or (not found and i >= 3):
                 break
             continue
-        number = grid.number(index, column)
-        if number is None:
-            break
-        found.append(((index, column), number))
+        if not is_number(value):
+            return tuple(found), None if found else (cell, str(value))
+        found.append((cell, float(value)))
         blanks = 0
-    return tuple(found)
+    return tuple(found), None
