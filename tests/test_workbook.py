@@ -173,3 +173,19 @@ def test_fast_formula_path_writes_the_same_bytes_as_xlsxwriter_itself(hidden, ou
         written.append(path.read_bytes())
     assert written[0] == written[1]
     assert ("diverged (overflow)" in statuses) == (hidden == "relu")
+
+
+def test_a_sheet_past_zips_4_gb_limit_is_written_with_zip64(lecture, tmp_path, monkeypatch):
+    # A million rows of the lecture make a sheet part over 4 GB; a lowered limit stands in for it.
+    import zipfile
+
+    built = build(lecture, tmp_path / "small")  # under the real limit: no ZIP64 records at all
+    with zipfile.ZipFile(built.workbook) as archive:
+        assert all(not info.extra for info in archive.infolist())
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 100_000)
+    result = build(lecture, tmp_path / "large")
+    monkeypatch.undo()
+    with zipfile.ZipFile(result.workbook) as archive:
+        assert any(info.file_size > 100_000 and info.extra for info in archive.infolist())
+    sheet = openpyxl.load_workbook(result.workbook, data_only=True)["lr 1"]
+    assert sheet.cell(FIRST_ROW + 201, 24).value == pytest.approx(0.0052074660863154505, rel=1e-12)  # 1-based

@@ -28,9 +28,10 @@ __all__ = ["verify", "Finding", "Report", "SheetReport", "VerifyError"]
 
 def verify(path, annotate=None) -> Report:
     """Judge every sheet of ``path`` that looks like the exercise; with ``annotate``, write a
-    highlighted copy there. Raises VerifyError when the file cannot be read or holds no such sheet."""
+    highlighted copy there. Raises VerifyError when the file cannot be read, holds no such sheet, or
+    nothing in it can be judged."""
     from sheetprop.verify.check import judge
-    from sheetprop.verify.table import find_table
+    from sheetprop.verify.table import find_table, why_not
 
     path = Path(path)
     if annotate:
@@ -43,21 +44,33 @@ def verify(path, annotate=None) -> Report:
         for grid in book.grids:
             table = find_table(grid)
             if table is None:
-                skipped.append(grid.title)
+                skipped.append((grid.title, why_not(grid)))
             else:
                 sheets.append(judge(table))
         if not any(grid.values for grid in book.grids):
             raise VerifyError(f"{path.name} holds no cells at all (every sheet is empty): is it the file you "
                               "meant? save your work and verify the saved file")
         if not sheets:
-            raise VerifyError(f"{path.name}: no sheet looks like the backpropagation exercise: name its columns "
-                              "(h1, a_h1, w1, …) in one header row above the rows of numbers")
+            raise VerifyError(f"{path.name}: no sheet looks like the backpropagation exercise: {_why(skipped)}")
+        if not any(sheet.judged for sheet in sheets):
+            why = "; ".join(note for sheet in sheets for note in sheet.notes) or "its cells are empty: fill them in"
+            raise VerifyError(f"{path.name}: sheet {sheets[0].sheet} looks like the exercise, but none of its "
+                              f"cells can be judged: {why}")
         notes = []
         if book.recalculated:
             notes.append("its formulas carried no cached values: recalculated with LibreOffice before judging")
-        report = Report(str(path), tuple(sheets), tuple(skipped), tuple(notes))
+        report = Report(str(path), tuple(sheets), tuple(t for t, _ in skipped), tuple(notes),
+                        tuple(why for _, why in skipped))
         if annotate:
             from sheetprop.verify.annotate import annotate as write_annotated
 
             write_annotated(book, report, annotate)
         return report
+
+
+def _why(skipped: list[tuple[str, str]]) -> str:
+    """The most telling reason among the sheets': one that found a header row, else the general one."""
+    for title, why in skipped:
+        if not why.startswith("no header row"):
+            return f"sheet {title}: {why}" if len(skipped) > 1 else why
+    return "name its columns (h1, a_h1, w1, …) in one header row above the rows of numbers"

@@ -98,7 +98,8 @@ def prepare(table: Table) -> Context:
 
 
 def _read_params(ctx: Context, present: set[str]) -> None:
-    """Inputs, targets and untrained biases: a labelled value, else the first row's, as the sheet gives them."""
+    """Inputs, targets and untrained biases: a labelled value, else the first number of their column
+    (a first cell of text is reported where it stands, not taken for a missing column)."""
     for name in ctx.graph.params:
         label = ctx.table.labels.get(name)
         if name == "lr" or name in ctx.trained:
@@ -107,8 +108,10 @@ def _read_params(ctx: Context, present: set[str]) -> None:
             ctx.params[name] = label.single
             if name not in present:
                 ctx.notes.append(f"{name} = {label.single:g}, from {label.where}")
-        elif name in present and name in ctx.numbers[0]:
-            ctx.params[name] = ctx.numbers[0][name]
+        elif name in present:
+            first = next((V[name] for V in ctx.numbers if name in V), None)
+            if first is not None:
+                ctx.params[name] = first
 
 
 def _infer_biases(ctx: Context, present: set[str]) -> None:
@@ -217,7 +220,7 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
     """True when the cell agrees, a Wrong when not, None when it cannot be judged (start value, empty,
     broken upstream)."""
     if k == 0 and (rule.update or rule.name in ctx.trained):
-        return None
+        return _start_value(ctx, rule.name) if rule.name in ctx.trained else None
     V, U = ctx.numbers[k], ctx.numbers[k - 1] if k else {}
     if not _ready(rule, V, U, ctx.params):
         return None
@@ -237,6 +240,19 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
         return True  # within the cell's own rounding: no need to follow the upstream cells'
     allowed = tolerance(rule, V, U, ctx.params, ctx.unit_of(k), own)
     return True if abs(found - expected) <= allowed else Wrong(rule.name, k, float(found), expected, allowed)
+
+
+def _start_value(ctx: Context, name: str):
+    """A start value (first row of a weight) is typed, not computed: None when it is a number or empty,
+    a Wrong when it is text or an error, expected the number the text spells if it spells one."""
+    found = ctx.rows[0].get(name)
+    if found is None or is_number(found):
+        return None
+    try:
+        spelled = float(str(found).strip().replace(",", "."))
+    except ValueError:
+        spelled = None
+    return Wrong(name, 0, found, spelled if spelled is not None and math.isfinite(spelled) else None, 0.0)
 
 
 def _ready(rule: Rule, V: dict, U: dict, P: dict | None) -> bool:
@@ -263,6 +279,21 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
     if (skipped := unjudged(ctx)):
         notes.append(f"{skipped} cells not judged: a cell they read is empty or not a number")
     if missing:
-        notes.append(f"not judged where they are needed: no column or labelled cell for {', '.join(missing)}")
+        notes.append(missing_words(missing))
     return SheetReport(table.grid.title, table.header_row, (table.rows[0], table.rows[-1]), columns, unknown,
                        choice.rate, choice.words, tuple(notes), judged, tuple(found))
+
+
+def missing_words(missing: list[str]) -> str:
+    """The note for parameters the sheet never gives.
+
+    >>> print(missing_words(["t1"]))  # doctest: +NORMALIZE_WHITESPACE
+    t1 has no column and no labelled cell (such as 't1 =' with its value beside it):
+    the cells that need it are not judged
+    >>> print(missing_words(["i1", "lr"]).split(":")[0])
+    i1, η have no column and no labelled cell (such as 'i1 =' with its value beside it)
+    """
+    shown = ["η" if name == "lr" else name for name in missing]
+    one = len(shown) == 1
+    return (f"{', '.join(shown)} {'has' if one else 'have'} no column and no labelled cell (such as '{shown[0]} =' "
+            f"with its value beside it): the cells that need {'it' if one else 'them'} are not judged")

@@ -9,6 +9,7 @@ the mutant that reproduces the stored values does.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import math
 import random
@@ -23,7 +24,7 @@ from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
 from sheetprop.functions import ACTIVATIONS
 from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, TARGET
 from sheetprop.verify import rate as rates
-from sheetprop.verify.findings import Finding
+from sheetprop.verify.findings import Finding, as_found
 from sheetprop.verify.formula import FormulaError, references, renamed, to_python
 from sheetprop.verify.rules import Rule, compile_source, math_text, python_source
 
@@ -91,8 +92,9 @@ def _finding(ctx, name: str, cells: list, judged: int) -> Finding:
     first = cells[0]
     table = ctx.table
     return Finding(table.grid.title, table.cell(name, table.rows[first.k]), name, table.columns[name].header,
-                   first.found, first.expected, correct_words(ctx, name), explain(ctx, ctx.rules[name], cells),
-                   len(cells), judged, tuple(table.cell(name, table.rows[w.k]) for w in cells))
+                   as_found(first.found), first.expected, correct_words(ctx, name),
+                   explain(ctx, ctx.rules[name], cells), len(cells), judged,
+                   tuple(table.cell(name, table.rows[w.k]) for w in cells))
 
 
 def correct_words(ctx, name: str) -> str:
@@ -101,7 +103,7 @@ def correct_words(ctx, name: str) -> str:
     if quantity.kind in (INPUT, TARGET) or (quantity.kind == BIAS and quantity.first is None):
         return f"{name} = {ctx.params[name]:g} on every row, as given"
     if quantity.first is not None:
-        return f"{name} = {math_text(quantity.expr)} (′: the row above)"
+        return f"{name} = {math_text(quantity.expr)} (′: the row above), from the value typed in the first row"
     if quantity.kind in (CHAIN, GRADIENT):
         return quantity.math_expanded(ctx.graph)
     return quantity.math()
@@ -113,7 +115,7 @@ def _rate_finding(ctx, rate_rows: dict, row_rates, cells) -> Finding:
     in_row = sorted((w for w in cells if w.k == k), key=lambda w: table.columns[w.name].index)
     by_row = {r.k: r for r in row_rates}
     row = by_row[k] if k in by_row and by_row[k].consistent else None
-    found = row.rate if row else in_row[0].found
+    found = row.rate if row else as_found(in_row[0].found)
     changes = f"the weights change as for η = {rates.history(row_rates, table.rows)}; " if row_rates else ""
     return Finding(table.grid.title, table.cell(in_row[0].name, table.rows[k]), "η", "learning rate", found, lr,
                    f"w = w′ − η·∂E/∂w′ for every weight, with one η ({lr:g}) on every row",
@@ -227,18 +229,25 @@ ERRORS = {"#DIV/0!": "a division by zero in its formula", "#VALUE!": "its formul
 
 
 def not_a_number(found) -> str:
-    """Words for a cell holding an error value or text where a number belongs.
+    """Words for a cell holding an error value, text, a date or a truth value where a number belongs.
 
     >>> not_a_number("#DIV/0!")
     'the cell shows #DIV/0!: a division by zero in its formula'
     >>> not_a_number("0,25")
     "the cell holds the text '0,25', not a number: type 0.25, with a decimal point"
+    >>> import datetime; not_a_number(datetime.datetime(2024, 5, 10))
+    'the cell is formatted as a date (it shows 2024-05-10): format it as a number and check its value'
     """
     text = str(found).strip()
     if text in ERRORS:
         return f"the cell shows {text}: {ERRORS[text]}"
+    if isinstance(found, (datetime.date, datetime.time, datetime.timedelta)):
+        return (f"the cell is formatted as a date (it shows {as_found(found)}): format it as a number and check "
+                "its value")
+    if isinstance(found, bool):
+        return f"the cell holds {as_found(found)}, a truth value, not a number: a comparison where a number belongs?"
     if not isinstance(found, str):
-        return f"the cell holds {found!r}, not a number"
+        return f"the cell holds {as_found(found)}, not a number"
     if re.fullmatch(r"[-+]?\d*,\d+", text):
         return f"the cell holds the text {found!r}, not a number: type {text.replace(',', '.')}, with a decimal point"
     try:

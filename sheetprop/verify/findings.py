@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import math
 from dataclasses import asdict, dataclass, field
 
 
@@ -10,8 +12,9 @@ class Finding:
     """The first wrong cell of one quantity, and what is known about the slip.
 
     ``quantity`` is the lecture's name ('∂E/∂w3', or 'η' for the learning rate); ``header`` the
-    column's header as the sheet writes it; ``cells`` every wrong cell of the quantity. ``expected`` is
-    None where no one value is right (a rate that must only be above 0).
+    column's header as the sheet writes it; ``cells`` every wrong cell of the quantity. ``found`` is a
+    number, or text for whatever else the cell holds (an error value, text, a date); ``expected`` is
+    None where no one value is right (a start weight typed as a word, a rate that must only be above 0).
     """
 
     sheet: str
@@ -58,6 +61,7 @@ class Report:
     sheets: tuple[SheetReport, ...]
     skipped: tuple[str, ...] = ()   # sheets that do not look like the exercise
     notes: tuple[str, ...] = ()     # e.g. recalculated by LibreOffice
+    why_skipped: tuple[str, ...] = ()  # why each skipped sheet does not, in words
     findings: tuple[Finding, ...] = field(init=False)
 
     def __post_init__(self):
@@ -65,7 +69,7 @@ class Report:
 
     @property
     def status(self) -> int:
-        """Exit status: 0 when every cell agrees, 1 when something is wrong."""
+        """Exit status: 0 when every judged cell agrees, 1 when something is wrong."""
         return 1 if self.findings else 0
 
     @property
@@ -93,3 +97,26 @@ class Report:
             lines.append(f"| {f.where} | {f.quantity} | {found} | {expected} | "
                          f"{f.diagnosis.replace('|', '/') or '—'} |")
         return "\n".join(lines)
+
+
+def as_found(value) -> float | str | None:
+    """A cell's value as a Finding holds it: a number, or text for anything else (JSON can carry both).
+
+    >>> as_found(3), as_found("#N/A"), as_found(datetime.datetime(2024, 5, 10)), as_found(True)
+    (3.0, '#N/A', '2024-05-10', 'TRUE')
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        try:
+            number = float(value)
+        except OverflowError:
+            return "a number too large for a spreadsheet"
+        return number if math.isfinite(number) else str(number)  # JSON has no nan or inf
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
+        return value.date().isoformat()
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)

@@ -13,8 +13,9 @@ def as_text(report: Report) -> str:
     lines += [f"  {note}" for note in report.notes]
     for sheet in report.sheets:
         lines += _sheet(sheet)
-    for title in report.skipped:
-        lines.append(f"sheet {title}: skipped, it does not look like the exercise (no header row naming h1, w1, …)")
+    for title, why in zip(report.skipped, report.why_skipped or [None] * len(report.skipped)):
+        lines.append(f"sheet {title}: skipped, it does not look like the exercise ("
+                     f"{why or 'no header row naming h1, w1, …'})")
     return "\n".join(lines)
 
 
@@ -29,7 +30,8 @@ def _sheet(sheet: SheetReport) -> list[str]:
     lines.append(f"  learning rate η = {sheet.learning_rate_words}")
     lines += [f"  {note}" for note in sheet.notes]
     if not sheet.findings:
-        lines.append(f"  all {sheet.judged} cells agree")
+        lines.append(f"  all {sheet.judged} cells agree" if sheet.judged else
+                     "  no cell could be judged: each needs cells that are empty, not numbers, or missing (see above)")
         return lines
     cells = sum(len(f.cells) for f in sheet.findings)
     lines.append(f"  {len(sheet.findings)} {_plural(len(sheet.findings), 'quantity', 'quantities')} wrong "
@@ -104,4 +106,5 @@ def as_json(report: Report) -> str:
     } for s in report.sheets]
     return json.dumps({"file": report.path, "notes": list(report.notes), "status": report.status,
                        "findings": [f.as_dict() for f in report.findings], "sheets": sheets,
-                       "skipped": list(report.skipped)}, ensure_ascii=False, indent=2)
+                       "skipped": list(report.skipped), "skipped_why": list(report.why_skipped)},
+                      ensure_ascii=False, indent=2)

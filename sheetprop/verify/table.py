@@ -7,6 +7,7 @@ columns around it. Data rows are the rows below it that hold numbers in most of 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
@@ -97,6 +98,29 @@ def find_table(grid: Grid) -> Table | None:
     candidates = _labels(grid, table_cells)
     labels = {name: found[0] for name, found in candidates.items() if found[0].values}
     return Table(grid, header_row, columns, unknown, rows, labels, candidates)
+
+
+def why_not(grid: Grid) -> str:
+    """Why ``grid`` holds no table of the exercise, in words that say what to change."""
+    header_row = _header_row(grid)
+    if header_row is None:
+        return "no header row naming h1, w1, … (name the columns in one row above the rows of numbers)"
+    columns, _ = _columns(grid, header_row)
+    indices = {c.index for c in columns.values()}
+    spelled = [(cell, value) for cell, value in grid.values.items()
+               if cell[0] > header_row and cell[1] in indices and isinstance(value, str) and _spells_number(value)]
+    if spelled:
+        cell, text = min(spelled)
+        fix = ("type them with a decimal point (Find & Replace ',' by '.' does a whole column)" if "," in text
+               else "format the cells as numbers and type the values again")
+        return (f"its header row (row {header_row}) is there, but the cells under it hold text, not numbers "
+                f"('{text}' in {a1(cell)}): {fix}")
+    return f"its header row (row {header_row}) has no rows of numbers under it"
+
+
+def _spells_number(text: str) -> bool:
+    """'0,05' or '0.05' typed as text."""
+    return re.fullmatch(r"\s*[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?\s*", text) is not None
 
 
 def _header_row(grid: Grid) -> int | None:
