@@ -179,7 +179,9 @@ def _add_verify(commands) -> None:
         description="Judge every cell of a hand-made backpropagation sheet (.xlsx or .ods, with or without "
                     "formulas) against the correct formula evaluated on that row's own cells; report each wrong "
                     "quantity's first wrong cell, the value expected, the correct formula and the likely slip. "
-                    "Exit status: 0 all cells agree, 1 something is wrong, 2 the file cannot be read.")
+                    "Exit status: 0 all judged cells agree, 1 something in the sheet is wrong, 2 the file cannot "
+                    "be read (or nothing in it can be judged), 3 verify itself failed (a bug, or the annotated copy "
+                    "could not be written; a report printed before it stands).")
     verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .ods)")
     verify.add_argument("--json", action="store_true", help="print the findings as JSON")
     verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted")
@@ -188,15 +190,34 @@ def _add_verify(commands) -> None:
 
 
 def _verify(args) -> int:
-    from sheetprop.verify import VerifyError, verify
+    """Exit status 0 or 1 as the report says, 2 when the file cannot be read; 3 when verify itself fails,
+    never 1, which says the sheet is wrong."""
+    from sheetprop.verify import VerifyError, verify_file
     from sheetprop.verify.report import as_json, as_text
 
+    shown = []
+
+    def show(report):  # before the annotated copy is written: a copy that fails must not lose the report
+        print(as_json(report) if args.json else as_text(report), flush=True)
+        shown.append(report)
+
     try:
-        report = verify(args.sheet, annotate=args.annotate)
+        report = verify_file(args.sheet, annotate=args.annotate, report_to=show)
     except VerifyError as error:
         print(f"sheetprop: error: {error}", file=sys.stderr)
         return 2
-    print(as_json(report) if args.json else as_text(report))
+    except Exception as error:  # noqa: BLE001 - one line, exit 3; the traceback on --debug
+        if args.debug:
+            raise
+        reason = " ".join(str(error).split())
+        detail = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
+        if shown:
+            print(f"sheetprop: error: the report above stands, but the annotated copy {args.annotate} could not be "
+                  f"written ({detail}): choose another path, or run with --debug for the traceback", file=sys.stderr)
+        else:
+            print(f"sheetprop: error: verify failed on {args.sheet} ({detail}): a bug in sheetprop; run with --debug "
+                  "for the traceback and report it", file=sys.stderr)
+        return 3
     if args.annotate and not args.json:
         print(f"wrote {args.annotate}")
     return report.status

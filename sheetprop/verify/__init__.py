@@ -30,6 +30,12 @@ def verify(path, annotate=None) -> Report:
     """Judge every sheet of ``path`` that looks like the exercise; with ``annotate``, write a
     highlighted copy there. Raises VerifyError when the file cannot be read, holds no such sheet, or
     nothing in it can be judged."""
+    return verify_file(path, annotate)
+
+
+def verify_file(path, annotate=None, report_to=None) -> Report:
+    """verify, with ``report_to(report)`` called before the annotated copy is written (the command line
+    prints the report there), so that a copy that fails does not lose the report."""
     from sheetprop.verify.check import judge
     from sheetprop.verify.table import find_table, why_not
 
@@ -61,6 +67,8 @@ def verify(path, annotate=None) -> Report:
             notes.append("its formulas carried no cached values: recalculated with LibreOffice before judging")
         report = Report(str(path), tuple(sheets), tuple(t for t, _ in skipped), tuple(notes),
                         tuple(why for _, why in skipped))
+        if report_to:
+            report_to(report)
         if annotate:
             from sheetprop.verify.annotate import annotate as write_annotated
 
