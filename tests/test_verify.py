@@ -172,6 +172,30 @@ def test_each_slip_is_reported_at_its_cell(reports, variant, title):
             assert ("the formula is =" if variant != "values" else "this reproduces the value") in finding.diagnosis
 
 
+@pytest.fixture(scope="module")
+def slip_free(tmp_path_factory):
+    """Each synthetic sheet without its slips (the rate reference absolute), as LibreOffice computes it."""
+    folder = tmp_path_factory.mktemp("slip-free")
+    sheets = [dataclasses.replace(sheet, slips={}, lr_drifts=False) for sheet in handmade.SHEETS]
+    handmade.write_workbook(folder / "formulas.xlsx", sheets)
+    return openpyxl.load_workbook(recalculate(folder / "formulas.xlsx", folder / "lo"), data_only=True)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("title", [title for title, found in handmade.EXPECTED.items() if found])
+def test_each_slip_expects_the_value_of_the_slip_free_sheet(reports, slip_free, variant, title):
+    """At the first wrong cell everything upstream is as in the slip-free sheet, so the value expected is
+    that sheet's cell (the rate: the generator's own); 10-digit values move it by about 1e-10."""
+    spec = next(sheet for sheet in handmade.SHEETS if sheet.title == title)
+    for finding in by_sheet(reports[variant])[title].findings:
+        if finding.quantity == "η":
+            assert finding.expected == spec.lr
+        else:
+            correct = slip_free[title][finding.cell].value
+            assert close(finding.expected, correct, 1e-9 if variant == "values" else 1e-12), (finding.cell, correct)
+            assert not close(finding.found, correct, 1e-9)
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_a_slip_from_a_later_row_is_reported_there_and_nowhere_downstream(reports, variant):
     (finding,) = by_sheet(reports[variant])["target"].findings
