@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from sheetprop import __version__
 from sheetprop.walkthrough.numerals import DIGITS

@@ -130,16 +130,6 @@ def sum_of(terms) -> Expr:
     return terms[0] if len(terms) == 1 else Op("+", terms)
 
 
-def product_of(factors) -> Expr:
-    """The product of several expressions as one n-ary node.
-
-    >>> render(product_of([Sym("x"), Sym("y")]), "excel", lambda s: s.name.upper())
-    'X*Y'
-    """
-    factors = tuple(factors)
-    return factors[0] if len(factors) == 1 else Op("*", factors)
-
-
 def symbols(expr: Expr):
     """Yield every Sym and Param the expression refers to.
 

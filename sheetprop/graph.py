@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sheetprop.expr import Cycle, Expr, Num, Param, Sym, product_of, render, size, substitute, sum_of
+from sheetprop.expr import Cycle, Expr, Num, Param, Sym, render, size, substitute, sum_of
 from sheetprop.functions import ACTIVATIONS, LOSSES
 
 BIAS_MODES = ("none", "layer", "neuron")

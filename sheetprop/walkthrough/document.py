@@ -232,8 +232,8 @@ def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) 
 def _iterations(config: Config, summary: Summary, digits: int, workbook: str) -> list:
     return [
         Heading(2, "7. Over the iterations"),
-        Paragraph((f"Each iteration repeats the forward pass, the backward pass and the update, from the "
-                   f"weights the previous one left. E_total at a few iterations, for each learning rate:",)),
+        Paragraph(("Each iteration repeats the forward pass, the backward pass and the update, from the "
+                   "weights the previous one left. E_total at a few iterations, for each learning rate:",)),
         loss_table(summary, digits),
         Figure("chart", "E_total against iteration for each learning rate, linear and log scale "
                         f"(dotted: the threshold {number(config.threshold, digits)})."),
