@@ -98,6 +98,11 @@ def main() -> None:
     parser.add_argument("--libreoffice-up-to", type=int, default=10_000, metavar="N",
                         help="recalculate in LibreOffice only up to N iterations (default 10,000; 0: never)")
     args = parser.parse_args()
+    try:
+        import lxml  # noqa: F401  openpyxl is the floor only at its fastest, with lxml
+    except ImportError:
+        raise SystemExit("benchmarks/build_speed.py: lxml is missing, so openpyxl would write at its slowest; "
+                         "pip install lxml") from None
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; 6 learning rates × N iterations, "
           f"44 formulas a row")
     print(f"{'N':>7} {'what':<12} {'seconds':>8} {'peak MiB':>9} {'vs openpyxl':>12}")

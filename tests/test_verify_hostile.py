@@ -426,7 +426,8 @@ def test_a_million_columns_and_rows_claimed(correct, tmp_path):
             sheet.cell(row, 40, "a" * 32_767)
     path = edited(correct["values"], tmp_path / "far.xlsx", edit)
     with zipfile.ZipFile(path) as archive:
-        assert b'<dimension ref="A1:XFD1048576"/>' in archive.read("xl/worksheets/sheet1.xml")
+        # openpyxl writes '/>' with lxml and ' />' without it
+        assert re.search(rb'<dimension ref="A1:XFD1048576"\s*/>', archive.read("xl/worksheets/sheet1.xml"))
     out = tmp_path / "far-annotated.xlsx"
     run = judged(path, tmp_path, "--annotate", out)
     assert run.returncode == 0 and "all 240 cells agree" in run.stdout and out.exists()
