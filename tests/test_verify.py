@@ -402,3 +402,11 @@ def test_verify_error_is_raised_for_unsupported_files(tmp_path):
     path.write_text("h1 a_h1")
     with pytest.raises(VerifyError, match="not a spreadsheet"):
         verify(path)
+
+
+def test_readme_shows_verify_as_it_prints():
+    readme = (ROOT / "README.md").read_text()
+    command = "$ sheetprop verify tests/sheets/lecture-BackPropagation.ods\n"
+    shown = readme[readme.index(command) + len(command):]
+    shown = shown[:shown.index("```")]
+    assert sheetprop("verify", "tests/sheets/lecture-BackPropagation.ods").stdout == shown
