@@ -27,7 +27,7 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
     for rate, trajectory in summary.trajectories.items():
         label = f"{sheet_name(rate)}" + ("  (best)" if rate == summary.best else "")
         # A diverged run's line stops where E_total leaves any sensible scale (matplotlib overflows near 1e308).
-        losses = np.asarray(trajectory, dtype=float)
+        losses = np.array(trajectory, dtype=float)  # a copy: the summary's trajectory must stay as it is
         losses[~(losses < DRAWN_UP_TO)] = np.nan
         iterations, losses = thinned(losses)
         for axis in axes:

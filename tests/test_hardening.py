@@ -9,7 +9,7 @@ import time
 import openpyxl
 import pytest
 
-from helpers import workbook_mismatches
+from helpers import run, value, workbook_mismatches
 from sheetprop import config as configs
 from sheetprop.libreoffice import recalculate
 from sheetprop.outputs import build
@@ -93,6 +93,11 @@ def test_chart_of_an_overflowing_run_draws_without_warnings(tmp_path):
     result = build(config, tmp_path)
     assert result.summary.rates[0].status == "diverged (overflow)"
     assert result.chart.read_bytes().startswith(b"\x89PNG")
+    # Drawing must not touch the run: the walkthrough and the caller read the same trajectories after it.
+    graph, rows = run(config, 10000.0)
+    losses = [value(graph, row, "E_total") for row in rows]
+    assert list(result.summary.trajectories[10000.0]) == losses and losses[-1] == float("inf")
+    assert "NaN" not in (tmp_path / "wild-walkthrough.md").read_text()
 
 
 def test_long_runs_are_thinned_for_drawing_keeping_each_stretchs_extremes():
