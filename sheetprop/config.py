@@ -21,10 +21,24 @@ from pathlib import Path
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
 
-# Excel's grid: rows per sheet, less the rows above the iteration table.
+# Excel's grid: rows per sheet. A rate sheet has 6 rows above iteration 1; the Compare sheet has its
+# title, threshold and a table of the rates above its column of iterations.
 MAX_ROWS = 1_048_576
 HEADER_ROWS = 6
-MAX_ITERATIONS = MAX_ROWS - HEADER_ROWS
+
+
+def compare_first_row(rates: int) -> int:
+    """Zero-based row of iteration 1 on the Compare sheet, below its table of ``rates`` rates."""
+    return rates + 8
+
+
+def max_iterations(rates: int) -> int:
+    """The most iterations every sheet of the workbook holds.
+
+    >>> max_iterations(1), max_iterations(6)
+    (1048567, 1048562)
+    """
+    return MAX_ROWS - max(HEADER_ROWS, compare_first_row(rates))
 
 KEYS = {
     "name": "a short name for the run, used for file names and titles",
@@ -152,9 +166,9 @@ def parse(data: dict, source: str = "") -> Config:
     iterations = data.get("iterations", 100)
     if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
         raise ConfigError("key 'iterations': must be a whole number of at least 1, e.g. iterations = 100")
-    if iterations > MAX_ITERATIONS:
+    if iterations > max_iterations(len(rates)):
         raise ConfigError(f"key 'iterations': {iterations:,} rows do not fit in a spreadsheet "
-                          f"(at most {MAX_ITERATIONS:,}); lower it")
+                          f"(at most {max_iterations(len(rates)):,} with {len(rates)} learning rates); lower it")
     threshold = _number(data.get("threshold", 0.01), "threshold", positive=True)
     return Config(name=name, network=network, values=values, learning_rates=rates, iterations=iterations,
                   threshold=threshold, title=title, source=source)

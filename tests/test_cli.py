@@ -78,6 +78,9 @@ BAD_CONFIGS = {
     "fractional iterations": ("iterations = 2.5\n", "key 'iterations': must be a whole number"),
     "iterations as text": ('iterations = "100"\n', "key 'iterations': must be a whole number"),
     "too many rows": ("iterations = 2000000\n", "key 'iterations'"),
+    "rows for the Compare sheet": ("iterations = 1048563\nlearning_rates = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0]\n",
+                                   "key 'iterations': 1,048,563 rows do not fit in a spreadsheet (at most "
+                                   "1,048,562 with 6 learning rates)"),
     "bad name": ('name = "../../etc"\n', "key 'name'"),
     "name not a sheet name": ('name = "lr:1"\n', "key 'name': 'lr:1' is not a usable file name"),
     "name beginning with =": ('name = "=SUM(A1)"\n', "key 'name': '=SUM(A1)' is not a usable file name"),

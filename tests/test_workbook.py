@@ -155,6 +155,7 @@ def test_layer_groups_are_labelled_outlined_and_frozen(formulas):
 ])
 def test_fast_formula_path_writes_the_same_bytes_as_xlsxwriter_itself(hidden, output, loss, rates, tmp_path):
     from sheetprop import config as configs
+    from sheetprop.workbook.fast import FormulaSheet
     from sheetprop.engine import compile_rows, iterate
     from sheetprop.graph import build_graph
     from sheetprop.workbook.writer import write_workbook
@@ -165,12 +166,24 @@ def test_fast_formula_path_writes_the_same_bytes_as_xlsxwriter_itself(hidden, ou
         "biases": [[0.1, -0.2, 0.3], [0.0, 0.4]], "train_biases": True, "learning_rates": rates, "iterations": 60})
     graph = build_graph(config.network)
     rows = compile_rows(graph)
-    written = []
+    written, stored = [], []
+    original = FormulaSheet.store_formula
+
+    def counted(self, *args):
+        stored.append(1)
+        return original(self, *args)
+
     for fast in (True, False):
+        stored.clear()
         path = tmp_path / f"{fast}.xlsx"
         runs = ((rate, iterate(graph, config.values, rate, config.iterations, rows)) for rate in rates)
-        statuses = {r.status for r in write_workbook(path, config, graph, runs, fast=fast).rates}
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(FormulaSheet, "store_formula", counted)
+            statuses = {r.status for r in write_workbook(path, config, graph, runs, fast=fast).rates}
         written.append(path.read_bytes())
+        # every table cell of the rate sheets and the Compare sheet took the fast path, or none did
+        cells = len(rates) * config.iterations * (len(graph.quantities) + 1) + config.iterations
+        assert len(stored) == (cells if fast else 0)
     assert written[0] == written[1]
     assert ("diverged (overflow)" in statuses) == (hidden == "relu")
 
@@ -189,3 +202,33 @@ def test_a_sheet_past_zips_4_gb_limit_is_written_with_zip64(lecture, tmp_path, m
         assert any(info.file_size > 100_000 and info.extra for info in archive.infolist())
     sheet = openpyxl.load_workbook(result.workbook, data_only=True)["lr 1"]
     assert sheet.cell(FIRST_ROW + 201, 24).value == pytest.approx(0.0052074660863154505, rel=1e-12)  # 1-based
+
+
+@pytest.mark.parametrize("formula, plain", [
+    ("=J7-$A$4*AO7", True), ("=1/(1+EXP(-F7))", True), ("='lr 0.5'!X7", True),
+    ("=SWITCH(A1,1,2)", False),          # Excel 2019: XlsxWriter prefixes _xlfn.
+    ("=XLOOKUP(1,A1:A3,B1:B3)", False),  # and marks it as a dynamic-array formula
+    ("=FILTER(A1:A3,A1:A3>0)", False), ("{=SUM(A1:A3*B1:B3)}", False), ("A1+1", False),
+])
+def test_only_formulas_xlsxwriter_would_leave_unchanged_take_the_fast_path(formula, plain, tmp_path):
+    import xlsxwriter
+
+    from sheetprop.workbook.fast import FormulaSheet
+
+    workbook = xlsxwriter.Workbook(str(tmp_path / "vet.xlsx"))
+    sheet = workbook.add_worksheet("s", worksheet_class=FormulaSheet)
+    assert sheet.rewrite_is_identity([formula]) is plain
+    assert (sheet.formula_writer(["=A1", formula]) == sheet.store_formula) is plain
+    assert sheet.formula_writer(["=A1"], fast=False) == sheet._write_formula
+    workbook.close()
+
+
+def test_compare_sheet_iterations_start_where_the_row_limit_assumes(formulas, lecture):
+    from sheetprop.config import compare_first_row, max_iterations
+
+    compare = formulas["Compare"]
+    first = compare_first_row(len(lecture.learning_rates)) + 1  # 1-based
+    assert compare.cell(first - 1, 1).value == "iteration"
+    assert compare.cell(first, 1).value == "='lr 0.1'!A7" and compare.cell(first + 200, 1).value == "='lr 0.1'!A207"
+    assert first - 1 + max_iterations(len(lecture.learning_rates)) == 1_048_576  # the last iteration: the last row
+    assert FIRST_ROW + max_iterations(1) < 1_048_576

@@ -1,12 +1,12 @@
 """A narrowly scoped speed-up of XlsxWriter for sheetprop's own formulas.
 
-XlsxWriter checks every formula for dynamic-array functions and passes it through about 30
-regular-expression substitutions that prefix functions newer than Excel 2007 (``_xlfn.``); that took
-two thirds of a build's time. The rate sheets' formulas are made by sheetprop from a fixed set of
-functions (IF, EXP, MAX, TANH, LN, CHOOSE, MOD), none of them new, so neither step changes them. The
-writer checks exactly that for each column's formula before it turns the steps off for a sheet
-(``plain_formulas``); the cell is then stored as XlsxWriter stores it. A test checks that a workbook
-written this way is byte-identical to one written the ordinary way.
+XlsxWriter checks every formula for dynamic-array functions and passes it through about 30 regular-expression
+substitutions that prefix functions newer than Excel 2007 (``_xlfn.``); that took two thirds of a build's
+time. The rate sheets' formulas are made by sheetprop from a fixed set of functions (IF, EXP, MAX, TANH,
+LN, CHOOSE, MOD), none of them new, so neither step changes them. ``formula_writer`` checks exactly that
+on samples of a sheet's formulas and only then hands out ``store_formula``, which stores the cell as
+XlsxWriter itself would. XlsxWriter's own ``write_formula`` is left untouched for every other cell. A test
+checks that a workbook written this way is byte-identical to one written the ordinary way.
 """
 
 from __future__ import annotations
@@ -15,14 +15,18 @@ from xlsxwriter.worksheet import CellFormulaTuple, Worksheet, re_dynamic_functio
 
 
 class FormulaSheet(Worksheet):
-    """An XlsxWriter worksheet that skips the formula rewrite once its formulas are known to need none."""
+    """An XlsxWriter worksheet with a faster path for formulas vetted to need no rewrite."""
 
-    plain_formulas = False
+    def formula_writer(self, samples: list[str], fast: bool = True):
+        """``store_formula`` if XlsxWriter would leave every one of ``samples`` as it is (bar the leading
+        '='), else XlsxWriter's own ``_write_formula``; both take (row, col, formula, format, value).
 
-    def _write_formula(self, row, col, formula, cell_format=None, value=0):
-        if not self.plain_formulas:
-            return super()._write_formula(row, col, formula, cell_format, value)
-        # What Worksheet._write_formula does for a formula that needs no rewrite.
+        The samples must stand for the formulas written with it: the same text but for row numbers.
+        """
+        return self.store_formula if fast and self.rewrite_is_identity(samples) else self._write_formula
+
+    def store_formula(self, row, col, formula, cell_format=None, value=0):
+        """What Worksheet._write_formula does with a formula that needs no rewrite."""
         if self._check_dimensions(row, col):
             return -1
         if self.constant_memory and row > self.previous_row:

@@ -17,7 +17,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from sheetprop.compare import DECREASING, DIVERGING, OVERFLOWED, REACHED, Summary, sheet_name, summarize
-from sheetprop.config import Config
+from sheetprop.config import Config, compare_first_row
 from sheetprop.graph import COUNTER, Graph
 from sheetprop.workbook.fast import FormulaSheet
 from sheetprop.workbook.layout import (FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW, PARAM_LABEL_ROW,
@@ -38,7 +38,8 @@ def write_workbook(path, config: Config, graph: Graph, runs: Iterable[tuple[floa
     Returns the learning-rate comparison. ``progress`` is called with the number of rows written.
     ``fast=False`` writes every formula through XlsxWriter's full rewrite (the same file, slower).
     """
-    # ZIP64 only where a part passes 4 GB (a sheet of a million rows can): smaller files are unchanged.
+    # ZIP64 only where a part passes 2 GiB (zipfile's limit; a sheet of a million rows can): smaller files
+    # are unchanged.
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                                "strings_to_urls": False, "use_zip64": True})
     workbook.set_properties({"title": config.heading, "author": "sheetprop", "created": CREATED,
@@ -51,10 +52,10 @@ def write_workbook(path, config: Config, graph: Graph, runs: Iterable[tuple[floa
     for rate, rows in runs:
         sheet = workbook.add_worksheet(sheet_name(rate), worksheet_class=FormulaSheet)
         _write_rate_header(sheet, config, graph, layout, rate, styles)
-        sheet.plain_formulas = fast and sheet.rewrite_is_identity(layout.formulas(1) + layout.formulas(2))
+        write = sheet.formula_writer(layout.formulas(1) + layout.formulas(2), fast)
         losses[rate] = trajectory = array("d")  # 8 bytes a row: memory stays flat in practice
         for iteration, row in enumerate(rows, start=1):
-            _write_row(sheet, layout, iteration, row, styles)
+            _write_row(write, layout, iteration, row)
             trajectory.append(row[total])
             if progress:
                 progress(1)
@@ -118,15 +119,13 @@ def _groups(graph: Graph) -> list[tuple[int, int]]:
     return runs
 
 
-def _write_row(sheet, layout: Layout, iteration: int, row: list[float], styles) -> None:
+def _write_row(write, layout: Layout, iteration: int, row: list[float]) -> None:
+    """One iteration's formulas with their values; ``write`` takes (row, col, formula, format, value)."""
     r = layout.row(iteration)
-    write = sheet._write_formula  # undecorated write_formula: (row, col) are given as numbers
-    if all(map(math.isfinite, row)):
-        for column, (formula, value) in enumerate(zip(layout.formulas(iteration), row)):
-            write(r, column, formula, None, value)
-    else:
-        for column, (formula, value) in enumerate(zip(layout.formulas(iteration), row)):
-            write(r, column, formula, None, cached(value))
+    if not all(map(math.isfinite, row)):  # rare: only an overflowing run needs error values
+        row = [cached(value) for value in row]
+    for column, (formula, value) in enumerate(zip(layout.formulas(iteration), row)):
+        write(r, column, formula, None, value)
 
 
 def cached(value: float):
@@ -148,8 +147,8 @@ def _write_compare(workbook, sheet, config: Config, layout: Layout, summary: Sum
 
     table_row = 4
     first_data = table_row + 1
-    trajectory_header = first_data + n + 2
-    first_iteration = trajectory_header + 1
+    first_iteration = compare_first_row(n)  # below the table of rates, its best-rate row and a gap
+    trajectory_header = first_iteration - 1
     last_iteration = first_iteration + summary.iterations - 1
     headers = ["learning rate", "E_total at iteration 1", f"E_total at iteration {summary.iterations}",
                "first iteration below threshold", "status"]
@@ -185,18 +184,17 @@ def _write_compare(workbook, sheet, config: Config, layout: Layout, summary: Sum
     counter = next(c for c, q in enumerate(layout.graph.quantities) if q.kind == COUNTER)
     for i, rate in enumerate(rates):
         sheet.write_string(trajectory_header, i + 1, sheet_name(rate), styles["header"])
-    sheet.plain_formulas = fast and sheet.rewrite_is_identity(
-        [f"='{sheet_name(rate)}'!{e_total}{FIRST_ROW + 1}" for rate in rates])
+    counter_formula = f"='{sheet_name(rates[0])}'!{layout.letters[counter]}{{row}}"
+    loss_formulas = [f"='{sheet_name(rate)}'!{e_total}{{row}}" for rate in rates]
+    write = sheet.formula_writer([f.format(row=FIRST_ROW + 1) for f in [counter_formula, *loss_formulas]], fast)
     for iteration in range(1, summary.iterations + 1):
         r = first_iteration + iteration - 1
         source_row = layout.row(iteration) + 1
-        sheet.write_formula(r, 0, f"='{sheet_name(rates[0])}'!{layout.letters[counter]}{source_row}",
-                            styles["count"], iteration)
+        write(r, 0, counter_formula.format(row=source_row), styles["count"], iteration)
         for i, rate in enumerate(rates):
             trajectory = losses[rate]
             if iteration <= len(trajectory):
-                sheet.write_formula(r, i + 1, f"='{sheet_name(rate)}'!{e_total}{source_row}", None,
-                                    cached(trajectory[iteration - 1]))
+                write(r, i + 1, loss_formulas[i].format(row=source_row), None, cached(trajectory[iteration - 1]))
     sheet.set_column(0, 0, 30)
     sheet.set_column(1, max(n, 4), 16)
 
