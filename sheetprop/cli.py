@@ -210,7 +210,7 @@ def _verify(args) -> int:
             raise
         reason = " ".join(str(error).split())
         detail = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
-        if shown:
+        if shown and args.annotate:
             print(f"sheetprop: error: the report above stands, but the annotated copy {args.annotate} could not be "
                   f"written ({detail}): choose another path, or run with --debug for the traceback", file=sys.stderr)
         else:
@@ -228,7 +228,7 @@ class Progress:
     >>> import io
     >>> class Terminal(io.StringIO):
     ...     def isatty(self): return True
-    >>> ticks = iter([0, 0, 0.5, 1.5, 1.55, 3.0])
+    >>> ticks = iter([0, 0, 0.5, 1.5, 1.55])
     >>> with Progress("lecture", 4, stream=Terminal(), clock=lambda: next(ticks)) as bar:
     ...     for _ in range(4): bar.advance()
     >>> for line in bar.stream.getvalue().split("\r")[1:]: print(repr(line.strip()))  # then wiped

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, TARGET, WEIGHT, READABLE_NODES
+from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, READABLE_NODES, TARGET, WEIGHT
 from sheetprop.trace import Trace
 
 SECTIONS = [

@@ -91,11 +91,14 @@ class Report:
         if self.agrees:
             return f"**{self.path}**: every judged cell agrees."
         lines = [f"**{self.path}**", "", "| cell | quantity | found | expected | likely slip |", "|---|---|---|---|---|"]
+
+        def cell(text) -> str:  # a '|' in a sheet's text would split the Markdown row
+            return str(text).replace("|", "\\|") or "—"
+
         for f in self.findings:
-            found = f"{f.found:.10g}" if isinstance(f.found, float) else str(f.found)
+            found = f"{f.found:.10g}" if isinstance(f.found, float) else "empty" if f.found is None else f.found
             expected = "—" if f.expected is None else f"{f.expected:.10g}"
-            lines.append(f"| {f.where} | {f.quantity} | {found} | {expected} | "
-                         f"{f.diagnosis.replace('|', '/') or '—'} |")
+            lines.append(f"| {cell(f.where)} | {f.quantity} | {cell(found)} | {expected} | {cell(f.diagnosis)} |")
         return "\n".join(lines)
 
 
