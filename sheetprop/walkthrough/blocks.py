@@ -92,6 +92,25 @@ class Document:
     values: Mapping[str, float] = field(repr=False)
     digits: int = DIGITS
 
+    def runs(self):
+        """The blocks in order, each run of consecutive Equations gathered into one list (set as one group).
+
+        >>> x, y = Equation("x", (), None, 0.0), Equation("y", (), None, 1.0)
+        >>> list(Document("t", [Heading(2, "a"), x, y, Paragraph(("b",))], {}).runs())[1] == [x, y]
+        True
+        """
+        pending: list[Equation] = []
+        for block in self.blocks:
+            if isinstance(block, Equation):
+                pending.append(block)
+                continue
+            if pending:
+                yield pending
+                pending = []
+            yield block
+        if pending:
+            yield pending
+
 
 # A bracketed number as a function's whole argument needs no second pair: σ(−0.108), not σ((−0.108)).
 _FUNCTION_OF_BRACKETED = re.compile(r"(σ|tanh|ln)\(\(([^()]*)\)\)")

@@ -45,16 +45,8 @@ figcaption { color: #5a6570; font-size: .92rem; }
 def html(document: Document, figures: Mapping[str, str]) -> str:
     """The page; ``figures`` maps a figure kind to its markup (inline SVG, or an <img> with a data URI)."""
     body = [f"<h1>{escape(document.title)}</h1>"]
-    pending: list[Equation] = []
-    for block in document.blocks + [None]:
-        if isinstance(block, Equation):
-            pending.append(block)
-            continue
-        if pending:
-            body.append(_equations(pending, document))
-            pending = []
-        if block is not None:
-            body.append(_block(block, document, figures))
+    for run in document.runs():
+        body.append(_equations(run, document) if isinstance(run, list) else _block(run, document, figures))
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'

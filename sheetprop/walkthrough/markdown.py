@@ -31,16 +31,8 @@ from sheetprop.walkthrough.numerals import number
 def markdown(document: Document, files: Mapping[str, str]) -> str:
     """The document as Markdown; ``files`` names the image file of each figure kind (network, chart)."""
     out = [f"# {_escape(document.title)}", ""]
-    pending: list[Equation] = []
-    for block in document.blocks + [None]:
-        if isinstance(block, Equation):
-            pending.append(block)
-            continue
-        if pending:
-            out += _equations(pending, document) + [""]
-            pending = []
-        if block is not None:
-            out += _block(block, document, files) + [""]
+    for run in document.runs():
+        out += (_equations(run, document) if isinstance(run, list) else _block(run, document, files)) + [""]
     return "\n".join(out)
 
 
