@@ -23,7 +23,7 @@ _WHERE = {
     "ConfigError": ("sheetprop.config", "ConfigError"),
     "Trace": ("sheetprop.trace", "Trace"),
     "build": ("sheetprop.outputs", "build"),
-    "default_config": ("sheetprop.outputs", "default_config"),
+    "default_config": ("sheetprop.config", "default"),
     "load_config": ("sheetprop.config", "load"),
     "parse_config": ("sheetprop.config", "parse"),
     "run": ("sheetprop.trace", "run"),

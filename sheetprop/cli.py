@@ -10,7 +10,7 @@ import sys
 import time
 
 from sheetprop import __version__
-from sheetprop.walkthrough.numerals import DIGITS
+from sheetprop.numerals import DIGITS
 
 EXAMPLES = """examples:
   sheetprop build                              the lecture's 2-2-2 example into outputs/
@@ -101,9 +101,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args) -> int:
     from sheetprop import config as configs
-    from sheetprop.outputs import build, default_config
+    from sheetprop.outputs import build
 
-    loaded = [configs.load(path) for path in args.configs] or [default_config()]
+    loaded = [configs.load(path) for path in args.configs] or [configs.default()]
     for config in loaded:
         total = config.iterations * len(config.learning_rates)
         with Progress(f"building {config.name}", total, enabled=not args.quiet) as progress:
@@ -117,11 +117,10 @@ def _build(args) -> int:
 def _show(args) -> int:
     from sheetprop import config as configs
     from sheetprop.atomic import replacing
-    from sheetprop.outputs import default_config
     from sheetprop.show import show_iteration
     from sheetprop.trace import run
 
-    config = configs.load(args.config) if args.config else default_config()
+    config = configs.load(args.config) if args.config else configs.default()
     if args.lr is not None and not args.lr > 0:
         raise configs.ConfigError(f"--lr: {args.lr:g} must be greater than 0")
     if not 1 <= args.digits <= 17:
@@ -131,7 +130,8 @@ def _show(args) -> int:
     rates = config.learning_rates if args.csv else [args.lr or config.learning_rates[0]]
     if args.lr is not None and args.lr not in rates:
         rates = [*rates, args.lr]
-    trace = run(config, rates, max(config.iterations, args.iteration) if args.csv else args.iteration)
+    # One row past the iteration shown: its update is the next row's weights.
+    trace = run(config, rates, max(config.iterations, args.iteration + 1) if args.csv else args.iteration + 1)
     print(show_iteration(trace, args.iteration, args.lr or rates[0], args.digits))
     if args.csv:
         with replacing(args.csv) as part:

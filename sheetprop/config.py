@@ -16,6 +16,7 @@ import random
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from sheetprop.functions import ACTIVATIONS, LOSSES
@@ -56,6 +57,7 @@ KEYS = {
     "learning_rates": "a list of positive learning rates, e.g. [0.1, 0.5, 1.0]",
     "iterations": "rows per learning rate (iteration 1 is the forward pass on the initial weights)",
     "threshold": "the E_total the comparison counts iterations down to",
+    "walkthrough_rate": "the learning rate the walkthrough works the update through (default: the first)",
 }
 
 
@@ -75,10 +77,16 @@ class Config:
     threshold: float = 0.01
     title: str = ""
     source: str = field(default="", compare=False)
+    walkthrough_rate: float | None = None
 
     @property
     def heading(self) -> str:
         return self.title or self.name
+
+    @property
+    def shown_rate(self) -> float:
+        """The learning rate the walkthrough shows: ``walkthrough_rate``, else the first of the rates."""
+        return self.learning_rates[0] if self.walkthrough_rate is None else self.walkthrough_rate
 
     def __repr__(self) -> str:
         net = self.network
@@ -88,6 +96,16 @@ class Config:
         return (f"Config({self.name!r}: {'-'.join(map(str, net.layers))} {'/'.join(dict.fromkeys(net.activations))} "
                 f"network, {net.loss}{''.join(', ' + e for e in extras)}; learning rates {rates}; "
                 f"{self.iterations} iterations)")
+
+
+def default() -> Config:
+    """The built-in example: the lecture's 2-2-2 network without biases, six learning rates.
+
+    >>> default().name, default().learning_rates
+    ('lecture', (0.1, 0.2, 0.5, 0.8, 1.0, 2.0))
+    """
+    text = resources.files("sheetprop").joinpath("default.toml").read_text(encoding="utf-8")
+    return parse(tomllib.loads(text), source="built-in lecture example")
 
 
 def load(path: str | Path) -> Config:
@@ -170,8 +188,14 @@ def parse(data: dict, source: str = "") -> Config:
         raise ConfigError(f"key 'iterations': {iterations:,} rows do not fit in a spreadsheet "
                           f"(at most {max_iterations(len(rates)):,} with {len(rates)} learning rates); lower it")
     threshold = _number(data.get("threshold", 0.01), "threshold", positive=True)
+    shown = data.get("walkthrough_rate")
+    if shown is not None and _number(shown, "walkthrough_rate", positive=True) not in rates:
+        listed = ", ".join(f"{r:g}" for r in rates)
+        raise ConfigError(f"key 'walkthrough_rate': {shown!r} is not one of the learning_rates ({listed}); "
+                          "choose one of them or add it to learning_rates")
     return Config(name=name, network=network, values=values, learning_rates=rates, iterations=iterations,
-                  threshold=threshold, title=title, source=source)
+                  threshold=threshold, title=title, source=source,
+                  walkthrough_rate=None if shown is None else float(shown))
 
 
 def _name(value) -> str:

@@ -15,51 +15,13 @@ spreadsheet engine recalculating the workbook lands on the same float64 numbers.
 
 from __future__ import annotations
 
-import math
 from typing import Callable, Iterator
 
+from sheetprop.dialects import NAMESPACE
 from sheetprop.expr import Param, render
 from sheetprop.graph import Graph
 
 RowFunction = Callable[[list, list], list]
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-def _relu(z: float) -> float:
-    return max(0.0, z)
-
-
-def _step(z: float) -> float:
-    return 1.0 if z > 0 else 0.0
-
-
-def _ln(x: float) -> float:
-    if x > 0:
-        return math.log(x)
-    return -math.inf if x == 0 else math.nan
-
-
-def _pow(x: float, y: float) -> float:
-    try:
-        return x ** y
-    except OverflowError:
-        return math.inf
-
-
-def _div(x: float, y: float) -> float:
-    if y != 0:
-        return x / y
-    return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1.0, y)
-
-
-_NAMESPACE = {"_sigmoid": _sigmoid, "_tanh": math.tanh, "_relu": _relu, "_step": _step, "_ln": _ln,
-              "_pow": _pow, "_div": _div}
 
 
 def compile_rows(graph: Graph) -> tuple[Callable[[list], list], RowFunction]:
@@ -83,7 +45,7 @@ def compile_rows(graph: Graph) -> tuple[Callable[[list], list], RowFunction]:
         lines.append("    return [" + ", ".join(f"v{slot}" for slot in range(len(graph.quantities))) + "]")
         return "\n".join(lines)
 
-    namespace = dict(_NAMESPACE)
+    namespace = dict(NAMESPACE)
     exec(compile(source("first", True) + "\n" + source("next", False), "<sheetprop rows>", "exec"), namespace)
     first, following = namespace["first"], namespace["next"]
     return (lambda P: first(P, None)), following

@@ -1,33 +1,20 @@
-"""A tiny expression language: one definition, three renderings.
+"""A tiny expression language: the trees every quantity of the worked example is defined as.
 
-Every quantity of the worked example is one expression. The same tree renders to
-- a spreadsheet formula (``excel``): cell references come from the layout,
-- Python source (``python``): the engine compiles it, so the numbers are those formulas',
-- math text (``math``): column notes and walkthroughs, in the lecture's notation.
+The same tree renders to every dialect (``sheetprop.dialects``): a spreadsheet formula, Python for the
+engine, JavaScript for the page, plain math and MathML for people; and it is evaluated on a sheet's own
+cells by verify. This module holds the nodes and the walks that do not depend on a dialect.
 
 >>> a, t = Sym("a_o1"), Sym("t1")
 >>> render(a - t, "math")
 'a_o1 − t1'
->>> render(Num(0.5) * (t - a) ** 2, "excel", lambda node: {"t1": "B6", "a_o1": "R6"}[node.name])
-'0.5*(B6-R6)^2'
+>>> sorted(s.name for s in symbols(Param("lr") * (a - t)))
+['a_o1', 'lr', 't1']
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
-
-DIALECTS = ("excel", "python", "math")
-
-# Precedence: higher binds tighter.
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
-_SYMBOLS = {
-    "excel": {"+": "+", "-": "-", "*": "*", "/": "/", "^": "^", "neg": "-"},
-    "python": {"+": " + ", "-": " - ", "*": "*", "/": "/", "^": "**", "neg": "-"},
-    "math": {"+": " + ", "-": " − ", "*": "·", "/": "/", "^": "", "neg": "−"},
-}
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
 
 class Expr:
     """Base of the expression tree; operators build new nodes."""
@@ -76,7 +63,7 @@ class Op(Expr):
 
 @dataclass(frozen=True, eq=True)
 class Fn(Expr):
-    """A named function from FUNCTIONS, applied to one argument."""
+    """A function of sheetprop.functions.FUNCTIONS, applied to one argument."""
 
     name: str
     arg: Expr
@@ -93,27 +80,25 @@ class Cycle(Expr):
     options: tuple
 
 
-@dataclass(frozen=True)
-class Function:
-    """How one function reads in each dialect; ``{0}`` is its rendered argument."""
+@dataclass(frozen=True, eq=True)
+class Numeral(Expr):
+    """A value shown to ``digits`` significant digits: a number put in for a name in a worked equation."""
 
-    excel: str
-    python: str
-    math: str
+    value: float
+    digits: int
 
 
-# The sigmoid formula branches on the sign so that EXP never overflows (EXP(710) is #NUM!).
-FUNCTIONS = {
-    "sigmoid": Function(
-        excel="IF({0}>=0,1/(1+EXP(-{0})),EXP({0})/(1+EXP({0})))",
-        python="_sigmoid({0})",
-        math="σ({0})",
-    ),
-    "tanh": Function(excel="TANH({0})", python="_tanh({0})", math="tanh({0})"),
-    "relu": Function(excel="MAX(0,{0})", python="_relu({0})", math="max(0, {0})"),
-    "step": Function(excel="IF({0}>0,1,0)", python="_step({0})", math="[{0} > 0]"),
-    "ln": Function(excel="LN({0})", python="_ln({0})", math="ln({0})"),
-}
+LEARNING_RATE = "lr"
+_SYMBOLS = {LEARNING_RATE: "η"}
+
+
+def symbol(name: str) -> str:
+    """How people write a name: the learning rate ``lr`` is η; every other name is written as it is.
+
+    >>> symbol("lr"), symbol("w5")
+    ('η', 'w5')
+    """
+    return _SYMBOLS.get(name, name)
 
 
 def _wrap(value) -> Expr:
@@ -193,74 +178,8 @@ def substitute(expr: Expr, replace: Callable[[Expr], Expr | None], *, every_node
     return expr
 
 
-def render(expr: Expr, dialect: str, resolve: Callable[[Expr], str] | None = None) -> str:
-    """Render ``expr`` in one dialect; ``resolve`` turns a Sym or Param into text (default: its name)."""
-    resolve = resolve or (lambda node: node.name)
-    return _render(expr, dialect, resolve, 0)
+def render(expr: Expr, dialect: str, resolve: Callable[[Expr], "str | Expr"] | None = None) -> str:
+    """Render ``expr`` in one dialect (see ``sheetprop.dialects.render``)."""
+    from sheetprop.dialects import render as in_dialect
 
-
-def _render(expr: Expr, dialect: str, resolve, outer: int) -> str:
-    if isinstance(expr, (Sym, Param)):
-        return resolve(expr)
-    if isinstance(expr, Num):
-        return _number(expr.value, dialect, outer)
-    if isinstance(expr, Fn):
-        template = getattr(FUNCTIONS[expr.name], dialect)
-        return template.format(_render(expr.arg, dialect, resolve, 0))
-    if isinstance(expr, Cycle):
-        return _render_cycle(expr, dialect, resolve)
-    precedence = _PRECEDENCE[expr.op]
-    symbol = _SYMBOLS[dialect][expr.op]
-    if expr.op == "neg":
-        text = symbol + _render(expr.args[0], dialect, resolve, precedence + 1)
-    elif expr.op == "^" and dialect == "python":
-        # Python's float ** raises OverflowError where a spreadsheet shows an error value: go through _pow.
-        return f"_pow({_render(expr.args[0], dialect, resolve, 0)}, {_render(expr.args[1], dialect, resolve, 0)})"
-    elif expr.op == "/" and dialect == "python" and not all(isinstance(a, Num) for a in expr.args[1:]):
-        # Likewise x/0 raises ZeroDivisionError: go through _div, which gives ±inf or nan.
-        text = _render(expr.args[0], dialect, resolve, 0)
-        for arg in expr.args[1:]:
-            text = f"_div({text}, {_render(arg, dialect, resolve, 0)})"
-        return text
-    elif expr.op == "^":
-        base = _render(expr.args[0], dialect, resolve, precedence + 1)
-        exponent = expr.args[1]
-        if dialect == "math" and isinstance(exponent, Num) and exponent.value == int(exponent.value):
-            text = base + str(int(exponent.value)).translate(_SUPERSCRIPTS)
-        else:
-            text = base + symbol + _render(exponent, dialect, resolve, precedence + 1)
-    else:
-        first, *rest = expr.args
-        parts = [_render(first, dialect, resolve, precedence)]
-        for arg in rest:
-            # The right operand of - and / needs brackets at equal precedence: a-(b-c).
-            tighter = precedence + (expr.op in "-/")
-            parts.append(_render(arg, dialect, resolve, tighter))
-        text = parts[0]
-        for part, before in zip(parts[1:], parts):
-            # The lecture writes ½(t − a)², not ½·(t − a)².
-            text += ("" if before == "½" else symbol) + part
-    return f"({text})" if precedence < outer else text
-
-
-def _render_cycle(expr: Cycle, dialect: str, resolve) -> str:
-    counter = _render(expr.counter, dialect, resolve, _PRECEDENCE["-"])
-    options = [_render(option, dialect, resolve, 0) for option in expr.options]
-    n = len(options)
-    if dialect == "excel":
-        return f"CHOOSE(MOD({counter}-1,{n})+1,{','.join(options)})"
-    if dialect == "python":
-        return f"({', '.join(options)},)[int({counter} - 1) % {n}]"
-    return f"{{{'; '.join(options)}}}[({counter} − 1) mod {n} + 1]"
-
-
-def _number(value: float, dialect: str, outer: int) -> str:
-    if dialect == "math":
-        if value == 0.5:
-            return "½"
-        text = f"{value:g}"
-    else:
-        text = str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
-    if value < 0 and outer > 0:
-        return f"({text})"
-    return text
+    return in_dialect(expr, dialect, resolve)

@@ -14,15 +14,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sheetprop.expr import Cycle, Expr, Num, Param, Sym, render, size, substitute, sum_of
+from sheetprop.dialects import render
+from sheetprop.expr import Cycle, Expr, Num, Param, Sym, size, substitute, sum_of
 from sheetprop.functions import ACTIVATIONS, LOSSES
+from sheetprop.optimizers import OPTIMIZERS, Refs
 
 BIAS_MODES = ("none", "layer", "neuron")
 READABLE_NODES = 400  # a chain written out past this (about 1,500 characters) helps no reader
 
-# Kinds of quantity, by role; chain-rule steps are expanded in notes, the others are not.
-COUNTER, INPUT, TARGET, WEIGHT, BIAS, NET, ACT, ERROR, CHAIN, GRADIENT = (
-    "counter", "input", "target", "weight", "bias", "net", "activation", "error", "chain", "gradient")
+# Roles of quantities; chain-rule steps are expanded in notes, the others are not.
+COUNTER, INPUT, TARGET, WEIGHT, BIAS, NET, ACT, ERROR, CHAIN, GRADIENT, STATE = (
+    "counter", "input", "target", "weight", "bias", "net", "activation", "error", "chain", "gradient", "state")
+# The three chain-rule steps of a neuron: ∂E/∂a, the activation's slope ∂a/∂z, and δ = ∂E/∂z.
+OUTPUT_STEP, SLOPE_STEP, DELTA_STEP = "∂E/∂a", "∂a/∂z", "δ"
+TOTAL = "E_total"
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Network:
     train_biases: bool = False
     examples: int = 1
     batch_size: int = 0  # examples per update; 0 means all of them (full batch)
+    optimizer: str = "sgd"
 
     def __post_init__(self):
         if not self.activations:
@@ -59,26 +65,58 @@ class Network:
     def weight_count(self) -> int:
         return sum(a * b for a, b in zip(self.layers, self.layers[1:]))
 
+    def batching(self) -> str:
+        """How the examples make each update, in words.
+
+        >>> Network(layers=(2, 1), examples=5, batch_size=2).batching()
+        'in mini-batches of 2 taken in turn (3 batches; each update uses the mean gradient of the next batch)'
+        """
+        if self.examples == 1:
+            return "one at a time (each update uses its gradient)"
+        batches = self.batches()
+        if len(batches) == 1:
+            return f"in one full batch (each update uses the mean gradient over all {self.examples})"
+        return (f"in mini-batches of {self.batch_size} taken in turn ({len(batches)} batches; each update uses "
+                "the mean gradient of the next batch)")
+
 
 @dataclass(frozen=True)
 class Quantity:
-    """One column: its header name, role, layer group and defining expression.
+    """One column: its header name, role, group of columns and defining expression, and where it sits
+    in the network, as fields, so that no reader needs to parse names.
 
     ``first`` replaces ``expr`` on the first iteration row (weights start from their parameter cells).
+    ``layer`` counts from 0 (the inputs); a weight's is its receiver's. ``neuron`` is the neuron a quantity
+    belongs to (a weight's receiver; ``sender`` the neuron it comes from), ``example`` the training example
+    (None when there is one, or for what all of them share), ``param`` the parameter a gradient, update or
+    optimizer state belongs to, ``step`` which chain-rule step a CHAIN quantity is.
     """
 
     name: str
-    kind: str
+    role: str
     group: str
     expr: Expr
     first: Expr | None = None
     words: str = ""
+    layer: int | None = None
+    neuron: str | None = None
+    sender: str | None = None
+    example: int | None = None
+    param: str | None = None
+    step: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The role (the name earlier versions used)."""
+        return self.role
 
     def math(self) -> str:
         """The definition as the lecture writes it, e.g. ``a_h1 = σ(h1)``."""
-        if self.first is None:
-            return f"{self.name} = {_math(self.expr)}"
-        return f"{self.name} = {_math(self.expr)} (previous row); iteration 1: {_math(self.first)}"
+        if isinstance(self.first, Param) and self.first.name == self.name:
+            return f"{self.name} = {_math(self.expr)}, from the previous row; iteration 1: its starting value"
+        if self.first is not None:
+            return f"{self.name} = {_math(self.expr)}, from the previous row; iteration 1: {_math(self.first)}"
+        return f"{self.name} = {_math(self.expr)}"
 
     def math_expanded(self, graph: "Graph", limit: int | None = None) -> str | None:
         """The definition with every chain-rule step substituted down to forward values.
@@ -95,9 +133,11 @@ class Quantity:
 
     def note(self, graph: "Graph") -> str:
         """The header note: words, the definition, and the chain written out where it helps (and fits)."""
+        if isinstance(self.expr, Param):  # an input, a target, a fixed bias: nothing to compute
+            return f"{self.words}: the value in its shaded cell above, the same on every row"
         lines = [self.words] if self.words else []
         lines.append(self.math())
-        if self.kind in (CHAIN, GRADIENT):
+        if self.role in (CHAIN, GRADIENT):
             expanded = self.math_expanded(graph, READABLE_NODES)
             if expanded is not None and expanded != lines[-1]:
                 lines.append(expanded)
@@ -142,16 +182,38 @@ class Graph:
 
     @property
     def weights(self) -> list[str]:
-        return [q.name for q in self.quantities if q.kind == WEIGHT]
+        return [q.name for q in self.quantities if q.role == WEIGHT]
 
     @property
     def trained(self) -> list[str]:
-        """Names of the parameters that gradient descent changes, in column order."""
-        return [q.name for q in self.quantities if q.kind == WEIGHT or (q.kind == BIAS and q.first is not None)]
+        """Names of the parameters the optimizer changes, in column order."""
+        return [q.name for q in self.quantities if q.role in (WEIGHT, BIAS) and q.first is not None]
+
+    @property
+    def optimizer(self):
+        return OPTIMIZERS[self.network.optimizer]
+
+    def gradient(self, param: str) -> Quantity:
+        """The gradient an update of ``param`` uses (the batch's mean where there are several examples)."""
+        return self[gradient_name(param)]
+
+    def of_role(self, *roles: str) -> list[Quantity]:
+        """The quantities of the given roles, in column order."""
+        return [q for q in self.quantities if q.role in roles]
+
+    def place(self, layer: int | None, example: int | None = None) -> str:
+        """Where a quantity sits, in words: 'output layer', 'hidden layer 2, example 3'."""
+        parts = [layer_label(layer, self.network) if layer else "inputs" if layer == 0 else ""]
+        return _join(*parts, f"example {example}" if example else "")
 
 
 def _math(expr: Expr) -> str:
-    return render(expr, "math", lambda node: "η" if node.name == "lr" else node.name)
+    return render(expr, "math")
+
+
+def gradient_name(param: str, example: int | None = None) -> str:
+    """The name of a parameter's gradient column: ∂E/∂w5, or ∂E/∂w5[2] for one example of several."""
+    return f"∂E/∂{param}" + (f"[{example}]" if example else "")
 
 
 def neuron_names(network: Network) -> list[list[str]]:
@@ -206,71 +268,86 @@ def build_graph(network: Network) -> Graph:
     if network.loss not in LOSSES:
         raise ValueError(f"unknown loss {network.loss!r}")
     loss = LOSSES[network.loss]
+    optimizer = OPTIMIZERS[network.optimizer]
     neurons = neuron_names(network)
     weights = weight_names(network)
     biases = bias_names(network)
     distinct_biases = list(dict.fromkeys(b for layer in biases for b in layer))
     outputs = neurons[-1]
     n_out = len(outputs)
+    last = len(network.layers) - 1
+    several = network.examples > 1
     quantities: list[Quantity] = []
     add = quantities.append
 
     add(Quantity("iteration", COUNTER, "iteration", Sym("iteration", prev=True) + 1, first=Num(1.0),
                  words="Iteration: 1 is the forward pass on the initial weights."))
-    params = ["lr"]
+    params = ["lr", *optimizer.hyperparameters]
 
-    def trainable(name: str, kind: str, group: str, words: str):
+    def trainable(name: str, role: str, group: str, words: str, **where):
+        """The optimizer's state columns for one parameter, then the parameter's own column."""
         params.append(name)
-        update = Sym(name, prev=True) - Param("lr") * Sym(f"∂E/∂{name}", prev=True)
-        add(Quantity(name, kind, group, update, first=Param(name),
-                     words=f"{words}; updated from the previous row: {name} ← {name} − η·∂E/∂{name}"))
+        refs = Refs(Sym(name, prev=True), Sym(gradient_name(name), prev=True), Sym("iteration") - 1,
+                    lambda key: Sym(state_name(key, name)), lambda key: Sym(state_name(key, name), prev=True))
+        for state in optimizer.states:
+            add(Quantity(state_name(state.key, name), STATE, group, state.expr(refs), first=Num(state.first),
+                         words=f"{state.words} for {name}", param=name, **where))
+        add(Quantity(name, role, group, optimizer.step(refs), first=Param(name), words=words, param=name, **where))
 
     def example_head(example: int) -> list[str]:
         """Inputs and targets of one example; returns the target names."""
         ex = lambda name: _example(name, example, network)  # noqa: E731
-        group = f"example {example}" if network.examples > 1 else ""
+        number = example if several else None
+        group = f"example {example}" if several else ""
         for name in neurons[0]:
             params.append(ex(name))
-            add(Quantity(ex(name), INPUT, _join("inputs", group), Param(ex(name)), words=f"Input {ex(name)}"))
+            add(Quantity(ex(name), INPUT, _join("inputs", group), Param(ex(name)), words=f"Input {ex(name)}",
+                         layer=0, neuron=name, example=number))
         targets = [ex(f"t{k}") for k in range(1, n_out + 1)]
-        for name in targets:
+        for name, neuron in zip(targets, outputs):
             params.append(name)
-            add(Quantity(name, TARGET, _join("targets", group), Param(name), words=f"Target {name}"))
+            add(Quantity(name, TARGET, _join("targets", group), Param(name), words=f"Target {name}",
+                         layer=last, neuron=neuron, example=number))
         return targets
 
     # The lecture's column order puts the one example's inputs and targets before the weights.
-    heads = {1: example_head(1)} if network.examples == 1 else {}
+    heads = {1: example_head(1)} if not several else {}
     for layer, rows in enumerate(weights, start=1):
-        group = f"weights into {_layer_label(layer, network)}"
+        group = f"weights into {layer_label(layer, network)}"
         for receiver, row in zip(neurons[layer], rows):
             for sender, name in zip(neurons[layer - 1], row):
-                trainable(name, WEIGHT, group, f"Weight {sender} → {receiver}")
+                trainable(name, WEIGHT, group, f"Weight {sender} → {receiver}", layer=layer, neuron=receiver,
+                          sender=sender)
     for name in distinct_biases:
+        layer = next(i for i, names in enumerate(biases, start=1) if name in names)
+        neuron = neurons[layer][biases[layer - 1].index(name)] if network.biases == "neuron" else None
         if network.train_biases:
-            trainable(name, BIAS, "biases", f"Bias {name}")
+            trainable(name, BIAS, "biases", f"Bias {name}", layer=layer, neuron=neuron)
         else:
             params.append(name)
-            add(Quantity(name, BIAS, "biases", Param(name), words=f"Bias {name} (not trained)"))
+            add(Quantity(name, BIAS, "biases", Param(name), words=f"Bias {name} (not trained)", layer=layer,
+                         neuron=neuron))
 
-    totals = []
     for example in range(1, network.examples + 1):
         ex = lambda name: _example(name, example, network)  # noqa: E731
-        group = f"example {example}" if network.examples > 1 else ""
+        number = example if several else None
+        group = f"example {example}" if several else ""
         targets = heads.get(example) or example_head(example)
 
         # Forward pass: z = Σ w·a(previous layer) (+ b), a = f(z).
         previous = [Sym(ex(name)) for name in neurons[0]]
-        for layer in range(1, len(network.layers)):
+        for layer in range(1, last + 1):
             activation = ACTIVATIONS[network.activations[layer - 1]]
-            group_name = _join(_layer_label(layer, network), group)
+            group_name = _join(layer_label(layer, network), group)
             current = []
             for j, name in enumerate(neurons[layer]):
                 terms = [Sym(w) * a for w, a in zip(weights[layer - 1][j], previous)]
                 if biases[layer - 1]:
                     terms.append(Sym(biases[layer - 1][j]))
-                add(Quantity(ex(name), NET, group_name, sum_of(terms), words=f"Net input of {name}"))
+                where = dict(layer=layer, neuron=name, example=number)
+                add(Quantity(ex(name), NET, group_name, sum_of(terms), words=f"Net input of {name}", **where))
                 add(Quantity(ex(f"a_{name}"), ACT, group_name, activation.apply(Sym(ex(name))),
-                             words=f"Output (activation) of {name}: {activation.name}"))
+                             words=f"Output (activation) of {name}: {activation.name}", **where))
                 current.append(Sym(ex(f"a_{name}")))
             previous = current
 
@@ -279,18 +356,18 @@ def build_graph(network: Network) -> Graph:
         for k, name in enumerate(outputs):
             e_name = ex(f"E{k + 1}")
             add(Quantity(e_name, ERROR, _join("loss", group),
-                         loss.error(Sym(ex(f"a_{name}")), Sym(targets[k]), n_out), words=f"Error of {name}"))
+                         loss.error(Sym(ex(f"a_{name}")), Sym(targets[k]), n_out), words=f"Error of {name}",
+                         layer=last, neuron=name, example=number))
             errors.append(Sym(e_name))
-        add(Quantity(ex("E_total"), ERROR, _join("loss", group), sum_of(errors), words=loss.words))
-        totals.append(Sym(ex("E_total")))
+        add(Quantity(ex(TOTAL), ERROR, _join("loss", group), sum_of(errors), words=loss.words, example=number))
 
         # Backward pass: ∂E/∂a, ∂a/∂z and ∂E/∂z (δ) per neuron, output layer first.
-        for layer in range(len(network.layers) - 1, 0, -1):
+        for layer in range(last, 0, -1):
             activation = ACTIVATIONS[network.activations[layer - 1]]
-            group_name = _join("backward: " + _layer_label(layer, network), group)
+            group_name = _join("backward: " + layer_label(layer, network), group)
             for j, name in enumerate(neurons[layer]):
                 a, z = ex(f"a_{name}"), ex(name)
-                if layer == len(network.layers) - 1:
+                if layer == last:
                     d_a = loss.slope(Sym(a), Sym(targets[j]), n_out)
                     words = f"How E_total changes with {a}"
                 else:
@@ -298,48 +375,58 @@ def build_graph(network: Network) -> Graph:
                                  for k, receiver in enumerate(neurons[layer + 1]))
                     words = f"How E_total changes with {a}, summed over the neurons {a} feeds"
                 slope = ex(f"∂a_{name}/∂{name}")
-                add(Quantity(f"∂E/∂{a}", CHAIN, group_name, d_a, words=words))
+                where = dict(layer=layer, neuron=name, example=number)
+                add(Quantity(f"∂E/∂{a}", CHAIN, group_name, d_a, words=words, step=OUTPUT_STEP, **where))
                 add(Quantity(slope, CHAIN, group_name, activation.slope(Sym(z), Sym(a)),
-                             words=f"Slope of {activation.name} at {z}"))
+                             words=f"Slope of {activation.name} at {z}", step=SLOPE_STEP, **where))
                 add(Quantity(f"∂E/∂{z}", CHAIN, group_name, Sym(f"∂E/∂{a}") * Sym(slope),
-                             words=f"δ_{z}: how E_total changes with the net input {z}"))
+                             words=f"δ_{z}: how E_total changes with the net input {z}", step=DELTA_STEP, **where))
 
         # Gradients of this example: ∂E/∂w = δ(receiver)·a(sender).
         group_name = _join("gradients", group)
-        for layer in range(1, len(network.layers)):
+        for layer in range(1, last + 1):
             senders = [ex(n) if layer == 1 else ex(f"a_{n}") for n in neurons[layer - 1]]
             for j, receiver in enumerate(neurons[layer]):
-                for sender, w in zip(senders, weights[layer - 1][j]):
-                    add(Quantity(ex(f"∂E/∂{w}"), GRADIENT, group_name,
-                                 Sym(f"∂E/∂{ex(receiver)}") * Sym(sender), words=f"Gradient of E_total for {w}"))
+                for sender, neuron, w in zip(senders, neurons[layer - 1], weights[layer - 1][j]):
+                    add(Quantity(gradient_name(w, number), GRADIENT, group_name,
+                                 Sym(f"∂E/∂{ex(receiver)}") * Sym(sender), words=f"Gradient of E_total for {w}",
+                                 layer=layer, neuron=receiver, sender=neuron, example=number, param=w))
         if network.train_biases:
             for name in distinct_biases:
                 deltas = [Sym(f"∂E/∂{ex(n)}") for layer, names in enumerate(neurons[1:])
                           for n, b in zip(names, biases[layer]) if b == name]
-                add(Quantity(ex(f"∂E/∂{name}"), GRADIENT, group_name, sum_of(deltas),
-                             words=f"Gradient of E_total for {name}: the δ of every neuron it feeds"))
+                bias = next(q for q in quantities if q.name == name)
+                add(Quantity(gradient_name(name, number), GRADIENT, group_name, sum_of(deltas),
+                             words=f"Gradient of E_total for {name}: the δ of every neuron it feeds",
+                             layer=bias.layer, neuron=bias.neuron, example=number, param=name))
 
-    if network.examples > 1:
+    if several:
         def mean(name: str, examples: list[int]) -> Expr:
             return sum_of(Sym(_example(name, e, network)) for e in examples) / len(examples)
 
         everyone, batches = list(range(1, network.examples + 1)), network.batches()
-        add(Quantity("E_total", ERROR, "batch mean", mean("E_total", everyone),
+        add(Quantity(TOTAL, ERROR, "batch mean", mean(TOTAL, everyone),
                      words="E_total averaged over all the examples"))
-        trained = [q.name for q in quantities if q.kind == WEIGHT]
-        trained += distinct_biases if network.train_biases else []
-        for name in trained:
+        for param in [q for q in quantities if q.role in (WEIGHT, BIAS) and q.first is not None]:
+            name = param.name
             if len(batches) == 1:
-                gradient, words = mean(f"∂E/∂{name}", everyone), f"Gradient for {name} averaged over the examples"
+                gradient, words = mean(gradient_name(name), everyone), f"Gradient for {name} averaged over the examples"
             else:
-                gradient = Cycle(Sym("iteration"), tuple(mean(f"∂E/∂{name}", batch) for batch in batches))
+                gradient = Cycle(Sym("iteration"), tuple(mean(gradient_name(name), batch) for batch in batches))
                 words = (f"Gradient for {name} averaged over this iteration's mini-batch "
                          f"(batches of {network.batch_size}, taken in turn)")
-            add(Quantity(f"∂E/∂{name}", GRADIENT, "batch mean", gradient, words=words))
+            add(Quantity(gradient_name(name), GRADIENT, "batch mean", gradient, words=words, layer=param.layer,
+                         neuron=param.neuron, sender=param.sender, param=name))
     return Graph(network, quantities, params)
 
 
-def _layer_label(layer: int, network: Network) -> str:
+def state_name(key: str, param: str) -> str:
+    """The column of one optimizer state of one parameter: v_w5."""
+    return f"{key}_{param}"
+
+
+def layer_label(layer: int, network: Network) -> str:
+    """'output layer', 'hidden layer' (one hidden layer) or 'hidden layer 2'."""
     if layer == len(network.layers) - 1:
         return "output layer"
     return "hidden layer" if len(network.layers) == 3 else f"hidden layer {layer}"

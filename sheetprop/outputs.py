@@ -1,24 +1,54 @@
-"""One build: config → engine row streams → workbook, PNG and walkthrough, written atomically into a folder."""
+"""One build: a config's run handed to every writer of the table below, all or nothing.
+
+Every output is a writer of one shape, ``write(run, folder) -> paths``. A build runs the writers it needs
+into a temporary folder beside the output folder, and moves their files into place only when every one
+of them succeeded: a failing writer leaves the output folder exactly as it was.
+
+>>> [writer.name for writer in WRITERS]
+['xlsx', 'ods', 'png', 'walkthrough']
+"""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Callable
 
 from sheetprop import config as configs
-from sheetprop.atomic import replacing
 from sheetprop.compare import Summary
-from sheetprop.engine import compile_rows, iterate
-from sheetprop.graph import build_graph
-from sheetprop.libreoffice import convert, soffice
-from sheetprop.walkthrough import DIGITS, write_walkthrough
+from sheetprop.numerals import DIGITS
 
-# Workbook formats: xlsx written by sheetprop, ods converted from it by LibreOffice.
-FORMATS = ("xlsx", "ods")
+
+@dataclass(frozen=True)
+class Writer:
+    """One output: what it writes, and where its ``write(run, folder)`` lives (imported when it runs)."""
+
+    name: str
+    writes: str
+    where: str          # "module:function"
+    workbook: bool = False  # a workbook format, chosen with --format; the others are always written
+
+    def write(self, run, folder: Path) -> tuple[Path, ...]:
+        module, function = self.where.split(":")
+        return getattr(importlib.import_module(module), function)(run, folder)
+
+
+# In the order they run: the walkthrough shows the PNG drawn before it.
+WRITERS = (
+    Writer("xlsx", "NAME.xlsx: a sheet of live formulas per learning rate, and the Compare sheet",
+           "sheetprop.workbook.writer:write", workbook=True),
+    Writer("ods", "NAME.ods: the workbook as OpenDocument, converted by LibreOffice",
+           "sheetprop.workbook.ods:write", workbook=True),
+    Writer("png", "NAME-learning-rates.png: E_total against iteration for every rate", "sheetprop.plots:write"),
+    Writer("walkthrough", "NAME-walkthrough.md, NAME-walkthrough.html, NAME-network.svg: the worked example",
+           "sheetprop.walkthrough:write"),
+)
+FORMATS = tuple(writer.name for writer in WRITERS if writer.workbook)
 
 
 @dataclass(frozen=True)
@@ -40,57 +70,50 @@ class BuildResult:
 
 
 def default_config() -> configs.Config:
-    """The built-in example: the lecture's 2-2-2 network without biases, six learning rates.
-
-    >>> default_config().name, default_config().learning_rates
-    ('lecture', (0.1, 0.2, 0.5, 0.8, 1.0, 2.0))
-    """
-    text = resources.files("sheetprop").joinpath("default.toml").read_text(encoding="utf-8")
-    import tomllib
-
-    return configs.parse(tomllib.loads(text), source="built-in lecture example")
+    """The built-in example (``sheetprop.config.default``): the lecture's 2-2-2 network, six rates."""
+    return configs.default()
 
 
 def build(config: configs.Config, out_dir, progress: Callable[[int], None] | None = None,
           formats: tuple[str, ...] = ("xlsx",), digits: int = DIGITS) -> BuildResult:
     """Compute every learning rate's run and write ``NAME.xlsx`` (and/or ``NAME.ods``, per ``formats``),
     ``NAME-learning-rates.png`` and the walkthrough (numbers to ``digits`` significant digits) into ``out_dir``."""
-    from sheetprop.plots import plot_learning_rates
-    from sheetprop.workbook.writer import write_workbook
-
-    if not formats or set(formats) - set(FORMATS):
-        raise ValueError(f"workbook formats {formats!r}: choose from {', '.join(FORMATS)}")
-    if "ods" in formats:
-        soffice()  # no LibreOffice: stop before anything is written
+    from sheetprop.runs import Run
     from sheetprop.workbook.layout import Layout
 
-    graph = build_graph(config.network)
+    formats = tuple(formats)
+    if not formats or set(formats) - set(FORMATS):
+        raise ValueError(f"workbook formats {formats!r}: choose from {', '.join(FORMATS)}")
+    run = Run.of(config, digits=digits, formats=formats, progress=progress)
     try:
-        Layout(graph).check_fits(config.iterations)
+        Layout(run.graph).check_fits(config.iterations)
     except configs.ConfigError as error:  # name the file, as every other config error does
         raise configs.ConfigError(f"{config.source}: {error}" if config.source else str(error)) from None
+    writers = [w for w in WRITERS if not w.workbook or w.name in formats]
+    for writer in writers:
+        check = getattr(importlib.import_module(writer.where.split(":")[0]), "check", None)
+        if check:
+            check()  # e.g. no LibreOffice for .ods: stop before anything is written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = compile_rows(graph)
-    runs = ((rate, iterate(graph, config.values, rate, config.iterations, rows)) for rate in config.learning_rates)
-    with tempfile.TemporaryDirectory(prefix="sheetprop-") as scratch:
-        # Without xlsx among the formats, the workbook is made in scratch space only to be converted.
-        home = out_dir if "xlsx" in formats else Path(scratch)
-        workbook, chart = home / f"{config.name}.xlsx", out_dir / f"{config.name}-learning-rates.png"
-        with replacing(workbook) as workbook_part, replacing(chart) as chart_part:
-            summary = write_workbook(workbook_part, config, graph, runs, progress)
-            plot_learning_rates(chart_part, summary, config.heading)
-        workbooks = [workbook] if "xlsx" in formats else []
-        if "ods" in formats:
-            workbooks.append(write_ods(workbook, out_dir / f"{config.name}.ods"))
-    walkthrough = write_walkthrough(config, graph, summary, out_dir, chart, digits, workbooks[0].name)
-    return BuildResult(workbooks[0], chart, summary, (*workbooks[1:], *walkthrough.files))
+    with staging(out_dir) as folder:
+        written = [path for writer in writers for path in writer.write(run, folder)]
+    files = [out_dir / path.name for path in written]
+    workbooks = [f for f in files if f.suffix.lstrip(".") in FORMATS]
+    chart = next(f for f in files if f.suffix == ".png")
+    others = [f for f in files if f not in (workbooks[0], chart)]
+    return BuildResult(workbooks[0], chart, run.summary, tuple(others))
 
 
-def write_ods(workbook: Path, target: Path) -> Path:
-    """The workbook converted to OpenDocument by LibreOffice (formulas kept, recalculated), written atomically."""
-    with tempfile.TemporaryDirectory(prefix="sheetprop-ods-") as scratch:
-        converted = convert(workbook, scratch, "ods")
-        with replacing(target) as part:
-            shutil.move(converted, part)
-    return target
+@contextlib.contextmanager
+def staging(out_dir: Path):
+    """A temporary folder beside ``out_dir``'s files; on success each file in it replaces its namesake in
+    ``out_dir`` (a rename on one file system), on failure it goes and ``out_dir`` is as it was."""
+    folder = Path(tempfile.mkdtemp(prefix=".sheetprop-build-", dir=out_dir))
+    try:
+        yield folder
+        for path in sorted(folder.iterdir()):
+            os.chmod(path, 0o644)
+            os.replace(path, out_dir / path.name)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sheetprop.compare import Summary, sheet_name
 
 DRAWN_UP_TO = 1e100
 MAX_POINTS = 4000  # per line: several times the chart's width in pixels
+
+
+def chart_name(config_name: str) -> str:
+    """The PNG's file name for a config."""
+    return f"{config_name}-learning-rates.png"
+
+
+def write(run, folder: Path) -> tuple[Path, ...]:
+    """The writer of the build's table: ``NAME-learning-rates.png`` in ``folder``."""
+    path = Path(folder) / chart_name(run.config.name)
+    plot_learning_rates(path, run.summary, run.config.heading)
+    return (path,)
 
 
 def plot_learning_rates(path, summary: Summary, title: str) -> None:

@@ -1,6 +1,6 @@
 """One iteration as a terminal table: forward values, loss, chain-rule steps, gradients, updated weights.
 
->>> from sheetprop.outputs import default_config
+>>> from sheetprop.config import default as default_config
 >>> from sheetprop.trace import run
 >>> text = show_iteration(run(default_config(), [0.5], 2), iteration=1)
 >>> [line for line in text.splitlines() if line.strip().startswith("E_total =")]
@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
-from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, READABLE_NODES, TARGET, WEIGHT
+from sheetprop.dialects import render
+from sheetprop.expr import Numeral, Sym
+from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, READABLE_NODES, STATE, TARGET, WEIGHT
 from sheetprop.trace import Trace
 
 SECTIONS = [
-    ("given", (INPUT, TARGET, WEIGHT, BIAS)),
+    ("given", (INPUT, TARGET, WEIGHT, BIAS, STATE)),
     ("forward pass", (NET, ACT)),
     ("loss", (ERROR,)),
     ("backward pass (chain rule)", (CHAIN,)),
@@ -22,29 +24,36 @@ SECTIONS = [
 
 
 def show_iteration(trace: Trace, iteration: int = 1, lr: float | None = None, digits: int = 10) -> str:
-    """Every quantity of one iteration with its value and math, then the weights it updates to."""
+    """Every quantity of one iteration with its value and math, then what the update makes of it (from the
+    next iteration's row when the trace holds it)."""
     graph, rate = trace.graph, trace._rate(lr)
     values = trace.row(iteration, rate)
     fmt = lambda v: f"{v:.{digits}g}"  # noqa: E731
     lines = [f"{trace.config.heading} — learning rate {rate:g}, iteration {iteration}"]
-    for title, kinds in SECTIONS:
+    for title, roles in SECTIONS:
         lines += ["", title]
         for quantity in graph.quantities:
-            if quantity.kind not in kinds:
+            if quantity.role not in roles:
                 continue
             math = quantity.math()
-            if quantity.kind in (CHAIN, GRADIENT):
+            if quantity.role in (CHAIN, GRADIENT):
                 math = quantity.math_expanded(graph, READABLE_NODES) or math
-            if quantity.kind in (INPUT, TARGET, WEIGHT, BIAS):
+            if quantity.role in (INPUT, TARGET, WEIGHT, BIAS, STATE):
                 math = ""
-            elif quantity.kind in (CHAIN, GRADIENT) and quantity.math() != math:
+            elif quantity.role in (CHAIN, GRADIENT) and quantity.math() != math:
                 math = quantity.math() + " = " + math.split(" = ", 1)[1]
             lines.append(f"  {quantity.name + ' = ' + fmt(values[quantity.name]):<30}  {math}".rstrip())
-    lines += ["", f"updated for iteration {iteration + 1}: w ← w − η·∂E/∂w with η = {rate:g}"]
-    for name in graph.trained:
-        new = values[name] - rate * values[f"∂E/∂{name}"]
-        gradient = fmt(values[f"∂E/∂{name}"])
-        gradient = f"({gradient})" if gradient.startswith("-") else gradient
-        lines.append(f"  {name + ' = ' + fmt(new):<30}  {name} − η·∂E/∂{name} = "
-                     f"{fmt(values[name])} − {rate:g}·{gradient}")
+    if iteration >= trace.iterations:
+        return "\n".join(lines)
+    after = trace.row(iteration + 1, rate)
+    rules = "; ".join(f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in graph.optimizer.rules())
+    lines += ["", f"updated for iteration {iteration + 1}: {rules} with η = {rate:g}"]
+    for quantity in graph.quantities:
+        if quantity.first is None or quantity.param is None:
+            continue  # only what the optimizer updates: states and trained parameters
+        numbers = render(quantity.expr, "math", lambda node: Numeral(
+            (values if isinstance(node, Sym) and node.prev else after if isinstance(node, Sym) else
+             {"lr": rate, **trace.config.values})[node.name], digits))
+        lines.append(f"  {quantity.name + ' = ' + fmt(after[quantity.name]):<30}  "
+                     f"{render(quantity.expr, 'math')} = {numbers}")
     return "\n".join(lines)

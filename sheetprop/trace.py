@@ -2,7 +2,7 @@
 
 The workbook writer never needs this (it streams rows); build a Trace when you want to look around.
 
->>> from sheetprop.outputs import default_config
+>>> from sheetprop.config import default as default_config
 >>> trace = run(default_config(), iterations=3)
 >>> trace.value("E_total", iteration=2, lr=1.0)
 0.2285477652787851

@@ -26,6 +26,7 @@ from sheetprop.libreoffice import convert, recalculate
 from sheetprop.verify import VerifyError, verify
 from sheetprop.verify.names import parameter, quantity
 from sheetprop.verify.report import as_text
+from sheetprop.runs import Run
 from sheetprop.workbook.writer import write_workbook
 from xlsx_patch import patch_cell
 
@@ -81,9 +82,7 @@ def by_sheet(report):
 
 def our_workbook(config, path: Path) -> Path:
     """The workbook sheetprop writes for ``config`` (its writer alone, without the chart)."""
-    graph = build_graph(config.network)
-    write_workbook(path, config, graph, ((rate, iterate(graph, config.values, rate, config.iterations))
-                                         for rate in config.learning_rates))
+    write_workbook(path, Run.of(config))
     return path
 
 

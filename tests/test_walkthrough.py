@@ -150,7 +150,7 @@ def example(request, name):
                          ids=["lecture", "blog", "targets-half", "wide", "deep"])
 def test_every_number_is_the_engines(which, request):
     config = example(request, which)
-    graph, first, second = engine_values(config, config.learning_rates[0])
+    graph, first, second = engine_values(config, config.shown_rate)
     found = equations(document_text(config))
     assert len(found) >= 10
     checked = 0

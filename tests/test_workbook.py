@@ -155,17 +155,14 @@ def test_layer_groups_are_labelled_outlined_and_frozen(formulas):
 ])
 def test_fast_formula_path_writes_the_same_bytes_as_xlsxwriter_itself(hidden, output, loss, rates, tmp_path):
     from sheetprop import config as configs
+    from sheetprop.runs import Run
     from sheetprop.workbook.fast import FormulaSheet
-    from sheetprop.engine import compile_rows, iterate
-    from sheetprop.graph import build_graph
     from sheetprop.workbook.writer import write_workbook
 
     config = configs.parse({
         "name": "same", "layers": [2, 3, 2], "activations": [hidden, output], "loss": loss,
         "inputs": [[0.05, 0.1], [1.0, -2.0]], "targets": [[0.01, 0.99], [0.3, 0.6]], "seed": 3,
         "biases": [[0.1, -0.2, 0.3], [0.0, 0.4]], "train_biases": True, "learning_rates": rates, "iterations": 60})
-    graph = build_graph(config.network)
-    rows = compile_rows(graph)
     written, stored = [], []
     original = FormulaSheet.store_formula
 
@@ -176,13 +173,13 @@ def test_fast_formula_path_writes_the_same_bytes_as_xlsxwriter_itself(hidden, ou
     for fast in (True, False):
         stored.clear()
         path = tmp_path / f"{fast}.xlsx"
-        runs = ((rate, iterate(graph, config.values, rate, config.iterations, rows)) for rate in rates)
+        run = Run.of(config)
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(FormulaSheet, "store_formula", counted)
-            statuses = {r.status for r in write_workbook(path, config, graph, runs, fast=fast).rates}
+            statuses = {r.status for r in write_workbook(path, run, fast=fast).rates}
         written.append(path.read_bytes())
         # every table cell of the rate sheets and the Compare sheet took the fast path, or none did
-        cells = len(rates) * config.iterations * (len(graph.quantities) + 1) + config.iterations
+        cells = len(rates) * config.iterations * (len(run.graph.quantities) + 1) + config.iterations
         assert len(stored) == (cells if fast else 0)
     assert written[0] == written[1]
     assert ("diverged (overflow)" in statuses) == (hidden == "relu")

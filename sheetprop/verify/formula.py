@@ -20,7 +20,9 @@ from typing import Callable
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from sheetprop.engine import _ln
+from sheetprop.functions import FUNCTIONS
+
+_ln = FUNCTIONS["ln"].runtime
 
 MAX_LENGTH = 8192       # Excel's own limit on a formula's length
 MAX_RANGE = 10_000      # cells of one range spelled out; =SUM(A1:XFD1048576) would be 17 billion

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
-from sheetprop.engine import _NAMESPACE as ENGINE_FUNCTIONS
+from sheetprop.dialects import NAMESPACE as ENGINE_FUNCTIONS
 from sheetprop.expr import Expr, Param, Sym, render, substitute, symbols
 from sheetprop.graph import BIAS, INPUT, TARGET, Graph
 from sheetprop.verify.formula import NAMESPACE as FORMULA_FUNCTIONS

@@ -15,13 +15,13 @@ from sheetprop.atomic import replacing
 from sheetprop.compare import Summary
 from sheetprop.config import Config
 from sheetprop.graph import Graph
+from sheetprop.numerals import DIGITS
 from sheetprop.walkthrough.diagram import figure_digits, network_svg
 from sheetprop.walkthrough.document import walkthrough
 from sheetprop.walkthrough.html import html
 from sheetprop.walkthrough.markdown import markdown
-from sheetprop.walkthrough.numerals import DIGITS
 
-__all__ = ["DIGITS", "Walkthrough", "write_walkthrough"]
+__all__ = ["DIGITS", "Walkthrough", "write", "write_walkthrough"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,19 @@ class Walkthrough:
     @property
     def files(self) -> tuple[Path, ...]:
         return self.markdown, self.html, self.diagram
+
+
+def write(run, folder: Path) -> tuple[Path, ...]:
+    """The writer of the build's table: the walkthrough of ``run`` in ``folder``, showing the chart PNG
+    when the build has drawn it there."""
+    from sheetprop.plots import chart_name
+
+    folder = Path(folder)
+    chart = folder / chart_name(run.config.name)
+    workbook = f"{run.config.name}.{'xlsx' if 'xlsx' in run.formats else run.formats[0]}"
+    written = write_walkthrough(run.config, run.graph, run.summary, folder, chart if chart.exists() else None,
+                                run.digits, workbook)
+    return written.files
 
 
 def write_walkthrough(config: Config, graph: Graph, summary: Summary, out_dir, chart: Path | None = None,

@@ -4,18 +4,18 @@ The Markdown and HTML renderers draw the same blocks; ``equation_sides`` gives a
 
 >>> from sheetprop.expr import Sym
 >>> equation = Equation("h1", (Sym("w1") * Sym("i1"),), Sym("w1") * Sym("i1"), 0.0075)
->>> equation_sides(equation, {"w1": 0.15, "i1": 0.05})
+>>> equation_sides(equation, Document("demo", [equation], {"w1": 0.15, "i1": 0.05}))
 ('h1', ['w1·i1', '0.15·0.05', '0.0075'])
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from sheetprop.expr import Expr, Param, Sym, render
-from sheetprop.walkthrough.numerals import DIGITS, number, operand
+from sheetprop.dialects import render
+from sheetprop.expr import Expr, Numeral, Sym
+from sheetprop.numerals import DIGITS, number
 
 ELLIPSIS = Sym("…")
 
@@ -45,15 +45,16 @@ class Relation:
     sign: str = "="
 
     def text(self) -> str:
-        return f" {self.sign} ".join(render(e, "math", lambda node: math_name(node.name)) for e in self.exprs)
+        return f" {self.sign} ".join(render(e, "math") for e in self.exprs)
 
 
 @dataclass(frozen=True)
 class Equation:
     """``name = form = form … = numbers = value``: the definition, its chain written out, the numbers, the result.
 
-    ``numbers`` is one of the forms with every name replaced by its value; ``after`` marks a parameter's
-    value after the update (printed w5⁺).
+    ``numbers`` is one of the forms with every name replaced by its value; ``after`` marks a value after
+    the update (printed w5⁺): the numbers put in for its names are the previous row's where the form reads
+    the previous row, and the new row's elsewhere (an optimizer's state of this update).
     """
 
     name: str
@@ -87,10 +88,13 @@ class Figure:
 
 @dataclass
 class Document:
+    """The blocks in reading order, with iteration 1's values (and iteration 2's: ``after``) by name."""
+
     title: str
     blocks: list
     values: Mapping[str, float] = field(repr=False)
     digits: int = DIGITS
+    after: Mapping[str, float] = field(default_factory=dict, repr=False)
 
     def runs(self):
         """The blocks in order, each run of consecutive Equations gathered into one list (set as one group).
@@ -112,9 +116,6 @@ class Document:
             yield pending
 
 
-# A bracketed number as a function's whole argument needs no second pair: σ(−0.108), not σ((−0.108)).
-_FUNCTION_OF_BRACKETED = re.compile(r"(σ|tanh|ln)\(\(([^()]*)\)\)")
-
 # An equation longer than this, as text, puts each right-hand side on a line of its own.
 WIDTH = 96
 
@@ -129,40 +130,40 @@ class Side:
     value: float | None = None
 
 
-def equation_text(equation: Equation, values: Mapping[str, float], digits: int = DIGITS) -> str:
+def equation_text(equation: Equation, document: Document) -> str:
     """One equation as a line of math text (see ``equation_sides`` for its parts)."""
-    left, right = equation_sides(equation, values, digits)
+    left, right = equation_sides(equation, document)
     return " = ".join([left, *right])
 
 
-def equation_sides(equation: Equation, values: Mapping[str, float], digits: int = DIGITS) -> tuple[str, list[str]]:
+def equation_sides(equation: Equation, document: Document) -> tuple[str, list[str]]:
     """The left-hand side and each right-hand side as math text, repeated ones dropped."""
-    return left_side(equation), [side.text for side in right_sides(equation, values, digits)]
+    return left_side(equation), [side.text for side in right_sides(equation, document)]
 
 
 def left_side(equation: Equation) -> str:
     return equation.name + ("⁺" if equation.after else "")
 
 
-def right_sides(equation: Equation, values: Mapping[str, float], digits: int = DIGITS) -> list[Side]:
-    """Each right-hand side in order, a form equal to the one before it dropped (a definition with no chain)."""
-    def resolve(node) -> str:
-        return operand(values[node.name], digits) if node.name in values else math_name(node.name)
+def numbers_of(equation: Equation, document: Document):
+    """The resolver that puts each name's value in: a Numeral to the document's digits."""
+    def resolve(node):
+        values = document.after if equation.after and isinstance(node, Sym) and not node.prev else document.values
+        return Numeral(values[node.name], document.digits) if node.name in values else None
+    return resolve
 
-    sides = [Side(render(form, "math", lambda node: math_name(node.name)), form) for form in equation.forms]
-    if isinstance(equation.numbers, (Sym, Param)):  # a = o2 = −0.117, not (−0.117)
-        sides.append(Side(number(values[equation.numbers.name], digits), equation.numbers, numbers=True))
-    elif equation.numbers is not None:
-        text = _FUNCTION_OF_BRACKETED.sub(r"\1(\2)", render(equation.numbers, "math", resolve))
+
+def right_sides(equation: Equation, document: Document) -> list[Side]:
+    """Each right-hand side in order, a form equal to the one before it dropped (a definition with no chain)."""
+    sides = [Side(render(form, "math"), form) for form in equation.forms]
+    if equation.numbers is not None:
+        put_in = numbers_of(equation, document)
+        text = render(equation.numbers, "math", lambda node: put_in(node) or render(node, "math"))
         sides.append(Side(text, equation.numbers, numbers=True))
-    sides.append(Side(number(equation.value, digits), value=equation.value))
+    sides.append(Side(number(equation.value, document.digits), value=equation.value))
     return [side for i, side in enumerate(sides) if i == 0 or side.text != sides[i - 1].text]
 
 
-def one_line(equation: Equation, values: Mapping[str, float], digits: int = DIGITS) -> bool:
+def one_line(equation: Equation, document: Document) -> bool:
     """Short equations read best on one line; long ones with one right-hand side per line."""
-    return len(equation_text(equation, values, digits)) <= WIDTH
-
-
-def math_name(name: str) -> str:
-    return "η" if name == "lr" else name
+    return len(equation_text(equation, document)) <= WIDTH

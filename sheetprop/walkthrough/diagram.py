@@ -3,7 +3,7 @@
 Wide layers show their first and last neurons around a ⋮, and edge labels only appear while they fit,
 so the drawing stays readable (and small) for any network the engine supports.
 
->>> from sheetprop.outputs import default_config
+>>> from sheetprop.config import default as default_config
 >>> config = default_config()
 >>> svg = network_svg(config.network, config.values)
 >>> svg.startswith("<svg") and "w5 = 0.4" in svg and svg.count("<circle") == 6
@@ -16,7 +16,7 @@ from html import escape
 from typing import Mapping
 
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
-from sheetprop.walkthrough.numerals import DIGITS, number
+from sheetprop.numerals import DIGITS, number
 
 GAP_X, GAP_Y, RADIUS, MARGIN = 250, 100, 24, 70
 SHOWN = 7       # neurons drawn per layer before the middle ones give way to ⋮

@@ -3,30 +3,31 @@
 Equations hold the graph's own expressions (the ones that become the workbook's formulas) and the
 engine's numbers; the Markdown and HTML renderers only choose how to draw them.
 
->>> from sheetprop.outputs import default_config
+>>> from sheetprop.config import default as default_config
 >>> from sheetprop.graph import build_graph
 >>> config = default_config()
 >>> document = walkthrough(config, build_graph(config.network), None)
 >>> from sheetprop.walkthrough.blocks import equation_text
 >>> h1 = next(b for b in document.blocks if isinstance(b, Equation) and b.name == "h1")
->>> equation_text(h1, document.values)
+>>> equation_text(h1, document)
 'h1 = w1·i1 + w2·i2 = 0.15·0.05 + 0.2·0.1 = 0.0275'
 """
 
 from __future__ import annotations
 
 import math
-import re
 
 from sheetprop.compare import Summary
 from sheetprop.config import Config
+from sheetprop.dialects import render
 from sheetprop.engine import compile_rows, iterate
-from sheetprop.expr import Expr, Fn, Op, Param, Sym, render, substitute
+from sheetprop.expr import Cycle, Expr, Fn, Op, Sym, substitute
 from sheetprop.functions import LOSSES
-from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, TARGET, WEIGHT, Graph, Quantity
+from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP,
+                             STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity)
 from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, Heading, Name, Paragraph, Relation,
                                           Table)
-from sheetprop.walkthrough.numerals import DIGITS, number
+from sheetprop.numerals import DIGITS, number
 from sheetprop.walkthrough.reading import listed, loss_table, rate_table, reading
 
 # A group with more equations than this is summarised: its first neuron written out, the rest as a table.
@@ -44,7 +45,7 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
     ``workbook`` is the file name of the workbook the text refers to (NAME.xlsx unless told otherwise).
     """
     workbook = workbook or f"{config.name}.xlsx"
-    rate = config.learning_rates[0]
+    rate = config.shown_rate
     compiled = compile_rows(graph)
     # Iteration 1 is the same for every rate; iteration 2 shows each rate's first update.
     seconds = {r: list(iterate(graph, config.values, r, 2, compiled))[1] for r in config.learning_rates}
@@ -68,7 +69,7 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
     blocks += _updates(config, graph, values, after, seconds, digits)
     if summary is not None:
         blocks += _iterations(config, summary, digits, workbook)
-    return Document(f"{config.heading} — step by step", blocks, values, digits)
+    return Document(f"{config.heading} — step by step", blocks, values, digits, after)
 
 
 def _network(config: Config, graph: Graph, values) -> list:
@@ -80,7 +81,7 @@ def _network(config: Config, graph: Graph, values) -> list:
               "neuron": "one bias per neuron"}[network.biases]
     if network.biases != "none":
         biases += ", trained too" if network.train_biases else ", not trained"
-    examples = f" It learns {network.examples} examples at once (full-batch)." if network.examples > 1 else ""
+    examples = f" It learns {network.examples} examples {network.batching()}." if network.examples > 1 else ""
     blocks = [
         Heading(2, "1. The network"),
         Paragraph((f"A {shape} network (neurons per layer, inputs first) with {activations}, {biases}, "
@@ -89,25 +90,21 @@ def _network(config: Config, graph: Graph, values) -> list:
         Paragraph(("The starting values: inputs, targets, initial weights"
                    + (" and biases." if network.biases != "none" else "."),)),
     ]
-    start = [q for q in graph.quantities if q.kind in (INPUT, TARGET, WEIGHT, BIAS)]
-    blocks += _value_table(start, values)
+    start = graph.of_role(INPUT, TARGET, WEIGHT, BIAS)
+    blocks += _value_table(graph, start, values)
     return blocks
 
 
-def _value_table(quantities: list[Quantity], values) -> list:
+def _value_table(graph: Graph, quantities: list[Quantity], values) -> list:
     """Name, value and meaning of each quantity, or per group a count and range when there are many."""
     if len(quantities) <= 3 * WRITE_LIMIT:
         return [Table(("quantity", "value", "meaning"),
-                      tuple((Name(q.name), values[q.name], _first_clause(q.words)) for q in quantities))]
-    return [_family_table(quantities, values)]
-
-
-def _first_clause(words: str) -> str:
-    return words.split(";")[0]
+                      tuple((Name(q.name), values[q.name], q.words) for q in quantities))]
+    return [_family_table(graph, quantities, values)]
 
 
 def _forward(graph: Graph, values) -> list:
-    quantities = [q for q in graph.quantities if q.kind in (NET, ACT)]
+    quantities = graph.of_role(NET, ACT)
     first = quantities[0]
     blocks = [
         Heading(2, "2. Forward pass (iteration 1)"),
@@ -119,15 +116,17 @@ def _forward(graph: Graph, values) -> list:
 
 
 def _loss(graph: Graph, values) -> list:
-    quantities = [q for q in graph.quantities if q.kind == ERROR]
+    quantities = graph.of_role(ERROR)
     blocks = [Heading(2, "3. The loss"),
               Paragraph((f"How far the outputs are from the targets: {LOSSES[graph.network.loss].words}.",))]
     return blocks + _grouped(graph, quantities, values, lambda q: q.group)
 
 
 def _backward(graph: Graph, values) -> list:
-    quantities = [q for q in graph.quantities if q.kind == CHAIN]
-    output, slope, delta = quantities[:3]  # the first output neuron's ∂E/∂a, ∂a/∂z and δ
+    quantities = graph.of_role(CHAIN)
+    first = quantities[0].neuron, quantities[0].example  # the first output neuron: its ∂E/∂a, ∂a/∂z and δ
+    output, slope, delta = (next(q for q in quantities if (q.neuron, q.example) == first and q.step == step)
+                            for step in (OUTPUT_STEP, SLOPE_STEP, DELTA_STEP))
     hidden = len(graph.network.layers) > 2
     blocks = [
         Heading(2, "4. Backward pass: the chain rule"),
@@ -140,11 +139,11 @@ def _backward(graph: Graph, values) -> list:
                    "Each line gives the definition, the chain written out down to forward values, then the "
                    "numbers.")),
     ]
-    return blocks + _grouped(graph, quantities, values, lambda q: q.group.replace("backward: ", ""))
+    return blocks + _grouped(graph, quantities, values, lambda q: graph.place(q.layer, q.example))
 
 
 def _gradients(graph: Graph, values) -> list:
-    quantities = [q for q in graph.quantities if q.kind == GRADIENT]
+    quantities = graph.of_role(GRADIENT)
     blocks = [Heading(2, "5. Gradients of the weights")]
     example = _weight_example(graph)
     if example:
@@ -162,67 +161,60 @@ def _gradients(graph: Graph, values) -> list:
 
 
 def _weight_example(graph: Graph):
-    """The last layer's first weight gradient with its receiver, weight and sender, for the explanation."""
-    for q in graph.quantities:
-        if q.kind != GRADIENT or not (isinstance(q.expr, Op) and q.expr.op == "*" and len(q.expr.args) == 2):
-            continue
-        weight = _parameter(q.name)
-        if graph[weight].kind == WEIGHT and "output" in graph[weight].group:
-            delta, sender = q.expr.args
-            receiver = graph[delta.name.removeprefix("∂E/∂")]
-            return q, receiver, weight, sender.name
+    """The last layer's first weight gradient (of one example) with its receiver, weight and sender."""
+    last = len(graph.network.layers) - 1
+    for q in graph.of_role(GRADIENT):
+        if graph[q.param].role == WEIGHT and q.layer == last and (q.example or 1) == 1 \
+                and isinstance(q.expr, Op) and q.expr.op == "*":
+            receiver = next(n for n in graph.of_role(NET) if (n.neuron, n.example) == (q.neuron, q.example))
+            return q, receiver, q.param, q.expr.args[1].name
     return None
 
 
-def _parameter(gradient: str) -> str:
-    """``∂E/∂w5[2]`` → ``w5``."""
-    return re.sub(r"\[\d+\]$", "", gradient.removeprefix("∂E/∂"))
-
-
 def _gradient_group(graph: Graph, quantity: Quantity) -> str:
-    """Gradients grouped by the layer of their weight: 'weights into output layer, example 2'."""
-    target = graph[_parameter(quantity.name)].group
-    example = quantity.group.removeprefix("gradients").strip(", ")
-    if example == "batch mean":
-        example = "mean over the examples"
-    return ", ".join(part for part in (target, example) if part)
+    """Gradients grouped by the layer of their parameter: 'weights into output layer, example 2'."""
+    network = graph.network
+    if quantity.example:
+        example = f"example {quantity.example}"
+    elif network.examples > 1 and len(network.batches()) > 1:
+        example = f"mean over iteration 1's mini-batch (examples {listed([str(e) for e in network.batches()[0]])})"
+    else:
+        example = "mean over the examples" if network.examples > 1 else ""
+    return ", ".join(part for part in (graph[quantity.param].group, example) if part)
 
 
 def _gradient_order(graph: Graph, quantities: list[Quantity]) -> list[Quantity]:
     """Per example, the output layer's weights first, then back towards the inputs; biases last."""
-    weight_groups = list(dict.fromkeys(q.group for q in graph.quantities if q.kind == WEIGHT))
-    layer_rank = {group: len(weight_groups) - i for i, group in enumerate(weight_groups)}
-    example_rank: dict[str, int] = {}
-    for q in quantities:
-        example_rank.setdefault(q.group, len(example_rank))
-
     def key(item):
         position, q = item
-        layer = layer_rank.get(graph[_parameter(q.name)].group, len(layer_rank) + 1)
-        return example_rank[q.group], layer, position
+        return (q.example or math.inf), graph[q.param].role != WEIGHT, -(q.layer or 0), position
 
     return [q for _, q in sorted(enumerate(quantities), key=key)]
 
 
 def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) -> list:
-    rate = config.learning_rates[0]
-    trained = [graph[name] for name in graph.trained]
+    rate = config.shown_rate
+    trained = [q for q in graph.quantities if q.param and q.role in (WEIGHT, BIAS, STATE) and q.first is not None]
+    optimizer = graph.optimizer
+    which = "the config's walkthrough_rate" if config.walkthrough_rate is not None else "the config's first learning rate"
+    rules = [part for left, right in optimizer.rules() for part in (Relation((left, right), "←"), ", ")][:-1]
     blocks = [
         Heading(2, "6. Updating the weights"),
-        Paragraph(("Gradient descent moves every weight against its gradient, all at once, with the gradients "
-                   "of iteration 1: ", Relation((Sym("w"), Sym("w") - Param("lr") * Sym("∂E/∂w")), "←"),
-                   f". With the config's first learning rate, η = {number(rate, digits)}:")),
+        Paragraph((f"{optimizer.words[0].upper()}{optimizer.words[1:]} moves every weight against its gradient, "
+                   "all at once, with the gradients of iteration 1: ", *rules,
+                   f". With {which}, η = {number(rate, digits)}:")),
     ]
     equations = [Equation(q.name, (q.expr,), q.expr, after[q.name], after=True) for q in trained]
     blocks += _summarised(graph, equations, lambda e: graph[e.name].group, after)
-    before, now = values["E_total"], after["E_total"]
+    before, now = values[TOTAL], after[TOTAL]
     change = "falls" if now < before else "rises"
     blocks.append(Paragraph((f"These weights make iteration 2. Its forward pass gives E_total = {number(now, digits)}: "
                              f"the loss {change} from {number(before, digits)}.",)))
-    rows = [(Name("E_total"), values["E_total"], *(seconds[r][graph.index["E_total"]] for r in seconds))]
-    if len(trained) <= WRITE_LIMIT:
+    rows = [(Name(TOTAL), values[TOTAL], *(seconds[r][graph.index[TOTAL]] for r in seconds))]
+    shown = [q for q in trained if q.role != STATE]
+    if len(shown) <= WRITE_LIMIT:
         rows = [(Name(q.name), values[q.name], *(seconds[r][graph.index[q.name]] for r in seconds))
-                for q in trained] + rows
+                for q in shown] + rows
     blocks.append(Paragraph(("After one update, for every learning rate of the config (E_total is that of "
                              "iteration 2):",)))
     blocks.append(Table(("quantity", "iteration 1", *(f"η = {number(r, digits)}" for r in seconds)), tuple(rows)))
@@ -266,11 +258,11 @@ def _summarised(graph: Graph, equations: list[Equation], group_of, results) -> l
         if len(members) <= WRITE_LIMIT:
             blocks += members
             continue
-        shown = _first_of_each_family(members)
+        shown = _first_of_each_family(graph, members)
         blocks += shown
         blocks.append(Paragraph((f"The other {len(members) - len(shown)} of this layer work the same way; "
                                  "by quantity:",)))
-        blocks.append(_family_table([graph[e.name] for e in members], results))
+        blocks.append(_family_table(graph, [graph[e.name] for e in members], results))
     return blocks
 
 
@@ -278,17 +270,25 @@ def _equation(graph: Graph, quantity: Quantity, values) -> Equation:
     """The definition; for derivatives also the chain one step further and all the way to forward values.
 
     The numbers go into the definition, except for a weight's gradient, whose δ is split into its two
-    factors first: ∂E/∂w5 = ∂E/∂a_o1·∂a_o1/∂o1·a_h1, the chain as the lecture writes it.
+    factors first: ∂E/∂w5 = ∂E/∂a_o1·∂a_o1/∂o1·a_h1, the chain as the lecture writes it. A mini-batch
+    gradient is written for iteration 1, whose batch is the first.
     """
-    forms = [quantity.expr]
-    numbers = quantity.expr
-    if quantity.kind in (CHAIN, GRADIENT):
-        once = substitute(quantity.expr, graph.chain_definition)
-        forms += [once, _expanded(graph, quantity.expr)]
-        if quantity.kind == GRADIENT:
+    definition = _at_first_iteration(quantity.expr)
+    forms = [definition]
+    numbers = definition
+    if quantity.role in (CHAIN, GRADIENT):
+        once = substitute(definition, graph.chain_definition)
+        forms += [once, _expanded(graph, definition)]
+        if quantity.role == GRADIENT:
             numbers = once
     forms = [_elided(f) for f in forms if len(render(f, "math")) <= FORM_LIMIT] or [_elided(quantity.expr)]
     return Equation(quantity.name, tuple(forms), _elided(numbers), values[quantity.name])
+
+
+def _at_first_iteration(expr: Expr) -> Expr:
+    """``expr`` as it reads on iteration 1: each choice by iteration (a mini-batch) replaced by its first option."""
+    return substitute(expr, lambda node: _at_first_iteration(node.options[0]) if isinstance(node, Cycle) else None,
+                      every_node=True)
 
 
 def _expanded(graph: Graph, expr: Expr) -> Expr:
@@ -310,26 +310,28 @@ def _elided(expr: Expr) -> Expr:
     return expr
 
 
-def _family(name: str) -> str:
-    """Quantities of one kind in one layer share a pattern: ``∂E/∂a_h1.3`` and ``∂E/∂a_h1.4`` → ``∂E/∂a_h#.#``."""
-    return re.sub(r"\d+", "#", name)
+def _family(graph: Graph, quantity: Quantity) -> tuple:
+    """Quantities of one kind in one layer: the same role, chain-rule step, layer, example and kind of parameter."""
+    param = graph[quantity.param].role if quantity.param and quantity.param != quantity.name else None
+    return quantity.role, quantity.step, quantity.layer, quantity.example, param
 
 
-def _first_of_each_family(equations: list[Equation]) -> list[Equation]:
-    seen: set[str] = set()
+def _first_of_each_family(graph: Graph, equations: list[Equation]) -> list[Equation]:
+    seen: set[tuple] = set()
     first = []
     for equation in equations:
-        if _family(equation.name) not in seen:
-            seen.add(_family(equation.name))
+        family = _family(graph, graph[equation.name])
+        if family not in seen:
+            seen.add(family)
             first.append(equation)
     return first
 
 
-def _family_table(quantities: list[Quantity], values) -> Table:
+def _family_table(graph: Graph, quantities: list[Quantity], values) -> Table:
     """Per kind of quantity in a layer: how many, first and last name, smallest and largest value."""
-    families: dict[str, list[Quantity]] = {}
+    families: dict[tuple, list[Quantity]] = {}
     for q in quantities:
-        families.setdefault(f"{q.group}|{_family(q.name)}", []).append(q)
+        families.setdefault((q.group, _family(graph, q)), []).append(q)
     rows = []
     for members in families.values():
         numbers = [values[q.name] for q in members]

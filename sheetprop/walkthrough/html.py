@@ -14,10 +14,10 @@ from __future__ import annotations
 from html import escape
 from typing import Mapping
 
+from sheetprop.dialects import identifier, math_element, mathml_number, mo, render
 from sheetprop.expr import Expr
-from sheetprop.walkthrough import mathml
 from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Name, Paragraph, Relation, Side, Table,
-                                          one_line, right_sides)
+                                          numbers_of, one_line, right_sides)
 from sheetprop.walkthrough.markdown import cell
 
 # The page may use its own inline styles and data: images, and nothing else.
@@ -69,11 +69,11 @@ def _block(block, document: Document, figures: Mapping[str, str]) -> str:
 
 def _inline(part) -> str:
     if isinstance(part, Name):
-        return mathml.math(mathml.name(part))
+        return math_element(identifier(part))
     if isinstance(part, Expr):
-        return mathml.math(mathml.expression(part))
+        return math_element(render(part, "mathml"))
     if isinstance(part, Relation):
-        return mathml.math(mathml.mo(part.sign).join(mathml.expression(e) for e in part.exprs))
+        return math_element(mo(part.sign).join(render(e, "mathml") for e in part.exprs))
     return escape(part)
 
 
@@ -81,31 +81,31 @@ def _equations(equations: list[Equation], document: Document) -> str:
     """A two-column grid: left-hand sides right-aligned against their equals signs."""
     rows = []
     for equation in equations:
-        sides = right_sides(equation, document.values, document.digits)
-        left = mathml.math(_updated(equation.name) if equation.after else mathml.name(equation.name))
-        lines = [sides] if one_line(equation, document.values, document.digits) else [[s] for s in sides]
+        sides = right_sides(equation, document)
+        left = math_element(_updated(equation.name) if equation.after else identifier(equation.name))
+        lines = [sides] if one_line(equation, document) else [[s] for s in sides]
         for i, line in enumerate(lines):
-            math = "".join(mathml.mo("=") + _side(side, document) for side in line)
+            math = "".join(mo("=") + _side(side, equation, document) for side in line)
             rows.append(f'<div class="lhs{" start" if i == 0 else ""}">{left if i == 0 else ""}</div>'
-                        f'<div class="rhs{" start" if i == 0 else ""}">{mathml.math(math)}</div>')
+                        f'<div class="rhs{" start" if i == 0 else ""}">{math_element(math)}</div>')
     return '<div class="equations">\n' + "\n".join(rows) + "\n</div>"
 
 
 def _updated(name: str) -> str:
     """w5⁺: the plus sign above the index, as w₅⁺ is written by hand."""
-    markup = mathml.name(name)
+    markup = identifier(name)
     if markup.startswith("<msub>"):
         return "<msubsup>" + markup[len("<msub>"):-len("</msub>")] + "<mo>+</mo></msubsup>"
     return f"<msup>{markup}<mo>+</mo></msup>"
 
 
-def _side(side: Side, document: Document) -> str:
+def _side(side: Side, equation: Equation, document: Document) -> str:
     if side.value is not None:
-        return mathml.number(side.value, document.digits)
+        return mathml_number(side.value, document.digits)
     if side.numbers:
-        values = document.values
-        return mathml.expression(side.expr, lambda node: values.get(node.name), document.digits)
-    return mathml.expression(side.expr)
+        put_in = numbers_of(equation, document)
+        return render(side.expr, "mathml", lambda node: put_in(node) or identifier(node.name))
+    return render(side.expr, "mathml")
 
 
 def _table(table: Table, digits: int) -> str:
@@ -116,7 +116,7 @@ def _table(table: Table, digits: int) -> str:
         cells = []
         for value in row:
             if isinstance(value, Name):
-                cells.append(f"<td>{mathml.math(mathml.name(value))}</td>")
+                cells.append(f"<td>{math_element(identifier(value))}</td>")
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 cells.append(f'<td class="number">{escape(cell(value, digits))}</td>')
             else:

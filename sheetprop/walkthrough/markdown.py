@@ -22,10 +22,11 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from sheetprop.expr import Expr, render
+from sheetprop.dialects import render
+from sheetprop.expr import Expr
 from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Name, Paragraph, Relation, Table,
-                                          equation_sides, math_name, one_line)
-from sheetprop.walkthrough.numerals import number
+                                          equation_sides, one_line)
+from sheetprop.numerals import number
 
 
 def markdown(document: Document, files: Mapping[str, str]) -> str:
@@ -52,11 +53,11 @@ def _block(block, document: Document, files: Mapping[str, str]) -> list[str]:
 
 def _equations(equations: list[Equation], document: Document) -> list[str]:
     """One code block, the equals signs of the left-hand sides aligned; long equations one side per line."""
-    sides = [equation_sides(e, document.values, document.digits) for e in equations]
+    sides = [equation_sides(e, document) for e in equations]
     width = max(len(left) for left, _ in sides)
     lines = ["```text"]
     for equation, (left, right) in zip(equations, sides):
-        if one_line(equation, document.values, document.digits):
+        if one_line(equation, document):
             lines.append(f"{left:<{width}} = " + " = ".join(right))
         else:
             lines.append(f"{left:<{width}} = {right[0]}")
@@ -68,7 +69,7 @@ def _inline(part) -> str:
     if isinstance(part, Name):
         return f"`{part}`"
     if isinstance(part, Expr):
-        return f"`{render(part, 'math', lambda node: math_name(node.name))}`"
+        return f"`{render(part, 'math')}`"
     if isinstance(part, Relation):
         return f"`{part.text()}`"
     return _escape(part)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sheetprop.compare import DIVERGING, OVERFLOWED, REACHED, Summary
 from sheetprop.walkthrough.blocks import Table
-from sheetprop.walkthrough.numerals import DIGITS, number
+from sheetprop.numerals import DIGITS, number
 
 # Iterations the loss table shows (those up to the run's length, and always the last one).
 CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from array import array
-from typing import Callable, Iterable, Iterator
+from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from sheetprop.compare import DECREASING, DIVERGING, OVERFLOWED, REACHED, Summary, sheet_name, summarize
+from sheetprop.compare import DECREASING, DIVERGING, OVERFLOWED, REACHED, Summary, sheet_name
 from sheetprop.config import Config, compare_first_row
-from sheetprop.graph import COUNTER, Graph
+from sheetprop.expr import symbol
+from sheetprop.graph import COUNTER, TOTAL, Graph
+from sheetprop.runs import Run
 from sheetprop.workbook.fast import FormulaSheet
 from sheetprop.workbook.layout import (FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW, PARAM_LABEL_ROW,
                                        PARAM_ROW, TITLE_ROW, Layout)
@@ -28,16 +29,21 @@ CREATED = dt.datetime(2024, 1, 1)
 COMPARE = "Compare"
 OVERFLOW = "#NUM!"
 
-Rows = Iterator[list[float]]
+
+def write(run: Run, folder: Path) -> tuple[Path, ...]:
+    """The writer of the build's table: ``NAME.xlsx`` in ``folder``."""
+    path = Path(folder) / f"{run.config.name}.xlsx"
+    write_workbook(path, run)
+    return (path,)
 
 
-def write_workbook(path, config: Config, graph: Graph, runs: Iterable[tuple[float, Rows]],
-                   progress: Callable[[int], None] | None = None, fast: bool = True) -> Summary:
-    """Write the workbook to ``path`` from the engine's row streams, one per learning rate.
+def write_workbook(path, run: Run, fast: bool = True) -> Summary:
+    """Write the workbook to ``path``, streaming each learning rate's rows from the engine.
 
-    Returns the learning-rate comparison. ``progress`` is called with the number of rows written.
+    Returns the learning-rate comparison. ``run.progress`` is called with each row written.
     ``fast=False`` writes every formula through XlsxWriter's full rewrite (the same file, slower).
     """
+    config, graph, progress = run.config, run.graph, run.progress
     # ZIP64 only where a part passes 2 GiB (zipfile's limit; a sheet of a million rows can): smaller files
     # are unchanged.
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
@@ -47,19 +53,15 @@ def write_workbook(path, config: Config, graph: Graph, runs: Iterable[tuple[floa
     styles = _styles(workbook)
     layout = Layout(graph)
     compare = workbook.add_worksheet(COMPARE, worksheet_class=FormulaSheet)
-    losses: dict[float, list[float]] = {}
-    total = graph.index["E_total"]
-    for rate, rows in runs:
+    for rate in run.rates:
         sheet = workbook.add_worksheet(sheet_name(rate), worksheet_class=FormulaSheet)
         _write_rate_header(sheet, config, graph, layout, rate, styles)
         write = sheet.formula_writer(layout.formulas(1) + layout.formulas(2), fast)
-        losses[rate] = trajectory = array("d")  # 8 bytes a row: memory stays flat in practice
-        for iteration, row in enumerate(rows, start=1):
+        for iteration, row in enumerate(run.rows(rate), start=1):
             _write_row(write, layout, iteration, row)
-            trajectory.append(row[total])
             if progress:
                 progress(1)
-    summary = summarize(losses, config.threshold)
+    summary = run.summary  # E_total was kept as the rows streamed: no second pass
     _write_compare(workbook, compare, config, layout, summary, styles, fast)
     compare.activate()
     workbook.close()
@@ -86,7 +88,8 @@ def _write_rate_header(sheet, config: Config, graph: Graph, layout: Layout, rate
     # constant_memory flushes a row once a later row is written: write rows strictly in order.
     values = dict(config.values, lr=rate)
     for name in graph.params:
-        label = "η (lr)" if name == "lr" else (f"{name} (initial)" if graph[name].first is not None else name)
+        label = f"{symbol(name)} ({name})" if symbol(name) != name else (
+            f"{name} (initial)" if graph[name].first is not None else name)
         sheet.write_string(PARAM_LABEL_ROW, layout.param_columns[name], label, styles["label"])
     for name in graph.params:
         sheet.write_number(PARAM_ROW, layout.param_columns[name], values[name], styles["param"])
@@ -180,7 +183,7 @@ def _write_compare(workbook, sheet, config: Config, layout: Layout, summary: Sum
                               styles["best"], "#N/A" if summary.best is None else summary.best)
 
     sheet.write_string(trajectory_header, 0, "iteration", styles["header"])
-    e_total = layout.letters[layout.graph.index["E_total"]]
+    e_total = layout.letters[layout.graph.index[TOTAL]]
     counter = next(c for c, q in enumerate(layout.graph.quantities) if q.kind == COUNTER)
     for i, rate in enumerate(rates):
         sheet.write_string(trajectory_header, i + 1, sheet_name(rate), styles["header"])

@@ -1,4 +1,4 @@
-"""Numbers as the walkthrough prints them: a fixed count of significant digits, a real minus sign.
+"""Numbers as sheetprop prints them for people: a fixed count of significant digits, a real minus sign.
 
 >>> number(0.15 * 0.05 + 0.2 * 0.1), number(-0.0380982366, 4), number(3.51085e-05, 6)
 ('0.0275', '−0.0381', '3.51085×10⁻⁵')
