@@ -21,25 +21,7 @@ from pathlib import Path
 
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
-
-# Excel's grid: rows per sheet. A rate sheet has 6 rows above iteration 1; the Compare sheet has its
-# title, threshold and a table of the rates above its column of iterations.
-MAX_ROWS = 1_048_576
-HEADER_ROWS = 6
-
-
-def compare_first_row(rates: int) -> int:
-    """Zero-based row of iteration 1 on the Compare sheet, below its table of ``rates`` rates."""
-    return rates + 8
-
-
-def max_iterations(rates: int) -> int:
-    """The most iterations every sheet of the workbook holds.
-
-    >>> max_iterations(1), max_iterations(6)
-    (1048567, 1048562)
-    """
-    return MAX_ROWS - max(HEADER_ROWS, compare_first_row(rates))
+from sheetprop.workbook.layout import max_iterations
 
 KEYS = {
     "name": "a short name for the run, used for file names and titles",

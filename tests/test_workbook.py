@@ -221,7 +221,7 @@ def test_only_formulas_xlsxwriter_would_leave_unchanged_take_the_fast_path(formu
 
 
 def test_compare_sheet_iterations_start_where_the_row_limit_assumes(formulas, lecture):
-    from sheetprop.config import compare_first_row, max_iterations
+    from sheetprop.workbook.layout import compare_first_row, max_iterations
 
     compare = formulas["Compare"]
     first = compare_first_row(len(lecture.learning_rates)) + 1  # 1-based

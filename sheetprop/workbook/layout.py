@@ -17,12 +17,15 @@ A rate sheet reads top to bottom:
 
 from __future__ import annotations
 
-from xlsxwriter.utility import xl_col_to_name
+from typing import TYPE_CHECKING
 
 from sheetprop.expr import Param, render
-from sheetprop.graph import Graph
+
+if TYPE_CHECKING:
+    from sheetprop.graph import Graph
 
 # Excel's limits, which LibreOffice shares; past them a file is silently cut or refused.
+MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 MAX_FORMULA_LENGTH = 8_192
 
@@ -30,10 +33,26 @@ TITLE_ROW, HELP_ROW, PARAM_LABEL_ROW, PARAM_ROW, GROUP_ROW, HEADER_ROW = range(6
 FIRST_ROW = HEADER_ROW + 1  # zero-based row of iteration 1
 
 
+def compare_first_row(rates: int) -> int:
+    """Zero-based row of iteration 1 on the Compare sheet, below its title, threshold and table of rates."""
+    return rates + 8
+
+
+def max_iterations(rates: int) -> int:
+    """The most iterations every sheet of the workbook holds.
+
+    >>> max_iterations(1), max_iterations(6)
+    (1048567, 1048562)
+    """
+    return MAX_ROWS - max(FIRST_ROW, compare_first_row(rates))
+
+
 class Layout:
     """Quantity → column, iteration → row, and each cell's formula."""
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: "Graph"):
+        from xlsxwriter.utility import xl_col_to_name
+
         self.graph = graph
         self.letters = [xl_col_to_name(c) for c in range(len(graph.quantities))]
         columns = {q.name: c for c, q in enumerate(graph.quantities)}

@@ -16,13 +16,13 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from sheetprop.compare import DECREASING, DIVERGING, OVERFLOWED, REACHED, Summary, sheet_name
-from sheetprop.config import Config, compare_first_row
+from sheetprop.config import Config
 from sheetprop.expr import symbol
 from sheetprop.graph import COUNTER, TOTAL, Graph
 from sheetprop.runs import Run
 from sheetprop.workbook.fast import FormulaSheet
 from sheetprop.workbook.layout import (FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW, PARAM_LABEL_ROW,
-                                       PARAM_ROW, TITLE_ROW, Layout)
+                                       PARAM_ROW, TITLE_ROW, Layout, compare_first_row)
 
 # Fixed metadata keeps regenerated outputs byte-identical.
 CREATED = dt.datetime(2024, 1, 1)
