@@ -129,9 +129,11 @@ def _write_rate_header(sheet, config: Config, graph: Graph, layout: Layout, rate
         fill = colour_group(quantity)
         edge = {"left": 1, "left_color": "#7F7F7F"} if column in starts else {}
         background = {"bg_color": fill.header} if fill else {}
-        text = quantity.group if column == 0 or column in starts else ""
-        sheet.write_string(GROUP_ROW, column, text, styles.made(bold=True, font_size=9, font_color="#404040",
-                                                                **background, **edge))
+        band = styles.made(bold=True, font_size=9, font_color="#404040", **background, **edge)
+        if column == 0 or column in starts:
+            sheet.write_string(GROUP_ROW, column, quantity.group, band)
+        else:
+            sheet.write_blank(GROUP_ROW, column, None, band)
     for column, quantity in enumerate(quantities):
         fill = colour_group(quantity)
         edge = {"left": 1, "left_color": "#7F7F7F"} if column in starts else {}
