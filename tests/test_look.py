@@ -168,8 +168,8 @@ def test_the_chart_covers_no_cell_in_use_and_has_a_page_of_its_own(rates, tmp_pa
     covered = [(c, r) for c, r in used if first_col <= c <= last_col and first_row <= r <= last_row]
     assert covered == [] and used
     breaks = [brk.id for brk in compare.row_breaks.brk]  # a break after row `id` (1-based)
-    assert breaks == [first_row, last_row + 1]
-    assert all(r < first_row or r > last_row for _, r in used)  # nothing beside it on its page either
+    assert breaks == [first_row - 1, last_row + 1]  # its page begins a row above it
+    assert all(r < first_row - 1 or r > last_row for _, r in used)  # nothing beside it on its page either
 
 
 def test_compare_headers_fit_in_two_lines(book):

@@ -290,7 +290,8 @@ def _write_compare(workbook, sheet, config: Config, layout: Layout, summary: Sum
     chart = _compare_chart(workbook, summary, rates, trajectory_header, first_iteration, last_iteration)
     chart.set_size({"width": CHART_WIDTH, "height": COMPARE_CHART_ROWS * ROW_PIXELS})
     sheet.insert_chart(chart_row, 0, chart)
-    print_compare_sheet(sheet, max(sum(widths), CHART_WIDTH), [chart_row, trajectory_header], trajectory_header)
+    # The chart's page starts a row above it: a program drawing its frame on the edge keeps it off the table's page.
+    print_compare_sheet(sheet, max(sum(widths), CHART_WIDTH), [chart_row - 1, trajectory_header], trajectory_header)
 
 
 CHART_WIDTH = 800
