@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from helpers import run, shown_by_libreoffice
 from sheetprop import config as configs
-from sheetprop.config import compare_first_row
+from sheetprop.workbook.layout import compare_first_row
 from sheetprop.outputs import build
 from sheetprop.workbook.layout import FIRST_ROW, GROUP_ROW, HEADER_ROW, Layout
 

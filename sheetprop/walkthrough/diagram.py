@@ -26,6 +26,7 @@ SHOWN = 7       # neurons drawn per layer before the middle ones give way to ⋮
 LABELLED = 24   # edges labelled with their weight, at most
 FONT = 13       # the drawing's font size; edge labels use it
 HALO = 'stroke="white" stroke-width="5" paint-order="stroke"'
+HALO_PAD = 3    # pixels the halo (and a little air) adds around a label's box
 # Horizontal and vertical gaps between neurons, tried in turn until every edge label finds a free place.
 SPACINGS = ((250, 100), (300, 115), (360, 130), (430, 150), (520, 175), (620, 205), (740, 240))
 # Where along an edge (from its sender) a label may sit, in order of preference: near the sender, where
@@ -47,13 +48,13 @@ class Box:
 
 
 def text_box(x: float, y: float, text: str, size: float = FONT, anchor: str = "start", pad: float = 0) -> Box:
-    """The box a line of sans-serif text takes: about 0.6 em a character, from 0.8 em above its baseline to
-    0.25 em below, widened by ``pad`` on every side (a label's halo).
+    """The box a line of sans-serif text takes: about 0.62 em a character (most are narrower), from 0.8 em
+    above its baseline to 0.25 em below, widened by ``pad`` on every side (a label's halo).
 
-    >>> text_box(100, 50, "w5 = 0.4", 10, "middle")
-    Box(left=76.0, top=42.0, right=124.0, bottom=52.5)
+    >>> text_box(100, 50, "w5 = 0.4", 25, "middle")
+    Box(left=38.0, top=30.0, right=162.0, bottom=56.25)
     """
-    width = 0.6 * size * len(text)
+    width = 0.62 * size * len(text)
     left = x - {"start": 0, "middle": width / 2, "end": width}[anchor]
     return Box(left - pad, y - 0.8 * size - pad, left + width + pad, y + 0.25 * size + pad)
 
@@ -142,7 +143,7 @@ def _edges(network, columns, position, values, digits: int, labelled: bool, node
                 if label is None:
                     return lines, None
                 labels.append(label)
-                taken.append(label.box(pad=2.5))
+                taken.append(label.box(pad=HALO_PAD))
     return lines, labels
 
 
@@ -152,7 +153,7 @@ def _place(text: str, start, end, taken: list[Box]) -> Text | None:
     for t in PLACES:
         x, y = round(x1 + t * (x2 - x1)), round(y1 + t * (y2 - y1) + 0.3 * FONT)  # centred on the line
         label = Text(x, y, text, anchor="middle", style=f' fill="#1f3a5f" {HALO}')
-        box = label.box(pad=2.5)
+        box = label.box(pad=HALO_PAD)
         if not any(box.overlaps(other) for other in taken):
             return label
     return None
