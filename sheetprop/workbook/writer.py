@@ -36,7 +36,7 @@ FINAL_OVERFLOW = "overflow"  # the final E_total of a run that overflowed, on th
 
 def write(run: Run, folder: Path) -> tuple[Path, ...]:
     """The writer of the build's table: ``NAME.xlsx`` in ``folder``."""
-    path = Path(folder) / f"{run.config.name}.xlsx"
+    path = Path(folder) / f"{run.config.stem}.xlsx"
     write_workbook(path, run)
     return (path,)
 
