@@ -6,6 +6,7 @@ Exit status: 0 done, 2 bad input (config or arguments), 1 anything else that wen
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -41,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # a reader that went away shows here, not in Python's flush at exit
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt:
         print("sheetprop: interrupted; nothing was half-written", file=sys.stderr)
         return 130
@@ -55,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         return status
 
 
+def _reader_gone() -> int:
+    """Output piped into a reader that stopped early (``sheetprop show | head -1``): end quietly, status 0."""
+    # Python flushes stdout once more at exit; pointed at the null device, that flush cannot fail.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sheetprop", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -62,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
                     "chain-rule derivative and weight update as real formulas.",
         epilog=EXAMPLES)
     parser.add_argument("--version", action="version", version=f"sheetprop {__version__}")
+    # Also accepted after the command (sheetprop build --debug); there its default is SUPPRESS, so that a
+    # subcommand's own default cannot overwrite the global one.
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -80,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--digits", default=DIGITS, type=_digits, metavar="N",
                        help=f"significant digits of the numbers in the walkthrough (default {DIGITS})")
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    build.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    build.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     build.set_defaults(run=_build)
 
     show = commands.add_parser(
@@ -93,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--lr", type=float, metavar="X", help="learning rate (default: the config's first)")
     show.add_argument("--digits", type=int, default=10, metavar="D", help="significant digits (default 10)")
     show.add_argument("--csv", metavar="FILE", help="also write every iteration of every rate to FILE as CSV")
-    show.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    show.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     show.set_defaults(run=_show)
     _add_verify(commands)
     return parser
@@ -132,10 +146,11 @@ def _show(args) -> int:
         rates = [*rates, args.lr]
     # One row past the iteration shown: its update is the next row's weights.
     trace = run(config, rates, max(config.iterations, args.iteration + 1) if args.csv else args.iteration + 1)
-    print(show_iteration(trace, args.iteration, args.lr or rates[0], args.digits))
-    if args.csv:
+    if args.csv:  # written before anything is printed: a reader that stops early cannot stop it
         with replacing(args.csv) as part:
             trace.frame().to_csv(part, index=False, float_format="%.17g")
+    print(show_iteration(trace, args.iteration, args.lr or rates[0], args.digits))
+    if args.csv:
         print(f"\nwrote {args.csv}: {len(trace.rows)} learning rates × {trace.iterations} iterations")
     return 0
 
@@ -184,7 +199,7 @@ def _add_verify(commands) -> None:
     verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .ods)")
     verify.add_argument("--json", action="store_true", help="print the findings as JSON")
     verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted")
-    verify.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    verify.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     verify.set_defaults(run=_verify)
 
 
@@ -194,14 +209,19 @@ def _verify(args) -> int:
     from sheetprop.verify import VerifyError, verify_file
     from sheetprop.verify.report import as_json, as_text
 
-    shown = []
+    shown, gone = [], []
 
     def show(report):  # before the annotated copy is written: a copy that fails must not lose the report
-        print(as_json(report) if args.json else as_text(report), flush=True)
+        try:
+            print(as_json(report) if args.json else as_text(report), flush=True)
+        except BrokenPipeError:  # the reader left (| head): the annotated copy is still written
+            gone.append(True)
         shown.append(report)
 
     try:
         report = verify_file(args.sheet, annotate=args.annotate, report_to=show)
+    except BrokenPipeError:
+        raise
     except VerifyError as error:
         print(f"sheetprop: error: {error}", file=sys.stderr)
         return 2
@@ -217,6 +237,8 @@ def _verify(args) -> int:
             print(f"sheetprop: error: verify failed on {args.sheet} ({detail}): a bug in sheetprop; run with --debug "
                   "for the traceback and report it", file=sys.stderr)
         return 3
+    if gone:
+        raise BrokenPipeError
     if args.annotate and not args.json:
         print(f"wrote {args.annotate}")
     return report.status

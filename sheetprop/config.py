@@ -24,7 +24,7 @@ from sheetprop.graph import Network, bias_names, neuron_names, weight_names
 from sheetprop.workbook.layout import max_iterations
 
 KEYS = {
-    "name": "a short name for the run, used for file names and titles",
+    "name": "a name for the run, any text: titles show it, file names are made from it",
     "title": "a title shown on every sheet",
     "layers": "neurons per layer, inputs first, e.g. [2, 2, 2]",
     "activations": f"one of {', '.join(ACTIVATIONS)}, or a list with one per layer after the inputs",
@@ -64,6 +64,11 @@ class Config:
     @property
     def heading(self) -> str:
         return self.title or self.name
+
+    @property
+    def stem(self) -> str:
+        """The start of every file name of the run, made from ``name`` (which titles show as it is)."""
+        return file_stem(self.name)
 
     @property
     def shown_rate(self) -> float:
@@ -181,10 +186,27 @@ def parse(data: dict, source: str = "") -> Config:
 
 
 def _name(value) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,40}", value):
-        raise ConfigError(f"key 'name': {value!r} is not a usable file name; use letters, digits, - _ . "
-                          "(at most 41 characters), e.g. name = \"lecture\"")
-    return value
+    if not isinstance(value, str) or not any(c.isalnum() for c in value) or len(value) > 200:
+        raise ConfigError(f"key 'name': {value!r} is not a name; give text with a letter or digit (at most 200 "
+                          "characters), e.g. name = \"blog check\"")
+    return " ".join(value.split())
+
+
+# Names Windows keeps for devices: a file called so cannot be made there.
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+
+
+def file_stem(name: str) -> str:
+    """The file name made from a run's name: letters, digits and ``- _ .`` kept, every other run of
+    characters one ``-``; nothing that leads out of the folder, hides the file or names a device.
+
+    >>> file_stem("blog check"), file_stem("Übung 3: σ/tanh"), file_stem("../../etc/passwd"), file_stem("con")
+    ('blog-check', 'Übung-3-σ-tanh', 'etc-passwd', 'con-run')
+    """
+    stem = re.sub(r"[^\w.-]+", "-", name).strip("-._")[:80].rstrip("-._")
+    if stem.split(".")[0].upper() in _RESERVED:
+        stem += "-run"
+    return stem or "sheetprop"
 
 
 def _number(value, key: str, positive: bool = False) -> float:

@@ -17,7 +17,7 @@ def chart_name(config_name: str) -> str:
 
 def write(run, folder: Path) -> tuple[Path, ...]:
     """The writer of the build's table: ``NAME-learning-rates.png`` in ``folder``."""
-    path = Path(folder) / chart_name(run.config.name)
+    path = Path(folder) / chart_name(run.config.stem)
     plot_learning_rates(path, run.summary, run.config.heading)
     return (path,)
 

@@ -45,3 +45,26 @@ def workbook_mismatches(expected_path, actual_path, rel: float = 1e-12, abs_: fl
                     continue
                 problems.append(f"{sheet.title}!{cell.coordinate} {mine!r} != {theirs!r}")
     return problems
+
+
+def shown_by_libreoffice(path, out_dir) -> dict[str, list[list[str]]]:
+    """Each sheet's cells as LibreOffice displays them (number formats applied), read from its CSV export."""
+    import csv
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from sheetprop.libreoffice import soffice
+
+    path, out_dir = Path(path).resolve(), Path(out_dir).resolve()
+    # CSV filter: comma, double quote, UTF-8, from row 1, cells as shown (token 9), every sheet (token 12: -1).
+    export = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
+    with tempfile.TemporaryDirectory(prefix="sheetprop-csv-") as profile:
+        subprocess.run([soffice(), f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+                        "--convert-to", export, "--outdir", str(out_dir), str(path)],
+                       capture_output=True, check=True, timeout=600)
+    sheets = {}
+    for csv_path in out_dir.glob(f"{path.stem}-*.csv"):
+        with open(csv_path, newline="", encoding="utf-8") as handle:
+            sheets[csv_path.stem.removeprefix(f"{path.stem}-")] = list(csv.reader(handle))
+    return sheets

@@ -78,12 +78,11 @@ BAD_CONFIGS = {
     "fractional iterations": ("iterations = 2.5\n", "key 'iterations': must be a whole number"),
     "iterations as text": ('iterations = "100"\n', "key 'iterations': must be a whole number"),
     "too many rows": ("iterations = 2000000\n", "key 'iterations'"),
-    "rows for the Compare sheet": ("iterations = 1048563\nlearning_rates = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0]\n",
-                                   "key 'iterations': 1,048,563 rows do not fit in a spreadsheet (at most "
-                                   "1,048,562 with 6 learning rates)"),
-    "bad name": ('name = "../../etc"\n', "key 'name'"),
-    "name not a sheet name": ('name = "lr:1"\n', "key 'name': 'lr:1' is not a usable file name"),
-    "name beginning with =": ('name = "=SUM(A1)"\n', "key 'name': '=SUM(A1)' is not a usable file name"),
+    "rows for the Compare sheet": ("iterations = 1048540\nlearning_rates = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0]\n",
+                                   "key 'iterations': 1,048,540 rows do not fit in a spreadsheet (at most "
+                                   "1,048,539 with 6 learning rates)"),
+    "name without a letter": ('name = " -- "\n', "key 'name': ' -- ' is not a name; give text with a letter"),
+    "name not text": ("name = 3\n", "key 'name': 3 is not a name"),
     "title not text": ("title = 3\n", "key 'title': must be text"),
     "biases wrong length": ("biases = [0.35]\n", "key 'biases'"),
     "nan bias": ("biases = [0.35, nan]\n", "key 'biases': nan is not a finite number"),
@@ -160,3 +159,56 @@ def test_bad_format_or_digits_exit_2(option, tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert option[0] in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["show"], ["show", "--csv", "CSV"], ["verify", "tests/sheets/lecture-BackPropagation.ods"],
+                                     ["verify", "tests/sheets/lecture-BackPropagation.ods", "--json"], ["build", "--out", "OUT"],
+                                     ["verify", "tests/sheets/student-BackPropagation.xlsx", "--annotate", "ANNOTATED"]])
+def test_a_reader_that_stops_early_ends_the_command_quietly_with_status_0(command, tmp_path):
+    """As in ``sheetprop show | head -1``: the pipe is closed before sheetprop writes to it."""
+    paths = {"OUT": tmp_path / "out", "CSV": tmp_path / "t.csv", "ANNOTATED": tmp_path / "annotated.xlsx"}
+    command = [str(paths.get(part, part)) for part in command]
+    process = subprocess.Popen([sys.executable, "-m", "sheetprop", *command], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # the reader has gone before the first line is written
+    stderr = process.stderr.read()
+    assert process.wait(timeout=300) == 0 and stderr == "", stderr
+    if command[0] == "build":
+        assert (tmp_path / "out" / "lecture.xlsx").exists()  # the work itself was done
+    if "--csv" in command:
+        assert paths["CSV"].exists()
+    if "--annotate" in command:
+        assert paths["ANNOTATED"].exists()  # written although the report found no reader
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_is_accepted_before_or_after_the_command(where, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("inputs = [\n")
+    arguments = ["--debug", "build", str(bad)] if where == "before" else ["build", str(bad), "--debug"]
+    result = sheetprop(*arguments, "--out", str(tmp_path / "out"))
+    assert result.returncode != 0 and "Traceback" in result.stderr and "not valid TOML" in result.stderr
+    plain = sheetprop("build", str(bad), "--out", str(tmp_path / "out"))
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr
+
+
+def test_a_name_may_be_any_text_and_titles_keep_it(tmp_path):
+    import openpyxl
+
+    config = tmp_path / "check.toml"
+    lines = "".join(f"{k} = {v}\n" for k, v in BASE.items())
+    config.write_text(f'name = "blog check"\n{lines}', encoding="utf-8")
+    out = tmp_path / "out"
+    result = sheetprop("build", str(config), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "blog-check-learning-rates.png", "blog-check-network.svg", "blog-check-walkthrough.html",
+        "blog-check-walkthrough.md", "blog-check.xlsx"]
+    assert openpyxl.load_workbook(out / "blog-check.xlsx")["lr 0.5"]["A1"].value.startswith("blog check — ")
+    assert "blog check" in (out / "blog-check-walkthrough.md").read_text(encoding="utf-8")
+    # A name that reads like a path or a formula stays a name: the files stay in the folder, the title is text.
+    config.write_text(f'name = "../../=SUM(A1)"\n{lines}', encoding="utf-8")
+    assert sheetprop("build", str(config), "--out", str(out / "hostile")).returncode == 0
+    assert sorted(p.name for p in (out / "hostile").iterdir())[-1] == "SUM-A1.xlsx"
+    title = openpyxl.load_workbook(out / "hostile" / "SUM-A1.xlsx")["lr 0.5"]["A1"]
+    assert title.data_type == "s" and title.value.startswith("../../=SUM(A1) — ")

@@ -12,6 +12,7 @@ import reference
 from helpers import run
 from sheetprop.outputs import build
 from sheetprop.compare import first_below
+from sheetprop.workbook.layout import compare_first_row
 from sheetprop.workbook.layout import FIRST_ROW, HEADER_ROW, PARAM_ROW, Layout
 
 LECTURE_HEADERS = (
@@ -114,11 +115,15 @@ def test_compare_sheet_table_against_torch(values, formulas, lecture):
         below = next((i for i, e in enumerate(losses, 1) if e < lecture.threshold), "never")
         assert sheet.cell(r, 4).value == below
     assert sheet["C12"].value == 2.0  # lowest final loss over 201 iterations
-    assert sheet_formulas["C12"].value.text.startswith("=INDEX(")
+    # Plain formulas, no array formulas (which some programs evaluate differently or not at all).
+    assert sheet_formulas["C12"].value.startswith("=INDEX(")
     assert sheet_formulas["B6"].value.startswith("=$B$")
-    assert sheet_formulas["D6"].value.text.startswith("=IFERROR(MATCH(TRUE,")
-    trajectory_cell = sheet_formulas.cell(15, 2).value
-    assert trajectory_cell == "='lr 0.1'!X7"
+    assert sheet_formulas["D6"].value.startswith("=IFERROR(SUMPRODUCT(MATCH(TRUE,")
+    # The learning rates are each rate sheet's η cell: editing η there shows here.
+    assert [sheet_formulas.cell(r, 1).value for r in range(6, 12)] == [
+        f"='lr {rate:g}'!$A$4" for rate in lecture.learning_rates]
+    first = compare_first_row(len(lecture.learning_rates)) + 1  # 1-based
+    assert sheet_formulas.cell(first, 2).value == "='lr 0.1'!X7"
     assert first_below([1, 0.5], 0.6) == 2
 
 

@@ -43,8 +43,8 @@ def write(run, folder: Path) -> tuple[Path, ...]:
     from sheetprop.plots import chart_name
 
     folder = Path(folder)
-    chart = folder / chart_name(run.config.name)
-    workbook = f"{run.config.name}.{'xlsx' if 'xlsx' in run.formats else run.formats[0]}"
+    chart = folder / chart_name(run.config.stem)
+    workbook = f"{run.config.stem}.{'xlsx' if 'xlsx' in run.formats else run.formats[0]}"
     written = write_walkthrough(run.config, run.graph, run.summary, folder, chart if chart.exists() else None,
                                 run.digits, workbook)
     return written.files
@@ -57,8 +57,8 @@ def write_walkthrough(config: Config, graph: Graph, summary: Summary, out_dir, c
     ``chart`` is the learning-rate PNG to show, ``workbook`` the workbook's file name for the text.
     """
     out_dir = Path(out_dir)
-    paths = Walkthrough(out_dir / f"{config.name}-walkthrough.md", out_dir / f"{config.name}-walkthrough.html",
-                        out_dir / f"{config.name}-network.svg")
+    paths = Walkthrough(out_dir / f"{config.stem}-walkthrough.md", out_dir / f"{config.stem}-walkthrough.html",
+                        out_dir / f"{config.stem}-network.svg")
     document = walkthrough(config, graph, summary, digits, workbook)
     svg = network_svg(config.network, config.values, figure_digits(digits))
     files = {"network": paths.diagram.name}

@@ -44,7 +44,7 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
 
     ``workbook`` is the file name of the workbook the text refers to (NAME.xlsx unless told otherwise).
     """
-    workbook = workbook or f"{config.name}.xlsx"
+    workbook = workbook or f"{config.stem}.xlsx"
     rate = config.shown_rate
     compiled = compile_rows(graph)
     # Iteration 1 is the same for every rate; iteration 2 shows each rate's first update.

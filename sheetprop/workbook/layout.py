@@ -33,16 +33,19 @@ TITLE_ROW, HELP_ROW, PARAM_LABEL_ROW, PARAM_ROW, GROUP_ROW, HEADER_ROW = range(6
 FIRST_ROW = HEADER_ROW + 1  # zero-based row of iteration 1
 
 
+COMPARE_CHART_ROWS = 22  # the Compare sheet's chart spans these rows, between its table and the iterations
+
+
 def compare_first_row(rates: int) -> int:
-    """Zero-based row of iteration 1 on the Compare sheet, below its title, threshold and table of rates."""
-    return rates + 8
+    """Zero-based row of iteration 1 on the Compare sheet, below its title, threshold, table of rates and chart."""
+    return rates + 9 + COMPARE_CHART_ROWS
 
 
 def max_iterations(rates: int) -> int:
     """The most iterations every sheet of the workbook holds.
 
     >>> max_iterations(1), max_iterations(6)
-    (1048567, 1048562)
+    (1048544, 1048539)
     """
     return MAX_ROWS - max(FIRST_ROW, compare_first_row(rates))
 

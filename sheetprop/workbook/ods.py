@@ -21,9 +21,9 @@ def write(run, folder: Path) -> tuple[Path, ...]:
     from sheetprop.workbook.writer import write as write_xlsx
 
     folder = Path(folder)
-    target = folder / f"{run.config.name}.ods"
+    target = folder / f"{run.config.stem}.ods"
     with tempfile.TemporaryDirectory(prefix="sheetprop-ods-") as scratch:
-        workbook = folder / f"{run.config.name}.xlsx"
+        workbook = folder / f"{run.config.stem}.xlsx"
         if not workbook.exists():
             (workbook,) = write_xlsx(run, Path(scratch))
         shutil.move(convert(workbook, Path(scratch) / "converted", "ods"), target)

@@ -1,0 +1,142 @@
+"""How the sheets look on a projector and on paper: number formats, colour groups, column widths, page setup.
+
+Cells keep every digit; only their display is chosen here. Each column shows ``DIGITS`` significant
+digits of its iteration-1 value in a fixed number of decimals, so a column's decimal points line up
+and its first row reads as the walkthrough prints it; values too small or too large for that show in
+scientific notation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from xlsxwriter.utility import xl_pixel_width
+
+from sheetprop.expr import Param
+from sheetprop.graph import ACT, BIAS, CHAIN, COUNTER, ERROR, GRADIENT, NET, STATE, WEIGHT, Quantity
+
+DIGITS = 9                      # significant digits shown, as many as the walkthrough prints
+FIXED_RANGE = (1e-4, 1e5)       # magnitudes shown in fixed decimals; others in scientific notation
+SCIENTIFIC = "0." + "0" * (DIGITS - 1) + "E+00"
+PADDING = 12                    # pixels around a cell's text (Excel's own is 7)
+BOLD = 1.1                      # bold text is wider than xl_pixel_width's regular Calibri 11
+
+
+@dataclass(frozen=True)
+class ColourGroup:
+    """One colour of the legend: its name, the header cell's fill and the tint of its column's cells."""
+
+    name: str
+    header: str
+    tint: str
+
+
+PARAMETERS = ColourGroup("parameters", "#FFE699", "#FFFAE6")
+FORWARD = ColourGroup("forward pass", "#BDD7EE", "#F2F7FC")
+LOSS = ColourGroup("loss", "#F8CBAD", "#FDF2EB")
+BACKWARD = ColourGroup("backward pass", "#D9C8EC", "#F7F3FB")
+GRADIENTS = ColourGroup("gradients", "#C6E0B4", "#F1F8EC")
+UPDATES = ColourGroup("updates", "#A9DCD6", "#EDF8F6")
+LEGEND = (PARAMETERS, FORWARD, LOSS, BACKWARD, GRADIENTS, UPDATES)
+
+_BY_ROLE = {NET: FORWARD, ACT: FORWARD, ERROR: LOSS, CHAIN: BACKWARD, GRADIENT: GRADIENTS, WEIGHT: UPDATES,
+            BIAS: UPDATES, STATE: UPDATES}
+
+
+def colour_group(quantity: Quantity) -> ColourGroup | None:
+    """The legend colour of a column: inputs, targets and fixed biases copy a given parameter; weights,
+    trained biases and an optimizer's state are the updates (w − η·∂E/∂w on each row after the first);
+    None for the counter.
+
+    >>> from sheetprop.graph import Network, build_graph
+    >>> graph = build_graph(Network(layers=(2, 2, 2)))
+    >>> [colour_group(graph[name]).name for name in ("i1", "w5", "a_h1", "E_total", "∂E/∂o1", "∂E/∂w5")]
+    ['parameters', 'updates', 'forward pass', 'loss', 'backward pass', 'gradients']
+    """
+    if quantity.role == COUNTER:
+        return None
+    if isinstance(quantity.expr, Param):
+        return PARAMETERS
+    return _BY_ROLE[quantity.role]
+
+
+def shows_as_given(quantity: Quantity) -> bool:
+    """Inputs, targets and fixed biases copy a typed parameter: they show as typed (General format)."""
+    return colour_group(quantity) is PARAMETERS
+
+
+def number_format(value: float) -> str:
+    """The format showing ``DIGITS`` significant digits of ``value`` in fixed decimals, or scientific
+    notation for magnitudes outside ``FIXED_RANGE``; a zero or an error shows like a value below 1.
+
+    >>> [number_format(v) for v in (0.0721570729, 0.506874567, 0.000438567745, 12.5, 3e-7, 0.0)]
+    ['0.0000000000', '0.000000000', '0.000000000000', '0.0000000', '0.00000000E+00', '0.000000000']
+    """
+    magnitude = abs(value) if math.isfinite(value) and value != 0 else 0.5
+    if not FIXED_RANGE[0] <= magnitude < FIXED_RANGE[1]:
+        return SCIENTIFIC
+    decimals = DIGITS - 1 - math.floor(math.log10(magnitude))
+    return "0." + "0" * decimals if decimals > 0 else "0"
+
+
+def sample_text(value: float, fmt: str) -> str:
+    """The widest text a column of this format shows for values up to ten times ``value``: the width it needs.
+
+    >>> sample_text(0.0721570729, "0.0000000000"), sample_text(3e-7, SCIENTIFIC)
+    ('-00.0000000000', '-0.00000000E+00')
+    """
+    if fmt == SCIENTIFIC:
+        return "-" + SCIENTIFIC
+    whole = max(1, math.floor(math.log10(abs(value))) + 1) if math.isfinite(value) and value else 1
+    return "-" + "0" * (whole + 1) + fmt[1:]
+
+
+def text_width(text: str, bold: bool = False, size: float = 11) -> int:
+    """Pixels ``text`` takes in Calibri (or the metric-equal Carlito) at ``size`` points, with the cell's padding.
+
+    >>> text_width("E_total") < text_width("E_total", bold=True) < text_width("E_total", size=14)
+    True
+    """
+    return round(xl_pixel_width(text) * (BOLD if bold else 1) * size / 11) + PADDING
+
+
+def wrapped_width(text: str, lines: int = 2, bold: bool = True) -> int:
+    """The narrowest width showing ``text`` in at most ``lines`` lines, broken at spaces.
+
+    >>> wrapped_width("E_total at iteration 201") < text_width("E_total at iteration 201", bold=True)
+    True
+    """
+    words = text.split()
+    if lines <= 1 or len(words) == 1:
+        return text_width(text, bold)
+    return min(max(text_width(" ".join(words[:cut]), bold), wrapped_width(" ".join(words[cut:]), lines - 1, bold))
+               for cut in range(1, len(words)))
+
+
+def print_rate_sheet(sheet, header_rows: int) -> None:
+    """Landscape, every column on one page's width, the header rows on every page, sheet and page in the footer."""
+    _paper(sheet)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0, header_rows - 1)
+
+
+def print_compare_sheet(sheet, width_px: int, breaks: list[int], header_row: int) -> None:
+    """Landscape at a scale that fits ``width_px`` of columns on one page's width, a page break before each
+    row in ``breaks`` (a scale, not fit-to-page: Excel ignores manual page breaks under fit-to-page), the
+    trajectory's header row on every page after it."""
+    _paper(sheet)
+    sheet.set_print_scale(max(10, min(100, math.floor(100 * PRINTABLE_WIDTH_PX / width_px))))
+    sheet.set_h_pagebreaks(breaks)
+    sheet.repeat_rows(header_row)
+
+
+# Letter in landscape is the narrower of Letter and A4: 11 in less the margins, at 96 pixels an inch.
+MARGIN_INCHES = 0.4
+PRINTABLE_WIDTH_PX = round((11 - 2 * MARGIN_INCHES) * 96 * 0.97)  # a little to spare for the renderer's rounding
+
+
+def _paper(sheet) -> None:
+    sheet.set_landscape()
+    sheet.set_margins(left=MARGIN_INCHES, right=MARGIN_INCHES, top=0.6, bottom=0.6)
+    sheet.set_footer("&L&A&RPage &P of &N")

@@ -1,0 +1,187 @@
+"""What a teacher projects or prints, checked on the written file: number formats as LibreOffice shows them,
+column widths against the real font's text widths, colour groups with their legend, page setup, and a
+chart that covers no cell in use."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import zipfile
+
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter
+
+from helpers import run, shown_by_libreoffice
+from sheetprop import config as configs
+from sheetprop.workbook.layout import compare_first_row
+from sheetprop.outputs import build
+from sheetprop.workbook.layout import FIRST_ROW, GROUP_ROW, HEADER_ROW, Layout
+
+GROUP_NAMES = ["parameters", "forward pass", "loss", "backward pass", "gradients", "updates"]
+
+
+@pytest.fixture(scope="module")
+def built(lecture, tmp_path_factory):
+    return build(lecture, tmp_path_factory.mktemp("look"))
+
+
+@pytest.fixture(scope="module")
+def book(built):
+    return openpyxl.load_workbook(built.workbook)
+
+
+@pytest.fixture(scope="module")
+def shown(built, tmp_path_factory):
+    """Every sheet's cells as LibreOffice shows them (its CSV export of the text as displayed)."""
+    return shown_by_libreoffice(built.workbook, tmp_path_factory.mktemp("csv"))
+
+
+def font(bold: bool):
+    """Carlito (metrically equal to Calibri, Excel's default font) at 11 pt on a 96 dpi screen."""
+    from PIL import ImageFont
+
+    style = "Carlito:bold" if bold else "Carlito"
+    path = subprocess.run(["fc-match", "-f", "%{file}", style], capture_output=True, text=True).stdout
+    assert "Carlito" in path, "the Carlito font is missing: bash scripts/test installs fonts-crosextra-carlito"
+    return ImageFont.truetype(path, 11 * 96 / 72)
+
+
+def column_pixels(sheet, column: int) -> float:
+    """A column's width in screen pixels (Excel: 7 pixels a character of Calibri 11, plus 5)."""
+    for dimension in sheet.column_dimensions.values():
+        if dimension.min <= column <= dimension.max and dimension.width:
+            return dimension.width * 7 + 5
+    return 64
+
+
+def significant_digits(text: str) -> int:
+    mantissa = text.lstrip("-").split("E")[0].replace(".", "").lstrip("0")
+    return len(mantissa)
+
+
+def test_numbers_show_nine_significant_digits_in_fixed_decimals(shown, lecture):
+    graph, rows = run(lecture, 0.5)
+    layout = Layout(graph)
+    sheet = shown["lr 0.5"]
+    for column, quantity in enumerate(graph.quantities):
+        first, last = sheet[layout.row(1)][column], sheet[layout.row(lecture.iterations)][column]
+        value = rows[0][column]
+        if quantity.kind == "counter":
+            assert (first, last) == ("1", str(lecture.iterations))
+        elif quantity.kind in ("input", "target"):
+            assert float(first) == value and first == f"{value:g}"  # as the teacher typed it
+        else:
+            # Iteration 1 reads as the walkthrough prints it: 9 significant digits, rounded.
+            assert significant_digits(first) == 9, (quantity.name, first)
+            assert abs(float(first) - value) <= 0.5 * 10 ** (math.floor(math.log10(abs(value))) - 8) * 1.0001
+            # Every row keeps the column's decimals, so the decimal points line up.
+            assert len(first.split(".")[1]) == len(last.split(".")[1]), (quantity.name, first, last)
+    gradient = rows[0][graph.index["∂E/∂w1"]]
+    assert 1e-4 < gradient < 1e-3 and sheet[layout.row(1)][graph.index["∂E/∂w1"]] == f"{gradient:.12f}"
+
+
+def test_tiny_values_show_in_scientific_notation_and_zeros_in_fixed_decimals(tmp_path):
+    config = configs.parse({"name": "tiny", "inputs": [1e-7, 0.0], "targets": [0.5, 0.5],
+                            "weights": [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55], "iterations": 3})
+    book = openpyxl.load_workbook(build(config, tmp_path).workbook)
+    graph, rows = run(config, 0.5, 1)
+    sheet = book["lr 0.5"]
+    formats = {q.name: sheet.cell(FIRST_ROW + 1, c + 1).number_format for c, q in enumerate(graph.quantities)}
+    assert formats["h1"] == "0.00000000E+00" and abs(rows[0][graph.index["h1"]]) < 1e-4
+    assert formats["∂E/∂w2"] == "0.000000000" and rows[0][graph.index["∂E/∂w2"]] == 0
+    assert formats["i1"] == formats["i2"] == "General"
+
+
+def test_column_widths_fit_their_headers_and_values(book, shown, lecture):
+    bold, regular = font(bold=True), font(bold=False)
+    for title in book.sheetnames[1:]:
+        sheet = book[title]
+        for column, cell in enumerate(sheet[HEADER_ROW + 1], start=1):
+            width = column_pixels(sheet, column)
+            assert bold.getlength(cell.value) + 4 <= width, (title, cell.value, width)
+            for row in (FIRST_ROW, FIRST_ROW + lecture.iterations - 1):
+                text = shown[title][row][column - 1]
+                assert regular.getlength("-" + text) + 4 <= width, (title, cell.value, text, width)
+
+
+def test_column_groups_are_coloured_with_a_legend(book):
+    sheet = book["lr 0.5"]
+    legend = {cell.value: cell.fill.fgColor.rgb for cell in sheet[1] if cell.value in GROUP_NAMES}
+    assert list(legend) == GROUP_NAMES and len(set(legend.values())) == 6
+    graph, _ = run(configs.parse({"inputs": [0.05, 0.1], "targets": [0.01, 0.99],
+                                  "weights": [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55]}), 0.5, 1)
+    expected = {"input": "parameters", "target": "parameters", "weight": "updates", "net": "forward pass",
+                "activation": "forward pass", "error": "loss", "chain": "backward pass", "gradient": "gradients"}
+    tints = {}
+    for column, quantity in enumerate(graph.quantities[1:], start=2):
+        header = sheet.cell(HEADER_ROW + 1, column)
+        group = expected[quantity.kind]
+        assert header.fill.fgColor.rgb == legend[group], (quantity.name, group)
+        assert sheet.cell(GROUP_ROW + 1, column).fill.fgColor.rgb == legend[group]
+        tints.setdefault(group, set()).add(sheet.cell(FIRST_ROW + 5, column).fill.fgColor.rgb)
+    # Every cell of a group shares one pale tint, each group its own.
+    assert all(len(t) == 1 for t in tints.values()) and len(set.union(*tints.values())) == 6
+    assert sheet.freeze_panes == "B7"
+    assert sheet.cell(1, 1).fill.fgColor.rgb in (None, "00000000")  # the rows above the table stay white
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_rows(book, lecture):
+    for title in book.sheetnames:
+        sheet = book[title]
+        assert sheet.page_setup.orientation == "landscape", title
+        assert "&A" in sheet.oddFooter.left.text and "&P" in sheet.oddFooter.right.text
+    for title in book.sheetnames[1:]:
+        sheet = book[title]
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, title
+        assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0  # 1 is the default
+        assert sheet.print_title_rows == f"$1:${FIRST_ROW}"  # the rows frozen on screen
+    compare = book["Compare"]
+    header = compare_first_row(len(lecture.learning_rates))  # 1-based row of the trajectory's header
+    assert compare.print_title_rows == f"${header}:${header}"
+    breaks = [brk.id for brk in compare.row_breaks.brk]
+    assert len(breaks) == 2 and breaks[1] == header - 1  # the chart's page ends where the trajectory begins
+    assert not compare.sheet_properties.pageSetUpPr or not compare.sheet_properties.pageSetUpPr.fitToPage
+    assert 10 <= (compare.page_setup.scale or 100) <= 100  # 100 is the default
+
+
+def chart_anchor(path) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The chart's (column, row) corners on the Compare sheet, zero-based, from the drawing part."""
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/drawings/drawing1.xml").decode()
+    corners = [(int(c), int(r)) for c, r in re.findall(
+        r"<xdr:(?:from|to)><xdr:col>(\d+)</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>", xml)]
+    assert len(corners) == 2
+    return corners[0], corners[1]
+
+
+@pytest.mark.parametrize("rates", [[0.5], [0.1, 0.2, 0.5, 0.8, 1.0, 2.0], [0.05 * k for k in range(1, 15)]])
+def test_the_chart_covers_no_cell_in_use_and_has_a_page_of_its_own(rates, tmp_path):
+    config = configs.parse({"name": "chart", "inputs": [0.05, 0.1], "targets": [0.01, 0.99],
+                            "weights": [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55], "learning_rates": rates,
+                            "iterations": 30})
+    result = build(config, tmp_path)
+    (first_col, first_row), (last_col, last_row) = chart_anchor(result.workbook)
+    compare = openpyxl.load_workbook(result.workbook)["Compare"]
+    used = [(cell.column - 1, cell.row - 1) for row in compare.iter_rows() for cell in row if cell.value is not None]
+    covered = [(c, r) for c, r in used if first_col <= c <= last_col and first_row <= r <= last_row]
+    assert covered == [] and used
+    breaks = [brk.id for brk in compare.row_breaks.brk]  # a break after row `id` (1-based)
+    assert breaks == [first_row - 1, last_row + 1]  # its page begins a row above it
+    assert all(r < first_row - 1 or r > last_row for _, r in used)  # nothing beside it on its page either
+
+
+def test_compare_headers_fit_in_two_lines(book):
+    sheet = book["Compare"]
+    bold = font(bold=True)
+    header_row = 5
+    assert sheet.row_dimensions[header_row].height >= 2 * 15
+    for column, cell in enumerate(sheet[header_row], start=1):
+        if cell.value is None:
+            continue
+        words = cell.value.split()
+        best = min(max(bold.getlength(" ".join(words[:cut])), bold.getlength(" ".join(words[cut:])))
+                   for cut in range(1, len(words))) if len(words) > 1 else bold.getlength(cell.value)
+        assert best + 4 <= column_pixels(sheet, column), cell.value
+        assert cell.alignment.wrap_text
