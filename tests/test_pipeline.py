@@ -1,5 +1,6 @@
-"""Every output for any network: a build writes all its files or none, and the walkthrough parses back
-to the engine's numbers and says how the examples are batched."""
+"""Every output for any network: a build writes all its files or none, the walkthrough parses back to
+the engine's numbers and says how the examples are batched, and independent spreadsheet engines
+(LibreOffice, Gnumeric, formualizer) recalculate the workbook to the numbers it caches."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import engines
 from sheetprop import outputs
 from sheetprop.outputs import WRITERS, Writer, build
 from sheetprop.runs import Run
@@ -63,6 +65,20 @@ def test_every_output_of_any_network(tmp_path_factory, config, learning_rates):
         words = ("in one full batch" if len(network.batches()) == 1 else
                  f"in mini-batches of {network.batch_size} taken in turn ({len(network.batches())} batches")
         assert words in text and "full-batch" not in text
+
+
+@settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(networks(), rates), min_size=4, max_size=4))
+def test_independent_engines_recalculate_drawn_networks_to_the_cached_numbers(tmp_path_factory, drawn):
+    for i, (config, learning_rates) in enumerate(drawn):
+        work = tmp_path_factory.mktemp(f"engines{i}")
+        workbook = build(small(config, learning_rates), work / "out").workbook
+        assert engines.libreoffice_mismatches(workbook, work) == [], config
+        assert engines.gnumeric_mismatches(workbook, work) == [], config
+        report = engines.formualizer_report(workbook)
+        assert report["cache_cells_changed"] == 0 and report["unknown_functions"] == [], report["message"]
+        assert engines.audit_errors(workbook) == []
 
 
 def broken(run, folder):

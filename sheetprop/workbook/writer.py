@@ -260,11 +260,12 @@ def _write_compare(workbook, sheet, config: Config, layout: Layout, summary: Sum
         b, c, d = (xl_rowcol_to_cell(r, column) for column in (1, 2, 3))
         sheet.write_formula(r, 4, f'=IF(ISNUMBER({d}),"{REACHED}",IF(ISNUMBER({c}),IF({c}<{b},"{DECREASING}",'
                             f'"{DIVERGING}"),"{OVERFLOWED}"))', None, result.status)
-    rate_range = f"$A${first_data + 1}:$A${first_data + n}"
+    # The rates from their header down: Gnumeric's INDEX refuses a range of one cell (#REF!), as one rate has.
+    rate_range = f"$A${first_data}:$A${first_data + n}"
     final_range = f"$C${first_data + 1}:$C${first_data + n}"
     sheet.write_string(best_row, 0, "best rate", styles["best"])
     sheet.write_string(best_row, 1, "lowest final E_total", styles["help"])
-    sheet.write_formula(best_row, 2, f"=INDEX({rate_range},MATCH(MIN({final_range}),{final_range},0))",
+    sheet.write_formula(best_row, 2, f"=INDEX({rate_range},1+MATCH(MIN({final_range}),{final_range},0))",
                         styles["best"], "#N/A" if summary.best is None else summary.best)
 
     sheet.write_string(trajectory_header, 0, "iteration", styles["header"])
