@@ -80,8 +80,10 @@ class Dialect:
         text = self.node(first, resolve, precedence)
         previous = first
         for arg in rest:
-            # The right operand of - and / needs brackets at equal precedence: a-(b-c).
-            part = self.node(arg, resolve, precedence + (expr.op in "-/"))
+            # A right operand at equal precedence keeps its brackets where the operation differs or does not
+            # associate: a-(b-c), a*(b/c). Every dialect then computes in the tree's own order.
+            regroups = expr.op in "-/" or (isinstance(arg, Op) and arg.op != expr.op)
+            part = self.node(arg, resolve, precedence + regroups)
             halved = self.half and expr.op == "*" and isinstance(previous, Num) and previous.value == 0.5
             text = self.join(expr.op, text, part, halved)
             previous = arg
@@ -298,7 +300,7 @@ def javascript_runtime() -> str:
 
 # ---------------------------------------------------------------------------------------------- MathML parts
 
-_INDEXED = re.compile(r"([A-Za-z]+)(\d[\d.]*)")
+_INDEXED = re.compile(r"([^\W\d_]+)(\d[\d.]*)")  # h1, w12, h1.3, β1
 _EXAMPLE = re.compile(r"(.*)\[(\d+)\]")
 
 

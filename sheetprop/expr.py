@@ -89,11 +89,13 @@ class Numeral(Expr):
 
 
 LEARNING_RATE = "lr"
-_SYMBOLS = {LEARNING_RATE: "η"}
+# The learning rate and the optimizers' hyperparameters (PyTorch's names) in the notation of the notes.
+_SYMBOLS = {LEARNING_RATE: "η", "momentum": "μ", "alpha": "α", "beta1": "β1", "beta2": "β2", "eps": "ε"}
 
 
 def symbol(name: str) -> str:
-    """How people write a name: the learning rate ``lr`` is η; every other name is written as it is.
+    """How people write a name: the learning rate ``lr`` is η, a hyperparameter its Greek letter (β1 for
+    ``beta1``); every other name is written as it is.
 
     >>> symbol("lr"), symbol("w5")
     ('η', 'w5')

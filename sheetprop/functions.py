@@ -70,6 +70,10 @@ def _ln(x: float) -> float:
     return -math.inf if x == 0 else math.nan
 
 
+def _sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
 def _atanh(a: float) -> float:
     return math.atanh(a) if -1.0 < a < 1.0 else math.nan
 
@@ -99,6 +103,8 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in (
         "mathml": "<mrow><mo stretchy=\"false\">[</mo>{x}<mo>&gt;</mo><mn>0</mn><mo stretchy=\"false\">]</mo></mrow>"},
         js="z => z > 0 ? 1 : z === z ? 0 : z"),
     Function("ln", _ln, {"excel": "LN({x})", "js": "Math.log({x})", **_bracketed("ln")}, inverse=math.exp),
+    Function("sqrt", _sqrt, {"excel": "SQRT({x})", "js": "Math.sqrt({x})", "math": "√({x})",
+                             "mathml": "<msqrt>{x}</msqrt>"}, slope=lambda z, a: 1 / (2 * a)),
 )}
 
 

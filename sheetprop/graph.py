@@ -284,15 +284,22 @@ def build_graph(network: Network) -> Graph:
                  words="Iteration: 1 is the forward pass on the initial weights."))
     params = ["lr", *optimizer.hyperparameters]
 
-    def trainable(name: str, role: str, group: str, words: str, **where):
-        """The optimizer's state columns for one parameter, then the parameter's own column."""
-        params.append(name)
-        refs = Refs(Sym(name, prev=True), Sym(gradient_name(name), prev=True), Sym("iteration") - 1,
-                    lambda key: Sym(state_name(key, name)), lambda key: Sym(state_name(key, name), prev=True))
+    def refs(name: str) -> Refs:
+        return Refs(Sym(name, prev=True), Sym(gradient_name(name), prev=True), Sym("iteration") - 1,
+                    lambda key: Sym(state_name(key, name)), lambda key: Sym(state_name(key, name), prev=True),
+                    lambda key: Sym(key))
+
+    def trainable(group: str, members: list[tuple[str, str, str, dict]]):
+        """One group of trained parameters: the optimizer's state columns for each (all of one kind
+        together), then the parameters' own columns. Each member is (name, role, words, where)."""
         for state in optimizer.states:
-            add(Quantity(state_name(state.key, name), STATE, group, state.expr(refs), first=Num(state.first),
-                         words=f"{state.words} for {name}", param=name, **where))
-        add(Quantity(name, role, group, optimizer.step(refs), first=Param(name), words=words, param=name, **where))
+            for name, _, _, where in members:
+                add(Quantity(state_name(state.key, name), STATE, group, state.expr(refs(name)),
+                             first=Num(state.first), words=f"{state.words} of {name}", param=name, **where))
+        for name, role, words, where in members:
+            params.append(name)
+            add(Quantity(name, role, group, optimizer.step(refs(name)), first=Param(name), words=words, param=name,
+                         **where))
 
     def example_head(example: int) -> list[str]:
         """Inputs and targets of one example; returns the target names."""
@@ -312,21 +319,23 @@ def build_graph(network: Network) -> Graph:
 
     # The lecture's column order puts the one example's inputs and targets before the weights.
     heads = {1: example_head(1)} if not several else {}
+    for state in optimizer.shared:  # what every parameter's update shares, before any of them
+        add(Quantity(state.key, STATE, "optimizer", state.expr(refs("")), words=state.words))
     for layer, rows in enumerate(weights, start=1):
-        group = f"weights into {layer_label(layer, network)}"
-        for receiver, row in zip(neurons[layer], rows):
-            for sender, name in zip(neurons[layer - 1], row):
-                trainable(name, WEIGHT, group, f"Weight {sender} → {receiver}", layer=layer, neuron=receiver,
-                          sender=sender)
+        trainable(f"weights into {layer_label(layer, network)}", [
+            (name, WEIGHT, f"Weight {sender} → {receiver}", dict(layer=layer, neuron=receiver, sender=sender))
+            for receiver, row in zip(neurons[layer], rows) for sender, name in zip(neurons[layer - 1], row)])
+    placed = {}
     for name in distinct_biases:
         layer = next(i for i, names in enumerate(biases, start=1) if name in names)
-        neuron = neurons[layer][biases[layer - 1].index(name)] if network.biases == "neuron" else None
-        if network.train_biases:
-            trainable(name, BIAS, "biases", f"Bias {name}", layer=layer, neuron=neuron)
-        else:
+        placed[name] = dict(layer=layer, neuron=neurons[layer][biases[layer - 1].index(name)]
+                            if network.biases == "neuron" else None)
+    if network.train_biases:
+        trainable("biases", [(name, BIAS, f"Bias {name}", where) for name, where in placed.items()])
+    else:
+        for name, where in placed.items():
             params.append(name)
-            add(Quantity(name, BIAS, "biases", Param(name), words=f"Bias {name} (not trained)", layer=layer,
-                         neuron=neuron))
+            add(Quantity(name, BIAS, "biases", Param(name), words=f"Bias {name} (not trained)", **where))
 
     for example in range(1, network.examples + 1):
         ex = lambda name: _example(name, example, network)  # noqa: E731
