@@ -150,10 +150,12 @@ def chart_anchor(path) -> tuple[tuple[int, int], tuple[int, int]]:
     """The chart's (column, row) corners on the Compare sheet, zero-based, from the drawing part."""
     with zipfile.ZipFile(path) as archive:
         xml = archive.read("xl/drawings/drawing1.xml").decode()
-    corners = [(int(c), int(r)) for c, r in re.findall(
-        r"<xdr:(?:from|to)><xdr:col>(\d+)</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>", xml)]
+    corners = re.findall(r"<xdr:(?:from|to)><xdr:col>(\d+)</xdr:col><xdr:colOff>(\d+)</xdr:colOff>"
+                         r"<xdr:row>(\d+)</xdr:row>", xml)
     assert len(corners) == 2
-    return corners[0], corners[1]
+    (c1, _, r1), (c2, offset, r2) = corners
+    # A corner at the very start of a column does not reach into it.
+    return (int(c1), int(r1)), (int(c2) - (offset == "0"), int(r2))
 
 
 @pytest.mark.parametrize("rates", [[0.5], [0.1, 0.2, 0.5, 0.8, 1.0, 2.0], [0.05 * k for k in range(1, 15)]])
@@ -167,6 +169,7 @@ def test_the_chart_covers_no_cell_in_use_and_has_a_page_of_its_own(rates, tmp_pa
     used = [(cell.column - 1, cell.row - 1) for row in compare.iter_rows() for cell in row if cell.value is not None]
     covered = [(c, r) for c, r in used if first_col <= c <= last_col and first_row <= r <= last_row]
     assert covered == [] and used
+    assert last_col <= max(c for c, _ in used)  # no wider than the columns in use, which are what is printed
     breaks = [brk.id for brk in compare.row_breaks.brk]  # a break after row `id` (1-based)
     assert breaks == [first_row - 1, last_row + 1]  # its page begins a row above it
     assert all(r < first_row - 1 or r > last_row for _, r in used)  # nothing beside it on its page either

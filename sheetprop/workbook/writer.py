@@ -24,7 +24,7 @@ from sheetprop.runs import Run
 from sheetprop.workbook.fast import FormulaSheet
 from sheetprop.workbook.layout import (COMPARE_CHART_ROWS, FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW,
                                        PARAM_LABEL_ROW, PARAM_ROW, TITLE_ROW, Layout, compare_first_row)
-from sheetprop.workbook.style import (LEGEND, colour_group, number_format, print_compare_sheet, print_rate_sheet,
+from sheetprop.workbook.style import (LEGEND, PRINTABLE_WIDTH_PX, colour_group, number_format, print_compare_sheet, print_rate_sheet,
                                       sample_text, shows_as_given, text_width, wrapped_width)
 
 # Fixed metadata keeps regenerated outputs byte-identical.
@@ -289,13 +289,13 @@ def _write_compare(workbook, sheet, config: Config, layout: Layout, summary: Sum
     for column, width in enumerate(widths):
         sheet.set_column_pixels(column, column, width)
     chart = _compare_chart(workbook, summary, rates, trajectory_header, first_iteration, last_iteration)
-    chart.set_size({"width": CHART_WIDTH, "height": COMPARE_CHART_ROWS * ROW_PIXELS})
+    # As wide as the columns in use: a program prints the columns in use, and would cut a wider chart.
+    chart.set_size({"width": min(sum(widths), PRINTABLE_WIDTH_PX), "height": COMPARE_CHART_ROWS * ROW_PIXELS})
     sheet.insert_chart(chart_row, 0, chart)
     # The chart's page starts a row above it: a program drawing its frame on the edge keeps it off the table's page.
-    print_compare_sheet(sheet, max(sum(widths), CHART_WIDTH), [chart_row - 1, trajectory_header], trajectory_header)
+    print_compare_sheet(sheet, sum(widths), [chart_row - 1, trajectory_header], trajectory_header)
 
 
-CHART_WIDTH = 800
 ROW_PIXELS = 20  # the default row height, 15 points
 
 
