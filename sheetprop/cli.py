@@ -26,6 +26,7 @@ SHOW_EXAMPLES = """examples:
   sheetprop show                               iteration 1 of the lecture example
   sheetprop show examples/blog.toml --lr 0.5 --iteration 2 --digits 9
   sheetprop show --csv trace.csv               every iteration of every rate as CSV
+  sheetprop show --optimizer adam --lr 0.1     Adam's first update, its running averages included
 """
 VERIFY_EXAMPLES = """examples:
   sheetprop verify my-sheet.xlsx                      each wrong quantity: first wrong cell, expected value, slip
@@ -105,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("config", nargs="?", metavar="CONFIG", help="TOML config (default: the lecture example)")
     show.add_argument("--iteration", type=int, default=1, metavar="N", help="which iteration (default 1)")
     show.add_argument("--lr", type=float, metavar="X", help="learning rate (default: the config's first)")
+    show.add_argument("--optimizer", metavar="NAME",
+                      help="which optimizer (default: the config's first); any of " + ", ".join(_optimizer_names()))
     show.add_argument("--digits", type=int, default=10, metavar="D", help="significant digits (default 10)")
     show.add_argument("--csv", metavar="FILE", help="also write every iteration of every rate to FILE as CSV")
     show.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -119,7 +122,7 @@ def _build(args) -> int:
 
     loaded = [configs.load(path) for path in args.configs] or [configs.default()]
     for config in loaded:
-        total = config.iterations * len(config.learning_rates)
+        total = config.iterations * len(config.cases)
         with Progress(f"building {config.name}", total, enabled=not args.quiet) as progress:
             result = build(config, args.out, progress.advance, args.format, args.digits)
         if not args.quiet:
@@ -141,11 +144,16 @@ def _show(args) -> int:
         raise configs.ConfigError("--digits: give a whole number from 1 to 17")
     if args.iteration < 1:
         raise configs.ConfigError("--iteration: give a whole number from 1")
+    optimizer = args.optimizer or config.optimizers[0]
+    if optimizer not in _optimizer_names():
+        raise configs.ConfigError(f"--optimizer: unknown optimizer {optimizer!r}; use one of "
+                                  + ", ".join(_optimizer_names()))
     rates = config.learning_rates if args.csv else [args.lr or config.learning_rates[0]]
     if args.lr is not None and args.lr not in rates:
         rates = [*rates, args.lr]
     # One row past the iteration shown: its update is the next row's weights.
-    trace = run(config, rates, max(config.iterations, args.iteration + 1) if args.csv else args.iteration + 1)
+    trace = run(config, rates, max(config.iterations, args.iteration + 1) if args.csv else args.iteration + 1,
+                optimizer)
     if args.csv:  # written before anything is printed: a reader that stops early cannot stop it
         with replacing(args.csv) as part:
             trace.frame().to_csv(part, index=False, float_format="%.17g")
@@ -153,6 +161,11 @@ def _show(args) -> int:
     if args.csv:
         print(f"\nwrote {args.csv}: {len(trace.rows)} learning rates × {trace.iterations} iterations")
     return 0
+
+
+def _optimizer_names() -> list[str]:
+    from sheetprop.optimizers import OPTIMIZERS
+    return list(OPTIMIZERS)
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -178,11 +191,14 @@ def _digits(text: str) -> int:
 def format_summary(summary) -> str:
     """The learning-rate comparison as a small text table."""
     below = f"below {summary.threshold:g} at"
-    lines = [f"{'learning rate':>13}  {'E_total at 1':>14}  {f'at {summary.iterations}':>14}  {below:>16}  status"]
+    optimizer = [f"{'optimizer':<9}  "] if summary.named else []
+    lines = ["".join(optimizer) + f"{'learning rate':>13}  {'E_total at 1':>14}  {f'at {summary.iterations}':>14}  "
+             f"{below:>16}  status"]
     for r in summary.rates:
         reached = "never" if r.reached is None else f"iteration {r.reached}"
-        best = "  ← best" if r.rate == summary.best else ""
-        lines.append(f"{r.rate:>13g}  {r.first:>14.10g}  {r.final:>14.10g}  {reached:>16}  {r.status}{best}")
+        best = "  ← best" if r.case == summary.best else ""
+        named = f"{r.optimizer:<9}  " if summary.named else ""
+        lines.append(f"{named}{r.rate:>13g}  {r.first:>14.10g}  {r.final:>14.10g}  {reached:>16}  {r.status}{best}")
     return "\n".join(lines)
 
 

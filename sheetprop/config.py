@@ -15,12 +15,14 @@ import math
 import random
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+from sheetprop.compare import Case
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
+from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
 from sheetprop.workbook.layout import max_iterations
 
 KEYS = {
@@ -40,6 +42,12 @@ KEYS = {
     "iterations": "rows per learning rate (iteration 1 is the forward pass on the initial weights)",
     "threshold": "the E_total the comparison counts iterations down to",
     "walkthrough_rate": "the learning rate the walkthrough works the update through (default: the first)",
+    "optimizer": f"how the weights are updated: one of {', '.join(OPTIMIZERS)} (default sgd)",
+    "optimizers": "instead of 'optimizer': a list of optimizers to compare, each at every learning rate",
+    "momentum": "momentum and nesterov: how much of the previous velocity each step keeps (default 0.9)",
+    "alpha": "rmsprop: the decay of the running average of squared gradients (default 0.99)",
+    "betas": "adam: the decays [β1, β2] of the running averages of the gradient and its square (default [0.9, 0.999])",
+    "eps": "rmsprop and adam: added to the root of the squared-gradient average (default 1e-8)",
 }
 
 
@@ -60,6 +68,7 @@ class Config:
     title: str = ""
     source: str = field(default="", compare=False)
     walkthrough_rate: float | None = None
+    optimizers: tuple[str, ...] = ("sgd",)
 
     @property
     def heading(self) -> str:
@@ -71,6 +80,26 @@ class Config:
         return file_stem(self.name)
 
     @property
+    def cases(self) -> list[Case]:
+        """Every run the build makes: each optimizer at each learning rate, in that order."""
+        return [Case(optimizer, rate) for optimizer in self.optimizers for rate in self.learning_rates]
+
+    @property
+    def shown_case(self) -> Case:
+        """The run the walkthrough works through: the first optimizer at ``shown_rate``."""
+        return Case(self.optimizers[0], self.shown_rate)
+
+    def network_for(self, optimizer: str) -> Network:
+        """The config's network, updated by ``optimizer``."""
+        return replace(self.network, optimizer=optimizer)
+
+    def values_for(self, optimizer: str) -> dict[str, float]:
+        """The parameter values a run of ``optimizer`` reads: the config's, and PyTorch's defaults for
+        hyperparameters of an optimizer the config does not list (``sheetprop show --optimizer``)."""
+        defaults = {name: HYPERPARAMETERS[name].default for name in OPTIMIZERS[optimizer].hyperparameters}
+        return {**defaults, **self.values}
+
+    @property
     def shown_rate(self) -> float:
         """The learning rate the walkthrough shows: ``walkthrough_rate``, else the first of the rates."""
         return self.learning_rates[0] if self.walkthrough_rate is None else self.walkthrough_rate
@@ -80,6 +109,7 @@ class Config:
         rates = ", ".join(f"{r:g}" for r in self.learning_rates)
         extras = [f"biases per {net.biases}" + (" (trained)" if net.train_biases else "")] if net.biases != "none" else []
         extras += [f"{net.examples} examples"] if net.examples > 1 else []
+        extras += [f"optimizers {', '.join(self.optimizers)}"] if self.optimizers != ("sgd",) else []
         return (f"Config({self.name!r}: {'-'.join(map(str, net.layers))} {'/'.join(dict.fromkeys(net.activations))} "
                 f"network, {net.loss}{''.join(', ' + e for e in extras)}; learning rates {rates}; "
                 f"{self.iterations} iterations)")
@@ -143,6 +173,7 @@ def parse(data: dict, source: str = "") -> Config:
     if not isinstance(train_biases, bool):
         raise ConfigError("key 'train_biases': must be true or false")
     bias_mode, bias_values = _biases(data.get("biases"), layers)
+    optimizers = _optimizers(data)
     batch_size = data.get("batch_size", len(inputs))
     if (not isinstance(batch_size, int) or isinstance(batch_size, bool)
             or not 1 <= batch_size <= len(inputs)):
@@ -150,7 +181,7 @@ def parse(data: dict, source: str = "") -> Config:
                           "(the number of examples)")
     network = Network(layers=layers, activations=activations, loss=loss, biases=bias_mode,
                       train_biases=train_biases, examples=len(inputs),
-                      batch_size=0 if batch_size == len(inputs) else batch_size)
+                      batch_size=0 if batch_size == len(inputs) else batch_size, optimizer=optimizers[0])
 
     values: dict[str, float] = {}
     names = neuron_names(network)
@@ -160,6 +191,7 @@ def parse(data: dict, source: str = "") -> Config:
         values.update({f"t{k}{suffix}": v for k, v in enumerate(t, start=1)})
     values.update(_weights(data, network))
     values.update(zip(dict.fromkeys(b for layer in bias_names(network) for b in layer), bias_values))
+    values.update(_hyperparameters(data, optimizers))
 
     rates = data.get("learning_rates", [0.5])
     if not isinstance(rates, list) or not rates:
@@ -171,9 +203,12 @@ def parse(data: dict, source: str = "") -> Config:
     iterations = data.get("iterations", 100)
     if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
         raise ConfigError("key 'iterations': must be a whole number of at least 1, e.g. iterations = 100")
-    if iterations > max_iterations(len(rates)):
+    runs = len(rates) * len(optimizers)
+    compared = (f"{len(rates)} learning rate{'s' * (len(rates) > 1)}" if len(optimizers) == 1
+                else f"{runs} runs: {len(optimizers)} optimizers × {len(rates)} learning rates")
+    if iterations > max_iterations(runs):
         raise ConfigError(f"key 'iterations': {iterations:,} rows do not fit in a spreadsheet "
-                          f"(at most {max_iterations(len(rates)):,} with {len(rates)} learning rates); lower it")
+                          f"(at most {max_iterations(runs):,} with {compared}); lower it")
     threshold = _number(data.get("threshold", 0.01), "threshold", positive=True)
     shown = data.get("walkthrough_rate")
     if shown is not None and _number(shown, "walkthrough_rate", positive=True) not in rates:
@@ -182,7 +217,53 @@ def parse(data: dict, source: str = "") -> Config:
                           "choose one of them or add it to learning_rates")
     return Config(name=name, network=network, values=values, learning_rates=rates, iterations=iterations,
                   threshold=threshold, title=title, source=source,
-                  walkthrough_rate=None if shown is None else float(shown))
+                  walkthrough_rate=None if shown is None else float(shown), optimizers=optimizers)
+
+
+def _optimizers(data: dict) -> tuple[str, ...]:
+    if "optimizer" in data and "optimizers" in data:
+        raise ConfigError("keys 'optimizer' and 'optimizers': give one of the two (a list compares several)")
+    value = data.get("optimizers", [data.get("optimizer", "sgd")])
+    key = "optimizers" if "optimizers" in data else "optimizer"
+    if not isinstance(value, list) or not value:
+        raise ConfigError("key 'optimizers': must be a non-empty list, e.g. optimizers = [\"sgd\", \"adam\"]")
+    for name in value:
+        if name not in OPTIMIZERS:
+            raise ConfigError(f"key '{key}': unknown optimizer {name!r}; use one of {', '.join(OPTIMIZERS)}")
+    if len(set(value)) != len(value):
+        raise ConfigError("key 'optimizers': an optimizer is listed twice; list each once")
+    return tuple(value)
+
+
+# Config keys of the hyperparameters; 'betas' is PyTorch's pair [β1, β2].
+_HYPERPARAMETER_KEYS = {"momentum": ("momentum",), "alpha": ("alpha",), "betas": ("beta1", "beta2"), "eps": ("eps",)}
+
+
+def _hyperparameters(data: dict, optimizers: tuple[str, ...]) -> dict[str, float]:
+    """The hyperparameters of the chosen optimizers, given or PyTorch's defaults."""
+    used = {name for optimizer in optimizers for name in OPTIMIZERS[optimizer].hyperparameters}
+    values = {}
+    for key, names in _HYPERPARAMETER_KEYS.items():
+        if not used.intersection(names):
+            if key in data:
+                users = [o for o in OPTIMIZERS if set(OPTIMIZERS[o].hyperparameters) & set(names)]
+                raise ConfigError(f"key '{key}': belongs to {' and '.join(users)}, not to {', '.join(optimizers)}; "
+                                  "remove it or choose that optimizer")
+            continue
+        given = data.get(key, [HYPERPARAMETERS[n].default for n in names] if len(names) > 1
+                         else HYPERPARAMETERS[names[0]].default)
+        if len(names) > 1:
+            if not isinstance(given, list) or len(given) != len(names):
+                raise ConfigError(f"key '{key}': give {len(names)} numbers, e.g. {key} = [0.9, 0.999]")
+        else:
+            given = [given]
+        for name, value in zip(names, given):
+            value = _number(value, key)
+            problem = HYPERPARAMETERS[name].problem(value)
+            if problem:
+                raise ConfigError(f"key '{key}': {name} = {problem}; give a value in that range")
+            values[name] = value
+    return values
 
 
 def _name(value) -> str:

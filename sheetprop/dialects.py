@@ -185,6 +185,8 @@ class Math(Dialect):
         return symbol(node.name)
 
     def power(self, base: str, exponent: Expr, text: str) -> str:
+        if "/" in base and not base.startswith("("):  # a name written as a fraction: (∂E/∂w1)², not ∂E/∂w1²
+            base = self.bracket(base)
         if isinstance(exponent, Num) and exponent.value == int(exponent.value) and exponent.value >= 0:
             return base + str(int(exponent.value)).translate(_SUPERSCRIPTS)
         return base + "^" + text

@@ -122,7 +122,7 @@ OPTIMIZERS: dict[str, Optimizer] = {o.name: o for o in (
               lambda r: r.w - _LR * (r.g + _MU * r.now("v")),
               states=(State("v", "Velocity: the running sum of gradients", _velocity),),
               hyperparameters=("momentum",)),
-    Optimizer("rmsprop", "RMSprop", lambda r: r.w - _LR * r.g / (_root(r.now("s")) + _EPS),
+    Optimizer("rmsprop", "RMSprop", lambda r: r.w - _LR * (r.g / (_root(r.now("s")) + _EPS)),
               states=(State("s", "Running average of the squared gradient",
                             lambda r: _ALPHA * r.before("s") + (1 - _ALPHA) * r.g ** 2),),
               hyperparameters=("alpha", "eps")),

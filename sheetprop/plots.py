@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sheetprop.compare import Summary, sheet_name
+from sheetprop.compare import Summary
 
 DRAWN_UP_TO = 1e100
 MAX_POINTS = 4000  # per line: several times the chart's width in pixels
@@ -13,6 +13,9 @@ MAX_POINTS = 4000  # per line: several times the chart's width in pixels
 def chart_name(config_name: str) -> str:
     """The PNG's file name for a config."""
     return f"{config_name}-learning-rates.png"
+
+
+LINE_STYLES = ("-", "--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1)))  # one per optimizer
 
 
 def write(run, folder: Path) -> tuple[Path, ...]:
@@ -38,16 +41,21 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
         axis.set_ylabel("E_total" + (" (log scale)" if scale == "log" else ""))
         axis.axhline(summary.threshold, color="grey", linestyle=":", linewidth=1)
         axis.grid(True, which="major", alpha=0.3)
-    for rate, trajectory in summary.trajectories.items():
-        label = f"{sheet_name(rate)}" + ("  (best)" if rate == summary.best else "")
+    rates = list(dict.fromkeys(case.rate for case in summary.trajectories))
+    optimizers = list(dict.fromkeys(case.optimizer for case in summary.trajectories))
+    for case, trajectory in summary.trajectories.items():
+        label = summary.label(case) + ("  (best)" if case == summary.best else "")
+        # A colour per learning rate, a line style per optimizer: told apart on a projector and on paper.
+        look = dict(color=f"C{rates.index(case.rate) % 10}", linestyle=LINE_STYLES[optimizers.index(case.optimizer)])
         # A diverged run's line stops where E_total leaves any sensible scale (matplotlib overflows near 1e308).
         losses = np.array(trajectory, dtype=float)  # a copy: the summary's trajectory must stay as it is
         losses[~(losses < DRAWN_UP_TO)] = np.nan
         iterations, losses = thinned(losses)
         for axis in axes:
-            axis.plot(iterations, losses, label=label, linewidth=1.6)
-    axes[1].legend(title="learning rate", fontsize="small")
-    figure.suptitle(f"{title}: E_total against iteration, by learning rate (dotted: threshold {summary.threshold:g})")
+            axis.plot(iterations, losses, label=label, linewidth=1.6, **look)
+    by = "run" if summary.named else "learning rate"
+    axes[1].legend(title=by, fontsize="small")
+    figure.suptitle(f"{title}: E_total against iteration, by {by} (dotted: threshold {summary.threshold:g})")
     # No timestamp or version in the file, so regenerated outputs stay byte-identical.
     figure.savefig(path, format="png", metadata={"Software": None})
     plt.close(figure)

@@ -1,13 +1,14 @@
-"""One run of a config, as every output sees it: the config, its graph, the engine's rows for each
-learning rate (streamed, never all held), and the learning-rate comparison.
+"""One build's runs of a config, as every output sees them: the config, a graph per optimizer, the
+engine's rows for each case — an optimizer at a learning rate — (streamed, never all held), and the
+comparison of the cases.
 
 Each writer takes a Run and a folder. Rows are computed when a writer asks for them; E_total of every
 row streamed is kept (8 bytes a row), so the comparison costs no second pass once the workbook is written.
 
 >>> from sheetprop.config import default
 >>> run = Run.of(default())
->>> run.summary.best, len(run.summary.trajectories[2.0])
-(2.0, 201)
+>>> run.summary.best, len(run.summary.trajectories[Case("sgd", 2.0)])
+(Case(optimizer='sgd', rate=2.0), 201)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from sheetprop.compare import Summary, summarize
+from sheetprop.compare import Case, Summary, summarize
 from sheetprop.config import Config
 from sheetprop.engine import compile_rows, iterate
 from sheetprop.graph import TOTAL, Graph, build_graph
@@ -25,15 +26,16 @@ from sheetprop.numerals import DIGITS
 
 @dataclass
 class Run:
-    """A config with its graph; ``digits`` and ``formats`` say how the outputs show it, ``progress`` is
-    called with each row a writer streams."""
+    """A config with its graph (of its first optimizer; ``graph_of`` gives each case's); ``digits`` and
+    ``formats`` say how the outputs show it, ``progress`` is called with each row a writer streams."""
 
     config: Config
     graph: Graph = field(repr=False)
     digits: int = DIGITS
     formats: tuple[str, ...] = ("xlsx",)
     progress: Callable[[int], None] | None = field(default=None, repr=False)
-    _compiled: tuple = field(default=(), init=False, repr=False)
+    _graphs: dict = field(default_factory=dict, init=False, repr=False)
+    _compiled: dict = field(default_factory=dict, init=False, repr=False)
     _losses: dict = field(default_factory=dict, init=False, repr=False)
     _summary: Summary | None = field(default=None, init=False, repr=False)
 
@@ -45,24 +47,41 @@ class Run:
     def rates(self) -> tuple[float, ...]:
         return self.config.learning_rates
 
-    def rows(self, rate: float) -> Iterator[list[float]]:
-        """Every iteration's row for one rate, in ``graph.quantities`` order, computed as it is read."""
-        if not self._compiled:
-            self._compiled = compile_rows(self.graph)
-        total = self.graph.index[TOTAL]
+    @property
+    def cases(self) -> list[Case]:
+        return self.config.cases
+
+    def graph_of(self, case: Case | float) -> Graph:
+        """The graph of a case's optimizer (a bare rate is the first optimizer's)."""
+        optimizer = case.optimizer if isinstance(case, Case) else self.graph.network.optimizer
+        if optimizer == self.graph.network.optimizer:
+            return self.graph
+        if optimizer not in self._graphs:
+            self._graphs[optimizer] = build_graph(self.config.network_for(optimizer))
+        return self._graphs[optimizer]
+
+    def rows(self, case: Case | float) -> Iterator[list[float]]:
+        """Every iteration's row of one case (or of a rate, for the first optimizer), in its graph's
+        ``quantities`` order, computed as it is read."""
+        case = case if isinstance(case, Case) else Case(self.graph.network.optimizer, case)
+        graph = self.graph_of(case)
+        if case.optimizer not in self._compiled:
+            self._compiled[case.optimizer] = compile_rows(graph)
+        total = graph.index[TOTAL]
         losses = array("d")
-        for row in iterate(self.graph, self.config.values, rate, self.config.iterations, self._compiled):
+        for row in iterate(graph, self.config.values_for(case.optimizer), case.rate, self.config.iterations,
+                           self._compiled[case.optimizer]):
             losses.append(row[total])
             yield row
-        self._losses[rate] = losses
+        self._losses[case] = losses
 
     @property
     def summary(self) -> Summary:
-        """The learning rates compared; rates no writer has streamed yet are run for it."""
+        """The cases compared; cases no writer has streamed yet are run for it."""
         if self._summary is None:
-            for rate in self.rates:
-                if rate not in self._losses:
-                    for _ in self.rows(rate):
+            for case in self.cases:
+                if case not in self._losses:
+                    for _ in self.rows(case):
                         pass
-            self._summary = summarize({rate: self._losses[rate] for rate in self.rates}, self.config.threshold)
+            self._summary = summarize({case: self._losses[case] for case in self.cases}, self.config.threshold)
         return self._summary

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 from sheetprop.dialects import render
-from sheetprop.expr import Numeral, Sym
+from sheetprop.expr import Numeral, Param, Sym
 from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, READABLE_NODES, STATE, TARGET, WEIGHT
+from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.trace import Trace
 
 SECTIONS = [
@@ -29,7 +30,9 @@ def show_iteration(trace: Trace, iteration: int = 1, lr: float | None = None, di
     graph, rate = trace.graph, trace._rate(lr)
     values = trace.row(iteration, rate)
     fmt = lambda v: f"{v:.{digits}g}"  # noqa: E731
-    lines = [f"{trace.config.heading} — learning rate {rate:g}, iteration {iteration}"]
+    optimizer = OPTIMIZERS[trace.optimizer]
+    named = "" if trace.optimizer == "sgd" and trace.config.optimizers == ("sgd",) else f"{optimizer.words}, "
+    lines = [f"{trace.config.heading} — {named}learning rate {rate:g}, iteration {iteration}"]
     for title, roles in SECTIONS:
         lines += ["", title]
         for quantity in graph.quantities:
@@ -46,14 +49,18 @@ def show_iteration(trace: Trace, iteration: int = 1, lr: float | None = None, di
     if iteration >= trace.iterations:
         return "\n".join(lines)
     after = trace.row(iteration + 1, rate)
-    rules = "; ".join(f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in graph.optimizer.rules())
-    lines += ["", f"updated for iteration {iteration + 1}: {rules} with η = {rate:g}"]
+    rules = "; ".join(f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in optimizer.rules())
+    settings = ", ".join(f"{render(Param(name), 'math')} = {fmt(trace.values[name])}"
+                         for name in optimizer.hyperparameters)
+    lines += ["", f"updated for iteration {iteration + 1}: {rules} with η = {rate:g}"
+              + (f", {settings}" if settings else "")]
+    parameters = {"lr": rate, **trace.values}
     for quantity in graph.quantities:
-        if quantity.first is None or quantity.param is None:
-            continue  # only what the optimizer updates: states and trained parameters
+        if quantity.role != STATE and (quantity.first is None or quantity.param is None):
+            continue  # only what the update makes: the optimizer's states and the trained parameters
         numbers = render(quantity.expr, "math", lambda node: Numeral(
             (values if isinstance(node, Sym) and node.prev else after if isinstance(node, Sym) else
-             {"lr": rate, **trace.config.values})[node.name], digits))
+             parameters)[node.name], digits))
         lines.append(f"  {quantity.name + ' = ' + fmt(after[quantity.name]):<30}  "
                      f"{render(quantity.expr, 'math')} = {numbers}")
     return "\n".join(lines)

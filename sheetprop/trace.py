@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sheetprop.compare import Summary, summarize
+from sheetprop.compare import Case, Summary, summarize
 from sheetprop.config import Config
 from sheetprop.engine import compile_rows, iterate
 from sheetprop.graph import Graph, build_graph
+from sheetprop.optimizers import OPTIMIZERS
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,15 @@ class Trace:
     config: Config
     graph: Graph = field(repr=False)
     rows: dict[float, list[list[float]]] = field(repr=False)
+
+    @property
+    def optimizer(self) -> str:
+        return self.graph.network.optimizer
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The parameter values the run read (hyperparameters included)."""
+        return self.config.values_for(self.optimizer)
 
     @property
     def learning_rates(self) -> list[float]:
@@ -40,7 +50,8 @@ class Trace:
     def summary(self) -> Summary:
         """The learning-rate comparison (final E_total, first iteration below the threshold, best rate)."""
         slot = self.graph.index["E_total"]
-        return summarize({lr: [row[slot] for row in rows] for lr, rows in self.rows.items()}, self.config.threshold)
+        return summarize({Case(self.optimizer, lr): [row[slot] for row in rows] for lr, rows in self.rows.items()},
+                         self.config.threshold)
 
     def value(self, name: str, iteration: int = 1, lr: float | None = None) -> float:
         """One quantity's value, by its workbook name, at an iteration (1-based) and learning rate."""
@@ -73,8 +84,11 @@ class Trace:
 
     def __repr__(self) -> str:
         rates = ", ".join(f"{r:g}" for r in self.rows)
+        best = self.summary.best
+        trained = "" if self.optimizer == "sgd" else f"{OPTIMIZERS[self.optimizer].words}, "
         return (f"Trace({self.config.name!r}: {'-'.join(map(str, self.config.network.layers))} network, "
-                f"{self.iterations} iterations at learning rates {rates}; best {self.summary.best})")
+                f"{trained}{self.iterations} iterations at learning rates {rates}; "
+                f"best {'none' if best is None else f'{best.rate:g}'})")
 
     def _repr_markdown_(self) -> str:
         summary = self.summary
@@ -82,16 +96,21 @@ class Trace:
                  "| learning rate | E_total at 1 | final E_total | below threshold at | status |",
                  "|---:|---:|---:|---:|---|"]
         for r in summary.rates:
-            best = " (best)" if r.rate == summary.best else ""
+            best = " (best)" if r.case == summary.best else ""
             lines.append(f"| {r.rate:g}{best} | {r.first:.10g} | {r.final:.10g} | {r.reached or 'never'} | {r.status} |")
         return "\n".join(lines)
 
 
-def run(config: Config, learning_rates=None, iterations: int | None = None) -> Trace:
-    """Run the engine for every learning rate (or the ones given) and keep all rows."""
-    graph = build_graph(config.network)
+def run(config: Config, learning_rates=None, iterations: int | None = None, optimizer: str | None = None) -> Trace:
+    """Run the engine for every learning rate (or the ones given), with the config's first optimizer
+    (or the one named), and keep all rows."""
+    optimizer = optimizer or config.optimizers[0]
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
+    graph = build_graph(config.network_for(optimizer))
     functions = compile_rows(graph)
     rates = list(learning_rates or config.learning_rates)
     count = iterations or config.iterations
-    rows = {lr: list(iterate(graph, config.values, lr, count, functions)) for lr in rates}
+    values = config.values_for(optimizer)
+    rows = {lr: list(iterate(graph, values, lr, count, functions)) for lr in rates}
     return Trace(config, graph, rows)

@@ -71,13 +71,27 @@ def gradients(config: Config, values: dict[str, float] | None = None) -> tuple[f
     return error.item(), {name: p.grad.item() for name, p in params.items()}
 
 
-def trajectory(config: Config, lr: float, iterations: int, trained: list[str]) -> list[tuple[float, dict]]:
-    """(E_total over all examples, parameter values) at each iteration of torch.optim.SGD.
+def torch_optimizer(name: str, params: list[torch.Tensor], lr: float, values: dict[str, float]):
+    """torch.optim's optimizer of that config name, with the config's hyperparameters (read from ``values``)."""
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    if name in ("momentum", "nesterov"):
+        return torch.optim.SGD(params, lr=lr, momentum=values["momentum"], nesterov=name == "nesterov")
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=values["alpha"], eps=values["eps"])
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(values["beta1"], values["beta2"]), eps=values["eps"])
+    raise ValueError(name)
+
+
+def trajectory(config: Config, lr: float, iterations: int, trained: list[str], optimizer: str = "sgd",
+               values: dict[str, float] | None = None) -> list[tuple[float, dict]]:
+    """(E_total over all examples, parameter values) at each iteration of torch.optim's ``optimizer``.
 
     Each step uses the mean gradient of the next mini-batch, in turn (all examples when there is one batch).
     """
     params = parameters(config)
-    optimizer = torch.optim.SGD([params[name] for name in trained], lr=lr)
+    optimizer = torch_optimizer(optimizer, [params[name] for name in trained], lr, values or config.values)
     size = config.network.batch_size or config.network.examples
     batches = [list(range(s, min(s + size, config.network.examples + 1))) for s in range(1, config.network.examples + 1, size)]
     out = []

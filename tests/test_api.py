@@ -22,7 +22,8 @@ PUBLIC = {
     "default_config": "() -> sheetprop.config.Config",
     "load_config": "(path: str | pathlib.Path) -> sheetprop.config.Config",
     "parse_config": "(data: dict, source: str = '') -> sheetprop.config.Config",
-    "run": "(config: sheetprop.config.Config, learning_rates=None, iterations: int | None = None)"
+    "run": "(config: sheetprop.config.Config, learning_rates=None, iterations: int | None = None, "
+           "optimizer: str | None = None)"
            " -> sheetprop.trace.Trace",
     "show_iteration": "(trace: sheetprop.trace.Trace, iteration: int = 1, lr: float | None = None, "
                       "digits: int = 10) -> str",
@@ -40,7 +41,7 @@ def test_public_surface_is_locked():
         if signature is not None:
             assert str(inspect.signature(obj, eval_str=True)) == signature, name
     trace_methods = {n for n in dir(sheetprop.Trace) if not n.startswith("_")}
-    assert trace_methods == {"frame", "iterations", "learning_rates", "row", "summary", "value"}
+    assert trace_methods == {"frame", "iterations", "learning_rates", "optimizer", "row", "summary", "value", "values"}
     finding_fields = [f.name for f in __import__("dataclasses").fields(sheetprop.Finding)]
     assert finding_fields == ["sheet", "cell", "quantity", "header", "found", "expected", "correct", "diagnosis",
                               "wrong", "judged", "cells"]

@@ -11,6 +11,7 @@ import pytest
 
 from helpers import run, value, workbook_mismatches
 from sheetprop import config as configs
+from sheetprop.compare import Case
 from sheetprop.libreoffice import recalculate
 from sheetprop.outputs import build
 
@@ -97,7 +98,7 @@ def test_chart_of_an_overflowing_run_draws_without_warnings(tmp_path):
     # Drawing must not touch the run: the walkthrough and the caller read the same trajectories after it.
     graph, rows = run(config, 10000.0)
     losses = [value(graph, row, "E_total") for row in rows]
-    assert list(result.summary.trajectories[10000.0]) == losses and losses[-1] == float("inf")
+    assert list(result.summary.trajectories[Case("sgd", 10000.0)]) == losses and losses[-1] == float("inf")
     assert "NaN" not in (tmp_path / "wild-walkthrough.md").read_text()
 
 

@@ -202,12 +202,12 @@ def test_digits_set_the_precision(lecture):
 def test_loss_table_is_the_summary(lecture, lecture_build, lecture_md):
     table = next(t for t in tables(lecture_md) if t[0][0] == "iteration")
     trajectories = lecture_build.summary.trajectories
-    rates = list(trajectories)
-    assert table[0][1:] == [f"η = {r:g}" for r in rates]
+    cases = list(trajectories)
+    assert table[0][1:] == [f"η = {case.rate:g}" for case in cases]
     assert [int(row[0]) for row in table[1:]] == [1, 2, 3, 5, 10, 20, 50, 100, 200, 201]
     for row in table[1:]:
-        for rate, text in zip(rates, row[1:]):
-            assert printed_from(trajectories[rate][int(row[0]) - 1], text)
+        for case, text in zip(cases, row[1:]):
+            assert printed_from(trajectories[case][int(row[0]) - 1], text)
 
 
 def test_updated_weights_for_every_rate(lecture, lecture_md):

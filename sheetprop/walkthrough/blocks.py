@@ -145,6 +145,12 @@ def left_side(equation: Equation) -> str:
     return equation.name + ("⁺" if equation.after else "")
 
 
+def updates_this_row(equation: Equation, node) -> bool:
+    """Whether ``node``, in one of ``equation``'s forms, is a value after the update (printed m_w5⁺): a
+    quantity of the new row read by an update, such as an optimizer's state."""
+    return equation.after and isinstance(node, Sym) and not node.prev
+
+
 def numbers_of(equation: Equation, document: Document):
     """The resolver that puts each name's value in: a Numeral to the document's digits."""
     def resolve(node):
@@ -155,7 +161,9 @@ def numbers_of(equation: Equation, document: Document):
 
 def right_sides(equation: Equation, document: Document) -> list[Side]:
     """Each right-hand side in order, a form equal to the one before it dropped (a definition with no chain)."""
-    sides = [Side(render(form, "math"), form) for form in equation.forms]
+    def name(node) -> str:
+        return render(node, "math") + ("⁺" if updates_this_row(equation, node) else "")
+    sides = [Side(render(form, "math", name), form) for form in equation.forms]
     if equation.numbers is not None:
         put_in = numbers_of(equation, document)
         text = render(equation.numbers, "math", lambda node: put_in(node) or render(node, "math"))

@@ -21,7 +21,7 @@ from sheetprop.compare import Summary
 from sheetprop.config import Config
 from sheetprop.dialects import render
 from sheetprop.engine import compile_rows, iterate
-from sheetprop.expr import Cycle, Expr, Fn, Op, Sym, substitute
+from sheetprop.expr import Cycle, Expr, Fn, Op, Sym, substitute, symbol
 from sheetprop.functions import LOSSES
 from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP,
                              STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity)
@@ -51,7 +51,7 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
     seconds = {r: list(iterate(graph, config.values, r, 2, compiled))[1] for r in config.learning_rates}
     first = next(iterate(graph, config.values, rate, 1, compiled))
     names = [q.name for q in graph.quantities]
-    values = dict(zip(names, first), lr=rate)
+    values = dict(zip(names, first), lr=rate, **{h: config.values[h] for h in graph.optimizer.hyperparameters})
     after = dict(zip(names, seconds[rate]))
     blocks = [
         Paragraph((f"Backpropagation for this network, worked through with its own numbers: the forward "
@@ -194,15 +194,20 @@ def _gradient_order(graph: Graph, quantities: list[Quantity]) -> list[Quantity]:
 
 def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) -> list:
     rate = config.shown_rate
-    trained = [q for q in graph.quantities if q.param and q.role in (WEIGHT, BIAS, STATE) and q.first is not None]
+    # The optimizer's state (shared, then per parameter) and the parameters it trains, in column order.
+    trained = [q for q in graph.quantities
+               if q.role == STATE or q.param and q.role in (WEIGHT, BIAS) and q.first is not None]
     optimizer = graph.optimizer
     which = "the config's walkthrough_rate" if config.walkthrough_rate is not None else "the config's first learning rate"
     rules = [part for left, right in optimizer.rules() for part in (Relation((left, right), "←"), ", ")][:-1]
+    does = ("moves every weight against its gradient" if not optimizer.states else
+            "updates every weight from its gradient and the state it keeps for it")
+    settings = "".join(f", {symbol(h)} = {number(config.values[h], digits)}" for h in optimizer.hyperparameters)
     blocks = [
         Heading(2, "6. Updating the weights"),
-        Paragraph((f"{optimizer.words[0].upper()}{optimizer.words[1:]} moves every weight against its gradient, "
+        Paragraph((f"{optimizer.words[0].upper()}{optimizer.words[1:]} {does}, "
                    "all at once, with the gradients of iteration 1: ", *rules,
-                   f". With {which}, η = {number(rate, digits)}:")),
+                   f". With {which}, η = {number(rate, digits)}{settings}:")),
     ]
     equations = [Equation(q.name, (q.expr,), q.expr, after[q.name], after=True) for q in trained]
     blocks += _summarised(graph, equations, lambda e: graph[e.name].group, after)
@@ -222,17 +227,18 @@ def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) 
 
 
 def _iterations(config: Config, summary: Summary, digits: int, workbook: str) -> list:
+    each, every = ("run (optimizer and learning rate)", "run") if summary.named else ("learning rate", "rate")
     return [
         Heading(2, "7. Over the iterations"),
         Paragraph(("Each iteration repeats the forward pass, the backward pass and the update, from the "
-                   "weights the previous one left. E_total at a few iterations, for each learning rate:",)),
+                   f"weights the previous one left. E_total at a few iterations, for each {each}:",)),
         loss_table(summary, digits),
-        Figure("chart", "E_total against iteration for each learning rate, linear and log scale "
+        Figure("chart", f"E_total against iteration for each {each}, linear and log scale "
                         f"(dotted: the threshold {number(config.threshold, digits)})."),
         # Prose rounds harder than the tables: 0.00215, not 0.00214959545.
         *(Paragraph((text,)) for text in reading(summary, min(digits, 3))),
         rate_table(summary, digits),
-        Paragraph((f"The workbook {workbook} holds every iteration of every rate as live formulas, "
+        Paragraph((f"The workbook {workbook} holds every iteration of every {every} as live formulas, "
                    "and its Compare sheet this table.",)),
     ]
 

@@ -17,7 +17,7 @@ from typing import Mapping
 from sheetprop.dialects import identifier, math_element, mathml_number, mo, render
 from sheetprop.expr import Expr
 from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Name, Paragraph, Relation, Side, Table,
-                                          numbers_of, one_line, right_sides)
+                                          numbers_of, one_line, right_sides, updates_this_row)
 from sheetprop.walkthrough.markdown import cell
 
 # The page may use its own inline styles and data: images, and nothing else.
@@ -105,7 +105,8 @@ def _side(side: Side, equation: Equation, document: Document) -> str:
     if side.numbers:
         put_in = numbers_of(equation, document)
         return render(side.expr, "mathml", lambda node: put_in(node) or identifier(node.name))
-    return render(side.expr, "mathml")
+    return render(side.expr, "mathml",
+                  lambda node: _updated(node.name) if updates_this_row(equation, node) else render(node, "mathml"))
 
 
 def _table(table: Table, digits: int) -> str:

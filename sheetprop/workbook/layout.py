@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sheetprop.expr import Param, render
+from sheetprop.graph import STATE
 
 if TYPE_CHECKING:
     from sheetprop.graph import Graph
@@ -59,8 +60,15 @@ class Layout:
         self.graph = graph
         self.letters = [xl_col_to_name(c) for c in range(len(graph.quantities))]
         columns = {q.name: c for c, q in enumerate(graph.quantities)}
-        # Parameters sit above the column they feed; the learning rate above the iteration column.
-        self.param_columns = {name: columns.get(name, 0) for name in graph.params}
+        # Parameters sit above the column they feed; the learning rate above the iteration column, the
+        # optimizer's hyperparameters above its state columns (the first ones no other parameter sits above).
+        self.param_columns = {name: columns[name] for name in graph.params if name in columns}
+        self.param_columns["lr"] = 0
+        loose = [name for name in graph.params if name not in self.param_columns]
+        states = [c for c, q in enumerate(graph.quantities) if q.role == STATE]
+        taken = set(self.param_columns.values())
+        free = (c for c in range(states[0] if states else 1, len(graph.quantities)) if c not in taken)
+        self.param_columns.update(zip(loose, free))
         self._first = [self._template(q.first if q.first is not None else q.expr) for q in graph.quantities]
         self._later = [self._template(q.expr) for q in graph.quantities]
 
