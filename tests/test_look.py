@@ -11,7 +11,6 @@ import zipfile
 
 import openpyxl
 import pytest
-from openpyxl.utils import get_column_letter
 
 from helpers import run, shown_by_libreoffice
 from sheetprop import config as configs

@@ -166,7 +166,7 @@ def test_editing_beta1_in_libreoffice_recalculates_the_run(compared, tmp_path):
 
 def test_the_walkthrough_works_through_the_first_optimizers_update(tmp_path):
     config = configs.parse({**LECTURE, "name": "adam", "optimizer": "adam", "iterations": 5})
-    result = build(config, tmp_path)
+    build(config, tmp_path)
     text = (tmp_path / "adam-walkthrough.md").read_text(encoding="utf-8")
     graph = Run.of(config).graph
     second = list(Run.of(config).rows(0.5))[1]

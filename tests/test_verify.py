@@ -20,8 +20,6 @@ import pytest
 
 import handmade
 from helpers import close, run
-from sheetprop.engine import iterate
-from sheetprop.graph import build_graph
 from sheetprop.libreoffice import convert, recalculate
 from sheetprop.verify import VerifyError, verify
 from sheetprop.verify.names import parameter, quantity
