@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 from sheetprop import __version__
 from sheetprop.numerals import DIGITS
@@ -27,6 +28,15 @@ SHOW_EXAMPLES = """examples:
   sheetprop show examples/blog.toml --lr 0.5 --iteration 2 --digits 9
   sheetprop show --csv trace.csv               every iteration of every rate as CSV
   sheetprop show --optimizer adam --lr 0.1     Adam's first update, its running averages included
+"""
+EXERCISE_EXAMPLES = """examples:
+  sheetprop exercise                          the lecture's exercise: outputs/lecture-exercise.xlsx
+  sheetprop exercise --blank backward         iteration 1's forward pass given as a worked example
+  sheetprop exercise examples/blog.toml --format xlsx,ods --out class
+"""
+GRADE_EXAMPLES = """examples:
+  sheetprop grade submissions/                          grades.csv and grades.html beside the sheets
+  sheetprop grade submissions/ --assignment examples/blog.toml --out report
 """
 VERIFY_EXAMPLES = """examples:
   sheetprop verify my-sheet.xlsx                      each wrong quantity: first wrong cell, expected value, slip
@@ -113,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     show.set_defaults(run=_show)
     _add_verify(commands)
+    _add_exercise(commands)
+    _add_grade(commands)
     return parser
 
 
@@ -202,6 +214,74 @@ def format_summary(summary) -> str:
     return "\n".join(lines)
 
 
+def _add_exercise(commands) -> None:
+    from sheetprop.exercise import BLANKS
+
+    exercise = commands.add_parser(
+        "exercise", help="write the exercise workbook: the answer's layout with the cells left for students",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXERCISE_EXAMPLES,
+        description="Write NAME-exercise.xlsx: the answer workbook's sheets (parameter cells with the assignment's "
+                    "values, every column's name and math note, the iteration column) with the derived cells "
+                    "empty for a student to fill with formulas; sheetprop verify judges the filled-in file.")
+    exercise.add_argument("config", nargs="?", metavar="CONFIG", help="TOML config (default: the lecture example)")
+    exercise.add_argument("--out", default="outputs", metavar="DIR", help="folder to write into (default: outputs)")
+    exercise.add_argument("--blank", default="all", choices=list(BLANKS),
+                          help="what is left empty: " + "; ".join(f"{k}: {v}" for k, v in BLANKS.items())
+                               + " (default all)")
+    exercise.add_argument("--format", default="xlsx", type=_formats, metavar="FORMATS",
+                          help="xlsx (default), ods, or xlsx,ods")
+    exercise.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    exercise.set_defaults(run=_exercise)
+
+
+def _exercise(args) -> int:
+    from sheetprop import config as configs
+    from sheetprop.exercise import build_exercise
+
+    config = configs.load(args.config) if args.config else configs.default()
+    written = build_exercise(config, args.out, args.blank, args.format)
+    print(f"{config.heading}: wrote {', '.join(str(path) for path in written)}")
+    return 0
+
+
+def _add_grade(commands) -> None:
+    grade = commands.add_parser(
+        "grade", help="verify every spreadsheet in a folder: grades.csv and a class report",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=GRADE_EXAMPLES,
+        description="Verify every .xlsx, .xlsm and .ods under DIR (subfolders too) and write grades.csv (one row per "
+                    "file: status, score, wrong quantities, first wrong cell, likely slip, values other than "
+                    "assigned) and grades.html (the class report). A file that cannot be read gets its row.")
+    grade.add_argument("folder", metavar="DIR", help="the folder of submitted sheets")
+    grade.add_argument("--assignment", metavar="CONFIG",
+                       help="the config the students were given (default: the lecture example)")
+    grade.add_argument("--out", metavar="DIR", help="folder for grades.csv and grades.html (default: DIR)")
+    grade.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    grade.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    grade.set_defaults(run=_grade)
+
+
+def _grade(args) -> int:
+    from sheetprop import config as configs
+    from sheetprop.grade import STATUSES, grade_folder, submissions, write_grades
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise configs.ConfigError(f"DIR: {args.folder} is not a folder; give the folder of submitted sheets")
+    assignment = configs.load(args.assignment) if args.assignment else configs.default()
+    total = len(submissions(folder))
+    if not total:
+        raise configs.ConfigError(f"DIR: {args.folder} holds no .xlsx, .xlsm or .ods file; give the folder of "
+                                  "submitted sheets")
+    with Progress("grading", total, enabled=not args.quiet, unit="files", finishing="writing the report") as bar:
+        grades = grade_folder(folder, assignment, bar.advance)
+    csv_path, html_path = write_grades(grades, args.out or folder, f"{assignment.heading}: grades")
+    if not args.quiet:
+        counts = {s: sum(g.status == s for g in grades) for s in STATUSES}
+        print(f"graded {len(grades)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+        print(f"wrote {csv_path}, {html_path}")
+    return 0
+
+
 def _add_verify(commands) -> None:
     verify = commands.add_parser(
         "verify", help="check a hand-made spreadsheet of the exercise, cell by cell",
@@ -276,8 +356,10 @@ class Progress:
     ''
     """
 
-    def __init__(self, label: str, total: int, enabled: bool = True, stream=None, clock=time.monotonic):
+    def __init__(self, label: str, total: int, enabled: bool = True, stream=None, clock=time.monotonic,
+                 unit: str = "rows", finishing: str = "writing the file"):
         self.label, self.total, self.done = label, total, 0
+        self.unit, self.finishing = unit, finishing
         self.stream, self.clock = stream or sys.stderr, clock
         self.enabled = enabled and self.stream.isatty()
         self.start = self.shown = clock()
@@ -296,9 +378,9 @@ class Progress:
             width = 30
             filled = int(width * self.done / max(self.total, 1))
             # After the last row the Compare sheet, the zip, the chart and the walkthrough still take a moment.
-            tail = ", writing the file" if last else ""
+            tail = f", {self.finishing}" if last else ""
             self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                              f"{self.done:,}/{self.total:,} rows{tail}")
+                              f"{self.done:,}/{self.total:,} {self.unit}{tail}")
             self.stream.flush()
 
     def __exit__(self, *exc):

@@ -7,7 +7,7 @@ slip shows where it happens and not again in every cell downstream of it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sheetprop.expr import Sym
 from sheetprop.graph import Graph, Network, build_graph
@@ -76,7 +76,8 @@ def judge(table: Table) -> SheetReport:
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
     # Weights that never change are judged by that one finding; they count as judged cells.
     still = sum(len(f.cells) for f in found if f.quantity == "η" and choice.still)
-    return _sheet_report(ctx, choice, sum(judged.values()) + still, found)
+    report = _sheet_report(ctx, choice, sum(judged.values()) + still, found)
+    return replace(report, judged_cells={name: n for name, n in judged.items() if n})
 
 
 def prepare(table: Table) -> Context:
@@ -280,8 +281,11 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
         notes.append(f"{skipped} cells not judged: a cell they read is empty or not a number")
     if missing:
         notes.append(missing_words(missing))
+    first = ctx.numbers[0] if ctx.numbers else {}
+    givens = {name: value for name in ctx.graph.params if name != "lr"
+              if isinstance(value := first.get(name, ctx.params.get(name)), float)}
     return SheetReport(table.grid.title, table.header_row, (table.rows[0], table.rows[-1]), columns, unknown,
-                       choice.rate, choice.words, tuple(notes), judged, tuple(found))
+                       choice.rate, choice.words, tuple(notes), judged, tuple(found), givens)
 
 
 def missing_words(missing: list[str]) -> str:

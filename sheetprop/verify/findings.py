@@ -51,6 +51,10 @@ class SheetReport:
     notes: tuple[str, ...]
     judged: int
     findings: tuple[Finding, ...] = ()
+    # The sheet's own values of the given quantities (inputs, targets, initial weights, biases) on its
+    # first row or labelled cells: what a grader compares with the assignment.
+    givens: dict = field(default_factory=dict, compare=False)
+    judged_cells: dict = field(default_factory=dict, compare=False)  # quantity → how many of its cells were judged
 
 
 @dataclass(frozen=True)

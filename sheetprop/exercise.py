@@ -1,0 +1,84 @@
+"""``sheetprop exercise``: the answer workbook's layout with the derived cells left for a student.
+
+The sheets are the answer's — parameter cells holding the assignment's values, the header row with each
+quantity's name and its math note, the iteration column — and a student fills the empty cells with
+formulas; ``sheetprop verify`` then judges the filled-in file like any hand-made sheet.
+
+>>> from sheetprop.graph import ACT, Quantity
+>>> from sheetprop.expr import Sym
+>>> a_h1 = Quantity("a_h1", ACT, "hidden layer", Sym("h1"))
+>>> Exercise("all").gives(a_h1, 1), Exercise("backward").gives(a_h1, 1), Exercise("backward").gives(a_h1, 2)
+(False, True, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sheetprop.graph import ACT, COUNTER, ERROR, NET, Quantity
+from sheetprop.workbook.style import shows_as_given
+
+# What --blank leaves for the student: every derived cell, or all but iteration 1's forward pass.
+BLANKS = {
+    "all": "every derived cell",
+    "backward": "the backward pass and the updates, with iteration 1's forward pass given as a worked example",
+}
+FORWARD = (NET, ACT, ERROR)  # E_total is an ERROR quantity too
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """Which cells an exercise workbook gives; the others it leaves empty."""
+
+    blank: str = "all"
+
+    def gives(self, quantity: Quantity, iteration: int) -> bool:
+        """Whether the cell of ``quantity`` at ``iteration`` (1-based) is given: the iteration count, the
+        copies of the assignment's values (inputs, targets, fixed biases), the starting values on iteration
+        1 (initial weights, an optimizer's empty state), and with ``backward`` iteration 1's forward pass."""
+        if quantity.role == COUNTER or shows_as_given(quantity):
+            return True
+        if iteration == 1 and quantity.first is not None:
+            return True
+        return self.blank == "backward" and iteration == 1 and quantity.role in FORWARD
+
+    @property
+    def instructions(self) -> str:
+        """The line above each sheet's table, where the answer workbook says how to edit it."""
+        given = " Iteration 1's forward pass is given as a worked example." if self.blank == "backward" else ""
+        return ("Exercise: fill each empty cell of the table with a formula (hover a column's name for its math); "
+                f"the parameter cells (blue on yellow) hold the assignment's values.{given} "
+                "Check your work with: sheetprop verify FILE")
+
+
+def build_exercise(config, out_dir, blank: str = "all", formats: tuple[str, ...] = ("xlsx",),
+                   progress=None) -> tuple[Path, ...]:
+    """Write ``NAME-exercise.xlsx`` (and/or ``.ods``) into ``out_dir``: one sheet per run of ``config``,
+    the cells ``blank`` names left empty. All files or none replace their namesakes."""
+    from sheetprop.libreoffice import convert, soffice
+    from sheetprop.outputs import staging
+    from sheetprop.runs import Run
+    from sheetprop.workbook.layout import Layout
+    from sheetprop.workbook.writer import write_workbook
+
+    if blank not in BLANKS:
+        raise ValueError(f"blank {blank!r}: choose one of {', '.join(BLANKS)}")
+    run = Run.of(config, progress=progress)
+    Layout(run.graph).check_fits(config.iterations)
+    if "ods" in formats:
+        soffice()  # no LibreOffice: stop before anything is written
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{config.stem}-exercise"
+    with staging(out_dir) as folder:
+        workbook = folder / f"{name}.xlsx"
+        write_workbook(workbook, run, exercise=Exercise(blank))
+        if "ods" in formats:
+            converted = convert(workbook, folder / "converted", "ods")
+            converted.replace(folder / f"{name}.ods")
+            converted.parent.rmdir()
+        if "xlsx" not in formats:
+            workbook.unlink()
+        written = sorted(path.name for path in folder.iterdir())
+    return tuple(out_dir / file for file in written)
