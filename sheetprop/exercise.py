@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sheetprop.graph import ACT, COUNTER, ERROR, NET, Quantity
-from sheetprop.workbook.style import shows_as_given
 
 # What --blank leaves for the student: every derived cell, or all but iteration 1's forward pass.
 BLANKS = {
@@ -37,6 +36,8 @@ class Exercise:
         """Whether the cell of ``quantity`` at ``iteration`` (1-based) is given: the iteration count, the
         copies of the assignment's values (inputs, targets, fixed biases), the starting values on iteration
         1 (initial weights, an optimizer's empty state), and with ``backward`` iteration 1's forward pass."""
+        from sheetprop.workbook.style import shows_as_given  # XlsxWriter: not for `sheetprop --help`
+
         if quantity.role == COUNTER or shows_as_given(quantity):
             return True
         if iteration == 1 and quantity.first is not None:

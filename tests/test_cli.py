@@ -132,7 +132,7 @@ def test_version_and_help():
         assert example in sheetprop(*[command, "--help"] if command else ["--help"]).stdout
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["show"], ["verify"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["show"], ["verify"], ["exercise"], ["grade"]])
 def test_help_imports_no_heavy_library(command):
     # --help stays fast because pandas, matplotlib, openpyxl, XlsxWriter and numpy load only when used.
     script = ("import sys\nfrom sheetprop.cli import main\ntry:\n    main(sys.argv[1:] + ['--help'])\n"

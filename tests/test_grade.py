@@ -1,0 +1,134 @@
+"""``sheetprop grade``: a folder of submissions — real students' sheets, exercises filled in by the test
+(correct, with the course's common slip, with other values than assigned), an empty file, a workbook that is
+not the exercise, bytes that are no spreadsheet — gives the right row for each, in sorted order, and a class
+report that counts the common slips."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import handmade
+from handmade import HIDDEN
+from sheetprop import config as configs
+from sheetprop.exercise import build_exercise
+from test_exercise import fill, lecture
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "sheets" / "real"
+SLIP = {"∂E/∂w3": f"=({HIDDEN.format('w6', 'w8')})*[a_h1]*(1-[a_h1])*[i1]"}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    made = tmp_path_factory.mktemp("made")
+    (exercise,) = build_exercise(lecture(), made)
+    for name, slip in (("ann-correct.xlsx", None), ("bob-slip.xlsx", SLIP)):
+        shutil.copy(exercise, folder / name)
+        fill(folder / name, slip)
+    other = folder / "cat-other-values.xlsx"
+    shutil.copy(exercise, other)
+    book = openpyxl.load_workbook(other)
+    for sheet in book.worksheets:  # w4's parameter cell, typed 0.5 where the assignment says 0.3
+        column = next(c for c in range(1, sheet.max_column + 1) if sheet.cell(6, c).value == "w4")
+        sheet.cell(4, column).value = 0.5
+    book.save(other)
+    fill(other)
+    handmade.write_workbook(folder / "dan-handmade.xlsx")  # the hand-made sheets of handmade.py, slips and all
+    (folder / "eve-empty.xlsx").write_bytes(b"")
+    shopping = openpyxl.Workbook()
+    shopping.active.append(["item", "price"])
+    shopping.active.append(["bread", 2.5])
+    shopping.save(folder / "fay-shopping.xlsx")
+    (folder / "gus-noise.ods").write_bytes(b"\x00not a spreadsheet" * 50)
+    (folder / "notes.txt").write_text("not a submission")
+    sub = folder / "late"
+    sub.mkdir()
+    shutil.copy(folder / "ann-correct.xlsx", sub / "hal.xlsx")
+    for name in ("sherinee-EVAI-assignment-4.xlsx", "sujitojha1-EVA8-S3.xlsx"):
+        shutil.copy(REAL / name, folder / name)
+    out = tmp_path_factory.mktemp("report")
+    result = subprocess.run([sys.executable, "-m", "sheetprop", "grade", str(folder), "--out", str(out)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    with open(out / "grades.csv", encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    return {row["file"]: row for row in rows}, [row["file"] for row in rows], out, result.stdout
+
+
+def test_every_spreadsheet_gets_one_row_in_sorted_order(graded):
+    rows, order, _, stdout = graded
+    assert order == sorted(order) and "notes.txt" not in rows
+    assert order == ["ann-correct.xlsx", "bob-slip.xlsx", "cat-other-values.xlsx", "dan-handmade.xlsx",
+                     "eve-empty.xlsx", "fay-shopping.xlsx", "gus-noise.ods", "late/hal.xlsx",
+                     "sherinee-EVAI-assignment-4.xlsx", "sujitojha1-EVA8-S3.xlsx"]
+    assert f"graded {len(order)} files" in stdout
+
+
+def test_correct_and_wrong_exercises(graded):
+    rows = graded[0]
+    for name in ("ann-correct.xlsx", "late/hal.xlsx"):
+        assert rows[name]["status"] == "correct" and rows[name]["score"] == "1" and rows[name]["values"] == ""
+    bob = rows["bob-slip.xlsx"]
+    assert bob["status"] == "wrong" and bob["wrong"].split("; ")[0] == "∂E/∂w3"
+    assert bob["first_cell"].endswith("!AM7") and "a_h1" in bob["diagnosis"]
+    assert 0 < float(bob["score"]) < 1
+
+
+def test_other_values_than_assigned_are_named(graded):
+    cat = graded[0]["cat-other-values.xlsx"]
+    # Its own formulas are right for its values: correct, and the grader is told what differs.
+    assert cat["status"] == "correct" and cat["values"] == "w4 = 0.5, assigned 0.3"
+
+
+def test_files_that_are_not_the_exercise_get_their_row(graded):
+    rows = graded[0]
+    assert rows["fay-shopping.xlsx"]["status"] == "not the exercise"
+    assert rows["eve-empty.xlsx"]["status"] == "unreadable" and rows["eve-empty.xlsx"]["notes"]
+    assert rows["gus-noise.ods"]["status"] == "unreadable"
+    assert rows["dan-handmade.xlsx"]["status"] == "wrong"  # handmade.py's sheets carry their slips
+
+
+def test_real_sheets_with_real_slips_are_wrong(graded):
+    rows = graded[0]
+    # README of the real sheets: sherinee's has slips in two weight updates, sujitojha1's two slips.
+    assert rows["sherinee-EVAI-assignment-4.xlsx"]["status"] == "wrong"
+    assert {"w3", "w4"} <= set(rows["sherinee-EVAI-assignment-4.xlsx"]["wrong"].split("; "))
+    assert rows["sujitojha1-EVA8-S3.xlsx"]["status"] == "wrong"
+
+
+def test_class_report_counts_the_common_slips(graded):
+    rows, _, out, _ = graded
+    page = (out / "grades.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "http" not in page.split("<svg", 1)[0].replace("http-equiv", "")
+    assert "Content-Security-Policy" in page
+    slips = page.split("The class's common slips")[1].split("</table>")[0]
+    students = sum("∂E/∂w3" in row["wrong"].split("; ") for row in rows.values())
+    assert students >= 2 and f"<td>∂E/∂w3</td><td class=n>{students}</td>" in slips
+
+
+def test_grade_refuses_a_folder_without_sheets_in_one_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "sheetprop", "grade", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "DIR" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_assignment_config_sets_what_the_values_are_compared_with(tmp_path):
+    (tmp_path / "blog.toml").write_text(
+        'inputs = [0.05, 0.10]\ntargets = [0.01, 0.99]\nweights = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]\n'
+        'biases = [0.35, 0.60]\nlearning_rates = [0.5]\n', encoding="utf-8")
+    from sheetprop.grade import grade_folder
+
+    (exercise,) = build_exercise(lecture(), tmp_path / "class")
+    fill(exercise)
+    grades = grade_folder(tmp_path / "class", configs.load(tmp_path / "blog.toml"))
+    assert [g.status for g in grades] == ["correct"]
+    # The sheet runs η = 0.5 and 1 (one sheet each); the assignment only 0.5.
+    assert grades[0].values == ("η = 1 (lr 1), assigned 0.5",)
