@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 from sheetprop import __version__
 from sheetprop.numerals import DIGITS
@@ -120,6 +121,9 @@ def _build(args) -> int:
     from sheetprop import config as configs
     from sheetprop.outputs import build
 
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise configs.ConfigError(f"--out: {args.out} is a file, not a folder; give a folder to write into")
     loaded = [configs.load(path) for path in args.configs] or [configs.default()]
     for config in loaded:
         total = config.iterations * len(config.cases)
@@ -137,13 +141,18 @@ def _show(args) -> int:
     from sheetprop.show import show_iteration
     from sheetprop.trace import run
 
-    config = configs.load(args.config) if args.config else configs.default()
-    if args.lr is not None and not args.lr > 0:
-        raise configs.ConfigError(f"--lr: {args.lr:g} must be greater than 0")
+    from sheetprop.workbook.layout import max_iterations
+
+    # The options first: a refusal must not wait for the config's run.
+    low, high = configs.LEARNING_RATE_RANGE
+    if args.lr is not None and not low <= args.lr <= high:  # nan and inf fail this too
+        raise configs.ConfigError(f"--lr: {args.lr:g} is outside {low:g} to {high:g}; give a rate in that range")
     if not 1 <= args.digits <= 17:
         raise configs.ConfigError("--digits: give a whole number from 1 to 17")
-    if args.iteration < 1:
-        raise configs.ConfigError("--iteration: give a whole number from 1")
+    if not 1 <= args.iteration <= max_iterations(1):
+        raise configs.ConfigError(f"--iteration: give a whole number from 1 to {max_iterations(1):,} "
+                                  "(the rows a sheet holds)")
+    config = configs.load(args.config) if args.config else configs.default()
     optimizer = args.optimizer or config.optimizers[0]
     if optimizer not in _optimizer_names():
         raise configs.ConfigError(f"--optimizer: unknown optimizer {optimizer!r}; use one of "

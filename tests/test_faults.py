@@ -1,0 +1,151 @@
+"""Every fault ends cleanly: hostile sizes and values, signals, concurrent builds, a full disk.
+
+Each refusal is one line on stderr naming the key (or option) and the fix, exit status 2, quickly, with
+nothing written; a stopped or failed build leaves the output folder exactly as it was.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ('inputs = [0.05, 0.10]\ntargets = [0.01, 0.99]\n'
+        'weights = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]\niterations = 3\n')
+LIMIT = 5.0  # seconds for a refusal, Python's start included (the work itself takes well under one)
+
+
+def sheetprop(*args, cwd=None, timeout=120):
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "sheetprop", *args], capture_output=True, text=True,
+                            cwd=cwd or ROOT, timeout=timeout)
+    return result, time.monotonic() - started
+
+
+def config_text(extra: str) -> str:
+    """BASE with the keys ``extra`` sets replaced by its lines (``weights`` dropped when it draws them)."""
+    keys = {line.split("=")[0].strip() for line in extra.splitlines() if "=" in line}
+    if "seed" in keys or "layers" in keys:
+        keys.add("weights")
+    kept = "".join(line + "\n" for line in BASE.splitlines() if line.split("=")[0].strip() not in keys)
+    return kept + extra
+
+
+def assert_refused(result, seconds, *expected):
+    """Exit 2, one line on stderr holding every ``expected`` text, no traceback, within LIMIT."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for text in expected:
+        assert text in lines[0], lines[0]
+    assert seconds < LIMIT, f"refused after {seconds:.1f} s"
+
+
+def rates(count: int) -> str:
+    return "learning_rates = [" + ", ".join(f"{0.001 * (i + 1):.3f}" for i in range(count)) + "]\n"
+
+
+# What the config says (beside BASE), and what its one line must say.
+HOSTILE = {
+    "a million weights": ("weights = [" + "0.1, " * 1_000_000 + "0.1]\n", "key 'weights'", "1 MiB"),
+    "100,000 weights": ("weights = [" + "0.1, " * 99_999 + "0.1]\n", "key 'weights'", "16,384 columns"),
+    "a hundred million neurons": ("layers = [2, 100000000, 2]\nseed = 1\n", "key 'layers'", "use fewer neurons"),
+    "a thousand layers": ("layers = [2" + ", 1" * 1000 + ", 2]\nseed = 1\n", "key 'layers'", "at most 64"),
+    "20,000 examples": ("inputs = [" + "[0.1, 0.2], " * 20_000 + "[0.1, 0.2]]\ntargets = ["
+                         + "[0.1, 0.2], " * 20_000 + "[0.1, 0.2]]\n", "key 'inputs'", "fewer examples"),
+    "10,000 learning rates": (rates(10_000), "key 'learning_rates'", "at most 255"),
+    "300 learning rates": (rates(300), "key 'learning_rates'", "the Compare chart draws at most 255 lines"),
+    "128 rates of two optimizers": ('optimizers = ["sgd", "adam"]\n' + rates(128), "key 'learning_rates'",
+                                    "2 optimizers × 128 learning rates = 256 runs"),
+    "a 1 MB title": ('title = "' + "x" * 1_000_000 + '"\n', "key 'title'", "at most 200"),
+    "a 100 kB name": ('name = "' + "x" * 100_000 + '"\n', "key 'name'", "at most 200"),
+    "a control character": ('title = "a\\u0007"\n', "key 'title'", "U+0007"),
+    "one output, two targets": ("weights = [[[0.1, 0.2]]]\n", "key 'weights'", "output layer has 1 neuron but"),
+    "deep nesting": ("weights = " + "[" * 100_000 + "]" * 100_000 + "\n", "key 'weights'", "nested more than"),
+    "loss as a list": ('loss = ["mse"]\n', "key 'loss'", "use one of"),
+    "nested activations": ('activations = [["relu"], "sigmoid"]\n', "key 'activations'", "use one of"),
+    "nested optimizers": ('optimizers = [["sgd"]]\n', "key 'optimizers'", "use one of"),
+    "a huge learning rate": ("learning_rates = [1e300]\n", "key 'learning_rates'", "outside 1e-12 to 1e+06"),
+    "a tiny learning rate": ("learning_rates = [1e-17]\n", "key 'learning_rates'", "outside 1e-12 to 1e+06"),
+    "rates alike to 15 digits": ("learning_rates = [0.1234567890123451, 0.1234567890123452]\n",
+                                 "key 'learning_rates'", "would share a sheet"),
+    "a huge threshold": ("threshold = 1e300\n", "key 'threshold'", "outside"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_a_hostile_config_is_refused_in_one_line_quickly_with_nothing_written(case, tmp_path):
+    extra, *expected = HOSTILE[case]
+    path = tmp_path / "bad.toml"
+    path.write_text(config_text(extra), encoding="utf-8")
+    result, seconds = sheetprop("build", str(path), "--out", str(tmp_path / "out"))
+    assert_refused(result, seconds, "bad.toml", *expected)
+    assert not (tmp_path / "out").exists()
+
+
+def test_255_runs_build_and_the_chart_holds_them_without_warnings(tmp_path):
+    path = tmp_path / "many.toml"
+    path.write_text(config_text('name = "many"\n' + rates(255) + "iterations = 2\n"))
+    result, _ = sheetprop("build", str(path), "--out", str(tmp_path / "out"), "--quiet", timeout=600)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(tmp_path / "out" / "many.xlsx", read_only=True)
+    assert len(workbook.sheetnames) == 256  # Compare and one sheet per rate
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfeinputs = [0.05]\n", b'title = "caf\xe9"\n'])
+def test_bytes_that_are_not_utf8_are_refused(content, tmp_path):
+    path = tmp_path / "latin.toml"
+    path.write_bytes(config_text("").encode() + content)
+    result, seconds = sheetprop("build", str(path), "--out", str(tmp_path / "out"))
+    assert_refused(result, seconds, "is not UTF-8", "save the file as UTF-8")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_byte_order_mark_is_read_as_notepad_means_it(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + config_text('name = "bom"\n').encode())
+    result, _ = sheetprop("build", str(path), "--out", str(tmp_path / "out"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "bom.xlsx").exists()
+
+
+@pytest.mark.parametrize("kind", ["/dev/zero", "fifo", "folder"])
+def test_a_config_path_that_is_not_a_regular_file_is_refused_without_reading_it(kind, tmp_path):
+    path = {"/dev/zero": Path("/dev/zero"), "fifo": tmp_path / "pipe.toml", "folder": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)  # nobody writes to it: opening it to read would wait for ever
+    result, seconds = sheetprop("build", str(path), "--out", str(tmp_path / "out"), timeout=30)
+    assert_refused(result, seconds, str(path), "not a regular file")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_title_with_dollars_is_drawn_as_typed(tmp_path):
+    path = tmp_path / "tex.toml"
+    path.write_text(config_text('name = "tex"\ntitle = "cost in $ and $\\\\frac{"\n'))
+    result, _ = sheetprop("build", str(path), "--out", str(tmp_path / "out"), "--quiet")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert (tmp_path / "out" / "tex-learning-rates.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_out_naming_a_file_is_refused(tmp_path):
+    target = tmp_path / "report.txt"
+    target.write_text("mine")
+    result, seconds = sheetprop("build", "--out", str(target))
+    assert_refused(result, seconds, "--out", "is a file, not a folder")
+    assert target.read_text() == "mine" and sorted(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("option, expected", [
+    (("--iteration", "1000000000"), "--iteration: give a whole number from 1 to 1,048,544"),
+    (("--lr", "inf"), "--lr: inf is outside"),
+    (("--lr", "nan"), "--lr: nan is outside"),
+    (("--lr", "1e-17"), "--lr: 1e-17 is outside"),
+])
+def test_show_refuses_unbounded_options_at_once(option, expected):
+    result, seconds = sheetprop("show", *option)
+    assert_refused(result, seconds, expected)
