@@ -149,3 +149,62 @@ def test_out_naming_a_file_is_refused(tmp_path):
 def test_show_refuses_unbounded_options_at_once(option, expected):
     result, seconds = sheetprop("show", *option)
     assert_refused(result, seconds, expected)
+
+
+# Wrong results: a run whose numbers overflowed is never best, one iteration is not judged.
+
+def _build(tmp_path, **keys):
+    from sheetprop import config as configs
+    from sheetprop.outputs import build
+
+    return build(configs.parse({"name": "run", **keys}), tmp_path / "out")
+
+
+def _compare_statuses(workbook, count):
+    import openpyxl
+
+    compare = openpyxl.load_workbook(workbook, data_only=True)["Compare"]
+    return [compare.cell(6 + i, 5).value for i in range(count)]
+
+
+def test_a_relu_run_whose_numbers_overflow_is_diverged_never_best(tmp_path):
+    # Iteration 1: a_h = 1e153 and a_o = 1; the update sends w2 to -9e158, so iteration 2's o1 = w2·a_h is -inf,
+    # and ReLU's max(0, -inf) = 0 gives a finite E_total of 0.005 (less than 0.405): "decreasing", in arithmetic.
+    # A spreadsheet's o1 is #NUM! there, and so is every cell after it.
+    from sheetprop.libreoffice import recalculate
+
+    result = _build(tmp_path, layers=[1, 1, 1], activations="relu", inputs=[1.0], targets=[0.1],
+                    weights=[1e153, 1e-153], learning_rates=[1e6], iterations=3, threshold=0.001)
+    (run,) = result.summary.rates
+    assert run.status == "diverged (overflow)" and result.summary.best is None
+    assert _compare_statuses(result.workbook, 1) == ["diverged (overflow)"]
+    recalculated = recalculate(result.workbook, tmp_path / "lo")
+    assert _compare_statuses(recalculated, 1) == ["diverged (overflow)"]  # LibreOffice agrees
+
+
+def test_one_iteration_is_not_judged(tmp_path):
+    result = _build(tmp_path, inputs=[0.05, 0.1], targets=[0.01, 0.99],
+                    weights=[0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55], learning_rates=[0.5, 1.0], iterations=1)
+    assert [r.status for r in result.summary.rates] == ["one iteration"] * 2
+    assert _compare_statuses(result.workbook, 2) == ["one iteration"] * 2
+    text = (tmp_path / "out" / "run-walkthrough.md").read_text(encoding="utf-8")
+    assert "diverg" not in text and "no rate is judged yet" in text
+
+
+def test_a_run_that_does_not_move_is_unchanged_not_diverging(tmp_path):
+    # A dead ReLU: h1 = -1 < 0, so a_h1 = 0, every gradient 0 and E_total stays ½·0.5² = 0.125.
+    result = _build(tmp_path, layers=[1, 1, 1], activations="relu", inputs=[1.0], targets=[0.5],
+                    weights=[-1.0, 1.0], learning_rates=[0.5], iterations=4)
+    (run,) = result.summary.rates
+    assert run.first == run.final == 0.125 and run.status == "unchanged"
+    assert _compare_statuses(result.workbook, 1) == ["unchanged"]
+
+
+def test_the_command_line_marks_no_overflowed_run_best(tmp_path):
+    path = tmp_path / "relu.toml"
+    path.write_text('layers = [1, 1, 1]\nactivations = "relu"\ninputs = [1.0]\ntargets = [0.1]\n'
+                    "weights = [1e153, 1e-153]\nlearning_rates = [1e6]\niterations = 3\nthreshold = 0.001\n")
+    result, _ = sheetprop("build", str(path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if line.strip().startswith("1e+06")]
+    assert line.endswith("diverged (overflow)") and "best" not in line

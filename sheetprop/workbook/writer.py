@@ -16,7 +16,8 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from sheetprop.compare import DECREASING, DIVERGING, OVERFLOWED, REACHED, Case, Summary, labels
+from sheetprop.compare import (DECREASING, DIVERGING, ONE_ITERATION, OVERFLOWED, REACHED, STATUSES, UNCHANGED, Case,
+                               Summary, labels)
 from sheetprop.config import Config
 from sheetprop.expr import symbol
 from sheetprop.graph import COUNTER, TOTAL, Graph
@@ -271,8 +272,11 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
         sheet.write_formula(r, o + 3, f'=IFERROR(SUMPRODUCT(MATCH(TRUE,{span}<{threshold},0)),"never")',
                             styles.made(align="center"), result.reached if result.reached is not None else "never")
         b, c, d = (xl_rowcol_to_cell(r, column) for column in (o + 1, o + 2, o + 3))
-        sheet.write_formula(r, o + 4, f'=IF(ISNUMBER({d}),"{REACHED}",IF(ISNUMBER({c}),IF({c}<{b},"{DECREASING}",'
-                            f'"{DIVERGING}"),"{OVERFLOWED}"))', None, result.status)
+        # compare.status, as a formula: one iteration has no update to judge.
+        judged = (f'"{ONE_ITERATION}"' if summary.iterations == 1 else
+                  f'IF({c}<{b},"{DECREASING}",IF({c}>{b},"{DIVERGING}","{UNCHANGED}"))')
+        sheet.write_formula(r, o + 4, f'=IF(ISNUMBER({d}),"{REACHED}",IF(ISNUMBER({b}),IF(ISNUMBER({c}),{judged},'
+                            f'"{OVERFLOWED}"),"{OVERFLOWED}"))', None, result.status)
     # The columns from their header down: Gnumeric's INDEX refuses a range of one cell (#REF!), as one run has.
     final = xl_col_to_name(o + 2)
     final_range = f"${final}${first_data + 1}:${final}${first_data + n}"
@@ -333,7 +337,7 @@ def _compare_widths(headers: list[str], cases: list[Case], summary: Summary, tot
     widths.append(max(wrapped_width(headers[-4]), text_width("lowest final E_total"), values))
     widths.append(max(wrapped_width(headers[-3]), values, text_width(FINAL_OVERFLOW)))
     widths.append(max(wrapped_width(headers[-2]), text_width("never")))
-    widths.append(max(wrapped_width(headers[-1]), *(text_width(s) for s in (REACHED, DECREASING, DIVERGING, OVERFLOWED))))
+    widths.append(max(wrapped_width(headers[-1]), *(text_width(s) for s in STATUSES)))
     widths += [0] * max(0, len(cases) + 1 - len(widths))
     for i, case in enumerate(cases, start=1):  # the trajectory's columns
         widths[i] = max(widths[i], text_width(names[case], bold=True), values)
