@@ -208,3 +208,162 @@ def test_the_command_line_marks_no_overflowed_run_best(tmp_path):
     assert result.returncode == 0, result.stderr
     (line,) = [line for line in result.stdout.splitlines() if line.strip().startswith("1e+06")]
     assert line.endswith("diverged (overflow)") and "best" not in line
+
+
+# Signals, concurrent builds, a full disk: the folder holds the previous outputs or the new ones, whole.
+
+SMALL = 'name = "run"\n' + BASE
+LARGE = SMALL.replace("iterations = 3", "iterations = 200000") + "learning_rates = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0]\n"
+
+
+def _snapshot(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _previous_outputs(tmp_path, *options):
+    """A folder holding a finished build of SMALL, a private TMPDIR, and the LARGE config to stop."""
+    config, out, tmp = tmp_path / "run.toml", tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
+    config.write_text(SMALL)
+    result, _ = sheetprop("build", str(config), "--out", str(out), "--quiet", *options)
+    assert result.returncode == 0, result.stderr
+    config.write_text(LARGE)
+    return config, out, {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT)}
+
+
+def _wait_for(condition, seconds=120):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _staged(out: Path) -> bool:
+    """Whether a build has begun writing into its staging folder (XlsxWriter's row files come first)."""
+    return any(any(folder.iterdir()) for folder in out.glob(".sheetprop-build-*"))
+
+
+def _processes_naming(text: str) -> list[int]:
+    """Live (not zombie) processes whose command line holds ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if text in (entry / "cmdline").read_bytes().decode(errors="replace") and \
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                found.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_signal_mid_build_leaves_the_previous_outputs_and_no_temporary_file(signal_name, tmp_path):
+    import signal
+
+    config, out, env = _previous_outputs(tmp_path)
+    before = _snapshot(out)
+    process = subprocess.Popen([sys.executable, "-m", "sheetprop", "build", str(config), "--out", str(out)],
+                               cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: _staged(out))
+    time.sleep(0.5)  # well into writing rows
+    assert process.poll() is None, "the build finished before it could be stopped"
+    number = getattr(signal, signal_name)
+    process.send_signal(number)
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 128 + number
+    assert stderr.strip().splitlines() == [f"sheetprop: stopped by {signal_name}; nothing was half-written, "
+                                           "earlier outputs are as they were"]
+    assert _snapshot(out) == before  # no .part, no staging folder, every file byte for byte
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_signal_while_libreoffice_converts_stops_it_too(tmp_path):
+    import signal
+
+    config, out, env = _previous_outputs(tmp_path, "--format", "xlsx,ods")
+    config.write_text(LARGE.replace("iterations = 200000", "iterations = 20000"))
+    before = _snapshot(out)
+    process = subprocess.Popen([sys.executable, "-m", "sheetprop", "build", str(config), "--out", str(out),
+                                "--format", "xlsx,ods"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: _processes_naming(str(out)), seconds=300)  # soffice --outdir names the staging folder
+    time.sleep(1.0)
+    process.send_signal(signal.SIGTERM)
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM, stderr
+    assert len(stderr.strip().splitlines()) == 1 and "stopped by SIGTERM" in stderr
+    assert _processes_naming(str(out)) == [] and _processes_naming(str(tmp_path / "tmp")) == []
+    assert _snapshot(out) == before
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_two_builds_into_one_folder_at_once_each_succeed_or_say_it_is_busy(tmp_path):
+    import openpyxl
+
+    config, out, env = _previous_outputs(tmp_path)
+    config.write_text(SMALL.replace("iterations = 3", "iterations = 3000"))
+    processes = [subprocess.Popen([sys.executable, "-m", "sheetprop", "build", str(config), "--out", str(out),
+                                   "--quiet"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+    outcomes = [(p.wait(timeout=300), p.stderr.read()) for p in processes]
+    for status, stderr in outcomes:
+        assert (status, stderr) == (0, "") or (status == 1 and stderr.count("\n") == 1 and "is busy" in stderr), stderr
+    assert any(status == 0 for status, _ in outcomes)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "run-learning-rates.png", "run-network.svg", "run-walkthrough.html", "run-walkthrough.md", "run.xlsx"]
+    sheet = openpyxl.load_workbook(out / "run.xlsx", read_only=True)["lr 0.5"]
+    assert sheet.max_row == 6 + 3000  # the header rows, then every iteration: the later build, whole
+
+
+def test_two_configs_of_one_name_in_one_command_are_refused(tmp_path):
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    first.write_text(SMALL)
+    second.write_text(SMALL.replace("iterations = 3", "iterations = 4"))
+    result, seconds = sheetprop("build", str(first), str(second), "--out", str(tmp_path / "out"))
+    assert_refused(result, seconds, "a.toml and", "b.toml both write run.xlsx", "another 'name'")
+    assert not (tmp_path / "out").exists()
+
+
+def _full_disk_build(tmp_path, monkeypatch, capsys, where, fail_on=1, counted=lambda out, *args: True):
+    """Build the lecture into a folder of earlier outputs with ``where`` (module, name) raising ENOSPC on its
+    ``fail_on``-th call that ``counted``; returns the exit status, stderr and whether the folder is as it was."""
+    import errno
+    import importlib
+
+    from sheetprop.cli import main
+
+    out = tmp_path / "out"
+    assert main(["build", "--out", str(out), "--quiet"]) == 0
+    for path in out.iterdir():  # earlier outputs, told apart from what this build would write
+        path.write_bytes(b"earlier " + path.name.encode())
+    before = _snapshot(out)
+    module, name = where
+    target = importlib.import_module(module)
+    real, calls = getattr(target, name), []
+
+    def full(*args, **kwargs):
+        if counted(out, *args):
+            calls.append(1)
+        if counted(out, *args) and len(calls) == fail_on:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, full)
+    capsys.readouterr()
+    status = main(["build", "--out", str(out), "--quiet"])
+    assert calls, "the fault was never reached"
+    return status, capsys.readouterr().err, _snapshot(out) == before
+
+
+@pytest.mark.parametrize("where", [("xlsxwriter.workbook", "ZipFile"), ("sheetprop.plots", "plot_learning_rates")])
+def test_a_full_disk_ends_in_one_line_and_leaves_the_earlier_outputs(where, tmp_path, monkeypatch, capsys):
+    status, stderr, unchanged = _full_disk_build(tmp_path, monkeypatch, capsys, where)
+    assert status == 1 and unchanged
+    assert stderr.splitlines() == [f"sheetprop: error: no space left on the device in {tmp_path / 'out'}; free some "
+                                   "space and run again (nothing was half-written, earlier outputs are as they were)"]
+
+
+def test_a_failure_among_the_final_renames_puts_every_earlier_output_back(tmp_path, monkeypatch, capsys):
+    # The third of the five renames into place fails: the two files already moved go back as they were.
+    into_place = lambda out, source, target: Path(target).parent == out  # noqa: E731
+    status, stderr, unchanged = _full_disk_build(tmp_path, monkeypatch, capsys, ("os", "replace"), 3, into_place)
+    assert status == 1 and unchanged and "no space left" in stderr
