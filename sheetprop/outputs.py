@@ -116,8 +116,11 @@ STAGING_PREFIX = ".sheetprop-build-"
 def locked(out_dir: Path):
     """Hold an exclusive lock on ``out_dir`` (flock on the folder itself: no lock file is left behind), or
     raise FolderBusy at once when another build holds it."""
-    import fcntl
-
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; builds into one folder at once are not told apart there
+        yield
+        return
     handle = os.open(out_dir, os.O_RDONLY)
     try:
         try:
