@@ -23,7 +23,8 @@ def replacing(path):
     'done'
     """
     path = Path(path)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    # The process id in the name: a concurrent run's file is told apart from a killed run's leftover.
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent)
     os.close(handle)
     temporary = Path(name)
     try:
@@ -36,6 +37,21 @@ def replacing(path):
 
 
 def _remove_leftovers(path: Path) -> None:
-    """Temporary files of earlier runs that were killed before they could clean up."""
+    """Temporary files of earlier runs that were killed before they could clean up (never those of a run
+    still going)."""
     for leftover in path.parent.glob(f".{path.name}.*.part"):
-        leftover.unlink(missing_ok=True)
+        if not _running(leftover.name[len(path.name) + 2:].split(".")[0]):
+            leftover.unlink(missing_ok=True)
+
+
+def _running(pid: str) -> bool:
+    """Whether the process ``pid`` (text from a file name; anything else counts as gone) is alive."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -52,23 +53,81 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    previous = _stop_on_signals()
     try:
         status = args.run(args)
         sys.stdout.flush()  # a reader that went away shows here, not in Python's flush at exit
         return status
     except BrokenPipeError:
         return _reader_gone()
-    except KeyboardInterrupt:
-        print("sheetprop: interrupted; nothing was half-written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP as Stopped: every cleanup has run
+        _ignore_signals()  # a second signal must not cut this line short
+        number = getattr(stop, "signum", signal.SIGINT)
+        print(f"sheetprop: stopped by {signal.Signals(number).name}; nothing was half-written, "
+              "earlier outputs are as they were", file=sys.stderr)
+        return 128 + number
     except Exception as error:  # noqa: BLE001 - one line for the user, the traceback only on --debug
         if args.debug:
             raise
         from sheetprop.config import ConfigError
 
+        if _no_space(error):
+            where = f" in {args.out}" if getattr(args, "out", None) else ""
+            print(f"sheetprop: error: no space left on the device{where}; free some space and run again "
+                  "(nothing was half-written, earlier outputs are as they were)", file=sys.stderr)
+            return 1
         status = 2 if isinstance(error, ConfigError) else 1
-        print(f"sheetprop: error: {error}", file=sys.stderr)
+        print(f"sheetprop: error: {_one_line(error)}", file=sys.stderr)
         return status
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, so that every ``finally`` and ``with`` cleans up."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOPPING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _stop_on_signals() -> dict:
+    """Turn SIGTERM and SIGHUP into Stopped (Ctrl-C is KeyboardInterrupt already); returns the old handlers."""
+    def stop(number, frame):
+        _ignore_signals()  # the cleanup the first signal starts runs to its end
+        raise Stopped(number)
+
+    previous = {}
+    for number in _STOPPING:
+        previous[number] = signal.signal(number, stop)
+    return previous
+
+
+def _ignore_signals() -> None:
+    for number in (signal.SIGINT, *_STOPPING):
+        signal.signal(number, signal.SIG_IGN)
+
+
+def _no_space(error: BaseException) -> bool:
+    """Whether a full disk is behind ``error`` (libraries wrap the OSError: follow causes and arguments)."""
+    import errno
+
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        inner = next((a for a in getattr(error, "args", ()) if isinstance(a, BaseException)), None)
+        error = error.__cause__ or error.__context__ or inner
+    return False
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _reader_gone() -> int:
@@ -132,7 +191,16 @@ def _build(args) -> int:
     from sheetprop import config as configs
     from sheetprop.outputs import build
 
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise configs.ConfigError(f"--out: {args.out} is a file, not a folder; give a folder to write into")
     loaded = [configs.load(path) for path in args.configs] or [configs.default()]
+    stems = {}
+    for path, config in zip(args.configs, loaded):
+        if config.stem in stems:
+            raise configs.ConfigError(f"{stems[config.stem]} and {path} both write {config.stem}.xlsx and its "
+                                      f"companions into {args.out}: give one of them another 'name'")
+        stems[config.stem] = path
     for config in loaded:
         total = config.iterations * len(config.cases)
         with Progress(f"building {config.name}", total, enabled=not args.quiet) as progress:
@@ -149,13 +217,18 @@ def _show(args) -> int:
     from sheetprop.show import show_iteration
     from sheetprop.trace import run
 
-    config = configs.load(args.config) if args.config else configs.default()
-    if args.lr is not None and not args.lr > 0:
-        raise configs.ConfigError(f"--lr: {args.lr:g} must be greater than 0")
+    from sheetprop.workbook.layout import max_iterations
+
+    # The options first: a refusal must not wait for the config's run.
+    low, high = configs.LEARNING_RATE_RANGE
+    if args.lr is not None and not low <= args.lr <= high:  # nan and inf fail this too
+        raise configs.ConfigError(f"--lr: {args.lr:g} is outside {low:g} to {high:g}; give a rate in that range")
     if not 1 <= args.digits <= 17:
         raise configs.ConfigError("--digits: give a whole number from 1 to 17")
-    if args.iteration < 1:
-        raise configs.ConfigError("--iteration: give a whole number from 1")
+    if not 1 <= args.iteration <= max_iterations(1):
+        raise configs.ConfigError(f"--iteration: give a whole number from 1 to {max_iterations(1):,} "
+                                  "(the rows a sheet holds)")
+    config = configs.load(args.config) if args.config else configs.default()
     optimizer = args.optimizer or config.optimizers[0]
     if optimizer not in _optimizer_names():
         raise configs.ConfigError(f"--optimizer: unknown optimizer {optimizer!r}; use one of "

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 REACHED, DECREASING, DIVERGING, OVERFLOWED = "reached threshold", "decreasing", "diverging", "diverged (overflow)"
+UNCHANGED, ONE_ITERATION = "unchanged", "one iteration"  # E_total where it started; no update to judge
+STATUSES = (REACHED, DECREASING, DIVERGING, OVERFLOWED, UNCHANGED, ONE_ITERATION)
 
 
 class Case(NamedTuple):
@@ -34,6 +36,7 @@ class RateResult:
     first: float
     final: float
     reached: int | None
+    iterations: int = 2
 
     @property
     def rate(self) -> float:
@@ -45,7 +48,7 @@ class RateResult:
 
     @property
     def status(self) -> str:
-        return status(self.first, self.final, self.threshold_reached)
+        return status(self.first, self.final, self.threshold_reached, self.iterations)
 
     @property
     def threshold_reached(self) -> bool:
@@ -76,21 +79,25 @@ class Summary:
     @property
     def best(self) -> Case | None:
         """The run with the lowest final E_total; None when every run overflowed."""
-        finite = [r for r in self.rates if math.isfinite(r.final)]
+        finite = [r for r in self.rates if r.status != OVERFLOWED]
         return min(finite, key=lambda r: r.final).case if finite else None
 
 
-def status(first: float, final: float, reached: bool) -> str:
-    """The word the Compare sheet's formula gives: reached threshold, decreasing, diverging or overflowed.
+def status(first: float, final: float, reached: bool, iterations: int = 2) -> str:
+    """The word the Compare sheet's formula gives: reached threshold, decreasing, diverging, unchanged,
+    diverged (overflow) for a run with a value that is not a number (inf or nan, an error in a
+    spreadsheet), or one iteration when there was no update to judge.
 
-    >>> status(0.3, float("inf"), False)
-    'diverged (overflow)'
+    >>> status(0.3, float("inf"), False), status(0.3, float("nan"), False), status(0.3, 0.3, False, 1)
+    ('diverged (overflow)', 'diverged (overflow)', 'one iteration')
     """
     if reached:
         return REACHED
-    if not math.isfinite(final):
+    if not (math.isfinite(final) and math.isfinite(first)):
         return OVERFLOWED
-    return DECREASING if final < first else DIVERGING
+    if iterations == 1:
+        return ONE_ITERATION
+    return DECREASING if final < first else DIVERGING if final > first else UNCHANGED
 
 
 def first_below(losses, threshold: float) -> int | None:
@@ -106,7 +113,7 @@ def summarize(losses_by_case: dict, threshold: float) -> Summary:
     """Summarize E_total trajectories, one list per run: keyed by Case, or by learning rate for sgd."""
     trajectories = {key if isinstance(key, Case) else Case("sgd", key): losses
                     for key, losses in losses_by_case.items()}
-    results = [RateResult(case, losses[0], losses[-1], first_below(losses, threshold))
+    results = [RateResult(case, losses[0], losses[-1], first_below(losses, threshold), len(losses))
                for case, losses in trajectories.items()]
     return Summary(results, threshold, trajectories)
 

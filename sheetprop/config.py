@@ -19,11 +19,20 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-from sheetprop.compare import Case
+from sheetprop.compare import Case, sheet_name
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
 from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
-from sheetprop.workbook.layout import max_iterations
+from sheetprop.workbook.layout import MAX_COLUMNS, max_iterations
+
+# Bounds that keep every refusal quick: a config past them could never be a workbook anyway.
+MAX_CONFIG_BYTES = 1 << 20     # 1 MiB: a network that fits a sheet (16,384 columns) is far smaller as TOML
+MAX_RUNS = 255                 # lines in one native chart (Excel's limit): optimizers × learning rates
+MAX_TEXT = 200                 # characters of a name or a title
+MAX_LAYERS = 64                # layers, inputs and outputs included
+MAX_NESTING = 50               # brackets inside brackets in the TOML text
+LEARNING_RATE_RANGE = (1e-12, 1e6)  # past these a rate does nothing or overflows at once
+THRESHOLD_RANGE = (1e-100, 1e100)   # what the charts' log scale draws
 
 KEYS = {
     "name": "a name for the run, any text: titles show it, file names are made from it",
@@ -126,20 +135,83 @@ def default() -> Config:
 
 
 def load(path: str | Path) -> Config:
-    """Read and validate a TOML config file."""
+    """Read and validate a TOML config file: a regular file of at most MAX_CONFIG_BYTES of UTF-8."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read the config ({error.strerror}); check the path") from None
+    text = _read(path)
+    if _nesting(text) > MAX_NESTING:
+        key = _key_before(text, _nesting_at(text))
+        raise ConfigError(f"{path}: {_named(key)}nested more than {MAX_NESTING} brackets deep; "
+                          "give plain lists (of lists) of numbers")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error}); fix the syntax at that line") from None
+    except RecursionError:  # tomllib recurses into nested tables and arrays
+        raise ConfigError(f"{path}: nested too deeply to read; give plain lists of numbers") from None
     try:
         return parse(data, source=str(path))
     except ConfigError as error:
         raise ConfigError(f"{path}: {error}") from None
+
+
+def _read(path: Path) -> str:
+    """The config's text: refuse what is not a regular file (a FIFO, /dev/zero) before opening it, read at
+    most one byte past the limit, decode as UTF-8 (a leading byte-order mark is dropped)."""
+    import os
+    import stat
+
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path}: not a regular file; give the path of a .toml file")
+        # O_NONBLOCK: a FIFO swapped in after the check must not hang the open.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(handle, "rb") as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the config ({error.strerror}); check the path") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        key = _key_before(data.decode("utf-8", "replace"), len(data))
+        raise ConfigError(f"{path}: {_named(key)}the config passes {MAX_CONFIG_BYTES >> 20} MiB; a network that "
+                          f"fits a spreadsheet is far smaller: give fewer values")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        key = _key_before(data[:error.start].decode("utf-8", "replace"), error.start)
+        raise ConfigError(f"{path}: {_named(key)}byte {error.start + 1} (0x{data[error.start]:02x}) is not UTF-8; "
+                          "save the file as UTF-8") from None
+
+
+def _named(key: str | None) -> str:
+    return f"key '{key}': " if key else ""
+
+
+def _key_before(text: str, index: int) -> str | None:
+    """The last key assigned before ``index`` in TOML text (which key a problem at ``index`` is in)."""
+    keys = re.findall(r"^[ \t]*([A-Za-z_][\w-]*)[ \t]*=", text[:index], re.MULTILINE)
+    return keys[-1] if keys else None
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of brackets and braces (strings are not told apart: a bound, not a parser)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _nesting_at(text: str) -> int:
+    depth = 0
+    for index, char in enumerate(text):
+        depth += char in "[{"
+        depth -= char in "]}" and depth > 0
+        if depth > MAX_NESTING:
+            return index
+    return len(text)
 
 
 def parse(data: dict, source: str = "") -> Config:
@@ -153,6 +225,9 @@ def parse(data: dict, source: str = "") -> Config:
     title = data.get("title", "")
     if not isinstance(title, str):
         raise ConfigError("key 'title': must be text, e.g. title = \"Lecture example\"")
+    if len(title) > MAX_TEXT:
+        raise ConfigError(f"key 'title': {len(title):,} characters; give at most {MAX_TEXT}")
+    _printable(title, "title")
 
     inputs = _examples(data, "inputs")
     targets = _examples(data, "targets")
@@ -161,9 +236,12 @@ def parse(data: dict, source: str = "") -> Config:
                           "target examples; give one target list per input list")
     n_in, n_out = len(inputs[0]), len(targets[0])
     layers = _layers(data, n_in, n_out)
+    if len(inputs) * sum(layers[1:]) > MAX_COLUMNS:  # a column per neuron and example at least
+        raise ConfigError(f"key 'inputs': {len(inputs):,} examples of {sum(layers[1:]):,} neurons do not fit a sheet "
+                          f"of {MAX_COLUMNS:,} columns; give fewer examples")
     activations = _activations(data, len(layers) - 1)
     loss = data.get("loss", "half_sse")
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         raise ConfigError(f"key 'loss': unknown loss {loss!r}; use one of {', '.join(LOSSES)}")
     if loss == "bce" and activations[-1] != "sigmoid":
         raise ConfigError("key 'loss': bce needs outputs in (0, 1); set the last activation to sigmoid")
@@ -196,20 +274,35 @@ def parse(data: dict, source: str = "") -> Config:
     rates = data.get("learning_rates", [0.5])
     if not isinstance(rates, list) or not rates:
         raise ConfigError("key 'learning_rates': must be a non-empty list, e.g. learning_rates = [0.1, 0.5]")
-    rates = tuple(_number(r, "learning_rates", positive=True) for r in rates)
+    runs = len(rates) * len(optimizers)
+    if runs > MAX_RUNS:
+        many = (f"{len(rates):,} learning rates" if len(optimizers) == 1
+                else f"{len(optimizers)} optimizers × {len(rates):,} learning rates = {runs:,} runs")
+        raise ConfigError(f"key 'learning_rates': {many}; the Compare chart draws at most {MAX_RUNS} lines: "
+                          "list fewer")
+    rates = tuple(learning_rate(r, "learning_rates") for r in rates)
     if len(set(rates)) != len(rates):
         raise ConfigError("key 'learning_rates': a rate is listed twice; list each rate once")
+    named = {}
+    for case in (Case(o, r) for o in optimizers for r in rates):
+        sheet = sheet_name(case.rate, case.optimizer)
+        if sheet in named:
+            raise ConfigError(f"key 'learning_rates': {named[sheet]!r} and {case.rate!r} differ only past 15 digits "
+                              "and would share a sheet; list rates that differ sooner")
+        named[sheet] = case.rate
 
     iterations = data.get("iterations", 100)
     if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
         raise ConfigError("key 'iterations': must be a whole number of at least 1, e.g. iterations = 100")
-    runs = len(rates) * len(optimizers)
     compared = (f"{len(rates)} learning rate{'s' * (len(rates) > 1)}" if len(optimizers) == 1
                 else f"{runs} runs: {len(optimizers)} optimizers × {len(rates)} learning rates")
     if iterations > max_iterations(runs):
         raise ConfigError(f"key 'iterations': {iterations:,} rows do not fit in a spreadsheet "
                           f"(at most {max_iterations(runs):,} with {compared}); lower it")
     threshold = _number(data.get("threshold", 0.01), "threshold", positive=True)
+    if not THRESHOLD_RANGE[0] <= threshold <= THRESHOLD_RANGE[1]:
+        raise ConfigError(f"key 'threshold': {threshold!r} is outside {THRESHOLD_RANGE[0]:g} to "
+                          f"{THRESHOLD_RANGE[1]:g}; give a threshold in that range")
     shown = data.get("walkthrough_rate")
     if shown is not None and _number(shown, "walkthrough_rate", positive=True) not in rates:
         listed = ", ".join(f"{r:g}" for r in rates)
@@ -228,7 +321,7 @@ def _optimizers(data: dict) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise ConfigError("key 'optimizers': must be a non-empty list, e.g. optimizers = [\"sgd\", \"adam\"]")
     for name in value:
-        if name not in OPTIMIZERS:
+        if not isinstance(name, str) or name not in OPTIMIZERS:
             raise ConfigError(f"key '{key}': unknown optimizer {name!r}; use one of {', '.join(OPTIMIZERS)}")
     if len(set(value)) != len(value):
         raise ConfigError("key 'optimizers': an optimizer is listed twice; list each once")
@@ -267,10 +360,23 @@ def _hyperparameters(data: dict, optimizers: tuple[str, ...]) -> dict[str, float
 
 
 def _name(value) -> str:
-    if not isinstance(value, str) or not any(c.isalnum() for c in value) or len(value) > 200:
-        raise ConfigError(f"key 'name': {value!r} is not a name; give text with a letter or digit (at most 200 "
-                          "characters), e.g. name = \"blog check\"")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise ConfigError(f"key 'name': {len(value):,} characters; give at most {MAX_TEXT}")
+    if not isinstance(value, str) or not any(c.isalnum() for c in value):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        raise ConfigError(f"key 'name': {shown} is not a name; give text with a letter or digit (at most "
+                          f"{MAX_TEXT} characters), e.g. name = \"blog check\"")
+    _printable(value, "name")
     return " ".join(value.split())
+
+
+def _printable(text: str, key: str) -> None:
+    """Refuse control characters: an XML part cannot hold most of them, and nothing can show them."""
+    import unicodedata
+
+    bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n"), None)
+    if bad is not None:
+        raise ConfigError(f"key '{key}': holds the control character U+{ord(bad):04X}; remove it")
 
 
 # Names Windows keeps for devices: a file called so cannot be made there.
@@ -288,6 +394,20 @@ def file_stem(name: str) -> str:
     if stem.split(".")[0].upper() in _RESERVED:
         stem += "-run"
     return stem or "sheetprop"
+
+
+def learning_rate(value, key: str) -> float:
+    """A learning rate in LEARNING_RATE_RANGE, or a ConfigError naming ``key``.
+
+    >>> learning_rate(0.5, "learning_rates")
+    0.5
+    """
+    rate = _number(value, key, positive=True)
+    low, high = LEARNING_RATE_RANGE
+    if not low <= rate <= high:
+        raise ConfigError(f"key '{key}': {rate!r} is outside "
+                          f"{low:g} to {high:g}; give a rate in that range")
+    return rate
 
 
 def _number(value, key: str, positive: bool = False) -> float:
@@ -318,6 +438,22 @@ def _examples(data: dict, key: str) -> list[list[float]]:
 
 
 def _layers(data: dict, n_in: int, n_out: int) -> tuple[int, ...]:
+    layers = _given_layers(data, n_in, n_out)
+    key = "layers" if "layers" in data else "weights"
+    if layers[-1] != n_out:
+        raise ConfigError(f"key '{key}': the output layer has {layers[-1]} neuron{'s' * (layers[-1] != 1)} but there are {n_out} targets; "
+                          f"give {n_out} rows in the last layer of weights, or {layers[-1]} targets")
+    if len(layers) > MAX_LAYERS:
+        raise ConfigError(f"key '{key}': {len(layers)} layers; give at most {MAX_LAYERS}")
+    # Each neuron and each weight needs a column of its own at least: refuse before building anything.
+    weights = sum(a * b for a, b in zip(layers, layers[1:]))
+    if sum(layers) > MAX_COLUMNS or weights > MAX_COLUMNS:
+        raise ConfigError(f"key '{key}': {sum(layers):,} neurons and {weights:,} weights do not fit a sheet of "
+                          f"{MAX_COLUMNS:,} columns (each needs one at least); use fewer neurons")
+    return layers
+
+
+def _given_layers(data: dict, n_in: int, n_out: int) -> tuple[int, ...]:
     if "layers" in data:
         layers = data["layers"]
         if (not isinstance(layers, list) or len(layers) < 2
@@ -336,7 +472,14 @@ def _layers(data: dict, n_in: int, n_out: int) -> tuple[int, ...]:
         raise ConfigError(f"key 'weights': {len(weights)} weights do not make one hidden layer between "
                           f"{n_in} inputs and {n_out} outputs; give a multiple of {n_in + n_out} or set 'layers'")
     if isinstance(weights, list) and weights:
-        return (n_in, *(len(layer) for layer in weights))
+        sizes = [n_in]
+        for number, layer in enumerate(weights, start=1):
+            rows = layer if isinstance(layer, list) else []
+            if not rows or not all(isinstance(row, list) and len(row) == sizes[-1] for row in rows):
+                raise ConfigError(f"key 'weights': layer {number} needs {len(rows) or 'one or more'} rows of "
+                                  f"{sizes[-1]} weights (one row per receiving neuron)")
+            sizes.append(len(rows))
+        return tuple(sizes)
     raise ConfigError("key 'layers': missing; say how many neurons each layer has, e.g. layers = [2, 2, 2]")
 
 
@@ -346,7 +489,7 @@ def _activations(data: dict, count: int) -> tuple[str, ...]:
     if not isinstance(names, list) or len(names) != count:
         raise ConfigError(f"key 'activations': give one name, or a list of {count} (one per layer after the inputs)")
     for name in names:
-        if name not in ACTIVATIONS:
+        if not isinstance(name, str) or name not in ACTIVATIONS:
             raise ConfigError(f"key 'activations': unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
     return tuple(names)
 

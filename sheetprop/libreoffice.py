@@ -50,14 +50,46 @@ def convert(source, out_dir, fmt: str = "xlsx", timeout: float = 600) -> Path:
         (user / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
         command = [soffice(), f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
                    "--convert-to", fmt, "--outdir", str(out_dir), str(source)]
-        try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise LibreOfficeError(f"LibreOffice took over {timeout:.0f} s converting {source.name}") from None
+        returncode, stdout, stderr = _run(command, timeout, source.name)
     target = out_dir / f"{source.stem}.{fmt}"
-    if result.returncode != 0 or not target.exists():
-        raise LibreOfficeError(f"LibreOffice could not convert {source.name}: {result.stderr.strip() or result.stdout.strip()}")
+    if returncode != 0 or not target.exists():
+        raise LibreOfficeError(f"LibreOffice could not convert {source.name}: {stderr.strip() or stdout.strip()}")
     return target
+
+
+def _run(command: list[str], timeout: float, name: str) -> tuple[int, str, str]:
+    """Run LibreOffice in a process group of its own, and stop the whole group when the run ends early
+    (a timeout, Ctrl-C, a signal): ``soffice`` is a script whose ``soffice.bin`` outlives a killed parent."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except BaseException as error:
+        _stop_group(process)
+        if isinstance(error, subprocess.TimeoutExpired):
+            raise LibreOfficeError(f"LibreOffice took over {timeout:.0f} s converting {name}") from None
+        raise
+    return process.returncode, stdout, stderr
+
+
+def _stop_group(process: subprocess.Popen, patience: float = 5.0) -> None:
+    """SIGKILL every process of ``process``'s group and wait (a bounded while) until none is left."""
+    import os
+    import signal
+    import time
+
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return  # the group is empty
+        time.sleep(0.02)
 
 
 def recalculate(source, out_dir) -> Path:

@@ -96,7 +96,7 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
             check()  # e.g. no LibreOffice for .ods: stop before anything is written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with staging(out_dir) as folder:
+    with locked(out_dir), staging(out_dir) as folder:
         written = [path for writer in writers for path in writer.write(run, folder)]
     files = [out_dir / path.name for path in written]
     workbooks = [f for f in files if f.suffix.lstrip(".") in FORMATS]
@@ -105,15 +105,77 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
     return BuildResult(workbooks[0], chart, run.summary, tuple(others))
 
 
+class FolderBusy(RuntimeError):
+    """Another build is writing into the same output folder."""
+
+
+STAGING_PREFIX = ".sheetprop-build-"
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path):
+    """Hold an exclusive lock on ``out_dir`` (flock on the folder itself: no lock file is left behind), or
+    raise FolderBusy at once when another build holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; builds into one folder at once are not told apart there
+        yield
+        return
+    handle = os.open(out_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FolderBusy(f"--out: {out_dir} is busy: another sheetprop build is writing into it; wait for it "
+                             "to finish or choose another folder") from None
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
 @contextlib.contextmanager
 def staging(out_dir: Path):
-    """A temporary folder beside ``out_dir``'s files; on success each file in it replaces its namesake in
-    ``out_dir`` (a rename on one file system), on failure it goes and ``out_dir`` is as it was."""
-    folder = Path(tempfile.mkdtemp(prefix=".sheetprop-build-", dir=out_dir))
+    """A temporary folder beside ``out_dir``'s files; on success its files replace their namesakes in
+    ``out_dir`` all together (renames on one file system, undone if one fails), on failure it goes and
+    ``out_dir`` is as it was. Call it holding ``locked(out_dir)``: whatever staging folder is there
+    then was left by a build that was killed, and goes first."""
+    for leftover in out_dir.glob(STAGING_PREFIX + "*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
     try:
         yield folder
-        for path in sorted(folder.iterdir()):
-            os.chmod(path, 0o644)
-            os.replace(path, out_dir / path.name)
+        commit(sorted(p for p in folder.iterdir() if p.is_file()), out_dir, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def commit(paths: list[Path], out_dir: Path, folder: Path) -> None:
+    """Move ``paths`` into ``out_dir``, all or none: each file they replace is first linked into
+    ``folder``, and put back if any move fails; signals wait until the moves are done."""
+    import signal
+
+    previous = folder / ".previous"
+    previous.mkdir()
+    for path in paths:
+        os.chmod(path, 0o644)
+        if (out_dir / path.name).exists():
+            try:
+                os.link(out_dir / path.name, previous / path.name)
+            except OSError:  # a file system without hard links
+                shutil.copy2(out_dir / path.name, previous / path.name)
+    stopping = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+    moved = []
+    try:
+        for path in paths:
+            os.replace(path, out_dir / path.name)
+            moved.append(path.name)
+    except BaseException:
+        for name in moved:
+            if (previous / name).exists():
+                os.replace(previous / name, out_dir / name)
+            else:
+                (out_dir / name).unlink(missing_ok=True)
+        raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)

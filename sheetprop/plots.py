@@ -8,6 +8,7 @@ from sheetprop.compare import Summary
 
 DRAWN_UP_TO = 1e100
 MAX_POINTS = 4000  # per line: several times the chart's width in pixels
+MAX_LEGEND = 20    # legend entries that fit beside the axes; past them the legend names the best run only
 
 
 def chart_name(config_name: str) -> str:
@@ -43,8 +44,11 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
         axis.grid(True, which="major", alpha=0.3)
     rates = list(dict.fromkeys(case.rate for case in summary.trajectories))
     optimizers = list(dict.fromkeys(case.optimizer for case in summary.trajectories))
+    listed = len(summary.trajectories) <= MAX_LEGEND
     for case, trajectory in summary.trajectories.items():
         label = summary.label(case) + ("  (best)" if case == summary.best else "")
+        if not listed and case != summary.best:
+            label = "_nolegend_"  # matplotlib leaves labels starting with "_" out of the legend
         # A colour per learning rate, a line style per optimizer: told apart on a projector and on paper.
         look = dict(color=f"C{rates.index(case.rate) % 10}", linestyle=LINE_STYLES[optimizers.index(case.optimizer)])
         # A diverged run's line stops where E_total leaves any sensible scale (matplotlib overflows near 1e308).
@@ -54,7 +58,11 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
         for axis in axes:
             axis.plot(iterations, losses, label=label, linewidth=1.6, **look)
     by = "run" if summary.named else "learning rate"
-    axes[1].legend(title=by, fontsize="small")
+    if listed or summary.best is not None:
+        axes[1].legend(title=by if listed else f"{len(summary.trajectories)} runs, the best",
+                       fontsize="small")
+    # A $ would start matplotlib's mathtext (and a stray one fails the drawing): the title is shown as typed.
+    title = title.replace("$", r"\$")
     figure.suptitle(f"{title}: E_total against iteration, by {by} (dotted: threshold {summary.threshold:g})")
     # No timestamp or version in the file, so regenerated outputs stay byte-identical.
     figure.savefig(path, format="png", metadata={"Software": None})

@@ -13,6 +13,7 @@ row streamed is kept (8 bytes a row), so the comparison costs no second pass onc
 
 from __future__ import annotations
 
+import math
 from array import array
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -69,8 +70,16 @@ class Run:
             self._compiled[case.optimizer] = compile_rows(graph)
         total = graph.index[TOTAL]
         losses = array("d")
+        broken = False
         for row in iterate(graph, self.config.values_for(case.optimizer), case.rate, self.config.iterations,
                            self._compiled[case.optimizer]):
+            # A value that is not a number is an error in a spreadsheet, and every cell that reads it is one
+            # too: from there on E_total is no number, even where the engine's arithmetic gave one (ReLU's
+            # max(0, -inf) is 0). Rows after it read it through the weights.
+            if broken or not all(map(math.isfinite, row)):
+                if (broken or not all(map(math.isfinite, row[:total]))) and math.isfinite(row[total]):
+                    row = [*row[:total], math.nan, *row[total + 1:]]
+                broken = True
             losses.append(row[total])
             yield row
         self._losses[case] = losses

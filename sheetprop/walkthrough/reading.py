@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from sheetprop.compare import DIVERGING, OVERFLOWED, REACHED, Case, Summary
+from sheetprop.compare import DECREASING, DIVERGING, OVERFLOWED, REACHED, UNCHANGED, Case, Summary
 from sheetprop.walkthrough.blocks import Table
 from sheetprop.numerals import DIGITS, number
 
@@ -56,11 +56,15 @@ def reading(summary: Summary, digits: int = DIGITS) -> list[str]:
     """A few sentences on the comparison: the fastest rate, the others that arrive, the slow, the diverging."""
     n, threshold = summary.iterations, number(summary.threshold, digits)
     reached = sorted((r for r in summary.rates if r.status == REACHED), key=lambda r: (r.reached, r.final))
-    slow = [r for r in summary.rates if r.status not in (REACHED, DIVERGING)]
+    slow = [r for r in summary.rates if r.status == DECREASING]
     diverging = [r for r in summary.rates if r.status in (DIVERGING, OVERFLOWED)]
+    unchanged = [r for r in summary.rates if r.status == UNCHANGED]
     runs = lambda cases: runs_text(cases, summary.named, digits)  # noqa: E731
     rate = "run" if summary.named else "rate"
     lines = []
+    if n == 1 and not diverging:
+        return [f"One iteration is the forward pass on the initial weights: no update has been made, so no {rate} "
+                "is judged yet; raise 'iterations' to compare them."]
     if reached:
         best = reached[0]
         lines.append(f"{runs([best.case])} converges fastest: E_total falls below the threshold "
@@ -88,8 +92,12 @@ def reading(summary: Summary, digits: int = DIGITS) -> list[str]:
             else:
                 lines.append(f"{runs([r.case])} diverges: E_total ends at {number(r.final, digits)}, "
                              f"above the {number(r.first, digits)} it started from.")
-    else:
+    elif not unchanged:
         lines.append(f"No {rate} diverges: every one ends below the E_total it started from.")
+    if unchanged:
+        verb = "keeps" if len(unchanged) == 1 else "keep"
+        lines.append(f"{runs([r.case for r in unchanged])} {verb} the E_total {'it' if len(unchanged) == 1 else 'they'} "
+                     "started from: the gradients are zero, nothing moves.")
     lines += _overshoots(summary, digits)
     if reached and summary.best is not None and summary.best != reached[0].case:
         lines.append(f"The lowest E_total after {n} iterations is {runs([summary.best])}'s.")
