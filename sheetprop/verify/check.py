@@ -15,7 +15,7 @@ from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport
 from sheetprop.verify.read import is_number
-from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_rule, tolerance
+from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_rule, noise, tolerance
 from sheetprop.verify.table import Table
 
 LAYERS = (2, 2, 2)
@@ -236,7 +236,7 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
     if not is_number(found):
         return Wrong(rule.name, k, found, expected, 0.0)
     own = ctx.half_unit(rule.name, k)
-    if abs(found - expected) <= SAFETY * (own + 4 * 2.0 ** -52 * abs(expected)):
+    if abs(found - expected) <= SAFETY * (own + noise(expected)):
         return True  # within the cell's own rounding: no need to follow the upstream cells'
     allowed = tolerance(rule, V, U, ctx.params, ctx.unit_of(k), own)
     return True if abs(found - expected) <= allowed else Wrong(rule.name, k, float(found), expected, allowed)
