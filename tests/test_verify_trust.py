@@ -131,3 +131,48 @@ def test_a_sheet_pasted_as_general_format_shows_it_is_correct(general_source, wi
     (finding,) = sheet_of(report, "target").findings
     assert (finding.cell, finding.quantity) == (TARGET.cell("dw5", 2), "∂E/∂w5")
     assert finding.diagnosis.startswith("the input i1 where the target t1 belongs")
+
+
+# ---------------------------------------------------------------------------------------- 2: --json always
+
+def test_real_sheet_verify_cannot_judge_still_gives_json():
+    """Americium95 (written by Hancell; openpyxl trips on it, LibreOffice opens it): not the exercise, exit 2,
+    and a JSON object saying so on stdout."""
+    result = cli(real("Americium95-backpropagation-hancell.xlsx"), "--json")
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert data["status"] == 2 and data["findings"] == [] and data["sheets"] == []
+    assert "no sheet looks like the backpropagation exercise" in data["error"]
+    assert "list index out of range" not in data["error"]   # LibreOffice read what openpyxl could not
+    assert data["error"] in result.stderr
+
+
+@pytest.mark.parametrize("content, words", [(b"", "is empty"), (b"t1;t2\n0.01;0.99\n", "not"), (None, "no such file")])
+def test_json_on_every_refusal(tmp_path, content, words):
+    path = tmp_path / "sheet.xlsx"
+    if content is not None:
+        path.write_bytes(content)
+    result = cli(path, "--json")
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert (data["status"], data["file"], data["findings"]) == (2, str(path), [])
+    assert words in data["error"] and result.stderr.startswith("sheetprop: error: ")
+
+
+def test_json_when_verify_itself_fails(tmp_path, monkeypatch, capsys):
+    """Exit 3 (a bug) under --json: one JSON object with the error, status 3."""
+    from sheetprop.cli import main
+    from sheetprop.verify import check
+
+    path = tmp_path / "book.xlsx"
+    workbook = openpyxl.Workbook()
+    handmade.write(SPEC, workbook.active)
+    workbook.save(path)
+
+    def broken(table):
+        raise RuntimeError("judging broke")
+    monkeypatch.setattr(check, "judge", broken)
+    assert main(["verify", str(path), "--json"]) == 3
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert data["status"] == 3 and "judging broke" in data["error"]

@@ -108,3 +108,14 @@ def as_json(report: Report) -> str:
                        "findings": [f.as_dict() for f in report.findings], "sheets": sheets,
                        "skipped": list(report.skipped), "skipped_why": list(report.why_skipped)},
                       ensure_ascii=False, indent=2)
+
+
+def error_json(path: str, status: int, message: str) -> str:
+    """The JSON a grader gets when verify cannot judge the file: the same keys, no sheets, the error.
+
+    >>> import json; data = json.loads(error_json("a.xlsx", 2, "a.xlsx is empty"))
+    >>> data["status"], data["error"], data["findings"], data["sheets"]
+    (2, 'a.xlsx is empty', [], [])
+    """
+    return json.dumps({"file": path, "notes": [], "status": status, "error": message, "findings": [],
+                       "sheets": [], "skipped": [], "skipped_why": []}, ensure_ascii=False, indent=2)
