@@ -176,3 +176,51 @@ def test_json_when_verify_itself_fails(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     data = json.loads(out)
     assert data["status"] == 3 and "judging broke" in data["error"]
+
+
+# ---------------------------------------------------------------------------------------- 3: diagnoses
+
+def test_real_sheet_typed_input_is_not_diagnosed_as_a_wrong_reference():
+    """Shrini14 types each XOR example's inputs per row: a typed given has no formula, so no 'reference
+    where i2 belongs' can be its slip (verify said '∂E/∂w2 where i2 belongs')."""
+    report = verify(real("Shrini14-Deep_neural_network.xlsx"))
+    typed = {f.quantity: f for f in report.findings if f.quantity in ("i1", "i2")}
+    assert sorted(typed) == ["i1", "i2"]
+    assert (typed["i2"].cell, typed["i1"].cell) == ("K15", "J16")
+    for name, finding in typed.items():
+        assert finding.diagnosis == (f"typed as 1 where {name} is 0, as its first row gives it: a given keeps one "
+                                     "value on every row")
+        assert "belongs" not in finding.diagnosis
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory):
+    """verify's context of the correct sheet (values, 10 digits), to look at the slips it would offer."""
+    from sheetprop.verify.check import prepare
+    from sheetprop.verify.read import read
+    from sheetprop.verify.table import find_table
+
+    folder = tmp_path_factory.mktemp("mutants")
+    values = folder / "values.xlsx"
+    handmade.values_copy(write_book(folder, [SPEC]), values)
+    return prepare(find_table(read(values, folder).grids[0]))
+
+
+@pytest.mark.parametrize("name, never", [
+    ("o1", "w5 and a_h1 swapped"), ("w5", "η and ∂E/∂w5 of the row above swapped"),
+    ("E1", "t1 where t1 belongs"), ("∂E/∂w5", "t1 where t1 belongs")])
+def test_no_slip_that_changes_nothing_is_offered(context, name, never):
+    """Every slip offered computes something else than the definition (on random rows, by the engine),
+    and none puts a name where it already stands."""
+    from sheetprop.verify.diagnose import _environments, mutants
+    from sheetprop.verify.rules import compile_source
+
+    rule = context.rules[name]
+    offered = mutants(context, rule, [])
+    words = [m.words for m in offered]
+    assert never not in words and offered
+    assert not any(w.split(" where ")[0] == w.split(" where ")[-1].split(" belongs")[0] for w in words if " where " in w)
+    envs = _environments(context, {})
+    for mutant in offered:
+        fn = compile_source(mutant.source)
+        assert any(abs(fn(V, U, P) - rule.fn(V, U, P)) > 1e-9 for V, U, P in envs), mutant.words
