@@ -180,17 +180,27 @@ def test_json_when_verify_itself_fails(tmp_path, monkeypatch, capsys):
 
 # ---------------------------------------------------------------------------------------- 3: diagnoses
 
-def test_real_sheet_typed_input_is_not_diagnosed_as_a_wrong_reference():
-    """Shrini14 types each XOR example's inputs per row: a typed given has no formula, so no 'reference
-    where i2 belongs' can be its slip (verify said '∂E/∂w2 where i2 belongs')."""
-    report = verify(real("Shrini14-Deep_neural_network.xlsx"))
-    typed = {f.quantity: f for f in report.findings if f.quantity in ("i1", "i2")}
-    assert sorted(typed) == ["i1", "i2"]
-    assert (typed["i2"].cell, typed["i1"].cell) == ("K15", "J16")
-    for name, finding in typed.items():
-        assert finding.diagnosis == (f"typed as 1 where {name} is 0, as its first row gives it: a given keeps one "
-                                     "value on every row")
-        assert "belongs" not in finding.diagnosis
+def test_real_sheet_of_another_network_is_refused_not_diagnosed():
+    """Shrini14 (2-2-1, XOR, one row per example) got '∂E/∂w2 where i2 belongs' for its typed inputs:
+    it is not the exercise, and verify says so (exit 2) instead of diagnosing its cells."""
+    result = cli(real("Shrini14-Deep_neural_network.xlsx"), "--json")
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert data["findings"] == [] and "no sheet looks like the backpropagation exercise" in data["error"]
+
+
+def test_a_typed_given_is_not_diagnosed_as_a_wrong_reference(tmp_path):
+    """i2 typed as 0.2 in one row: a typed cell has no reference to be wrong, it changes down the column."""
+    path = tmp_path / "typed.xlsx"
+    workbook = openpyxl.Workbook()
+    handmade.write(SPEC, workbook.active)
+    workbook.active[SPEC.cell("i2", 3)] = 0.2
+    workbook.save(path)
+    report = verify(path)
+    typed = [f for f in report.findings if f.quantity == "i2"]
+    assert [(f.cell, f.found, f.expected) for f in typed] == [(SPEC.cell("i2", 3), 0.2, handmade.START["i2"])]
+    assert typed[0].diagnosis == ("typed as 0.2 where i2 is 0.1, as its first row gives it: a given keeps one "
+                                  "value on every row")
 
 
 @pytest.fixture(scope="module")
@@ -224,3 +234,51 @@ def test_no_slip_that_changes_nothing_is_offered(context, name, never):
     for mutant in offered:
         fn = compile_source(mutant.source)
         assert any(abs(fn(V, U, P) - rule.fn(V, U, P)) > 1e-9 for V, U, P in envs), mutant.words
+
+
+# ---------------------------------------------------------------------------------------- 4: judge it all
+
+def test_real_sheet_of_six_stacked_tables_judges_every_table():
+    """TSAI-END3: six tables, one per learning rate, headers in words ('t1 ( output of out_o1)')."""
+    report = verify(real("TSAI-END3-six-tables.xlsx"))
+    assert report.status == 0 and report.findings == () and report.incomplete == ()
+    tables = [s for s in report.sheets if s.sheet == "NN_Training_diff_LR"]
+    assert len(tables) == 6
+    for table in tables:
+        assert {("D", "t1", "t1 ( output of out_o1)"), ("E", "t2", "t2 ( output of out_o2)")} <= set(table.columns)
+        assert table.unjudged == () and "the weight changes agree" not in table.learning_rate_words
+        # each table's rate is the one labelled just above its header
+        assert table.learning_rate_words.endswith(f"(labelled 'lr=' in G{table.header_row - 1})")
+
+
+def test_a_slip_planted_in_the_second_table_is_found(tmp_path):
+    """The hidden unit slip (a_h1·(1 − a_h1) in ∂E/∂w3) typed into the second table only: exit 1, there."""
+    source = real("TSAI-END3-six-tables.xlsx")
+    workbook = openpyxl.load_workbook(source)
+    ws = workbook["NN_Training_diff_LR"]
+    assert ws["AA112"].value == "∂(E_total)/∂w3" and ws["K112"].value == "out_h1" and ws["M112"].value == "out_h2"
+    for row in range(113, 164):
+        ws[f"AA{row}"] = (f"=((S{row}-D{row})*S{row}*(1-S{row})*O{row}+(U{row}-E{row})*U{row}*(1-U{row})*Q{row})"
+                          f"*(K{row}*(1-K{row}))*B{row}")
+    path = tmp_path / "planted.xlsx"
+    workbook.save(path)
+    result = cli(path, "--json")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    (finding,) = data["findings"]
+    assert (finding["cell"], finding["quantity"], finding["wrong"]) == ("AA113", "∂E/∂w3", 51)
+    assert "a_h1·(1 − a_h1) where a_h2·(1 − a_h2) belongs" in finding["diagnosis"]
+
+
+def test_core_quantities_not_judged_make_the_verdict_incomplete(tmp_path):
+    """E_total under a header verify cannot read: not 'all cells agree' and exit 0, but incomplete."""
+    sheet = dataclasses.replace(SPEC, headers={"E_total": "sum of the two"})
+    path = tmp_path / "unread.xlsx"
+    workbook = openpyxl.Workbook()
+    handmade.write(sheet, workbook.active)
+    workbook.save(path)
+    result = cli(path)
+    assert result.returncode == 1
+    assert "incomplete: E_total not judged" in result.stdout and "cells agree" not in result.stdout
+    report = verify(path)
+    assert report.findings == () and report.incomplete == (f"correct (table in row {SPEC.header_row}): E_total",)
