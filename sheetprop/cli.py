@@ -376,7 +376,7 @@ def _verify(args) -> int:
     """Exit status 0 or 1 as the report says, 2 when the file cannot be read; 3 when verify itself fails,
     never 1, which says the sheet is wrong."""
     from sheetprop.verify import VerifyError, verify_file
-    from sheetprop.verify.report import as_json, as_text
+    from sheetprop.verify.report import as_json, as_text, error_json
 
     shown, gone = [], []
 
@@ -392,6 +392,8 @@ def _verify(args) -> int:
     except BrokenPipeError:
         raise
     except VerifyError as error:
+        if args.json:  # a grading script reads one JSON object whatever happened
+            print(error_json(args.sheet, 2, str(error)))
         print(f"sheetprop: error: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # noqa: BLE001 - one line, exit 3; the traceback on --debug
@@ -403,8 +405,11 @@ def _verify(args) -> int:
             print(f"sheetprop: error: the report above stands, but the annotated copy {args.annotate} could not be "
                   f"written ({detail}): choose another path, or run with --debug for the traceback", file=sys.stderr)
         else:
-            print(f"sheetprop: error: verify failed on {args.sheet} ({detail}): a bug in sheetprop; run with --debug "
-                  "for the traceback and report it", file=sys.stderr)
+            message = (f"verify failed on {args.sheet} ({detail}): a bug in sheetprop; run with --debug for the "
+                       "traceback and report it")
+            if args.json and not shown:
+                print(error_json(args.sheet, 3, message))
+            print(f"sheetprop: error: {message}", file=sys.stderr)
         return 3
     if gone:
         raise BrokenPipeError

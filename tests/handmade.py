@@ -187,9 +187,32 @@ def write_workbook(path, sheets=None) -> None:
     workbook.save(path)
 
 
-def values_copy(source, target, digits: int = 10, edit=None) -> None:
+def general(value: float, width: int = 8) -> float:
+    """``value`` as Excel's General format shows it in a cell ``width`` characters wide (and a copy
+    pasted as shown keeps it): as many decimals as fit, scientific below 0.0001, so 0.5068745668 →
+    0.506875 and 9.224886e-05 → 9.22e-05: three to nine significant digits down one sheet.
+
+    >>> general(0.5068745668), general(-0.0082216), general(9.224886e-05), general(0.05)
+    (0.506875, -0.00822, 9.22e-05, 0.05)
+    """
+    if not value:
+        return value
+    if abs(value) >= 1e-4:
+        for decimals in range(width, -1, -1):
+            text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+            if len(text) <= width:
+                return float(text)
+    for mantissa in range(width, -1, -1):
+        text = f"{value:.{mantissa}E}"
+        if len(text) <= width:
+            return float(text)
+    return value
+
+
+def values_copy(source, target, digits: int = 10, edit=None, shown=None) -> None:
     """A values-only copy of ``source`` (which must carry cached values), numbers rounded to ``digits``
-    significant digits as many hand-made sheets store them; ``edit(title, cell, value)`` may change one."""
+    significant digits as many hand-made sheets store them, or as ``shown(value)`` shows them;
+    ``edit(title, cell, value)`` may change one."""
     import openpyxl
 
     values = openpyxl.load_workbook(source, data_only=True)
@@ -200,7 +223,7 @@ def values_copy(source, target, digits: int = 10, edit=None) -> None:
         for cell in ws._cells.values():
             value = cell.value
             if isinstance(value, float):
-                value = float(f"{value:.{digits}g}")
+                value = shown(value) if shown else float(f"{value:.{digits}g}")
             if edit:
                 value = edit(ws.title, cell.coordinate, value)
             if value is not None:

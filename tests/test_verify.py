@@ -251,7 +251,10 @@ def test_an_unfinished_row_and_a_second_table_are_not_slips(files, tmp_path):
     # Of the row's filled cells, 7 read a blank one: not judged, and said so.
     assert sheets["correct"].judged == 240 - 14 - 7
     assert sheets["correct"].notes == ("7 cells not judged: a cell they read is empty or not a number",)
-    assert sheets["target"].rows == (6, 13) and [f.cell for f in sheets["target"].findings] == ["AB8"]
+    # The second table is judged on its own: its rows copy the first table's first three, slip included.
+    first, second = [s for s in verify(edited).sheets if s.sheet == "target"]
+    assert first.rows == (6, 13) and [f.cell for f in first.findings] == ["AB8"]
+    assert second.rows == (17, 19) and [f.cell for f in second.findings] == ["AB19"]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

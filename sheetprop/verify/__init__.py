@@ -37,7 +37,7 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
     """verify, with ``report_to(report)`` called before the annotated copy is written (the command line
     prints the report there), so that a copy that fails does not lose the report."""
     from sheetprop.verify.check import judge
-    from sheetprop.verify.table import find_table, why_not
+    from sheetprop.verify.table import find_tables, why_not
 
     path = Path(path)
     if annotate:
@@ -48,11 +48,10 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
         book = read(path, workdir)
         sheets, skipped = [], []
         for grid in book.grids:
-            table = find_table(grid)
-            if table is None:
+            tables = find_tables(grid)
+            if not tables:
                 skipped.append((grid.title, why_not(grid)))
-            else:
-                sheets.append(judge(table))
+            sheets.extend(judge(table) for table in tables)
         if not any(grid.values for grid in book.grids):
             raise VerifyError(f"{path.name} holds no cells at all (every sheet is empty): is it the file you "
                               "meant? save your work and verify the saved file")

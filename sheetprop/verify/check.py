@@ -15,7 +15,7 @@ from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport
 from sheetprop.verify.read import is_number
-from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_rule, tolerance
+from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_rule, noise, tolerance
 from sheetprop.verify.table import Table
 
 LAYERS = (2, 2, 2)
@@ -76,7 +76,7 @@ def judge(table: Table) -> SheetReport:
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
     # Weights that never change are judged by that one finding; they count as judged cells.
     still = sum(len(f.cells) for f in found if f.quantity == "η" and choice.still)
-    report = _sheet_report(ctx, choice, sum(judged.values()) + still, found)
+    report = _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged)
     return replace(report, judged_cells={name: n for name, n in judged.items() if n})
 
 
@@ -237,7 +237,7 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
     if not is_number(found):
         return Wrong(rule.name, k, found, expected, 0.0)
     own = ctx.half_unit(rule.name, k)
-    if abs(found - expected) <= SAFETY * (own + 4 * 2.0 ** -52 * abs(expected)):
+    if abs(found - expected) <= SAFETY * (own + noise(expected)):
         return True  # within the cell's own rounding: no need to follow the upstream cells'
     allowed = tolerance(rule, V, U, ctx.params, ctx.unit_of(k), own)
     return True if abs(found - expected) <= allowed else Wrong(rule.name, k, float(found), expected, allowed)
@@ -267,7 +267,8 @@ def _ready(rule: Rule, V: dict, U: dict, P: dict | None) -> bool:
     return True
 
 
-def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[Finding]) -> SheetReport:
+def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[Finding],
+                  counts: dict[str, int]) -> SheetReport:
     table = ctx.table
     columns = tuple((c.letter, n if n in ctx.graph.index or n == "iteration" else f"{n} (not judged)", c.header)
                     for n, c in sorted(table.columns.items(), key=lambda item: item[1].index))
@@ -285,7 +286,23 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
     givens = {name: value for name in ctx.graph.params if name != "lr"
               if isinstance(value := first.get(name, ctx.params.get(name)), float)}
     return SheetReport(table.grid.title, table.header_row, (table.rows[0], table.rows[-1]), columns, unknown,
-                       choice.rate, choice.words, tuple(notes), judged, tuple(found), givens)
+                       choice.rate, choice.words, tuple(notes), judged, tuple(found),
+                       core_unjudged(ctx, counts, choice, found), givens)
+
+
+CORE = ("E_total", *(f"∂E/∂w{n}" for n in range(1, 9)), *(f"w{n}" for n in range(1, 9)))
+
+
+def core_unjudged(ctx: Context, counts: dict[str, int], choice: rates.Choice, found: list[Finding]) -> tuple[str, ...]:
+    """The core quantities (E_total, the gradients, the weight updates) of which not one cell was judged:
+    missing from the table, or every cell reading something that is not there. Weights with one row only
+    have no update to judge; weights that never change are judged by their η finding."""
+    if choice.still or any(f.quantity == "η" for f in found):
+        counts = {**counts, **{n: 1 for n in ctx.trained}}
+    missing = [n for n in CORE if not counts.get(n)]
+    if len(ctx.rows) < 2:
+        missing = [n for n in missing if n not in ctx.trained]
+    return tuple(missing)
 
 
 def missing_words(missing: list[str]) -> str:

@@ -218,6 +218,10 @@ def explain(ctx, rule: Rule, cells: list) -> str:
             return words
     if not isinstance(first.found, float):
         return not_a_number(first.found)
+    if rule.name in ctx.exact:
+        # A typed given has no formula to slip in: no reference of it can point at the wrong cell.
+        return (f"typed as {first.found:.10g} where {rule.name} is {ctx.params[rule.name]:g}, as its first row "
+                "gives it: a given keeps one value on every row")
     return _from_values(ctx, rule, cells) or ""
 
 
@@ -266,7 +270,7 @@ def _from_values(ctx, rule: Rule, cells: list) -> str | None:
     for mutant in mutants(ctx, rule, []):
         fn = compile_source(mutant.source)
         count = sum(1 for w in sample if _reproduces(ctx, fn, w))
-        if count > best_count and _reproduces(ctx, fn, sample[0]):
+        if count > best_count and _reproduces(ctx, fn, sample[0]) and _changes(ctx, fn, sample[0]):
             best, best_count = mutant, count
     if best is None:
         return None
@@ -282,6 +286,16 @@ def _reproduces(ctx, fn, wrong) -> bool:
     return abs(value - wrong.found) <= MATCH * wrong.tolerance + 1e-300
 
 
+def _changes(ctx, fn, wrong) -> bool:
+    """Does the mutant move the cell off its expected value, by more than the cell's tolerance? (One that
+    does not cannot be what made the cell wrong.)"""
+    V, U = ctx.numbers[wrong.k], ctx.numbers[wrong.k - 1] if wrong.k else {}
+    try:
+        return abs(fn(V, U, ctx.params) - wrong.expected) > wrong.tolerance
+    except (KeyError, ArithmeticError, ValueError, TypeError):
+        return False
+
+
 def _from_formula(ctx, rule: Rule, k: int, formula: str) -> str | None:
     """Which mistake the formula is: compared with each mutant on random values of every cell."""
     opaque: dict[str, float] = {}
@@ -295,7 +309,7 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> str | None:
         return (f"the formula {formula} is right, but the value stored is not its result: "
                 "recalculate the sheet (or an upstream cell changed after it was computed)")
     extra = [Param(key) for key in opaque]
-    for mutant in mutants(ctx, rule, extra):
+    for mutant in mutants(ctx, rule, extra, envs):
         if _same(user, compile_source(mutant.source), envs):
             return f"{mutant.words} (the formula is {formula})"
     named = renamed(formula, lambda ref: words_of(_resolver(ctx, k, {})(ref)))
@@ -346,7 +360,7 @@ def _environments(ctx, opaque: dict) -> list[tuple[dict, dict, dict]]:
             P = [ctx.params.get("lr", 0.5) if n == "lr" else shared.get(n, rng.uniform(-1.0, 1.0))
                  for n in ctx.graph.params]
             rows.append(dict(zip(names, first(P))))
-        envs.append((rows[0], rows[1], {**ctx.params, **shared, **opaque}))
+        envs.append((rows[0], rows[1], {"lr": ctx.params.get("lr", 0.5), **ctx.params, **shared, **opaque}))
     return envs
 
 
@@ -364,15 +378,20 @@ def _same(f, g, envs) -> bool:
 
 # ---------------------------------------------------------------------------------------- mutants
 
-def mutants(ctx, rule: Rule, extra: list) -> list[Mutant]:
-    """Plausible mistakes in ``rule``, most specific first, without duplicates or the rule itself."""
+def mutants(ctx, rule: Rule, extra: list, envs=None) -> list[Mutant]:
+    """Plausible mistakes in ``rule``, most specific first, without duplicates, and without any that
+    computes what the rule computes (two factors of a product swapped, t1 the column for t1 the
+    parameter): on random rows (``envs``) each must give another value."""
     correct = python_source(rule.expr)
+    envs = envs if envs is not None else _environments(ctx, {})
     seen, found = {correct}, []
     for words, source in itertools.chain(
             _references(ctx, rule, extra), _swaps(rule), _parentheses(correct), _signs(rule),
             _rows(rule), _dropped(rule), _other_columns(ctx, rule)):
-        if source not in seen:
-            seen.add(source)
+        if source in seen:
+            continue
+        seen.add(source)
+        if not _same(compile_source(source), rule.fn, envs):
             found.append(Mutant(words, source))
     return found
 
@@ -391,8 +410,8 @@ def _references(ctx, rule: Rule, extra: list):
         kind = _kind(ctx, old)
         for new in sorted(candidates, key=lambda c: _kind(ctx, c) != kind):
             new = Sym(new.name, prev=old.prev) if isinstance(new, Sym) and isinstance(old, Sym) else new
-            if new == old:
-                continue
+            if new == old or _name(new) == _name(old):
+                continue  # a name put where it already stands is no slip
             yield _replace_words(ctx, rule, old, new), python_source(_replace(rule.expr, old, new))
             spots = [i for i, node in enumerate(_nodes(rule.expr)) if node == old]
             if len(spots) > 1:

@@ -51,6 +51,7 @@ class SheetReport:
     notes: tuple[str, ...]
     judged: int
     findings: tuple[Finding, ...] = ()
+    unjudged: tuple[str, ...] = ()             # core quantities (E_total, gradients, updates) not judged
     # The sheet's own values of the given quantities (inputs, targets, initial weights, biases) on its
     # first row or labelled cells: what a grader compares with the assignment.
     givens: dict = field(default_factory=dict, compare=False)
@@ -72,20 +73,29 @@ class Report:
         object.__setattr__(self, "findings", tuple(f for s in self.sheets for f in s.findings))
 
     @property
+    def incomplete(self) -> tuple[str, ...]:
+        """Core quantities some table holds that could not be judged, as 'sheet (row N): names'."""
+        return tuple(f"{s.sheet} (table in row {s.header_row}): {', '.join(s.unjudged)}"
+                     for s in self.sheets if s.unjudged)
+
+    @property
     def status(self) -> int:
-        """Exit status: 0 when every judged cell agrees, 1 when something is wrong."""
-        return 1 if self.findings else 0
+        """Exit status: 0 when every judged cell agrees and every core quantity was judged, 1 when
+        something is wrong or the judging is incomplete (never 0: that would say correct)."""
+        return 1 if self.findings or self.incomplete else 0
 
     @property
     def agrees(self) -> bool:
-        """Does every judged cell agree with the correct math?"""
-        return not self.findings
+        """Does every judged cell agree with the correct math, with every core quantity judged?"""
+        return not self.findings and not self.incomplete
 
     def __repr__(self) -> str:
         sheets = f"{len(self.sheets)} sheet" + ("s" if len(self.sheets) != 1 else "")
         if self.agrees:
             cells = sum(s.judged for s in self.sheets)
             return f"Report({self.path!r}: all {cells} cells agree in {sheets})"
+        if not self.findings:
+            return f"Report({self.path!r}: incomplete: {'; '.join(self.incomplete)} not judged)"
         first = self.findings[0]
         many = "quantity" if len(self.findings) == 1 else "quantities"
         return (f"Report({self.path!r}: {len(self.findings)} {many} wrong in {sheets}; "

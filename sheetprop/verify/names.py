@@ -9,6 +9,8 @@ matched against small patterns, so the many spellings of one quantity land on on
 ['∂E/∂w1', '∂E/∂w1', '∂E/∂w1', '∂E/∂w1', '∂E/∂w1', '∂E/∂w1']
 >>> [quantity(h) for h in ("δ_o1", "delta_o1", "delta w1", "grad w2", "gradient_w3", "∂a_o1/∂o1", "dE/da_h2")]
 ['∂E/∂o1', '∂E/∂o1', '∂E/∂w1', '∂E/∂w2', '∂E/∂w3', '∂a_o1/∂o1', '∂E/∂a_h2']
+>>> [quantity(h) for h in ("t1 ( output of out_o1)", "∂(E_total)/∂w1", "w1 (new)")]
+['t1', '∂E/∂w1', 'w1']
 >>> [quantity(h) for h in ("Δw1", "∆w1", "step", "notes")]   # Δw is the weight's change, −η·∂E/∂w
 [None, None, 'iteration', None]
 >>> [parameter(h) for h in ("learningRate=", "η =", "eta", "η (lr)", "Learning_rate", "t1 =", "h1")]
@@ -37,7 +39,7 @@ _VARIABLES = (
     (r"(?:e|err|error)o?([12])", "E{}"),
 )
 _TOTALS = {"etotal", "etot", "e", "et", "total", "error", "loss", "totalerror", "errortotal", "esum", "sumerror"}
-_COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "#", "no", "nr", "k", "it", "run"}
+_COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "#", "no", "nr", "k", "it", "run", "sno", "srno", "sn"}
 # ∂E/∂x in its spellings: ∂E/∂x, ∂E_total/∂x, E∂x, Etotaldx, dx, δx, delta x, grad x.
 # The words first: tried after it, d?…d would take the d of "delta" and leave "eltaw1".
 _DERIVATIVE = re.compile(r"(?:delta|gradient|grad|d?(?:e|etotal|etot|et|error|loss)?/?d)(?P<x>[^/]+)")
@@ -71,6 +73,14 @@ def quantity(header) -> str | None:
     """The graph name a column header stands for, or None when it names nothing of the exercise."""
     if not isinstance(header, str):
         return None
+    found = _quantity(header)
+    if found is None and "(" in header.strip()[1:]:
+        # A name explained in brackets after it: 't1 ( output of out_o1)'.
+        found = _quantity(header.split("(")[0]) if header.split("(")[0].strip() else None
+    return found
+
+
+def _quantity(header: str) -> str | None:
     text = squash(header)
     if text in _COUNTERS:
         return "iteration"

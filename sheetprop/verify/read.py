@@ -64,7 +64,19 @@ def read(path, workdir) -> Book:
     if suffix in CONVERTED:
         xlsx = _libreoffice(convert, path, Path(workdir) / "converted")
         _refuse(guard.content_problem(xlsx, path.name))  # what LibreOffice made of it is parsed next
-    titles, formulas = _formulas_of(xlsx, path)
+    try:
+        titles, formulas = _formulas_of(xlsx, path)
+    except VerifyError as unread:
+        if xlsx is not path:
+            raise
+        # Written by another program (Hancell) in a way openpyxl trips on: LibreOffice may still open it.
+        try:
+            xlsx = convert(path, Path(workdir) / "resaved", "xlsx")
+        except LibreOfficeError:
+            raise unread from None
+        _refuse(guard.content_problem(xlsx, path.name))
+        titles, formulas = _formulas_of(xlsx, path)
+        suffix = CONVERTED[0]  # it was converted: say so below
     values, missing = _values_of(xlsx, path, formulas)
     if missing:
         xlsx = _libreoffice(recalculate, xlsx, Path(workdir) / "recalculated")

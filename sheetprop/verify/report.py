@@ -29,7 +29,12 @@ def _sheet(sheet: SheetReport) -> list[str]:
         lines.append("  not recognised (not judged): " + ", ".join(f"{c} '{h}'" for c, h in sheet.unknown))
     lines.append(f"  learning rate η = {sheet.learning_rate_words}")
     lines += [f"  {note}" for note in sheet.notes]
+    if sheet.unjudged:
+        lines.append(f"  incomplete: {', '.join(sheet.unjudged)} not judged (their columns are not recognised, "
+                     "or the cells they read are not numbers): this is no verdict of correct")
     if not sheet.findings:
+        if sheet.unjudged:
+            return lines
         lines.append(f"  all {sheet.judged} cells agree" if sheet.judged else
                      "  no cell could be judged: each needs cells that are empty, not numbers, or missing (see above)")
         return lines
@@ -101,10 +106,22 @@ def as_json(report: Report) -> str:
         "columns": [{"column": c, "quantity": q, "header": h} for c, q, h in s.columns],
         "unknown": [{"column": c, "header": h} for c, h in s.unknown],
         "learning_rate": s.learning_rate, "learning_rate_source": s.learning_rate_words,
-        "notes": list(s.notes), "cells_judged": s.judged,
+        "notes": list(s.notes), "cells_judged": s.judged, "not_judged": list(s.unjudged),
         "findings": [f.as_dict() for f in s.findings],
     } for s in report.sheets]
     return json.dumps({"file": report.path, "notes": list(report.notes), "status": report.status,
+                       "incomplete": list(report.incomplete),
                        "findings": [f.as_dict() for f in report.findings], "sheets": sheets,
                        "skipped": list(report.skipped), "skipped_why": list(report.why_skipped)},
                       ensure_ascii=False, indent=2)
+
+
+def error_json(path: str, status: int, message: str) -> str:
+    """The JSON a grader gets when verify cannot judge the file: the same keys, no sheets, the error.
+
+    >>> import json; data = json.loads(error_json("a.xlsx", 2, "a.xlsx is empty"))
+    >>> data["status"], data["error"], data["findings"], data["sheets"]
+    (2, 'a.xlsx is empty', [], [])
+    """
+    return json.dumps({"file": path, "notes": [], "status": status, "error": message, "findings": [],
+                       "sheets": [], "skipped": [], "skipped_why": []}, ensure_ascii=False, indent=2)

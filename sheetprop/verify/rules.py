@@ -32,7 +32,11 @@ assert all(ENGINE_FUNCTIONS[n] is f for n, f in FORMULA_FUNCTIONS.items() if n i
 NAMESPACE = {**ENGINE_FUNCTIONS, **FORMULA_FUNCTIONS}
 MAX_DIGITS = 15             # LibreOffice and Excel store 15 significant digits; more is float noise
 SAFETY = 2.0                # rounding bounds are first-order; leave room for the second
-LONG = 8                    # a value of this many significant digits or more was rounded, not typed exactly
+LONG = 3                    # a value of this many significant digits or more may have been rounded to them,
+PLACES = 4                  # and one of this many decimals too (General shows -0.0095 near a crossing of zero)
+# A typed constant that the fill handle or a paste left a few ulps off (0.989999999999998 for 0.99,
+# 0.0500000000000001 for 0.05) is the constant: no slip is that small.
+NOISE_ULPS = 64
 
 
 @dataclass(frozen=True)
@@ -112,14 +116,16 @@ class Precision:
     whichever most of its values follow (one pasted full-precision value does not change the column).
 
     A value stored to 10 significant digits may be off by half a unit of its 10th digit; one rounded
-    to 4 decimal places by half of 0.0001, however small it is, zero included. A long value may be off
-    by half a unit of its own last digit even in a column of longer ones (10-digit values pasted over
-    the first rows of a column of formulas); a short one is likely exact (0.0275) and held to its
-    column's precision, not to its own few digits.
+    to 4 decimal places by half of 0.0001, however small it is, zero included. A value may be off by
+    half a unit of its own last digit even in a column of longer ones (10-digit values pasted over
+    the first rows of a column of formulas; General format shows 9.22e-05 and -0.00822 to three
+    digits beside 0.50687457, and -0.0095 where a weight crosses zero): what it carries is all it
+    claims. Only a value of one or two digits and few decimals (0.15, 0.5) is taken as typed exactly
+    and held to the column's precision.
 
     >>> p = Precision.of([0.5068745668, 6.748738404e-05, 0.1825303572])
-    >>> p, p.half_unit(0.5068745668), p.half_unit(0.0275)
-    (Precision(digits=10, decimals=None), 5e-11, 5e-12)
+    >>> p, p.half_unit(0.5068745668), p.half_unit(0.0275), p.half_unit(0.15)
+    (Precision(digits=10, decimals=None), 5e-11, 5e-05, 5e-11)
     >>> Precision.of([0.5069, 0.0002, 0.0275]).half_unit(0.0002), Precision.of([0.5069, 0.0002]).half_unit(0)
     (5e-05, 5e-05)
     >>> Precision(15, None).half_unit(0.5068745668)   # a 10-digit value among full-precision ones
@@ -162,13 +168,18 @@ class Precision:
             column = 0.5 * 10.0 ** (math.floor(math.log10(abs(value))) - self.digits + 1)
         digits, places = _shape(value)
         own = 0.5 * 10.0 ** -places
-        return max(column, own) if digits >= LONG else min(column, own)
+        return max(column, own) if digits >= LONG or places >= PLACES else min(column, own)
 
 
 def _shape(value: float) -> tuple[int, int]:
     """Significant digits and decimal places of a value as stored: 6.748738404e-05 → (10, 14)."""
     shape = Decimal(repr(float(value))).normalize().as_tuple()
     return len(shape.digits), -shape.exponent
+
+
+def noise(value: float) -> float:
+    """Float noise a correct value may carry: a few ulps of it (0 for 0)."""
+    return NOISE_ULPS * math.ulp(value) if value else 0.0
 
 
 def tolerance(rule: Rule, V: dict, U: dict, P: dict, half_unit: Callable[[Sym], float], found_unit: float) -> float:
@@ -193,4 +204,4 @@ def tolerance(rule: Rule, V: dict, U: dict, P: dict, half_unit: Callable[[Sym], 
                 spread += math.inf
             finally:
                 values[leaf.name] = kept
-    return SAFETY * (spread + found_unit + 4 * 2.0 ** -52 * abs(base))
+    return SAFETY * (spread + found_unit + noise(base))

@@ -17,6 +17,8 @@ from sheetprop.verify.read import Grid, is_number
 
 MIN_QUANTITIES = 6          # fewer named columns than this is not the exercise
 FORWARD = {"h1", "a_h1", "o1", "a_o1", "E_total", "E1"}
+# The 2-2-2 exercise has an output layer of two: a table without one (a 2-2-1 XOR net) is another network.
+OUTPUT = {"o1", "o2", "a_o1", "a_o2", "E1", "E2", "E_total", "t1", "t2", "w7", "w8"}
 BELOW_GAP = 3               # blank cells allowed inside a list of candidate values under a label
 
 
@@ -85,19 +87,32 @@ class Table:
 
 
 def find_table(grid: Grid) -> Table | None:
-    """The exercise's table on ``grid``, or None when the sheet does not look like it."""
-    header_row = _header_row(grid)
-    if header_row is None:
-        return None
-    columns, others = _columns(grid, header_row)
-    rows = _data_rows(grid, header_row, columns)
-    if len(rows) == 0:
-        return None
-    unknown = tuple(c for c in others if any(grid.number(r, c.index) is not None for r in rows))
-    table_cells = {(r, c.index) for r in (header_row, *rows) for c in (*columns.values(), *unknown)}
-    candidates = _labels(grid, table_cells)
-    labels = {name: found[0] for name, found in candidates.items() if found[0].values}
-    return Table(grid, header_row, columns, unknown, rows, labels, candidates)
+    """The exercise's first table on ``grid``, or None when the sheet does not look like it."""
+    tables = find_tables(grid)
+    return tables[0] if tables else None
+
+
+def find_tables(grid: Grid) -> list[Table]:
+    """Every table of the exercise on ``grid``, top to bottom: tables stacked one under another (one per
+    learning rate) are each judged, each with the labels nearest above it."""
+    found = []
+    for header_row in _header_rows(grid):
+        columns, others = _columns(grid, header_row)
+        rows = _data_rows(grid, header_row, columns)
+        if rows:
+            found.append((header_row, columns, others, rows))
+    tables, everything = [], set()
+    for header_row, columns, others, rows in found:
+        unknown = tuple(c for c in others if any(grid.number(r, c.index) is not None for r in rows))
+        everything |= {(r, c.index) for r in (header_row, *rows) for c in (*columns.values(), *unknown)}
+    above = 0
+    for header_row, columns, others, rows in found:
+        unknown = tuple(c for c in others if any(grid.number(r, c.index) is not None for r in rows))
+        candidates = _labels(grid, everything, (above, rows[-1]))
+        labels = {name: best[0] for name, best in candidates.items() if best[0].values}
+        tables.append(Table(grid, header_row, columns, unknown, rows, labels, candidates))
+        above = rows[-1]
+    return tables
 
 
 def why_not(grid: Grid) -> str:
@@ -123,15 +138,31 @@ def _spells_number(text: str) -> bool:
     return re.fullmatch(r"\s*[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?\s*", text) is not None
 
 
-def _header_row(grid: Grid) -> int | None:
+def _named(grid: Grid) -> dict[int, set[str]]:
     named: dict[int, set[str]] = {}
     for (row, _), value in grid.values.items():
         name = names.quantity(value)
         if name and name != "iteration":
             named.setdefault(row, set()).add(name)
-    candidates = [(len(found), -row) for row, found in named.items()
-                  if len(found) >= MIN_QUANTITIES and found & FORWARD and any(n.startswith("w") for n in found)]
+    return {row: found for row, found in named.items()
+            if len(found) >= MIN_QUANTITIES and found & FORWARD and found & OUTPUT
+            and any(n.startswith("w") for n in found)}
+
+
+def _header_row(grid: Grid) -> int | None:
+    named = _named(grid)
+    candidates = [(len(found), -row) for row, found in named.items()]
     return -max(candidates)[1] if candidates else None
+
+
+def _header_rows(grid: Grid) -> list[int]:
+    """Every row that heads a table: the rows naming the most quantities, and any naming nearly as many
+    (a second table of the same columns), top to bottom."""
+    named = _named(grid)
+    if not named:
+        return []
+    most = max(len(found) for found in named.values())
+    return sorted(row for row, found in named.items() if len(found) >= max(MIN_QUANTITIES, most - 2))
 
 
 def _columns(grid: Grid, header_row: int) -> tuple[dict[str, Column], list[Column]]:
@@ -157,7 +188,8 @@ def _data_rows(grid: Grid, header_row: int, columns: dict[str, Column]) -> tuple
     # Only the rows that hold something: one cell in row 1,048,576 must not cost a million steps.
     for row in sorted({row for row, _ in grid.values if row > header_row}):
         cells = [grid.values.get((row, c.index)) for c in columns.values()]
-        if sum(map(_datum, cells)) >= needed:
+        weights = [grid.values.get((row, c.index)) for n, c in columns.items() if re.fullmatch(r"w\d", n)]
+        if sum(map(_datum, cells)) >= needed or (rows and len(weights) >= 4 and all(map(_datum, weights))):
             rows.append(row)
         elif sum(isinstance(v, str) for v in cells) >= needed:
             break  # another header: a second table is not this one's continuation
@@ -169,18 +201,23 @@ def _datum(value) -> bool:
     return is_number(value) or (isinstance(value, str) and value.startswith("#"))
 
 
-def _labels(grid: Grid, table_cells: set) -> dict[str, tuple[Label, ...]]:
-    """Every label per name, best first: a label with its value beside it (or alone in its cell, 'η = 0.5'),
-    then assignments inside sentences, then labels with text where their value belongs; reading order
-    within each kind."""
+def _labels(grid: Grid, table_cells: set, band: tuple[int, int] = (0, 0)) -> dict[str, tuple[Label, ...]]:
+    """Every label per name, best first: one in the table's own band of rows (below the table above it,
+    down to its last row) before any other, then a label with its value beside it (or alone in its
+    cell, 'η = 0.5'), then assignments inside sentences, then labels with text where their value
+    belongs; reading order within each kind."""
     labels: dict[str, list[Label]] = {}
     for (row, column), value in sorted(grid.values.items()):
         if (row, column) in table_cells or not isinstance(value, str):
             continue
         for label in _read_label(grid, row, column, value):
             labels.setdefault(label.name, []).append(label)
-    rank = lambda label: (not label.values, label.prose)  # noqa: E731 - sorted is stable: reading order kept
-    return {name: tuple(sorted(found, key=rank)) for name, found in labels.items()}
+    low, high = band
+    outside = lambda label: bool(high) and not low < label.cell[0] <= high  # noqa: E731
+    rank = lambda label: (outside(label), not label.values, label.prose)  # noqa: E731 - stable: reading order
+    # Labels of the table's own band speak for it alone: the other tables' rates are theirs.
+    return {name: tuple(sorted([f for f in found if not outside(f)] or found, key=rank))
+            for name, found in labels.items()}
 
 
 def _read_label(grid: Grid, row: int, column: int, text: str) -> list[Label]:
