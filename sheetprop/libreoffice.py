@@ -2,12 +2,23 @@
 
 LibreOffice keeps whatever cached values a file carries unless told to recalculate on load, so each
 call runs with a private profile whose settings force a full recalculation of every formula.
+
+A file from someone else (``untrusted=True``, as verify passes) is converted with no network at all —
+LibreOffice fetches pictures linked by URL, external links and WEBSERVICE while it loads and
+recalculates — in a network namespace without interfaces (``unshare --net``, as a normal user with
+``--map-root-user``), under a cap on its address space and its time; its process group is killed
+when the time is up. Where no such namespace can be had, it is not run at all.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import resource
 import shutil
+import signal
 import subprocess
+import time
 import tempfile
 from pathlib import Path
 
@@ -16,6 +27,10 @@ _PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Content/Update"><prop oor:name="Link" oor:op="fuse"><value>2</value></prop></item>
 </oor:items>
 """
 
@@ -28,6 +43,44 @@ class NotInstalled(LibreOfficeError):
     """LibreOffice is missing: the file itself may be fine."""
 
 
+class NoSandbox(NotInstalled):
+    """No network namespace can be made here, so LibreOffice is not run on a file from someone else."""
+
+
+class Exhausted(LibreOfficeError):
+    """LibreOffice ran out of the time or the memory it may use: the file asks too much."""
+
+
+UNTRUSTED_MEMORY = 2 * 1024 ** 3   # address space; a hand-made sheet converts within a few hundred MB
+UNTRUSTED_SECONDS = 120            # a hand-made sheet converts in a few seconds
+SANDBOXES = (("unshare", "--net"), ("unshare", "--map-root-user", "--net"))  # root; anyone else
+
+
+@functools.cache
+def sandbox() -> tuple[str, ...] | None:
+    """The command prefix that runs a program in a network namespace without interfaces (no network,
+    not even loopback), or None when none works here. Each is tried once, on ``true``."""
+    order = SANDBOXES if os.geteuid() == 0 else SANDBOXES[::-1]
+    for prefix in order:
+        if shutil.which(prefix[0]) is None:
+            return None
+        try:
+            probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if probe.returncode == 0:
+            return prefix
+    return None
+
+
+def _limits(memory: int | None):
+    """preexec_fn: cap the address space of LibreOffice and everything it starts."""
+    def apply():
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    return apply
+
+
 def soffice() -> str:
     """Path of the LibreOffice binary, or a NotInstalled error saying how to install it."""
     found = shutil.which("soffice") or shutil.which("libreoffice")
@@ -37,61 +90,77 @@ def soffice() -> str:
     return found
 
 
-def convert(source, out_dir, fmt: str = "xlsx", timeout: float = 600) -> Path:
+def convert(source, out_dir, fmt: str = "xlsx", timeout: float = 600, untrusted: bool = False) -> Path:
     """Open ``source`` in LibreOffice, recalculate every formula, and save it into ``out_dir`` as ``fmt``.
 
-    Returns the written file (``out_dir/<source stem>.<fmt>``).
+    Always without a network where a namespace can be made; with ``untrusted`` never with one (NoSandbox
+    otherwise), within UNTRUSTED_MEMORY and at most UNTRUSTED_SECONDS. Returns the written file
+    (``out_dir/<source stem>.<fmt>``).
     """
     source, out_dir = Path(source).resolve(), Path(out_dir).resolve()
+    prefix = sandbox()
+    if prefix is None and untrusted:
+        raise NoSandbox(f"LibreOffice would be needed to read {source.name}, and sheetprop runs it on a file from "
+                        "someone else only without network access, which needs 'unshare --net' (util-linux) and "
+                        "network namespaces, missing here: save the sheet as .xlsx with its values (as your "
+                        "spreadsheet program saves it) and verify that")
+    memory = UNTRUSTED_MEMORY if untrusted else None
+    timeout = min(timeout, UNTRUSTED_SECONDS) if untrusted else timeout
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sheetprop-lo-") as profile:
         user = Path(profile) / "user"
         user.mkdir()
         (user / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
-        command = [soffice(), f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-                   "--convert-to", fmt, "--outdir", str(out_dir), str(source)]
-        returncode, stdout, stderr = _run(command, timeout, source.name)
+        command = [*(prefix or ()), soffice(), f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+                   "--norestore", "--convert-to", fmt, "--outdir", str(out_dir), str(source)]
+        returncode, stdout, stderr = _run(command, timeout, memory, source.name)
     target = out_dir / f"{source.stem}.{fmt}"
     if returncode != 0 or not target.exists():
+        if returncode < 0 or (memory and returncode > 128):
+            raise Exhausted(f"LibreOffice stopped while converting {source.name} (signal "
+                                   f"{-returncode if returncode < 0 else returncode - 128}"
+                                   + (f"; it may use at most {memory // 1024 ** 2:,} MB here" if memory else "")
+                                   + "): the file asks for more than a sheet of the exercise needs")
         raise LibreOfficeError(f"LibreOffice could not convert {source.name}: {stderr.strip() or stdout.strip()}")
     return target
 
 
-def _run(command: list[str], timeout: float, name: str) -> tuple[int, str, str]:
-    """Run LibreOffice in a process group of its own, and stop the whole group when the run ends early
-    (a timeout, Ctrl-C, a signal): ``soffice`` is a script whose ``soffice.bin`` outlives a killed parent."""
+def _run(command: list[str], timeout: float, memory: int | None, name: str) -> tuple[int, str, str]:
+    """Run LibreOffice in a process group of its own, killed whole when ``timeout`` runs out (soffice
+    is a script that starts oosplash, which starts soffice.bin: killing the first leaves the others)."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_limits(memory))
     try:
         stdout, stderr = process.communicate(timeout=timeout)
-    except BaseException as error:
-        _stop_group(process)
-        if isinstance(error, subprocess.TimeoutExpired):
-            raise LibreOfficeError(f"LibreOffice took over {timeout:.0f} s converting {name}") from None
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        process.communicate()
+        raise Exhausted(f"LibreOffice took over {timeout:.0f} s converting {name}, more than a sheet of "
+                               "the exercise takes: copy the exercise's table into a new workbook and verify "
+                               "that") from None
+    except BaseException:
+        _kill(process)
         raise
+    _kill(process)  # anything it left running in its group
     return process.returncode, stdout, stderr
 
 
-def _stop_group(process: subprocess.Popen, patience: float = 5.0) -> None:
+def _kill(process: subprocess.Popen, patience: float = 5.0) -> None:
     """SIGKILL every process of ``process``'s group and wait (a bounded while) until none is left."""
-    import os
-    import signal
-    import time
-
     try:
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass
     process.wait()
     deadline = time.monotonic() + patience
     while time.monotonic() < deadline:
         try:
             os.killpg(process.pid, 0)
-        except ProcessLookupError:
+        except (ProcessLookupError, PermissionError):
             return  # the group is empty
         time.sleep(0.02)
 
 
-def recalculate(source, out_dir) -> Path:
+def recalculate(source, out_dir, untrusted: bool = False) -> Path:
     """A copy of ``source`` (xlsx) recalculated by LibreOffice, written into ``out_dir``."""
-    return convert(source, out_dir, "xlsx")
+    return convert(source, out_dir, "xlsx", untrusted=untrusted)

@@ -13,7 +13,7 @@ from sheetprop.expr import Sym
 from sheetprop.graph import Graph, Network, build_graph
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
-from sheetprop.verify.findings import Finding, SheetReport
+from sheetprop.verify.findings import Finding, SheetReport, excerpt
 from sheetprop.verify.read import is_number
 from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_rule, noise, tolerance
 from sheetprop.verify.table import Table
@@ -272,7 +272,7 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
     table = ctx.table
     columns = tuple((c.letter, n if n in ctx.graph.index or n == "iteration" else f"{n} (not judged)", c.header)
                     for n, c in sorted(table.columns.items(), key=lambda item: item[1].index))
-    unknown = tuple((c.letter, c.header) for c in table.unknown)
+    unknown = tuple((c.letter, excerpt(c.header)) for c in table.unknown)
     missing = sorted({leaf.name for rule in ctx.rules.values() for leaf in rule.leaves
                       if not isinstance(leaf, Sym) and leaf.name not in ctx.params})
     if choice.still:

@@ -24,7 +24,7 @@ from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
 from sheetprop.functions import ACTIVATIONS
 from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, TARGET
 from sheetprop.verify import rate as rates
-from sheetprop.verify.findings import Finding, as_found
+from sheetprop.verify.findings import Finding, as_found, excerpt
 from sheetprop.verify.formula import FormulaError, references, renamed, to_python
 from sheetprop.verify.rules import Rule, compile_source, math_text, python_source
 
@@ -202,7 +202,7 @@ def _refs(formula: str):
 
 def _shown(grid, ref) -> str:
     value = grid.values.get((ref.row, ref.column))
-    return "empty" if value is None else (f"{value:g}" if isinstance(value, (int, float)) else repr(value))
+    return "empty" if value is None else (f"{value:g}" if isinstance(value, (int, float)) else repr(excerpt(value)))
 
 
 # ---------------------------------------------------------------------------------------- explaining
@@ -242,6 +242,8 @@ def not_a_number(found) -> str:
     >>> import datetime; not_a_number(datetime.datetime(2024, 5, 10))
     'the cell is formatted as a date (it shows 2024-05-10): format it as a number and check its value'
     """
+    if isinstance(found, str):
+        found = excerpt(found)
     text = str(found).strip()
     if text in ERRORS:
         return f"the cell shows {text}: {ERRORS[text]}"
@@ -311,7 +313,7 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> str | None:
     extra = [Param(key) for key in opaque]
     for mutant in mutants(ctx, rule, extra, envs):
         if _same(user, compile_source(mutant.source), envs):
-            return f"{mutant.words} (the formula is {formula})"
+            return f"{mutant.words} (the formula is {excerpt(formula)})"
     named = renamed(formula, lambda ref: words_of(_resolver(ctx, k, {})(ref)))
     return f"the formula {formula}, that is {named}, matches none of the usual slips"
 

@@ -116,14 +116,29 @@ class Report:
         return "\n".join(lines)
 
 
+EXCERPT = 200  # characters of a cell's text a report quotes: a cell may hold 32,767, a hostile file millions
+
+
+def excerpt(text, limit: int = EXCERPT) -> str:
+    """``text`` as a report quotes it: whole when short, else its start, an ellipsis and its length.
+
+    >>> excerpt("abc"), excerpt("x" * 1000, 5)
+    ('abc', 'xxxxx… (1,000 characters)')
+    """
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def as_found(value) -> float | str | None:
     """A cell's value as a Finding holds it: a number, or text for anything else (JSON can carry both).
 
     >>> as_found(3), as_found("#N/A"), as_found(datetime.datetime(2024, 5, 10)), as_found(True)
     (3.0, '#N/A', '2024-05-10', 'TRUE')
     """
-    if value is None or isinstance(value, str):
+    if value is None:
         return value
+    if isinstance(value, str):
+        return excerpt(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
@@ -136,4 +151,4 @@ def as_found(value) -> float | str | None:
         return value.date().isoformat()
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
-    return str(value)
+    return excerpt(value)

@@ -4,7 +4,12 @@ small enough to unpack and parse.
 A broken or hostile file is turned away here, in one line that names the problem and the fix, before
 anything is inflated: a zip bomb by the sizes its directory declares (zipfile never inflates a member
 past its declared size), a file that would build millions of objects by counting its XML elements as
-they stream past. Each check returns the message, or None when the file may be opened.
+they stream past, and a file that claims more than its bytes show (a row repeated a million times,
+a cell of a hundred million characters, an array formula over a whole sheet) by reading its XML with
+expat and adding up what it claims, before LibreOffice or openpyxl would build it. A document type
+declaration (entities to expand or fetch) and a picture or object linked from outside the file (which
+LibreOffice would fetch) are turned away too. Each check returns the message, or None when the file may
+be opened.
 
 >>> looks_binary(b"h1;a_h1;w1\\n0.1;0.5;0.15\\n"), looks_binary(bytes(range(256)))
 (False, True)
@@ -12,16 +17,20 @@ they stream past. Each check returns the message, or None when the file may be o
 
 from __future__ import annotations
 
+import re
 import stat
 import struct
 import zipfile
 from pathlib import Path
+from xml.parsers import expat
 
 MB = 1024 * 1024
 MAX_BYTES = 200 * MB          # the file, and everything its zip unpacks to; a hand-made sheet is under 1 MB
 MAX_PARTS = 10_000            # zip members; a workbook has a few dozen
 MAX_DIRECTORY = 4 * MB        # the zip's table of contents, which zipfile reads whole before anything else
 MAX_ELEMENTS = 2_000_000      # XML elements: openpyxl builds objects for each (a sheet of the exercise: ~20,000)
+MAX_CELLS = 1_000_000         # cells with content a file claims, repeat counts and array ranges multiplied out
+MAX_TEXT = 65_536             # characters in one cell or string: twice the 32,767 a spreadsheet cell holds
 
 CFB = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE2 compound file: an old .xls, or an encrypted .xlsx
 ZIP = b"PK\x03\x04"
@@ -74,7 +83,10 @@ def content_problem(path: Path, name: str) -> str | None:
                 f"(damaged, or another kind of file renamed?): {AGAIN}")
     if looks_binary(head):
         return f"{name} is not a {suffix} spreadsheet (its bytes match no spreadsheet format; damaged?): {AGAIN}"
-    return None  # text (.fods, or HTML or CSV saved as .xls): LibreOffice tells what it is
+    if head.lstrip().startswith(b"<"):  # XML (a flat .fods) or HTML: read for what it claims, as a zip's parts
+        with open(path, "rb") as stream:
+            return _claims(Claims(name), stream, path.name, counting=True)
+    return None  # text (CSV saved as .xls): LibreOffice tells what it is
 
 
 def looks_binary(head: bytes) -> bool:
@@ -188,9 +200,198 @@ def _members(archive: zipfile.ZipFile, name: str, suffix: str) -> str | None:
                 return f"{name} {PASSWORD}"
     elements = _elements(archive, members)
     if elements > MAX_ELEMENTS:
-        return (f"{name} is too big to verify: over {MAX_ELEMENTS:,} XML elements (cells, text, formatting), "
-                f"where a sheet of the exercise has some tens of thousands: {SMALLER}")
+        return _too_many_elements(name)
+    claims = Claims(name)
+    for member in members:
+        if member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            with archive.open(member) as stream:
+                if problem := _claims(claims, stream, member.filename):
+                    return problem
     return None
+
+
+def _too_many_elements(name: str) -> str:
+    return (f"{name} is too big to verify: over {MAX_ELEMENTS:,} XML elements (cells, text, formatting), "
+            f"where a sheet of the exercise has some tens of thousands: {SMALLER}")
+
+
+class Refused(Exception):
+    """Raised from inside expat's callbacks to stop reading: the message is the refusal."""
+
+
+# Elements whose text is one cell's or one string's (xlsx: shared and inline strings, cell values and
+# formulas, comments; ODF: cells and notes); any other element's text is counted on its own.
+TEXT_HOLDERS = {"si", "is", "c", "comment", "table-cell", "covered-table-cell", "annotation"}
+ODF_CELLS = {"table-cell", "covered-table-cell"}
+LINKED = {"image", "object", "object-ole", "plugin", "applet", "floating-frame"}  # ODF draw:… that load an href
+EXTERNAL_OK = ("/hyperlink", "/externalLinkPath")  # a click's target; another workbook, its values cached here
+XLINK = "http://www.w3.org/1999/xlink href"
+CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
+
+
+class Claims:
+    """What the XML parts of one file claim, added up across parts: cells with content (each repeat
+    counted), and the text of the cell or string being read."""
+
+    def __init__(self, name: str):
+        self.name, self.cells, self.elements = name, 0, 0
+        self.stack: list[list] = []   # open ODF rows [rows repeated, cells with content] and cells [repeat, has content]
+        self.text: list[list] = []    # [local name, characters] of the open text holders
+
+    def refuse(self, message: str):
+        raise Refused(f"{self.name} {message}")
+
+    def count(self, cells: int) -> None:
+        self.cells += cells
+        if self.cells > MAX_CELLS:
+            self.refuse(f"claims over {MAX_CELLS:,} cells with content (a row or a cell repeated, or a formula "
+                        f"spread, that many times), where a sheet of the exercise has some tens of thousands: "
+                        f"{SMALLER}")
+
+    def characters(self, count: int) -> None:
+        if not self.text:
+            self.text.append(["", 0])
+        self.text[-1][1] += count
+        if self.text[-1][1] > MAX_TEXT:
+            self.refuse(f"holds a text of over {MAX_TEXT:,} characters in one cell or string, where a spreadsheet "
+                        f"cell holds at most 32,767: {SMALLER}")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit(" ", 1)[-1]
+
+
+def _claims(claims: Claims, stream, part: str, counting: bool = False) -> str | None:
+    """Read one XML part with expat, adding what it claims to ``claims``; the refusal, or None. With
+    ``counting`` its elements are counted too (a flat file, whose elements nothing counted before)."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.buffer_size = 1 << 16
+
+    def doctype(*_):
+        claims.refuse("holds a document type declaration, which no spreadsheet program writes (entities a "
+                      f"parser would expand, or fetch from elsewhere): {AGAIN}")
+
+    def start(tag, attributes):
+        if counting:
+            claims.elements += 1
+            if claims.elements > MAX_ELEMENTS:
+                raise Refused(_too_many_elements(claims.name))
+        name = _local(tag)
+        for value in attributes.values():
+            if len(value) > MAX_TEXT:
+                claims.characters(len(value))
+        if claims.stack and claims.stack[-1][2] == "cell":
+            claims.stack[-1][1] = True  # anything inside a cell gives it content
+        if name == "Relationship" and attributes.get("TargetMode") == "External":
+            _relationship(claims, attributes)
+        elif name in LINKED and XLINK in attributes and _outside(attributes[XLINK]):
+            claims.refuse(f"shows a picture or object linked from {_shown(attributes[XLINK])} rather than held in "
+                          "the file, which LibreOffice would fetch: embed it (insert it, not as a link) or delete "
+                          "it, save and verify that")
+        elif name == "table-row":
+            claims.stack.append([_repeat(attributes, "number-rows-repeated"), 0, "row"])
+        elif name in ODF_CELLS:
+            content = any(_local(key) in ("value-type", "formula", "value") for key in attributes)
+            claims.stack.append([_repeat(attributes, "number-columns-repeated"), content, "cell"])
+            spanned = (_repeat(attributes, "number-matrix-columns-spanned")
+                       * _repeat(attributes, "number-matrix-rows-spanned"))
+            if spanned > 1:
+                claims.count(spanned)
+        elif name == "f" and attributes.get("t") in ("array", "dataTable") and "ref" in attributes:
+            claims.count(_area(attributes["ref"]))
+        if name in TEXT_HOLDERS:
+            claims.text.append([name, 0])
+        elif not claims.text or claims.text[-1][0] == "":
+            claims.text[-1:] = [["", 0]]  # text outside any holder is counted per element
+
+    def end(tag):
+        name = _local(tag)
+        if name in TEXT_HOLDERS and claims.text and claims.text[-1][0] == name:
+            claims.text.pop()
+        if name in ODF_CELLS and claims.stack and claims.stack[-1][2] == "cell":
+            repeat, content, _ = claims.stack.pop()
+            if content:
+                row = next((frame for frame in reversed(claims.stack) if frame[2] == "row"), None)
+                if row is not None:
+                    row[1] += repeat
+                    if row[1] * row[0] > MAX_CELLS:
+                        claims.count(row[1] * row[0])
+                else:
+                    claims.count(repeat)
+        elif name == "table-row" and claims.stack and claims.stack[-1][2] == "row":
+            repeat, cells, _ = claims.stack.pop()
+            claims.count(repeat * cells)
+
+    def text(data):
+        if claims.stack and claims.stack[-1][2] == "cell" and data.strip():
+            claims.stack[-1][1] = True
+        claims.characters(len(data))
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    try:
+        while chunk := stream.read(CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except Refused as refusal:
+        return str(refusal)
+    except expat.ExpatError as error:
+        if part.lower().endswith((".xml", ".rels", ".vml")):  # a zip's part: damaged
+            return (f"{claims.name} is damaged: its part {part} is not well-formed XML ({error}): save or download "
+                    "it again and verify that")
+        return None  # a text file that is not XML (HTML saved as .xls): LibreOffice tells what it is
+    finally:
+        claims.stack.clear()
+        claims.text.clear()
+    return None
+
+
+def _relationship(claims: Claims, attributes: dict) -> None:
+    kind, target = attributes.get("Type", ""), attributes.get("Target", "")
+    if not kind.endswith(EXTERNAL_OK):
+        what = kind.rsplit("/", 1)[-1] or "part"
+        claims.refuse(f"links its {what} to {_shown(target)} outside the file rather than holding it, which "
+                      "LibreOffice would fetch: embed it (insert it, not as a link) or delete it, save and verify that")
+
+
+def _outside(href: str) -> bool:
+    """Does an ODF href point outside the package (a URL, an absolute path, a parent folder)?"""
+    href = href.strip()
+    return bool(re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", href)) or href.startswith(("/", "\\", "../", "..\\"))
+
+
+def _shown(target: str) -> str:
+    target = " ".join(target.split())
+    return repr(target if len(target) <= 80 else target[:80] + "…")
+
+
+def _repeat(attributes: dict, name: str) -> int:
+    for key, value in attributes.items():
+        if _local(key) == name:
+            try:
+                return max(1, int(value))
+            except ValueError:
+                return 1
+    return 1
+
+
+def _area(ref: str) -> int:
+    """Cells in a range such as 'A1:XFD1048576' (1 for one cell, or what cannot be read)."""
+    corners = CELL.findall(ref)
+    if len(corners) != 2:
+        return 1
+    (c1, r1), (c2, r2) = corners
+    return (abs(_column(c2) - _column(c1)) + 1) * (abs(int(r2) - int(r1)) + 1)
+
+
+def _column(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
 
 
 def _elements(archive: zipfile.ZipFile, members) -> int:

@@ -13,6 +13,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
+from sheetprop.verify.findings import excerpt
 from sheetprop.verify.table import Label, a1
 
 
@@ -93,7 +94,7 @@ def choose(rows: list[RowRate], labels: tuple[Label, ...] = ()) -> Choice:
     common = most_common(rows)
     if common is None:
         if listed:
-            return Choice(None, f"unknown: '{listed.text}' ({a1(listed.cell)}) heads a list of candidates "
+            return Choice(None, f"unknown: '{excerpt(listed.text)}' ({a1(listed.cell)}) heads a list of candidates "
                                 f"({_listed(listed)}), and no weight changes from row to row to pick one by")
         return Choice(None, "unknown: " + (_text_words(text) if text else "no labelled cell")
                       + ", and no weight changes from row to row to infer it from")
@@ -101,7 +102,7 @@ def choose(rows: list[RowRate], labels: tuple[Label, ...] = ()) -> Choice:
         implied = [i for r in rows for i in r.implied]
         match = max((v for _, v in listed.values), key=lambda v: _allowing(implied, v))
         rate = match if _allowing(implied, match) else common
-        source = (f"'{listed.text}' ({a1(listed.cell)}) heads a list of candidates: {_listed(listed)}")
+        source = (f"'{excerpt(listed.text)}' ({a1(listed.cell)}) heads a list of candidates: {_listed(listed)}")
     else:
         rate, source = common, (_text_words(text) if text else "no cell is labelled")
     if rate == 0:
@@ -135,7 +136,7 @@ def _listed(label: Label) -> str:
 
 def _text_words(label: Label) -> str:
     cell, text = label.text_value
-    return f"'{label.text}' ({a1(label.cell)}) is followed by the text '{text}' in {a1(cell)}, not a number"
+    return f"'{excerpt(label.text)}' ({a1(label.cell)}) is followed by the text '{excerpt(text)}' in {a1(cell)}, not a number"
 
 
 def most_common(rows: list[RowRate]) -> float | None:

@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetprop.libreoffice import LibreOfficeError, NotInstalled, convert, recalculate
+from sheetprop.libreoffice import Exhausted, LibreOfficeError, NotInstalled, convert, recalculate
 from sheetprop.verify import guard
 
 NATIVE = (".xlsx", ".xlsm")
@@ -62,7 +62,7 @@ def read(path, workdir) -> Book:
     _refuse(guard.content_problem(path, path.name))
     xlsx = path
     if suffix in CONVERTED:
-        xlsx = _libreoffice(convert, path, Path(workdir) / "converted")
+        xlsx = _libreoffice(convert, path, Path(workdir) / "converted", untrusted=True)
         _refuse(guard.content_problem(xlsx, path.name))  # what LibreOffice made of it is parsed next
     try:
         titles, formulas = _formulas_of(xlsx, path)
@@ -79,7 +79,7 @@ def read(path, workdir) -> Book:
         suffix = CONVERTED[0]  # it was converted: say so below
     values, missing = _values_of(xlsx, path, formulas)
     if missing:
-        xlsx = _libreoffice(recalculate, xlsx, Path(workdir) / "recalculated")
+        xlsx = _libreoffice(recalculate, xlsx, Path(workdir) / "recalculated", untrusted=True)
         _refuse(guard.content_problem(xlsx, path.name))
         values, _ = _values_of(xlsx, path, formulas)
     grids = [Grid(title, values.get(title, {}), formulas[title]) for title in titles]
@@ -91,14 +91,14 @@ def _refuse(problem: str | None) -> None:
         raise VerifyError(problem)
 
 
-def _libreoffice(step, source: Path, out_dir: Path) -> Path:
+def _libreoffice(step, source: Path, out_dir: Path, **options) -> Path:
     try:
-        return step(source, out_dir)
+        return step(source, out_dir, **options)
     except LibreOfficeError as error:
         # LibreOffice's own output runs over several lines and opens with warnings about Java.
         text = re.sub(r"Warning: [^\n]*", "", str(error))
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        if not isinstance(error, NotInstalled):
+        if not isinstance(error, (NotInstalled, Exhausted)):
             lines.append("(damaged, password-protected, or not a spreadsheet?): if it opens in your spreadsheet "
                          "program, save it as .xlsx without a password and verify that")
         raise VerifyError(" ".join(lines).replace(": Error:", ":")) from None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from sheetprop.verify import names
+from sheetprop.verify.findings import excerpt
 from sheetprop.verify.read import Grid, is_number
 
 MIN_QUANTITIES = 6          # fewer named columns than this is not the exercise
@@ -60,8 +61,8 @@ class Label:
         """Where the value sits, in words: "I64 (labelled 'learningRate=' in G64)"."""
         value_cell = self.values[0][0] if self.values else self.cell
         if value_cell == self.cell:
-            return f"{a1(self.cell)} '{self.text}'"
-        return f"{a1(value_cell)} (labelled '{self.text}' in {a1(self.cell)})"
+            return f"{a1(self.cell)} '{excerpt(self.text)}'"
+        return f"{a1(value_cell)} (labelled '{excerpt(self.text)}' in {a1(self.cell)})"
 
 
 def a1(cell: tuple[int, int]) -> str:
@@ -129,7 +130,7 @@ def why_not(grid: Grid) -> str:
         fix = ("type them with a decimal point (Find & Replace ',' by '.' does a whole column)" if "," in text
                else "format the cells as numbers and type the values again")
         return (f"its header row (row {header_row}) is there, but the cells under it hold text, not numbers "
-                f"('{text}' in {a1(cell)}): {fix}")
+                f"('{excerpt(text)}' in {a1(cell)}): {fix}")
     return f"its header row (row {header_row}) has no rows of numbers under it"
 
 
