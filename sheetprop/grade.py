@@ -14,7 +14,6 @@ from __future__ import annotations
 import concurrent.futures
 import csv
 import io
-import math
 import multiprocessing
 import os
 from collections import Counter
@@ -25,8 +24,6 @@ from typing import Callable
 SUFFIXES = (".xlsx", ".xlsm", ".ods")
 STATUSES = ("correct", "wrong", "incomplete", "not the exercise", "unreadable")
 COLUMNS = ("file", "status", "score", "wrong", "first_cell", "diagnosis", "values", "learning_rates", "notes")
-# What the grade needs judged before it may say "correct": the loss, the gradients and an update.
-CORE = "E_total, the gradients ∂E/∂w and at least one update row"
 FILES_PER_WORKER = 8  # a worker is replaced after this many files: memory stays bounded
 
 
@@ -108,24 +105,13 @@ def _from_report(name: str, report, assignment_values: dict[str, float], rates: 
     notes = "; ".join(dict.fromkeys((*report.notes, *(n for s in report.sheets for n in s.notes))))
     if wrong:
         status = "wrong"
-    elif not _core_judged(report):
+    elif report.incomplete:  # verify's own list of core quantities it could not judge
         status = "incomplete"
-        notes = f"not judged: {CORE} are needed" + (f"; {notes}" if notes else "")
+        notes = "not judged: " + "; ".join(report.incomplete) + (f"; {notes}" if notes else "")
     else:
         status = "correct"
     return Grade(name, status, score, wrong, first.where if first else "", first.diagnosis if first else "",
                  values, sheet_rates, notes[:500], findings)
-
-
-def _core_judged(report) -> bool:
-    """Were the loss, the gradients and an update judged on some sheet?"""
-    for sheet in report.sheets:
-        judged = sheet.judged_cells
-        graded = [q for q in judged if q.startswith("∂E/∂w")]
-        updates = [q for q in judged if q.startswith("w") and judged[q] > 1]  # beyond the start value
-        if "E_total" in judged and graded and updates:
-            return True
-    return False
 
 
 def _other_values(report, assignment_values: dict[str, float], rates: tuple[float, ...]) -> tuple[str, ...]:
@@ -145,8 +131,11 @@ def _other_values(report, assignment_values: dict[str, float], rates: tuple[floa
 
 
 def _same(a: float, b: float) -> bool:
-    # A typed value and the assignment's agree to a few ulps (0.989999999999998 is 0.99 typed by a fill handle).
-    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+    """A typed value is the assignment's when verify would take it for that constant (float noise: a fill
+    handle's 0.989999999999998 is 0.99)."""
+    from sheetprop.verify.rules import noise
+
+    return abs(a - b) <= noise(b)
 
 
 def grade_folder(folder, assignment, progress: Callable[[int], None] | None = None,
@@ -154,7 +143,7 @@ def grade_folder(folder, assignment, progress: Callable[[int], None] | None = No
     """Grade every submission under ``folder`` against ``assignment`` (a Config), in worker processes."""
     folder = Path(folder)
     files = submissions(folder)
-    values = {k: v for k, v in assignment.values.items()}
+    values = dict(assignment.values)
     rates = tuple(assignment.learning_rates)
     names = [path.relative_to(folder).as_posix() for path in files]
     workers = workers or min(2, os.cpu_count() or 1)

@@ -7,7 +7,7 @@ slip shows where it happens and not again in every cell downstream of it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sheetprop.expr import Sym
 from sheetprop.graph import Graph, Network, build_graph
@@ -76,8 +76,7 @@ def judge(table: Table) -> SheetReport:
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
     # Weights that never change are judged by that one finding; they count as judged cells.
     still = sum(len(f.cells) for f in found if f.quantity == "η" and choice.still)
-    report = _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged)
-    return replace(report, judged_cells={name: n for name, n in judged.items() if n})
+    return _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged)
 
 
 def prepare(table: Table) -> Context:
@@ -287,7 +286,8 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
               if isinstance(value := first.get(name, ctx.params.get(name)), float)}
     return SheetReport(table.grid.title, table.header_row, (table.rows[0], table.rows[-1]), columns, unknown,
                        choice.rate, choice.words, tuple(notes), judged, tuple(found),
-                       core_unjudged(ctx, counts, choice, found), givens)
+                       core_unjudged(ctx, counts, choice, found), givens,
+                       {name: n for name, n in counts.items() if n})
 
 
 CORE = ("E_total", *(f"∂E/∂w{n}" for n in range(1, 9)), *(f"w{n}" for n in range(1, 9)))
