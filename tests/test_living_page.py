@@ -42,6 +42,7 @@ return {
   equations: texts("div.equations"),
   tables: texts("table:not([data-live=start])"),
   paragraphs: texts("body > p"),
+  labels: texts("figure svg text[data-value]"),
   fields: Object.fromEntries(Array.from(document.querySelectorAll("input.num"), i => [i.dataset.param, i.value])),
   updates: document.body.dataset.updates,
   status: (document.querySelector(".live-status") || {}).textContent,
@@ -80,10 +81,10 @@ def shown(browser):
 def assert_same_page(live, expected):
     """The live page shows what the Python engine's page for the edited config shows (an equation may
     stay on one line where the Python page, its numbers longer, breaks it: line breaks are not compared)."""
-    for key in ("equations", "tables", "paragraphs"):
+    for key in ("equations", "tables", "paragraphs", "labels"):
         assert len(live[key]) == len(expected[key]), key
         for got, want in zip(live[key], expected[key]):
-            if key != "paragraphs":
+            if key in ("equations", "tables"):
                 got, want = re.sub(r"\s+", "", got), re.sub(r"\s+", "", want)
             assert got == want
 

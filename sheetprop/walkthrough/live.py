@@ -10,8 +10,9 @@ Content-Security-Policy, so the page stays one file that loads nothing.
 >>> from sheetprop.graph import build_graph
 >>> config = default()
 >>> source = engine_source(build_graph(config.network))
->>> "v[8] = p[8] - P[0] * p[" in source.split("next(P, p, v)")[1]
-True
+>>> later = source.split("next(P, p, v)")[1].splitlines()
+>>> [line.strip() for line in later if line.startswith(("  v[9] =", "  v[13] ="))]  # w5 ← w5 − η·∂E/∂w5; o1
+['v[9] = p[9] - P[0]*p[40];', 'v[13] = v[5]*v[1] + v[6]*v[2];']
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sheetprop.dialects import identifier, javascript_runtime, math_element, ren
 from sheetprop.expr import Param
 from sheetprop.graph import BIAS, INPUT, TARGET, TOTAL, WEIGHT, Graph, build_graph
 from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from sheetprop.walkthrough.diagram import figure_digits
 
 PAGE_SCRIPT = Path(__file__).with_name("page.js")
 # The page accepts at most this many iterations from a field or a link: past it an edit would keep the
@@ -91,6 +93,7 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
     rows = [q.name for q in trained] if len(trained) <= WRITE_LIMIT else []
     spec = {
         "digits": digits,
+        "figureDigits": figure_digits(digits),
         "lr": config.shown_rate,
         "rates": list(config.learning_rates),
         "rateRange": list(LEARNING_RATE_RANGE),

@@ -434,6 +434,10 @@
       return Array.from({ length: (b ?? a) - a + 1 }, (_, k) => a + k);
     }),
   }));
+  const labels = Array.from(document.querySelectorAll("figure svg text[data-value]"), el => {
+    const text = el.textContent, at = text.lastIndexOf(" = ");
+    return { el, name: el.getAttribute("data-value"), prefix: at < 0 ? "" : text.slice(0, at + 3) };
+  });
   const tables = name => document.querySelector(`table[data-live=${name}]`);
   const figure = document.querySelector("figure[data-live=chart]");
   const picture = figure && figure.querySelector("img");
@@ -540,6 +544,10 @@
       else if (kind === "change") text = result.r2[total] < result.r1[total] ? "falls" : "rises";
       else if (kind === "which" && state.lr !== base.lr) text = "the learning rate set above";
       if (w.el.textContent !== text) w.el.textContent = text;
+    }
+    for (const label of labels) {
+      const text = label.prefix + number(state.values[label.name], SPEC.figureDigits);
+      if (label.el.textContent !== text) label.el.textContent = text;
     }
     for (const f of families) {
       const row = f.after ? result.r2 : result.r1;
