@@ -247,13 +247,23 @@
     return { results, best, threshold, named: SPEC.named, iterations: Math.max(...results.map(r => r.losses.length)) };
   }
 
+  // Runs already computed for the same values and iterations are kept: a new η or list of rates only
+  // computes the runs it adds.
+  const kept = { key: null, runs: new Map() };
+
   function compute(state) {
     const [r1, r2] = firstRows(state, state.lr, 2);
     const rates = [...new Set(state.rates)];
     const seconds = rates.map(rate => firstRows(state, rate, 2)[1]);
+    const key = JSON.stringify([state.values, state.iterations]);
+    if (kept.key !== key) { kept.key = key; kept.runs.clear(); }
     const runs = [];
     for (const optimizer of SPEC.optimizers)
-      for (const rate of state.rates) runs.push({ run: { optimizer, rate }, losses: losses(optimizer, state, rate) });
+      for (const rate of state.rates) {
+        const id = optimizer + " " + rate;
+        if (!kept.runs.has(id)) kept.runs.set(id, losses(optimizer, state, rate));
+        runs.push({ run: { optimizer, rate }, losses: kept.runs.get(id) });
+      }
     return { r1, r2, rates, seconds, summary: summarize(runs, SPEC.threshold) };
   }
 
@@ -504,14 +514,18 @@
     if (status) status.textContent = problems.join("; ");
   }
 
-  function edit(name, input) {
-    const checked = check(name, input.value);
-    input.setAttribute("aria-invalid", "error" in checked ? "true" : "false");
-    input.size = Math.max(3, input.value.length);
-    if ("error" in checked) { say([`${name}: ${checked.error}`]); return; }
+  // A field's new text: applied when it reads as a value, named in the status line when not.
+  function edit(name, input, text = input.value) {
+    const checked = check(name, text);
+    if (input) {
+      input.setAttribute("aria-invalid", "error" in checked ? "true" : "false");
+      input.size = Math.max(3, input.value.length);
+    }
+    if ("error" in checked) { say([`${name}: ${checked.error}`]); return false; }
     const next = structuredClone(state);
     set(next, name, checked.value);
     apply(next, [], input);
+    return true;
   }
 
   function apply(next, problems, typing) {
@@ -597,5 +611,6 @@
     apply(again.state, again.problems);
   });
   // For the tests and the benchmark: the formatter, and recomputing without an edit.
-  window.sheetprop = { number, mathmlNumber, recompute: () => render(compute(state)), state: () => structuredClone(state) };
+  window.sheetprop = { number, mathmlNumber, edit: (name, text) => edit(name, inputs.get(name) || null, text),
+                       state: () => structuredClone(state) };
 })();
