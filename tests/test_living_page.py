@@ -60,11 +60,11 @@ def edited(config, values=None, lr=None, rates=None, iterations=None):
                                iterations=iterations or config.iterations)
 
 
-def page(config, folder, chart=None):
+def page(config, folder, chart=None, digits=DIGITS):
     """The walkthrough page sheetprop writes for ``config``."""
     folder.mkdir(parents=True, exist_ok=True)
     run = Run.of(config)
-    return write_walkthrough(config, run.graph, run.summary, folder, chart, DIGITS).html
+    return write_walkthrough(config, run.graph, run.summary, folder, chart, digits).html
 
 
 @pytest.fixture
@@ -89,6 +89,13 @@ def assert_same_page(live, expected):
             assert got == want
 
 
+# Mini-batches of 2 from 5 examples (each iteration's gradient chosen by the iteration), ReLU and a linear
+# output, mse, trained biases per layer, and two optimizers with hyperparameters of their own.
+MINIBATCH = {"name": "minibatch", "inputs": [[0.1, 0.9], [0.4, 0.2], [0.8, 0.5], [0.3, 0.3], [0.6, 0.1]],
+             "targets": [[0.5], [0.1], [0.9], [0.2], [0.4]], "layers": [2, 3, 1], "seed": 4, "batch_size": 2,
+             "activations": ["relu", "linear"], "loss": "mse", "biases": [0.1, 0.0], "train_biases": True,
+             "optimizers": ["rmsprop", "nesterov"], "learning_rates": [0.01, 0.05], "iterations": 25}
+
 CASES = {
     "lecture": ("examples/lecture.toml", "w5=0.3&lr=0.5", dict(values={"w5": 0.3}, lr=0.5)),
     "blog-biases": ("examples/blog.toml", "b1=0.5&i2=0.3&t1=0.2&lr=2",
@@ -100,6 +107,8 @@ CASES = {
                    dict(values={"momentum": 0.5, "beta1": 0.8, "eps": 1e-6, "w1": 0.1}, lr=0.5)),
     "deep-bce": (DEEP, "w3=0.5&b_h1.1=-0.4&i2[2]=0.9&t1[1]=0.7&iterations=12",
                  dict(values={"w3": 0.5, "b_h1.1": -0.4, "i2[2]": 0.9, "t1[1]": 0.7}, iterations=12)),
+    "minibatch-rmsprop": (MINIBATCH, "alpha=0.9&b1=0.2&i2[3]=-0.5&w4=0.7&iterations=40&lr=0.05",
+                          dict(values={"alpha": 0.9, "b1": 0.2, "i2[3]": -0.5, "w4": 0.7}, iterations=40, lr=0.05)),
     "wide-summarised": (WIDE, "w1=0.9&w300=-2&b2=0.7&rates=0.5,4&lr=4",
                         dict(values={"w1": 0.9, "w300": -2.0, "b2": 0.7}, rates=(0.5, 4.0), lr=4.0)),
 }
@@ -287,3 +296,13 @@ def test_one_neuron_per_field_in_the_start_table(tmp_path, browser):
     assert names <= set(fields) and {f"w{k}" for k in range(1, 10)} <= set(fields)
     assert {"lr", "rates", "iterations"} <= set(fields)
     assert all(float(fields[n]) == config.values[n] for n in names)
+
+
+def test_the_page_keeps_its_precision(browser, tmp_path):
+    """Built with 4 significant digits, the page recomputes to 4 digits."""
+    config = load("examples/blog.toml")
+    browser.open(page(config, tmp_path / "live", digits=4), "w6=-0.25&b2=1.5&lr=0.8")
+    live = shown(browser)
+    assert "0.2984" not in "".join(live["equations"])  # E_total changed
+    browser.open(page(edited(config, values={"w6": -0.25, "b2": 1.5}, lr=0.8), tmp_path / "expected", digits=4))
+    assert_same_page(live, shown(browser))
