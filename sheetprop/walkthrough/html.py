@@ -63,7 +63,7 @@ figure svg.live-chart text { font-size: 12px; }
 @media print {
   input.num { border: 0; background: none; }
   .live-panel { border: 0; background: none; padding: 0; }
-  .live-panel button, .live-status:empty, .live-hint { display: none; }
+  .live-panel button, .live-panel .live-intro, .live-status:empty { display: none; }
   td.edited, input.num.edited { background: none; }
 }
 """

@@ -476,12 +476,12 @@
     section.className = "live-panel";
     section.setAttribute("aria-label", "Try other numbers");
     const few = document.querySelector("table[data-live=start]") !== null;
-    section.innerHTML = "<p><strong>Try other numbers.</strong> "
+    section.innerHTML = "<p class=live-intro><strong>Try other numbers.</strong> "
       + (few ? "Every starting value in the table of section 1 is a field, and so are these. "
              : "These are fields; so is any starting value in the link, e.g. #w1=0.3. ")
       + "Edit one and the whole page recomputes: every value, every equation with its numbers, the "
-      + "gradients, the updates and the comparison. <span class=live-hint>The link keeps what you "
-      + "changed; share it to show that variant.</span></p><div class=fields></div><p class=live-status role=status></p>";
+      + "gradients, the updates and the comparison. The link keeps what you changed: share it to show "
+      + "that variant.</p><div class=fields></div><p class=live-status role=status></p>";
     const box = section.querySelector(".fields");
     const add = (text, name) => {
       const label = document.createElement("label");
