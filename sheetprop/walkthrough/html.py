@@ -47,7 +47,7 @@ figcaption { color: #5a6570; font-size: .92rem; }
 # The living page's fields read as the numbers they hold: on paper no box, no button.
 LIVE_STYLE = """
 input.num { font: inherit; font-variant-numeric: tabular-nums; color: inherit; text-align: right;
-            border: 0; border-bottom: 1px dashed #7a8a9a; background: #fffbea; padding: 0 .15em;
+            border: 0; border-bottom: 1px dashed #5a6b7c; background: #fff4cc; padding: 0 .15em;
             field-sizing: content; min-width: 3ch; }
 input.num:focus { outline: 2px solid #3b7dd8; background: #fff; }
 input.num[aria-invalid="true"] { background: #fde2e2; border-bottom-color: #c0392b; }
