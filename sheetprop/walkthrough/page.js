@@ -384,6 +384,13 @@
   const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                    "#bcbd22", "#17becf"];
 
+  // 0 and steps of 1, 2 or 5 times a power of ten up to ``top``: about four ticks.
+  function roundTicks(top) {
+    const rough = top / 4, power = 10 ** Math.floor(Math.log10(rough));
+    const step = [1, 2, 5, 10].map(m => m * power).find(s => s >= rough);
+    return Array.from({ length: Math.floor(top / step + 1e-9) + 1 }, (_, k) => Number((k * step).toPrecision(12)));
+  }
+
   // E_total against iteration, linear and log scale side by side, as the build's PNG draws it.
   function chart(summary) {
     const W = 430, H = 260, L = 58, R = 10, T = 24, B = 36, n = summary.iterations;
@@ -402,7 +409,7 @@
       const g = [`<g transform="translate(${p * W},0)">`, `<text x="${(L + W - R) / 2}" y="14" text-anchor="middle">${title}</text>`,
                  `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#999"/>`];
       const ticks = log ? Array.from({ length: decades[1] - decades[0] + 1 }, (_, k) => 10 ** (decades[0] + k))
-        : [0, top / 4, top / 2, (3 * top) / 4, top];
+        : roundTicks(top);
       for (const t of ticks)
         g.push(`<text x="${L - 4}" y="${y(t) + 4}" text-anchor="end">${escapeHtml(number(t, 2))}</text>`,
                `<line x1="${L}" x2="${L - 3}" y1="${y(t)}" y2="${y(t)}" stroke="#999"/>`);
@@ -424,7 +431,7 @@
     });
     const legend = summary.results.map((r, k) =>
       `<tspan fill="${COLOURS[k % COLOURS.length]}">■</tspan> ${escapeHtml(runLabel(r.run, summary.named, 3))}`).join("   ");
-    return `<svg class="live-chart" xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 22}" viewBox="0 0 ${2 * W} ${H + 22}" `
+    return `<svg class="live-chart" xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 ${2 * W} ${H + 22}" `
       + `font-family="sans-serif" font-size="12" role="img" aria-label="E_total against iteration">`
       + parts.join("") + `<text x="${L}" y="${H + 16}">${legend}</text></svg>`;
   }
