@@ -30,6 +30,7 @@ from test_walkthrough import DEEP, WIDE, printed_from
 
 from selenium.webdriver.common.by import By  # selenium: the test extra; a missing one fails loudly
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 DIGITS = 9
 
@@ -161,6 +162,12 @@ def test_typing_in_the_fields_recomputes_keeps_the_link_and_resets(browser, tmp_
     assert_same_page(back, original)
     assert back["fields"] == original["fields"] and "#" not in browser.driver.current_url
     assert back["picture"] == original["picture"] and not back["chart"]
+    # A new link pasted into the same tab: the page follows its fragment.
+    count = int(back["updates"])
+    browser.script("location.hash = 'w5=0.3&lr=0.5&rates=0.5,1,3'")
+    WebDriverWait(browser.driver, 20).until(lambda d: d.execute_script("return document.body.dataset.updates")
+                                            == str(count + 1))
+    assert_same_page(shown(browser), live)
 
 
 def test_the_edited_lecture_agrees_with_pytorch(browser, tmp_path):
@@ -184,7 +191,6 @@ def test_the_edited_lecture_agrees_with_pytorch(browser, tmp_path):
     edited_config = edited(config, values=values, rates=rates, lr=1.0)
     trained = [f"w{k}" for k in range(1, 9)]
     runs = {rate: trajectory(edited_config, rate, config.iterations, trained) for rate in rates}
-    text = lambda cell: cell.replace("−", "-")  # noqa: E731
     # After one update: each weight and E_total at iteration 2, per rate.
     header, *rows = tables["after"]
     assert header == ["quantity", "iteration 1", "η = 0.5", "η = 1", "η = 3"]

@@ -195,7 +195,6 @@ def _gradient_order(graph: Graph, quantities: list[Quantity]) -> list[Quantity]:
 
 
 def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) -> list:
-    rate = config.shown_rate
     # The optimizer's state (shared, then per parameter) and the parameters it trains, in column order.
     trained = [q for q in graph.quantities
                if q.role == STATE or q.param and q.role in (WEIGHT, BIAS) and q.first is not None]

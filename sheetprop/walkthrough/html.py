@@ -17,7 +17,7 @@ from typing import Mapping
 
 from dataclasses import dataclass
 
-from sheetprop.dialects import MathML, identifier, math_element, mathml_number, mo, render
+from sheetprop.dialects import MathML, identifier, math_element, mo, render
 from sheetprop.expr import Expr, Numeral
 from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Live, Name, Paragraph, Relation, Side,
                                           Table, numbers_of, one_line, right_sides, updates_this_row)
