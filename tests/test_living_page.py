@@ -47,7 +47,7 @@ return {
   fields: Object.fromEntries(Array.from(document.querySelectorAll("input.num"), i => [i.dataset.param, i.value])),
   updates: document.body.dataset.updates,
   status: (document.querySelector(".live-status") || {}).textContent,
-  chart: !!document.querySelector("figure svg.live-chart"),
+  chart: document.querySelectorAll("figure svg.live-chart polyline").length,  // a line per run, per scale
   picture: !!document.querySelector("figure img:not([hidden])"),
 };
 """
@@ -128,7 +128,7 @@ def test_a_link_shows_the_engines_numbers_for_its_values(case, browser, tmp_path
     browser.open(page(config, tmp_path / "live"), fragment)
     live = shown(browser)
     assert live["updates"] == "1" and live["status"] == ""
-    assert live["chart"]  # a drawn chart for the edited values
+    assert live["chart"] == 2 * len(load(source).optimizers) * len(edits.get("rates") or load(source).learning_rates)
     browser.open(page(edited(config, **edits), tmp_path / "expected"))
     expected = shown(browser)
     assert expected["updates"] == "0"  # the expected page is the static one: sheetprop's Python numbers
@@ -161,7 +161,7 @@ def test_typing_in_the_fields_recomputes_keeps_the_link_and_resets(browser, tmp_
     back = shown(browser)
     assert_same_page(back, original)
     assert back["fields"] == original["fields"] and "#" not in browser.driver.current_url
-    assert back["picture"] == original["picture"] and not back["chart"]
+    assert back["picture"] and original["picture"] and back["chart"] == 0
     # A new link pasted into the same tab: the page follows its fragment.
     count = int(back["updates"])
     browser.script("location.hash = 'w5=0.3&lr=0.5&rates=0.5,1,3'")
@@ -292,6 +292,15 @@ def test_without_javascript_the_page_shows_its_static_numbers(tmp_path):
     on = visit(path, tmp_path / "on")
     assert on.requests == []
     assert 'class="live-panel"' in on.dom and on.dom.count('<input class="num"') == 8 + 2 + 2 + 3  # w, i, t, panel
+
+
+def test_the_driven_browsers_net_log_sees_a_page_that_fetches(tmp_path):
+    """The control for every "no request" above: the same browser and log catch a page's fetch."""
+    fetches = tmp_path / "fetches.html"
+    fetches.write_text('<!DOCTYPE html><html><body><img src="http://127.0.0.1:9/x.png"></body></html>')
+    driven = Driven(tmp_path / "chromium")
+    driven.open(fetches)
+    assert "http://127.0.0.1:9/x.png" in driven.quit()
 
 
 def test_one_neuron_per_field_in_the_start_table(tmp_path, browser):
