@@ -313,6 +313,25 @@ def test_one_neuron_per_field_in_the_start_table(tmp_path, browser):
     assert all(float(fields[n]) == config.values[n] for n in names)
 
 
+def test_a_large_networks_values_are_set_by_name(browser, tmp_path):
+    """Section 1 sums a wide network's starting values up by layer: the name-and-value fields set any."""
+    source, fragment, edits = CASES["wide-summarised"]
+    config = load(source)
+    browser.open(page(config, tmp_path / "live"), "rates=0.5,4&lr=4")
+    for name, value in (("w1", "0.9"), ("w300", "-2"), ("b2", "0.7"), ("nonsense", "1")):
+        box = browser.driver.find_element(By.CSS_SELECTOR, "input[data-any=name]")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(name)
+        box = browser.driver.find_element(By.CSS_SELECTOR, "input[data-any=value]")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(value)
+    live = shown(browser)
+    assert live["status"] == "nonsense: no such value in this network"
+    assert browser.driver.current_url.endswith("#w1=0.9&w300=-2&b2=0.7&lr=4&rates=0.5,4")
+    browser.open(page(edited(config, **edits), tmp_path / "expected"))
+    assert_same_page(live, shown(browser))
+
+
 def test_the_page_keeps_its_precision(browser, tmp_path):
     """Built with 4 significant digits, the page recomputes to 4 digits."""
     config = load("examples/blog.toml")

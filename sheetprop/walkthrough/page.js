@@ -485,7 +485,8 @@
     const few = document.querySelector("table[data-live=start]") !== null;
     section.innerHTML = "<p class=live-intro><strong>Try other numbers.</strong> "
       + (few ? "Every starting value in the table of section 1 is a field, and so are these. "
-             : "These are fields; so is any starting value in the link, e.g. #w1=0.3. ")
+             : "Section 1 sums the starting values up by layer: set any of them by its name below, or in the "
+               + "link, e.g. #w1=0.3. ")
       + "Edit one and the whole page recomputes: every value, every equation with its numbers, the "
       + "gradients, the updates and the comparison. The link keeps what you changed: share it to show "
       + "that variant.</p><div class=fields></div><p class=live-status role=status></p>";
@@ -499,6 +500,7 @@
     add("learning rates compared", "rates");
     add("iterations", "iterations");
     for (const f of SPEC.fields) if (f.kind === "hyper") add(f.words.split(":")[0], f.name);
+    if (!few) box.append(anyValue());
     const reset = document.createElement("button");
     reset.type = "button";
     reset.textContent = "reset";
@@ -514,6 +516,39 @@
       cell.textContent = "";
       cell.append(field(name, `${name} (${FIELDS.get(name).kind})`));
     }
+  }
+
+  // A large network's starting values have no field each: one pair of fields sets any of them by name.
+  function anyValue() {
+    const label = document.createElement("label");
+    const name = document.createElement("input"), value = document.createElement("input");
+    name.className = value.className = "num";
+    name.type = value.type = "text";
+    name.spellcheck = value.spellcheck = false;
+    name.size = 6;
+    value.size = 8;
+    name.dataset.any = "name";
+    value.dataset.any = "value";
+    name.setAttribute("aria-label", "the name of a starting value, e.g. w1");
+    value.setAttribute("aria-label", "its value");
+    name.placeholder = "w1";
+    const known = () => {
+      const found = FIELDS.has(name.value.trim()) && FIELDS.get(name.value.trim()).kind !== "hyper";
+      name.setAttribute("aria-invalid", name.value.trim() && !found ? "true" : "false");
+      return found;
+    };
+    name.addEventListener("input", () => {  // a known name shows its value, ready to edit
+      if (known()) { value.value = textOf(state, name.value.trim()); say([]); }
+      else if (name.value.trim()) say([`${name.value.trim()}: no such value in this network`]);
+    });
+    value.addEventListener("input", () => {
+      if (!known()) { say([`${name.value.trim() || "(no name)"}: no such value in this network`]); return; }
+      const checked = check(name.value.trim(), value.value);
+      value.setAttribute("aria-invalid", "error" in checked ? "true" : "false");
+      edit(name.value.trim(), null, value.value);
+    });
+    label.append("starting value ", name, " = ", value);
+    return label;
   }
 
   function say(problems) {
