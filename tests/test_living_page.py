@@ -21,7 +21,9 @@ from browser import Driven, visit
 from reference import trajectory
 from sheetprop import config as configs
 from sheetprop import plots
+from sheetprop.compare import Case
 from sheetprop.dialects import mathml_number
+from sheetprop.engine import iterate
 from sheetprop.graph import neuron_names
 from sheetprop.numerals import number
 from sheetprop.runs import Run
@@ -136,6 +138,29 @@ def test_a_link_shows_the_engines_numbers_for_its_values(case, browser, tmp_path
     for name, value in edits.get("values", {}).items():
         if name in live["fields"]:
             assert float(live["fields"][name]) == value
+
+
+@pytest.mark.parametrize("case", ["lecture", "xor-examples", "optimizers", "minibatch-rmsprop", "deep-bce"])
+def test_the_pages_rows_are_the_engines_in_full_precision(case, browser, tmp_path):
+    """Beyond the digits shown: iteration 1 and 2 and E_total down every run, float64, as the engine's
+    (rel 1e-12: the browser's exp and tanh may differ from the C library's in the last bit)."""
+    source, fragment, edits = CASES[case]
+    config = load(source)
+    browser.open(page(config, tmp_path), fragment)
+    rows = browser.script("return window.sheetprop.rows()")
+    config = edited(config, **edits)
+    run = Run.of(config)
+    first, second = list(iterate(run.graph, config.values, config.shown_rate, 2))
+    assert len(rows["r1"]) == len(first)
+    for got, want in zip(rows["r1"] + rows["r2"], first + second):
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-300)
+    assert [(o, r) for o, r, _ in rows["runs"]] == [tuple(c) for c in config.cases]
+    for optimizer, rate, losses in rows["runs"]:
+        want = [row[run.graph_of(Case(optimizer, rate)).index["E_total"]] for row in run.rows(Case(optimizer, rate))]
+        got = [float(v) for v in losses]  # as text: NaN and Infinity survive
+        assert len(got) == len(want) == config.iterations
+        for g, w in zip(got, want):
+            assert (math.isnan(g) and math.isnan(w)) or g == pytest.approx(w, rel=1e-12, abs=1e-300)
 
 
 def test_typing_in_the_fields_recomputes_keeps_the_link_and_resets(browser, tmp_path):

@@ -654,5 +654,7 @@
   });
   // For the tests and the benchmark: the formatter, and recomputing without an edit.
   window.sheetprop = { number, mathmlNumber, edit: (name, text) => edit(name, inputs.get(name) || null, text),
-                       state: () => structuredClone(state) };
+                       state: () => structuredClone(state),
+                       rows: () => { const r = compute(state); return { r1: Array.from(r.r1), r2: Array.from(r.r2),
+                         runs: r.summary.results.map(x => [x.run.optimizer, x.run.rate, Array.from(x.losses, String)]) }; } };
 })();
