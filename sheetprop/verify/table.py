@@ -14,12 +14,14 @@ from openpyxl.utils import get_column_letter
 
 from sheetprop.verify import names
 from sheetprop.verify.findings import excerpt
+from sheetprop.verify.network import shape_of, split_example
 from sheetprop.verify.read import Grid, is_number
 
 MIN_QUANTITIES = 6          # fewer named columns than this is not the exercise
-FORWARD = {"h1", "a_h1", "o1", "a_o1", "E_total", "E1"}
-# The 2-2-2 exercise has an output layer of two: a table without one (a 2-2-1 XOR net) is another network.
-OUTPUT = {"o1", "o2", "a_o1", "a_o2", "E1", "E2", "E_total", "t1", "t2", "w7", "w8"}
+# A table computes a forward pass (nets, activations, errors) and names an output layer (a network whose
+# outputs no column names, as a 2-2-1 XOR net written z_3, a_3, C, is another exercise).
+FORWARD = re.compile(r"(?:a_)?[ho][\d.]+|E\d+|E_total")
+OUTPUT = re.compile(r"(?:a_)?o\d+|E\d+|E_total|t\d+")
 BELOW_GAP = 3               # blank cells allowed inside a list of candidate values under a label
 
 
@@ -145,9 +147,12 @@ def _named(grid: Grid) -> dict[int, set[str]]:
         name = names.quantity(value)
         if name and name != "iteration":
             named.setdefault(row, set()).add(name)
+
+    def some(pattern, found) -> bool:
+        return any(pattern.fullmatch(split_example(n)[0]) for n in found)
     return {row: found for row, found in named.items()
-            if len(found) >= MIN_QUANTITIES and found & FORWARD and found & OUTPUT
-            and any(n.startswith("w") for n in found)}
+            if len(found) >= MIN_QUANTITIES and some(FORWARD, found) and some(OUTPUT, found)
+            and any(n.startswith("w") for n in found) and shape_of(found) is not None}
 
 
 def _header_row(grid: Grid) -> int | None:
@@ -189,7 +194,7 @@ def _data_rows(grid: Grid, header_row: int, columns: dict[str, Column]) -> tuple
     # Only the rows that hold something: one cell in row 1,048,576 must not cost a million steps.
     for row in sorted({row for row, _ in grid.values if row > header_row}):
         cells = [grid.values.get((row, c.index)) for c in columns.values()]
-        weights = [grid.values.get((row, c.index)) for n, c in columns.items() if re.fullmatch(r"w\d", n)]
+        weights = [grid.values.get((row, c.index)) for n, c in columns.items() if re.fullmatch(r"w\d+", n)]
         if sum(map(_datum, cells)) >= needed or (rows and len(weights) >= 4 and all(map(_datum, weights))):
             rows.append(row)
         elif sum(isinstance(v, str) for v in cells) >= needed:
