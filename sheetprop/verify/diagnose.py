@@ -22,7 +22,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from sheetprop.engine import compile_rows
 from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
 from sheetprop.functions import ACTIVATIONS
-from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, TARGET
+from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, TARGET
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import Finding, as_found, excerpt
 from sheetprop.verify.formula import FormulaError, references, renamed, to_python
@@ -440,7 +440,18 @@ def _parentheses(source: str):
             if depth == 0:
                 break
         inner = source[start + 1:end]
+        if _top_level_comma(inner):
+            continue  # a tuple (a mini-batch's choice of gradients), not brackets around a sum
         yield f"missing parentheses around {words_of(inner)}", source[:start] + inner + source[end + 1:]
+
+
+def _top_level_comma(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            return True
+    return False
 
 
 def _signs(rule: Rule):
@@ -483,17 +494,28 @@ def _replace_words(ctx, rule: Rule, old, new) -> str:
     o, n = _name(old), _name(new)
     if isinstance(old, Sym) and isinstance(new, Sym) and _kind(ctx, old) == _kind(ctx, new) == ACT \
             and _only_in_slope(ctx, rule.expr, old):
-        unit = "hidden" if old.name.startswith("a_h") else "output"
-        return f"{n}·(1 − {n}) where {o}·(1 − {o}) belongs: the slope of the wrong {unit} unit"
+        layer = ctx.graph[old.name].layer
+        unit = "output" if layer == len(ctx.graph.network.layers) - 1 else "hidden"
+        return (f"{math_text(_slope(ctx, new))} where {math_text(_slope(ctx, old))} belongs: the slope of the wrong "
+                f"{unit} unit")
     if _kind(ctx, old) == TARGET and _kind(ctx, new) == INPUT:
         return f"the input {n} where the target {o} belongs"
     return f"{n} where {o} belongs"
 
 
+def _slope(ctx, leaf: Sym):
+    """The slope of the activation ``leaf`` is the output of, as its layer's activation record writes it
+    in terms of the neuron's net and output."""
+    quantity = ctx.graph[leaf.name]
+    net = next(q for q in ctx.graph.of_role(NET)
+               if (q.layer, q.neuron, q.example) == (quantity.layer, quantity.neuron, quantity.example))
+    activation = ACTIVATIONS[ctx.graph.network.activations[quantity.layer - 1]]
+    return activation.slope(Sym(net.name, prev=leaf.prev), leaf)
+
+
 def _only_in_slope(ctx, expr, leaf) -> bool:
-    """Does ``leaf`` appear only inside its own activation's slope, a·(1 − a)?"""
-    slope = ACTIVATIONS[ctx.graph.network.activations[0]].slope(None, leaf)
-    return leaf not in set(symbols(_replace(expr, slope, Num(0.0))))
+    """Does ``leaf`` appear only inside its own activation's slope, a·(1 − a) for a sigmoid?"""
+    return leaf not in set(symbols(_replace(expr, _slope(ctx, leaf), Num(0.0))))
 
 
 def _kind(ctx, node) -> str:
