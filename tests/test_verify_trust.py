@@ -282,3 +282,106 @@ def test_core_quantities_not_judged_make_the_verdict_incomplete(tmp_path):
     assert "incomplete: E_total not judged" in result.stdout and "cells agree" not in result.stdout
     report = verify(path)
     assert report.findings == () and report.incomplete == (f"correct (table in row {SPEC.header_row}): E_total",)
+
+
+# ---------------------------------------------------------------------------------------- 4 (rest): the rate that drifts
+
+# η = 0.5 in B29 (labelled in A29, between the header and the data); a relative reference to it, copied
+# down, lands on t2 (0.99 on every row, column B) from the second update row on: most rows imply 0.99.
+def drift_onto_t2(label: str) -> Sheet:
+    return Sheet("drift", lr_label=(label, 29, 1), lr_offset=1, lr_drifts=True, header_row=28,
+                 blank_after_header=True, iterations=10)
+
+
+@pytest.fixture(scope="module")
+def drifting(tmp_path_factory):
+    """Per label: the sheet as LibreOffice recalculated it, and its values-only copy."""
+    folder = tmp_path_factory.mktemp("drift")
+    books = {}
+    for label in ("η", "h", "μ"):
+        recalculated = write_book(folder, [drift_onto_t2(label)], name=f"drift-{ord(label)}.xlsx")
+        values = folder / f"values-{ord(label)}.xlsx"
+        handmade.values_copy(recalculated, values, digits=15)
+        books[label] = {"formulas": recalculated, "values": values}
+    return books
+
+
+@pytest.mark.parametrize("label", ["η", "h"])
+@pytest.mark.parametrize("variant", ["formulas", "values"])
+def test_a_labelled_rate_that_explains_the_first_update_beats_the_drifted_majority(drifting, label, variant):
+    sheet = drift_onto_t2(label)
+    assert sheet.targets[1] == 0.99 and sheet.cell("t2", 0) == "B30"  # where the drift lands: the case
+    report = verify(drifting[label][variant])
+    (table,) = report.sheets
+    assert table.learning_rate == 0.5
+    assert table.learning_rate_words == f"0.5, from B29 (labelled '{label}' in A29)"
+    (finding,) = report.findings           # the drift, once; no correct row called wrong, no 'B29 where η belongs'
+    assert (finding.cell, finding.quantity, finding.found, finding.expected) == (sheet.cell("w1", 2), "η", 0.99, 0.5)
+    assert finding.wrong == sheet.iterations - 2 and finding.cells[0] == "E32"
+    assert "η = 0.5 (row 31), 0.99 (rows 32–39)" in finding.diagnosis
+    if variant == "formulas":
+        assert ("E32 takes η from B30 (0.99) where the row above took it from B29 (0.5): the reference is "
+                "relative and drifts down the rows; write $B$29") in finding.diagnosis
+    else:
+        assert ("the weights of row 32 change as for η = 0.99, what B30 holds (0.99): a relative reference to "
+                "B29 lands there 1 row down; the reference drifts down the rows: write $B$29") in finding.diagnosis
+
+
+def test_the_cell_the_first_updates_read_is_the_rate_whatever_its_label(drifting):
+    """'μ' names no rate: the formulas do (every update of the first update row reads B29)."""
+    (table,) = verify(drifting["μ"]["formulas"]).sheets
+    assert table.learning_rate == 0.5
+    assert table.learning_rate_words == "0.5, from B29 (labelled 'μ' in A29), the cell every weight update of row 31 reads"
+    (finding,) = table.findings
+    assert finding.cell == "E32" and "write $B$29" in finding.diagnosis
+
+
+def test_a_terse_label_the_first_update_disagrees_with_is_no_rate(tmp_path):
+    """'h' beside 0.3 while every update uses 0.5: h is something else; the rate is the weight changes'."""
+    sheet = dataclasses.replace(SPEC, labels={"h": (0.3, 2, 30)}, lr_label=("(the rate)", 2, 7))
+    path = write_book(tmp_path, [sheet])
+    values = tmp_path / "values.xlsx"
+    handmade.values_copy(path, values, digits=15)
+    for copy in (path, values):
+        (table,) = verify(copy).sheets
+        assert table.findings == () and table.learning_rate == 0.5
+        assert "h =" not in table.learning_rate_words and "AD2" not in table.learning_rate_words
+
+
+# ---------------------------------------------------------------------------------------- 5 (rest): layouts
+
+def test_real_sheet_with_a_parameter_table_in_the_header_row_is_judged_on_its_own_columns():
+    """sherinee: 'i1' 0.05, 'i2' 0.1, 'W1' 0.15 … in A29:B…, the table's header in row 29 too."""
+    path = real("sherinee-EVAI-assignment-4.xlsx")
+    cells = openpyxl.load_workbook(path)["Calculation"]
+    assert (cells["A29"].value, cells["B29"].value, cells["F29"].value) == ("i1", 0.05, "i1")   # the case
+    report = verify(path)
+    (table,) = report.sheets
+    assert ("F", "i1", "i1") in table.columns and not any(letter == "A" for letter, _, _ in table.columns)
+    assert table.unknown == () and table.unjudged == () and report.incomplete == ()
+    # Its genuine slips, and only those: w3 and w4 take the gradients of w1 and w2.
+    assert [(f.cell, f.quantity) for f in report.findings] == [("J31", "w3"), ("K31", "w4")]
+    assert report.findings[0].diagnosis.startswith("∂E/∂w1 of the row above where ∂E/∂w3 of the row above belongs")
+
+
+def test_a_parameter_table_sharing_the_header_row_is_no_column(tmp_path):
+    """The synthetic case: the table from column D, 'i1' 0.05, 'i2' 0.1 … beside it in A:B, from the header row."""
+    sheet = dataclasses.replace(SPEC, first_column=4)
+
+    def edit(workbook):
+        ws = workbook[sheet.title]
+        for i, name in enumerate(["i1", "i2", "w1", "w2"]):
+            ws.cell(sheet.header_row + i, 1, name)
+            ws.cell(sheet.header_row + i, 2, handmade.START[name])
+    report = verify(write_book(tmp_path, [sheet], edit=edit))
+    (table,) = report.sheets
+    assert report.status == 0 and report.findings == ()
+    assert ("F", "i1", "i1") in table.columns and table.unknown == ()
+
+
+def test_real_sheet_whose_rate_is_labelled_h_reads_it_there():
+    """hritiksth764: 'h' in I39, 0.5 in J39, which every update reads ($J$39)."""
+    report = verify(real("hritiksth764-BackProp.xlsx"))
+    (table,) = report.sheets
+    assert report.status == 0 and table.learning_rate == 0.5
+    assert table.learning_rate_words == "0.5, from J39 (labelled 'h' in I39)"

@@ -19,7 +19,8 @@ from sheetprop.verify.network import choose, shape_of
 from sheetprop.verify.read import is_number
 from sheetprop.verify.rules import (SAFETY, Precision, Rule, compile_source, exact_kinds, make_rule, noise,
                                     python_source, tolerance)
-from sheetprop.verify.table import Table
+from sheetprop.verify.formula import FormulaError, references
+from sheetprop.verify.table import Label, Table
 
 DISTINCT = 3     # values a column needs to show its own precision
 CHOOSING_ROWS = 30  # rows (spread over the table) on which candidate activations and losses are compared
@@ -72,7 +73,8 @@ def judge(table: Table) -> SheetReport:
     """Judge every cell of ``table``; findings per wrong quantity, the learning rate's among them."""
     ctx = prepare(table)
     row_rates = implied_rates(ctx)
-    choice = rates.choose(row_rates, table.candidates.get("lr", ()))
+    read = rate_cell(ctx)
+    choice = rates.choose(row_rates, (*ctx.table.candidates.get("lr", ()), *([read] if read else [])))
     if choice.rate is not None:
         ctx.params["lr"] = choice.rate
     judged, wrong = judge_cells(ctx)
@@ -80,6 +82,36 @@ def judge(table: Table) -> SheetReport:
     # Weights that never change are judged by that one finding; they count as judged cells.
     still = sum(len(f.cells) for f in found if f.quantity == "η" and choice.still)
     return _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged)
+
+
+def rate_cell(ctx: Context) -> Label | None:
+    """The cell the first row of weight updates takes η from, as their formulas show: the one cell outside
+    the table that every update formula of that row reads (with the text beside it, if any, as its label).
+    What a drifting reference reads later, or what most rows imply, cannot outvote it."""
+    table, grid = ctx.table, ctx.table.grid
+    if len(table.rows) < 2:
+        return None
+    inside = {(row, c.index) for row in table.rows for c in table.columns.values()}
+    row, read = table.rows[1], []
+    for name in (n for n in ctx.trained if n in table.columns):
+        formula = grid.formulas.get((row, table.columns[name].index))
+        try:
+            cells = {(r.row, r.column) for r in references(formula) if r.sheet in (None, grid.title)} if formula else None
+        except FormulaError:
+            cells = None
+        if cells is not None:
+            read.append(cells - inside)
+    common = set.intersection(*read) if read else set()
+    if len(common) != 1:
+        return None
+    cell = common.pop()
+    value = grid.number(*cell)
+    if value is None:
+        return None
+    beside = next(((c, text) for c in ((cell[0], cell[1] - 1), (cell[0] - 1, cell[1]))
+                   if isinstance(text := grid.values.get(c), str) and text.strip()), None)
+    where, text = beside if beside else (cell, "")
+    return Label("lr", where, text.strip(), ((cell, value),), read_by=row)
 
 
 def prepare(table: Table) -> Context:

@@ -154,6 +154,8 @@ def _rate_slip(ctx, k: int, found, row, moved: str | None, row_rates) -> str:
     if row is not None and all(r.allows(0.0) for r in row_rates):  # from the start: not a reference that drifted
         return ("the weights do not change: each is copied from the row above without the step −η·∂E/∂w′; "
                 f"write w′ − η·∂E/∂w′ with η {_rate_cell(ctx)}")
+    if (drift := _value_drift(ctx, k, row)):
+        return drift
     others = {r.rate for r in row_rates if r.consistent and not r.allows(lr)}
     if label and label.single is not None and len(others) == 1 and all(not r.allows(lr) for r in row_rates):
         return (f"every update uses η = {others.pop():g}, not the {lr:g} of {label.where}: the weight "
@@ -172,7 +174,8 @@ def _rate_cell(ctx) -> str:
 
 
 def _formula_drift(ctx, k: int) -> str | None:
-    """From the weight formulas: a rate reference outside the table that moves down with the rows."""
+    """From the weight formulas: a rate reference that the row above took from outside the table and that
+    moves down with the rows (onto an empty cell, a note, or a column of the table)."""
     table, grid = ctx.table, ctx.table.grid
     inside = {(row, c.index) for row in table.rows for c in table.columns.values()}
     for name in (n for n in ctx.rules if n in ctx.trained):
@@ -181,16 +184,36 @@ def _formula_drift(ctx, k: int) -> str | None:
         above = grid.formulas.get((table.rows[k - 1], column))
         if not (here and above):
             continue
-        outside = [r for r in _refs(here) if (r.row, r.column) not in inside]
-        before = [r for r in _refs(above) if (r.row, r.column) not in inside]
-        moved = [(a, b) for a, b in zip(outside, before)
-                 if not a.row_absolute and (a.row, a.column) != (b.row, b.column)]
+        now, then = _refs(here), _refs(above)
+        if len(now) != len(then):
+            continue  # not one formula copied down
+        moved = [(a, b) for a, b in zip(now, then) if (b.row, b.column) not in inside
+                 and not a.row_absolute and (a.row, a.column) != (b.row, b.column)]
         if moved:
             now, then = moved[0]
             return (f"{table.cell(name, table.rows[k])} takes η from {now.text} ({_shown(grid, now)}) where the "
                     f"row above took it from {then.text} ({_shown(grid, then)}): the reference is relative and "
                     f"drifts down the rows; write ${get_column_letter(then.column)}${then.row}")
     return None
+
+
+def _value_drift(ctx, k: int, row) -> str | None:
+    """From the values alone: the rate row k's weights imply is what a relative reference to the labelled
+    η cell reads once it has moved down with the rows (the first update reading the cell itself)."""
+    label = ctx.table.labels.get("lr")
+    if row is None or not label or label.single is None:
+        return None
+    (cell_row, column), _ = label.values[0]
+    landed = (cell_row + k - 1, column)
+    value = ctx.table.grid.values.get(landed)
+    read = 0.0 if value is None else float(value) if isinstance(value, (int, float)) else None
+    if read is None or not row.allows(read) or landed == (cell_row, column):
+        return None
+    shown = "empty, read as 0" if value is None else f"{read:g}"
+    return (f"the weights of row {ctx.table.rows[k]} change as for η = {read:g}, what "
+            f"{get_column_letter(column)}{landed[0]} holds ({shown}): a relative reference to "
+            f"{get_column_letter(column)}{cell_row} lands there {k - 1} row{'s' if k > 2 else ''} down; the "
+            f"reference drifts down the rows: write ${get_column_letter(column)}${cell_row}")
 
 
 def _refs(formula: str):

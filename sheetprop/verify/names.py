@@ -60,6 +60,7 @@ _DERIVATIVE = re.compile(r"(?:delta|gradient|grad|d?(?:e|etotal|etot|et|error|lo
 _SLOPE = re.compile(r"d(?P<a>[^/]+)/d(?P<z>[^/]+)")
 _RATE = re.compile(r"(?:learn(?:ing)?rate|lrate|lr|eta|alpha|stepsize)(?:eta|lr|alpha)?")
 _PARAMETER_KINDS = ("i", "t", "w", "b")
+TERSE_RATE = {"h"}  # η typed as the letter it looks like: a label only where the weight changes agree
 
 
 def squash(text) -> str:
