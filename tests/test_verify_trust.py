@@ -385,3 +385,23 @@ def test_real_sheet_whose_rate_is_labelled_h_reads_it_there():
     (table,) = report.sheets
     assert report.status == 0 and table.learning_rate == 0.5
     assert table.learning_rate_words == "0.5, from J39 (labelled 'h' in I39)"
+
+
+def test_a_reference_pinned_to_one_row_is_named(tmp_path):
+    """w4's update reads ∂E/∂w4 as AA$6 (its first row): right in the first update, wrong from the second."""
+    pinned = f"{SPEC.cell('dw4', 0)[:2]}${SPEC.row(0)}"
+    assert pinned == "AA$6"
+    sheet = dataclasses.replace(SPEC, slips={"w4": (f"=[w4']-[lr]*{pinned}", 1)})
+    (finding,) = verify(write_book(tmp_path, [sheet])).findings
+    assert (finding.cell, finding.quantity) == (sheet.cell("w4", 2), "w4")
+    assert ("AA$6 is pinned to row 6 (the $ before 6): copied down, every row reads row 6's ∂E/∂w4; write it "
+            "without the $ before the row") in finding.diagnosis
+
+
+def test_real_sheet_with_a_pinned_gradient_reference_names_the_pin():
+    """sujitojha1: w4 = H41 − Z$41·$B$39: the gradient of w3, and pinned to row 41."""
+    report = verify(real("sujitojha1-EVA8-S3.xlsx"))
+    assert [(f.cell, f.quantity) for f in report.findings] == [("AC41", "∂E/∂w6"), ("H42", "w4")]
+    w4 = report.findings[1]
+    assert w4.diagnosis.startswith("∂E/∂w3 of the row above where ∂E/∂w4 of the row above belongs")
+    assert "Z$41 is pinned to row 41 (the $ before 41): copied down, every row reads row 41's ∂E/∂w3" in w4.diagnosis

@@ -216,6 +216,21 @@ def _value_drift(ctx, k: int, row) -> str | None:
             f"reference drifts down the rows: write ${get_column_letter(column)}${cell_row}")
 
 
+def _pinned(ctx, formula: str) -> list[str]:
+    """References to a computed column of the table pinned to one row (Z$41): copied down, the formula
+    keeps reading that row. (A given, the same on every row, may be pinned harmlessly.)"""
+    table = ctx.table
+    by_column = {c.index: n for n, c in table.columns.items()}
+    rows, found = set(table.rows), []
+    for ref in _refs(formula):
+        name = by_column.get(ref.column)
+        if ref.row_absolute and ref.sheet in (None, table.grid.title) and ref.row in rows and name \
+                and name not in ctx.exact and ref.text not in {f.split(" ")[0] for f in found}:
+            found.append(f"{ref.text} is pinned to row {ref.row} (the $ before {ref.row}): copied down, every row "
+                         f"reads row {ref.row}'s {name}; write it without the $ before the row")
+    return found
+
+
 def _refs(formula: str):
     try:
         return references(formula)
@@ -238,7 +253,7 @@ def explain(ctx, rule: Rule, cells: list) -> str:
     if formula:
         words = _from_formula(ctx, rule, first.k, formula)
         if words:
-            return words
+            return words + "".join(f"; {pinned}" for pinned in _pinned(ctx, formula))
     if not isinstance(first.found, float):
         return not_a_number(first.found)
     if rule.name in ctx.exact:
