@@ -405,3 +405,46 @@ def test_real_sheet_with_a_pinned_gradient_reference_names_the_pin():
     w4 = report.findings[1]
     assert w4.diagnosis.startswith("∂E/∂w3 of the row above where ∂E/∂w4 of the row above belongs")
     assert "Z$41 is pinned to row 41 (the $ before 41): copied down, every row reads row 41's ∂E/∂w3" in w4.diagnosis
+
+
+# ---------------------------------------------------------------------------------------- Google Sheets exports
+
+def google_export(source: Path, target: Path) -> Path:
+    """``source`` (with cached values) as Google Sheets writes a download: every formula wrapped as
+    IFERROR(__xludf.DUMMYFUNCTION("…"), value shown), quotes doubled, the value cached."""
+    import xlsxwriter
+
+    formulas = openpyxl.load_workbook(source)
+    values = openpyxl.load_workbook(source, data_only=True)
+    book = xlsxwriter.Workbook(str(target))
+    for ws in formulas.worksheets:
+        out = book.add_worksheet(ws.title)
+        for row in ws.iter_rows():
+            for cell in row:
+                shown = values[ws.title][cell.coordinate].value
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    inner = cell.value[1:].replace('"', '""')
+                    out.write_formula(cell.row - 1, cell.column - 1,
+                                      f'=IFERROR(__xludf.DUMMYFUNCTION("{inner}"),{shown!r})', value=shown)
+                elif cell.value is not None:
+                    out.write(cell.row - 1, cell.column - 1, cell.value)
+    book.close()
+    return target
+
+
+def test_a_google_sheets_export_judges_like_any_other(tmp_path):
+    slipped = dataclasses.replace(SPEC, title="slipped", slips={"dw7": ("=[a_o2]-[t2]*[a_o2]*(1-[a_o2])*[a_h1]", 0)})
+    path = google_export(write_book(tmp_path, [SPEC, slipped, TARGET]), tmp_path / "google.xlsx")
+    cells = openpyxl.load_workbook(path)["correct"]
+    assert cells[SPEC.cell("a_h1", 0)].value.startswith('=IFERROR(__xludf.DUMMYFUNCTION("1/(1+EXP(-')  # the case
+    report = verify(path)
+    assert sheet_of(report, "correct").findings == () and sheet_of(report, "correct").judged > 200
+    (parentheses,) = sheet_of(report, "slipped").findings
+    assert (parentheses.cell, parentheses.quantity) == (SPEC.cell("dw7", 0), "∂E/∂w7")
+    # Read from the formula as typed, not from the values: the wrapper is gone.
+    assert parentheses.diagnosis == "missing parentheses around a_o2 − t2 (the formula is =T6-B6*T6*(1-T6)*J6)"
+    (target,) = sheet_of(report, "target").findings
+    assert (target.cell, target.quantity) == (TARGET.cell("dw5", 2), "∂E/∂w5")
+    assert target.diagnosis.startswith("the input i1 where the target t1 belongs (the formula is =(R8-C8)")
+    # The η read from the formulas: every update of the first update row reads $I$2.
+    assert sheet_of(report, "correct").learning_rate_words == "0.5, from I2 (labelled 'learningRate=' in G2)"

@@ -25,7 +25,7 @@ from sheetprop.functions import ACTIVATIONS
 from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, TARGET
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import Finding, as_found, excerpt
-from sheetprop.verify.formula import FormulaError, references, renamed, to_python
+from sheetprop.verify.formula import FormulaError, references, renamed, to_python, unwrap
 from sheetprop.verify.rules import Rule, compile_source, math_text, python_source
 
 MATCH = 4.0            # a mutant reproduces a value within this many of the cell's tolerances
@@ -251,6 +251,7 @@ def explain(ctx, rule: Rule, cells: list) -> str:
     table = ctx.table
     formula = table.grid.formulas.get((table.rows[first.k], table.columns[rule.name].index))
     if formula:
+        formula = unwrap(formula)  # a Google Sheets export's, as typed
         words = _from_formula(ctx, rule, first.k, formula)
         if words:
             return words + "".join(f"; {pinned}" for pinned in _pinned(ctx, formula))
