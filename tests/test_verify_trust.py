@@ -448,3 +448,12 @@ def test_a_google_sheets_export_judges_like_any_other(tmp_path):
     assert target.diagnosis.startswith("the input i1 where the target t1 belongs (the formula is =(R8-C8)")
     # The η read from the formulas: every update of the first update row reads $I$2.
     assert sheet_of(report, "correct").learning_rate_words == "0.5, from I2 (labelled 'learningRate=' in G2)"
+
+
+def test_a_formula_no_usual_slip_explains_is_shown_in_the_lectures_names(tmp_path):
+    """The references named from the expression tree's math: the row above primed, the rate as η."""
+    sheet = dataclasses.replace(SPEC, slips={"w5": ("=[w5']-[lr]*[dw5']*[i1]", 1)})
+    (finding,) = verify(write_book(tmp_path, [sheet])).findings
+    assert (finding.cell, finding.quantity) == (sheet.cell("w5", 1), "w5")
+    assert finding.diagnosis == ("the formula =M6-$I$2*AB6*C7, that is w5′-η*∂E/∂w5′*i1, matches none of the "
+                                 "usual slips")
