@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import handmade
 from sheetprop import config as configs
-from sheetprop.graph import BIAS, COUNTER, GRADIENT, INPUT, TARGET, build_graph, gradient_name, neuron_names
+from sheetprop.graph import BIAS, COUNTER, GRADIENT, INPUT, TARGET, build_graph
 from sheetprop.runs import Run
 from sheetprop.verify import verify
 from sheetprop.workbook.layout import Layout
