@@ -157,3 +157,28 @@ def test_per_neuron_biases_named_b1_to_bn_are_the_neurons_biases_in_order(tmp_pa
     assert {(name, header) for _, name, header in sheet.columns} >= {
         ("b_h1", "b1"), ("b_o2", "b4"), ("∂E/∂b_o1", "∂E/∂b3")}
     # Two biases for two layers are one per layer: the lecture blog's b1, b2 (tests/test_verify.py).
+
+
+# ---------------------------------------------------------------------------------------- optimizers
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
+def test_each_optimizer_sheetprop_writes_verifies_and_a_slip_is_found(optimizer, tmp_path):
+    """The optimizer is read from its state columns (v_w1, m_w1, c1, … as its record names them; momentum
+    and Nesterov, alike in their states, told apart by the updates at the labelled rate); every state column
+    is judged. The slip goes into the last row's gradient, which only the next row's state or update reads."""
+    config = short(configs.parse({**WIDE, "optimizer": optimizer, "learning_rates": [0.3]}))
+    path = built(config, tmp_path)
+    judged_everything(config, verify(values_only(path, tmp_path / "values.xlsx")))
+    graph = build_graph(config.network)
+    assert graph.network.optimizer == optimizer
+    assert any(q.role == "state" for q in graph.quantities) == (optimizer != "sgd")
+    name = f"∂E/∂{graph.weights[0]}"
+    cell = Layout(graph).cell(name, ITERATIONS)
+    title = f"{optimizer} lr 0.3" if optimizer != "sgd" else "lr 0.3"
+    sheets = openpyxl.load_workbook(path).sheetnames
+    assert title in sheets, sheets
+
+    def slip(sheet, coordinate, value):
+        return value * 1.01 + 0.01234567891 if (sheet, coordinate) == (title, cell) else value
+    report = verify(values_only(path, tmp_path / "slip.xlsx", edit=slip))
+    assert [(f.cell, f.quantity) for f in report.findings] == [(cell, name)], report.findings[:3]

@@ -134,6 +134,8 @@ def prepare(table: Table) -> Context:
     # The counter is read (a mini-batch's turn depends on it), never judged: sheets count as they like.
     readable = present | ({"iteration"} & set(table.columns))
     ctx.use(choose(network, readable, lambda graph, rules: _agreeing(ctx, graph, rules)))
+    if len(shape.optimizers) > 1:
+        ctx.use(_optimizer(ctx, shape.optimizers, readable & set(ctx.graph.index)))
     if not biases:
         _infer_biases(ctx, readable)
     usable = {n for n in readable if n in ctx.graph.index}
@@ -152,6 +154,21 @@ def renamed(table: Table, shape) -> Table:
     candidates = {name(n): tuple(replace(label, name=name(n)) for label in found)
                   for n, found in table.candidates.items()}
     return replace(table, columns=columns, labels=labels, candidates=candidates)
+
+
+def _optimizer(ctx: Context, names: tuple[str, ...], usable: set[str]) -> Graph:
+    """Of optimizers whose states look alike (momentum, Nesterov), the one whose weight updates agree with
+    the most cells at the labelled rate; the first without one, or on a tie."""
+    graphs = [build_graph(replace(ctx.graph.network, optimizer=name)) for name in names]
+    label = ctx.table.labels.get("lr")
+    if not label or label.single is None:
+        return graphs[0]
+    ctx.params["lr"] = label.single
+    try:
+        scores = [_agreeing(ctx, g, [make_rule(g, n, usable) for n in g.trained if n in usable]) for g in graphs]
+    finally:
+        del ctx.params["lr"]
+    return graphs[max(range(len(graphs)), key=lambda i: (scores[i], -i))]
 
 
 def _agreeing(ctx: Context, graph: Graph, rules: list[Rule]) -> int:

@@ -23,12 +23,16 @@ layer (h2.1), one example of several its number in brackets, as the graph names 
 ['h1[2]', 'E_total[3]', '∂E/∂w10[1]', 'b4', None]
 >>> [parameter(h) for h in ("learningRate=", "η =", "eta", "η (lr)", "Learning_rate", "t1 =", "h1")]
 ['lr', 'lr', 'lr', 'lr', 'lr', 't1', None]
+>>> [parameter(h) for h in ("μ (momentum)", "α (alpha)", "alpha", "eps", "β2 (beta2)")]   # optimizers'
+['momentum', 'alpha', 'lr', 'eps', 'beta2']
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
 
 _DROP = re.compile(r"[\s_\-.*()\[\]{}'’`\"]+")
 _LETTERS = str.maketrans({"∂": "d", "δ": "d", "σ": "sigma", "η": "eta", "α": "alpha"})
@@ -60,6 +64,8 @@ _DERIVATIVE = re.compile(r"(?:delta|gradient|grad|d?(?:e|etotal|etot|et|error|lo
 _SLOPE = re.compile(r"d(?P<a>[^/]+)/d(?P<z>[^/]+)")
 _RATE = re.compile(r"(?:learn(?:ing)?rate|lrate|lr|eta|alpha|stepsize)(?:eta|lr|alpha)?")
 _PARAMETER_KINDS = ("i", "t", "w", "b")
+_STATES = {state.key for o in OPTIMIZERS.values() for state in o.states}
+_SHARED_STATES = {state.key for o in OPTIMIZERS.values() for state in o.shared}
 TERSE_RATE = {"h"}  # η typed as the letter it looks like: a label only where the weight changes agree
 
 
@@ -95,7 +101,7 @@ def quantity(header) -> str | None:
     if example:
         found = quantity(example[1])
         return f"{found}[{int(example[2])}]" if found and found != "iteration" else None
-    found = _quantity(header)
+    found = _quantity(header) or state(header)
     if found is None and "(" in header.strip()[1:]:
         # A name explained in brackets after it: 't1 ( output of out_o1)'.
         found = _quantity(header.split("(")[0]) if header.split("(")[0].strip() else None
@@ -128,11 +134,32 @@ def parameter(label) -> str | None:
     """The parameter a label names: 'lr' for the learning rate, or an input, target, bias or weight."""
     if not isinstance(label, str):
         return None
+    # An optimizer's hyperparameter named by its record's name in brackets: 'μ (momentum)', 'α (alpha)'
+    # (without them, α is a learning rate as often as not).
+    for part in re.findall(r"\(([^()]*)\)", label):
+        if squash(part) in HYPERPARAMETERS:
+            return squash(part)
     text = squash(label)
     if _RATE.fullmatch(text):
         return "lr"
     found = variable(text)
-    return found if found and found.startswith(_PARAMETER_KINDS) else None
+    if found and found.startswith(_PARAMETER_KINDS):
+        return found
+    return text if text in HYPERPARAMETERS else None
+
+
+def state(header: str) -> str | None:
+    """An optimizer's state column as the graph names it: 'v_w5' (a parameter's), 'c1' (shared by all).
+
+    >>> [state(h) for h in ("v_w5", "m_b_o1", "c2", "v", "x_w1")]
+    ['v_w5', 'm_b_o1', 'c2', None, None]
+    """
+    text = header.strip()
+    if text in _SHARED_STATES:
+        return text
+    key, _, rest = text.partition("_")
+    found = variable(squash(rest)) if key in _STATES and rest else None
+    return f"{key}_{found}" if found and found.startswith(("w", "b")) else None
 
 
 # A name starts after a separator: tried from inside a long word, the match would cost quadratic time.

@@ -28,6 +28,7 @@ from typing import Callable
 
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Graph, Network, bias_names, build_graph
+from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.verify.rules import Rule, make_rule
 
 _EXAMPLE = re.compile(r"(.*)\[(\d+)\]")
@@ -45,9 +46,11 @@ class Shape:
     examples: int = 1
     biases: str = "none"
     aliases: dict = field(default_factory=dict)
+    optimizers: tuple[str, ...] = ("sgd",)   # those whose state columns the names are, likeliest first
 
     def network(self, **options) -> Network:
-        return Network(layers=self.layers, biases=self.biases, examples=self.examples, **options)
+        return Network(layers=self.layers, biases=self.biases, examples=self.examples,
+                       **{"optimizer": self.optimizers[0], **options})
 
     def graph_name(self, name: str) -> str:
         """A sheet's name in the graph's: b3 → b_o1, ∂E/∂b3[2] → ∂E/∂b_o1[2]; others as they are."""
@@ -99,7 +102,8 @@ def shape_of(names, given=()) -> Shape | None:
         lecture = _lecture()
         fits = (not deep and len(lecture) == 3 and inputs <= lecture[0] and single <= lecture[1]
                 and weights <= Network(lecture).weight_count)
-        return _biases(Shape(lecture, examples), names | set(kinds["biases"])) if "E_total" in names and fits \
+        return _biases(Shape(lecture, examples, optimizers=optimizers_of(names)), names | set(kinds["biases"])) \
+            if "E_total" in names and fits \
             else None
     if not inputs:
         # No input is named: the first layer's weights tell how many there are.
@@ -109,7 +113,23 @@ def shape_of(names, given=()) -> Shape | None:
             return None
         inputs = (weights - later) // first
     layers = (inputs, *hidden, outputs)
-    return _biases(Shape(layers, examples), names | set(kinds["biases"]))
+    return _biases(Shape(layers, examples, optimizers=optimizers_of(names)), names | set(kinds["biases"]))
+
+
+def optimizers_of(names) -> tuple[str, ...]:
+    """The optimizers whose state columns (v_w1, m_w1, c1, …, per their records) are the ones named: plain
+    gradient descent when none is; several where their states are alike (momentum, Nesterov).
+
+    >>> optimizers_of({"w1", "v_w1"}), optimizers_of({"c1", "c2", "m_w1", "v_w1"}), optimizers_of({"w1"})
+    (('momentum', 'nesterov'), ('adam',), ('sgd',))
+    """
+    keys = {n.split("_")[0] for n in names if re.fullmatch(r"[a-z]+_[wb].*", n)} | (names & _SHARED)
+    found = tuple(name for name, o in OPTIMIZERS.items()
+                  if {state.key for state in (*o.states, *o.shared)} == keys)
+    return found or ("sgd",)
+
+
+_SHARED = {state.key for o in OPTIMIZERS.values() for state in o.shared}
 
 
 def _lecture() -> tuple[int, ...]:
