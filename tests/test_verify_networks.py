@@ -182,3 +182,16 @@ def test_each_optimizer_sheetprop_writes_verifies_and_a_slip_is_found(optimizer,
         return value * 1.01 + 0.01234567891 if (sheet, coordinate) == (title, cell) else value
     report = verify(values_only(path, tmp_path / "slip.xlsx", edit=slip))
     assert [(f.cell, f.quantity) for f in report.findings] == [(cell, name)], report.findings[:3]
+
+
+@pytest.mark.parametrize("name", ["lecture", "blog", "targets-half", "xor", "optimizers"])
+def test_every_example_workbook_in_outputs_verifies_as_correct(name):
+    """The committed example workbooks: the lecture's, biases, other targets, XOR's 2-3-1 over four examples
+    with trained biases, three optimizers; every rate sheet judged, each correct."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "outputs" / f"{name}.xlsx"
+    config = configs.load(path.parent.parent / "examples" / f"{name}.toml")
+    report = verify(path)
+    assert report.status == 0 and report.findings == () and report.incomplete == ()
+    assert len(report.sheets) == len(config.cases)
