@@ -55,6 +55,7 @@ class Sheet:
     lr_label: tuple[str, int, int] | None = ("learningRate=", 2, 7)  # text, row, column; value 2 columns right
     lr_list: tuple[float, ...] = ()     # candidates under the label instead; the formulas use the one = lr
     lr_drifts: bool = False             # the rate reference is relative and moves down with the rows
+    lr_offset: int = 2                  # columns from the label to its value
     header_row: int = 5
     first_column: int = 1
     counter: bool = False               # a step column before the table
@@ -80,7 +81,7 @@ def lr_cell(sheet: Sheet, k: int) -> str:
     text, row, column = sheet.lr_label
     if sheet.lr_list:
         return f"${get_column_letter(column)}${row + 1 + sheet.lr_list.index(sheet.lr)}"
-    value_column = get_column_letter(column + 2)
+    value_column = get_column_letter(column + sheet.lr_offset)
     if sheet.lr_drifts:
         return f"{value_column}{row + k - 1}"   # typed as relative in row 2, so it moves with the rows
     return f"${value_column}${row}"
@@ -116,7 +117,7 @@ def write(sheet: Sheet, ws) -> None:
             for i, value in enumerate(sheet.lr_list):
                 ws.cell(row + 1 + i, column, value)
         else:
-            ws.cell(row, column + 2, sheet.lr)
+            ws.cell(row, column + sheet.lr_offset, sheet.lr)
     for cell, note in sheet.texts.items():
         ws[cell] = note
     for name, (value, r, c) in sheet.labels.items():

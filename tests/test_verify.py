@@ -205,8 +205,10 @@ def test_drifting_learning_rate(reports, variant):
     (finding,) = by_sheet(reports[variant])["drift"].findings
     assert (finding.found, finding.expected) == (0.0, 0.5)
     assert "η = 0.5 (row 6), 0 (rows 7–12)" in finding.diagnosis
-    if variant == "values":
-        assert "($AL$2)" in finding.diagnosis
+    if variant == "values":   # where a relative reference to the labelled η lands, as the values show
+        assert ("the weights of row 7 change as for η = 0, what AL3 holds (empty, read as 0): a relative "
+                "reference to AL2 lands there 1 row down; the reference drifts down the rows: write $AL$2"
+                in finding.diagnosis)
     else:
         assert "E7 takes η from AL3 (empty) where the row above took it from AL2 (0.5)" in finding.diagnosis
     assert finding.cells[:2] == ("E7", "F7") and len(finding.cells) == 6 * 8

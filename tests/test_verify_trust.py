@@ -282,3 +282,178 @@ def test_core_quantities_not_judged_make_the_verdict_incomplete(tmp_path):
     assert "incomplete: E_total not judged" in result.stdout and "cells agree" not in result.stdout
     report = verify(path)
     assert report.findings == () and report.incomplete == (f"correct (table in row {SPEC.header_row}): E_total",)
+
+
+# ---------------------------------------------------------------------------------------- 4 (rest): the rate that drifts
+
+# η = 0.5 in B29 (labelled in A29, between the header and the data); a relative reference to it, copied
+# down, lands on t2 (0.99 on every row, column B) from the second update row on: most rows imply 0.99.
+def drift_onto_t2(label: str) -> Sheet:
+    return Sheet("drift", lr_label=(label, 29, 1), lr_offset=1, lr_drifts=True, header_row=28,
+                 blank_after_header=True, iterations=10)
+
+
+@pytest.fixture(scope="module")
+def drifting(tmp_path_factory):
+    """Per label: the sheet as LibreOffice recalculated it, and its values-only copy."""
+    folder = tmp_path_factory.mktemp("drift")
+    books = {}
+    for label in ("η", "h", "μ"):
+        recalculated = write_book(folder, [drift_onto_t2(label)], name=f"drift-{ord(label)}.xlsx")
+        values = folder / f"values-{ord(label)}.xlsx"
+        handmade.values_copy(recalculated, values, digits=15)
+        books[label] = {"formulas": recalculated, "values": values}
+    return books
+
+
+@pytest.mark.parametrize("label", ["η", "h"])
+@pytest.mark.parametrize("variant", ["formulas", "values"])
+def test_a_labelled_rate_that_explains_the_first_update_beats_the_drifted_majority(drifting, label, variant):
+    sheet = drift_onto_t2(label)
+    assert sheet.targets[1] == 0.99 and sheet.cell("t2", 0) == "B30"  # where the drift lands: the case
+    report = verify(drifting[label][variant])
+    (table,) = report.sheets
+    assert table.learning_rate == 0.5
+    assert table.learning_rate_words == f"0.5, from B29 (labelled '{label}' in A29)"
+    (finding,) = report.findings           # the drift, once; no correct row called wrong, no 'B29 where η belongs'
+    assert (finding.cell, finding.quantity, finding.found, finding.expected) == (sheet.cell("w1", 2), "η", 0.99, 0.5)
+    assert finding.wrong == sheet.iterations - 2 and finding.cells[0] == "E32"
+    assert "η = 0.5 (row 31), 0.99 (rows 32–39)" in finding.diagnosis
+    if variant == "formulas":
+        assert ("E32 takes η from B30 (0.99) where the row above took it from B29 (0.5): the reference is "
+                "relative and drifts down the rows; write $B$29") in finding.diagnosis
+    else:
+        assert ("the weights of row 32 change as for η = 0.99, what B30 holds (0.99): a relative reference to "
+                "B29 lands there 1 row down; the reference drifts down the rows: write $B$29") in finding.diagnosis
+
+
+def test_the_cell_the_first_updates_read_is_the_rate_whatever_its_label(drifting):
+    """'μ' names no rate: the formulas do (every update of the first update row reads B29)."""
+    (table,) = verify(drifting["μ"]["formulas"]).sheets
+    assert table.learning_rate == 0.5
+    assert table.learning_rate_words == "0.5, from B29 (labelled 'μ' in A29), the cell every weight update of row 31 reads"
+    (finding,) = table.findings
+    assert finding.cell == "E32" and "write $B$29" in finding.diagnosis
+
+
+def test_a_terse_label_the_first_update_disagrees_with_is_no_rate(tmp_path):
+    """'h' beside 0.3 while every update uses 0.5: h is something else; the rate is the weight changes'."""
+    sheet = dataclasses.replace(SPEC, labels={"h": (0.3, 2, 30)}, lr_label=("(the rate)", 2, 7))
+    path = write_book(tmp_path, [sheet])
+    values = tmp_path / "values.xlsx"
+    handmade.values_copy(path, values, digits=15)
+    for copy in (path, values):
+        (table,) = verify(copy).sheets
+        assert table.findings == () and table.learning_rate == 0.5
+        assert "h =" not in table.learning_rate_words and "AD2" not in table.learning_rate_words
+
+
+# ---------------------------------------------------------------------------------------- 5 (rest): layouts
+
+def test_real_sheet_with_a_parameter_table_in_the_header_row_is_judged_on_its_own_columns():
+    """sherinee: 'i1' 0.05, 'i2' 0.1, 'W1' 0.15 … in A29:B…, the table's header in row 29 too."""
+    path = real("sherinee-EVAI-assignment-4.xlsx")
+    cells = openpyxl.load_workbook(path)["Calculation"]
+    assert (cells["A29"].value, cells["B29"].value, cells["F29"].value) == ("i1", 0.05, "i1")   # the case
+    report = verify(path)
+    (table,) = report.sheets
+    assert ("F", "i1", "i1") in table.columns and not any(letter == "A" for letter, _, _ in table.columns)
+    assert table.unknown == () and table.unjudged == () and report.incomplete == ()
+    # Its genuine slips, and only those: w3 and w4 take the gradients of w1 and w2.
+    assert [(f.cell, f.quantity) for f in report.findings] == [("J31", "w3"), ("K31", "w4")]
+    assert report.findings[0].diagnosis.startswith("∂E/∂w1 of the row above where ∂E/∂w3 of the row above belongs")
+
+
+def test_a_parameter_table_sharing_the_header_row_is_no_column(tmp_path):
+    """The synthetic case: the table from column D, 'i1' 0.05, 'i2' 0.1 … beside it in A:B, from the header row."""
+    sheet = dataclasses.replace(SPEC, first_column=4)
+
+    def edit(workbook):
+        ws = workbook[sheet.title]
+        for i, name in enumerate(["i1", "i2", "w1", "w2"]):
+            ws.cell(sheet.header_row + i, 1, name)
+            ws.cell(sheet.header_row + i, 2, handmade.START[name])
+    report = verify(write_book(tmp_path, [sheet], edit=edit))
+    (table,) = report.sheets
+    assert report.status == 0 and report.findings == ()
+    assert ("F", "i1", "i1") in table.columns and table.unknown == ()
+
+
+def test_real_sheet_whose_rate_is_labelled_h_reads_it_there():
+    """hritiksth764: 'h' in I39, 0.5 in J39, which every update reads ($J$39)."""
+    report = verify(real("hritiksth764-BackProp.xlsx"))
+    (table,) = report.sheets
+    assert report.status == 0 and table.learning_rate == 0.5
+    assert table.learning_rate_words == "0.5, from J39 (labelled 'h' in I39)"
+
+
+def test_a_reference_pinned_to_one_row_is_named(tmp_path):
+    """w4's update reads ∂E/∂w4 as AA$6 (its first row): right in the first update, wrong from the second."""
+    pinned = f"{SPEC.cell('dw4', 0)[:2]}${SPEC.row(0)}"
+    assert pinned == "AA$6"
+    sheet = dataclasses.replace(SPEC, slips={"w4": (f"=[w4']-[lr]*{pinned}", 1)})
+    (finding,) = verify(write_book(tmp_path, [sheet])).findings
+    assert (finding.cell, finding.quantity) == (sheet.cell("w4", 2), "w4")
+    assert ("AA$6 is pinned to row 6 (the $ before 6): copied down, every row reads row 6's ∂E/∂w4; write it "
+            "without the $ before the row") in finding.diagnosis
+
+
+def test_real_sheet_with_a_pinned_gradient_reference_names_the_pin():
+    """sujitojha1: w4 = H41 − Z$41·$B$39: the gradient of w3, and pinned to row 41."""
+    report = verify(real("sujitojha1-EVA8-S3.xlsx"))
+    assert [(f.cell, f.quantity) for f in report.findings] == [("AC41", "∂E/∂w6"), ("H42", "w4")]
+    w4 = report.findings[1]
+    assert w4.diagnosis.startswith("∂E/∂w3 of the row above where ∂E/∂w4 of the row above belongs")
+    assert "Z$41 is pinned to row 41 (the $ before 41): copied down, every row reads row 41's ∂E/∂w3" in w4.diagnosis
+
+
+# ---------------------------------------------------------------------------------------- Google Sheets exports
+
+def google_export(source: Path, target: Path) -> Path:
+    """``source`` (with cached values) as Google Sheets writes a download: every formula wrapped as
+    IFERROR(__xludf.DUMMYFUNCTION("…"), value shown), quotes doubled, the value cached."""
+    import xlsxwriter
+
+    formulas = openpyxl.load_workbook(source)
+    values = openpyxl.load_workbook(source, data_only=True)
+    book = xlsxwriter.Workbook(str(target))
+    for ws in formulas.worksheets:
+        out = book.add_worksheet(ws.title)
+        for row in ws.iter_rows():
+            for cell in row:
+                shown = values[ws.title][cell.coordinate].value
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    inner = cell.value[1:].replace('"', '""')
+                    out.write_formula(cell.row - 1, cell.column - 1,
+                                      f'=IFERROR(__xludf.DUMMYFUNCTION("{inner}"),{shown!r})', value=shown)
+                elif cell.value is not None:
+                    out.write(cell.row - 1, cell.column - 1, cell.value)
+    book.close()
+    return target
+
+
+def test_a_google_sheets_export_judges_like_any_other(tmp_path):
+    slipped = dataclasses.replace(SPEC, title="slipped", slips={"dw7": ("=[a_o2]-[t2]*[a_o2]*(1-[a_o2])*[a_h1]", 0)})
+    path = google_export(write_book(tmp_path, [SPEC, slipped, TARGET]), tmp_path / "google.xlsx")
+    cells = openpyxl.load_workbook(path)["correct"]
+    assert cells[SPEC.cell("a_h1", 0)].value.startswith('=IFERROR(__xludf.DUMMYFUNCTION("1/(1+EXP(-')  # the case
+    report = verify(path)
+    assert sheet_of(report, "correct").findings == () and sheet_of(report, "correct").judged > 200
+    (parentheses,) = sheet_of(report, "slipped").findings
+    assert (parentheses.cell, parentheses.quantity) == (SPEC.cell("dw7", 0), "∂E/∂w7")
+    # Read from the formula as typed, not from the values: the wrapper is gone.
+    assert parentheses.diagnosis == "missing parentheses around a_o2 − t2 (the formula is =T6-B6*T6*(1-T6)*J6)"
+    (target,) = sheet_of(report, "target").findings
+    assert (target.cell, target.quantity) == (TARGET.cell("dw5", 2), "∂E/∂w5")
+    assert target.diagnosis.startswith("the input i1 where the target t1 belongs (the formula is =(R8-C8)")
+    # The η read from the formulas: every update of the first update row reads $I$2.
+    assert sheet_of(report, "correct").learning_rate_words == "0.5, from I2 (labelled 'learningRate=' in G2)"
+
+
+def test_a_formula_no_usual_slip_explains_is_shown_in_the_lectures_names(tmp_path):
+    """The references named from the expression tree's math: the row above primed, the rate as η."""
+    sheet = dataclasses.replace(SPEC, slips={"w5": ("=[w5']-[lr]*[dw5']*[i1]", 1)})
+    (finding,) = verify(write_book(tmp_path, [sheet])).findings
+    assert (finding.cell, finding.quantity) == (sheet.cell("w5", 1), "w5")
+    assert finding.diagnosis == ("the formula =M6-$I$2*AB6*C7, that is w5′-η*∂E/∂w5′*i1, matches none of the "
+                                 "usual slips")

@@ -8,6 +8,7 @@ the correct formula and, where it can tell, the slip behind it.
     read.py      workbook → grids (LibreOffice converts .ods, recalculates formulas without values)
     names.py     the spellings of headers and labels
     table.py     the header row, columns, data rows and labelled values of one sheet
+    network.py   the network the headers name (through the graph's names) and the values choose
     rules.py     each quantity's definition over the sheet's columns; stored precision and tolerance
     rate.py      the learning rate from the weight change
     check.py     judging every cell

@@ -7,19 +7,23 @@ slip shows where it happens and not again in every cell downstream of it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sheetprop.expr import Sym
-from sheetprop.graph import Graph, Network, build_graph
+from sheetprop.functions import ACTIVATIONS
+from sheetprop.graph import ACT, BIAS, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport, excerpt
+from sheetprop.verify.network import choose, shape_of
 from sheetprop.verify.read import is_number
-from sheetprop.verify.rules import SAFETY, Precision, Rule, exact_kinds, make_rule, noise, tolerance
-from sheetprop.verify.table import Table
+from sheetprop.verify.rules import (SAFETY, Precision, Rule, compile_source, exact_kinds, make_rule, noise,
+                                    python_source, tolerance)
+from sheetprop.verify.formula import FormulaError, references
+from sheetprop.verify.table import Label, Table
 
-LAYERS = (2, 2, 2)
 DISTINCT = 3     # values a column needs to show its own precision
+CHOOSING_ROWS = 30  # rows (spread over the table) on which candidate activations and losses are compared
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ def judge(table: Table) -> SheetReport:
     """Judge every cell of ``table``; findings per wrong quantity, the learning rate's among them."""
     ctx = prepare(table)
     row_rates = implied_rates(ctx)
-    choice = rates.choose(row_rates, table.candidates.get("lr", ()))
+    read = rate_cell(ctx)
+    choice = rates.choose(row_rates, (*ctx.table.candidates.get("lr", ()), *([read] if read else [])))
     if choice.rate is not None:
         ctx.params["lr"] = choice.rate
     judged, wrong = judge_cells(ctx)
@@ -79,22 +84,102 @@ def judge(table: Table) -> SheetReport:
     return _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged)
 
 
+def rate_cell(ctx: Context) -> Label | None:
+    """The cell the first row of weight updates takes η from, as their formulas show: the one cell outside
+    the table that every update formula of that row reads (with the text beside it, if any, as its label).
+    What a drifting reference reads later, or what most rows imply, cannot outvote it."""
+    table, grid = ctx.table, ctx.table.grid
+    if len(table.rows) < 2:
+        return None
+    inside = {(row, c.index) for row in table.rows for c in table.columns.values()}
+    row, read = table.rows[1], []
+    for name in (n for n in ctx.trained if n in table.columns):
+        formula = grid.formulas.get((row, table.columns[name].index))
+        try:
+            cells = {(r.row, r.column) for r in references(formula) if r.sheet in (None, grid.title)} if formula else None
+        except FormulaError:
+            cells = None
+        if cells is not None:
+            read.append(cells - inside)
+    common = set.intersection(*read) if read else set()
+    if len(common) != 1:
+        return None
+    cell = common.pop()
+    value = grid.number(*cell)
+    if value is None:
+        return None
+    beside = next(((c, text) for c in ((cell[0], cell[1] - 1), (cell[0] - 1, cell[1]))
+                   if isinstance(text := grid.values.get(c), str) and text.strip()), None)
+    where, text = beside if beside else (cell, "")
+    return Label("lr", where, text.strip(), ((cell, value),), read_by=row)
+
+
 def prepare(table: Table) -> Context:
-    """Pick the network (biases or not, trained or not), read the rows, parameters and precision."""
+    """Infer the network from the names (widths, biases, examples) and from the values (activations, loss,
+    mini-batches); read the rows, parameters and precision."""
+    shape = shape_of(table.columns, table.labels)
+    if shape is None:
+        raise ValueError(f"the names of the table in row {table.header_row} name no output layer")
+    table = renamed(table, shape)
     present = set(table.columns) - {"iteration"}
     rows = [{name: table.grid.values.get((row, c.index)) for name, c in table.columns.items()} for row in table.rows]
-    biased = bool({"b1", "b2"} & (present | set(table.labels)))
-    varying = any(len({r.get(b) for r in rows}) > 1 for b in ("b1", "b2") if b in present)
-    graph = build_graph(Network(layers=LAYERS, biases="layer" if biased else "none", train_biases=varying))
-    ctx = Context(table, graph, rows, {})
+    network = shape.network()
+    biases = [q.name for q in build_graph(network).of_role(BIAS)]
+    varying = any(len({r.get(b) for r in rows}) > 1 for b in biases if b in present)
+    network = replace(network, train_biases=varying)
+    ctx = Context(table, build_graph(network), rows, {})
     ctx.numbers = [{n: float(v) for n, v in r.items() if is_number(v)} for r in rows]
     ctx.precision = _precisions(ctx, present)
     _read_params(ctx, present)
-    if not biased:
-        _infer_biases(ctx, present)
-    usable = {n for n in present if n in ctx.graph.index}
-    ctx.rules = {n: make_rule(ctx.graph, n, usable) for n in (q.name for q in ctx.graph.quantities) if n in usable}
+    # The counter is read (a mini-batch's turn depends on it), never judged: sheets count as they like.
+    readable = present | ({"iteration"} & set(table.columns))
+    ctx.use(choose(network, readable, lambda graph, rules: _agreeing(ctx, graph, rules)))
+    if len(shape.optimizers) > 1:
+        ctx.use(_optimizer(ctx, shape.optimizers, readable & set(ctx.graph.index)))
+    if not biases:
+        _infer_biases(ctx, readable)
+    usable = {n for n in readable if n in ctx.graph.index}
+    ctx.rules = {n: make_rule(ctx.graph, n, usable) for n in (q.name for q in ctx.graph.quantities)
+                 if n in usable and n in present}
     return ctx
+
+
+def renamed(table: Table, shape) -> Table:
+    """The table with its columns and labels under the graph's names (per-neuron biases b1…bn as b_h1, …)."""
+    if not shape.aliases:
+        return table
+    name = shape.graph_name
+    columns = {name(n): replace(c, name=name(n)) for n, c in table.columns.items()}
+    labels = {name(n): replace(label, name=name(n)) for n, label in table.labels.items()}
+    candidates = {name(n): tuple(replace(label, name=name(n)) for label in found)
+                  for n, found in table.candidates.items()}
+    return replace(table, columns=columns, labels=labels, candidates=candidates)
+
+
+def _optimizer(ctx: Context, names: tuple[str, ...], usable: set[str]) -> Graph:
+    """Of optimizers whose states look alike (momentum, Nesterov), the one whose weight updates agree with
+    the most cells at the labelled rate; the first without one, or on a tie."""
+    graphs = [build_graph(replace(ctx.graph.network, optimizer=name)) for name in names]
+    label = ctx.table.labels.get("lr")
+    if not label or label.single is None:
+        return graphs[0]
+    ctx.params["lr"] = label.single
+    try:
+        scores = [_agreeing(ctx, g, [make_rule(g, n, usable) for n in g.trained if n in usable]) for g in graphs]
+    finally:
+        del ctx.params["lr"]
+    return graphs[max(range(len(graphs)), key=lambda i: (scores[i], -i))]
+
+
+def _agreeing(ctx: Context, graph: Graph, rules: list[Rule]) -> int:
+    """How many cells ``rules`` (of a candidate ``graph``) find right: what chooses an activation or a loss."""
+    kept = (ctx.graph, ctx.exact, ctx.trained)
+    ctx.use(graph)
+    sample = range(0, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
+    try:
+        return sum(_judge_cell(ctx, rule, k) is True for rule in rules for k in sample)
+    finally:
+        ctx.graph, ctx.exact, ctx.trained = kept
 
 
 def _read_params(ctx: Context, present: set[str]) -> None:
@@ -117,36 +202,47 @@ def _read_params(ctx: Context, present: set[str]) -> None:
 def _infer_biases(ctx: Context, present: set[str]) -> None:
     """Biases written into the net formulas as numbers: the nets of a layer all sit one constant above
     Σ w·a, as far as the stored precision can tell."""
-    graph = build_graph(Network(layers=LAYERS, biases="layer"))
+    network = replace(ctx.graph.network, biases="layer")
+    graph = build_graph(network)
+    names = [layer[0] for layer in bias_names(network)]
     found = {}
-    for bias, nets in (("b1", ("h1", "h2")), ("b2", ("o1", "o2"))):
-        offsets = [offset for net in nets for offset in _net_offsets(ctx, graph, net, present)]
+    for layer, bias in enumerate(names, start=1):
+        nets = [q for q in graph.of_role(NET) if q.layer == layer]
+        offsets = [offset for net in nets for offset in _net_offsets(ctx, graph, net, present, names)]
         low, high = max((o - s for o, s in offsets), default=1.0), min((o + s for o, s in offsets), default=0.0)
         if low <= high:
             found[bias] = rates.shortest(low, high)
     if any(found.values()):
         ctx.use(graph)
-        for bias, net in (("b1", "h1"), ("b2", "o1")):
+        for layer, bias in enumerate(names, start=1):
             ctx.params[bias] = found.get(bias, 0.0)
             if ctx.params[bias]:
+                net = next(q.name for q in graph.of_role(NET) if q.layer == layer)
                 ctx.notes.append(f"{bias} = {ctx.params[bias]:g}, inferred: every net of its layer ({net}, …) "
                                  f"exceeds Σ w·a by it")
 
 
-def _net_offsets(ctx: Context, graph: Graph, net: str, present: set[str]) -> list[tuple[float, float]]:
+def _net_offsets(ctx: Context, graph: Graph, net, present: set[str], biases: list[str]) -> list[tuple[float, float]]:
     """net − Σ w·a on the first rows, give or take rounding; from the net's column, else from its
-    activation's through σ⁻¹."""
-    rule = make_rule(graph, net, present - {net})
-    P = dict(ctx.params, b1=0.0, b2=0.0)
+    activation's through the activation's inverse (and its slope, for the rounding)."""
+    rule = make_rule(graph, net.name, present - {net.name})
+    activation = ACTIVATIONS[graph.network.activations[net.layer - 1]]
+    output = next(q.name for q in graph.of_role(ACT) if (q.layer, q.neuron, q.example) == (net.layer, net.neuron,
+                                                                                            net.example))
+    slope = compile_source(python_source(activation.slope(Sym("z"), Sym("a"))))
+    P = dict(ctx.params, **{bias: 0.0 for bias in biases})
     offsets = []
     for k, V in enumerate(ctx.numbers[:5]):
-        U, a = ctx.numbers[k - 1] if k else {}, V.get(f"a_{net}")
+        U, a = ctx.numbers[k - 1] if k else {}, V.get(output)
         if not _ready(rule, V, U, P):
             continue
-        if net in V:
-            value, own = V[net], ctx.half_unit(net, k)
-        elif a is not None and 0 < a < 1:
-            value, own = math.log(a / (1 - a)), ctx.half_unit(f"a_{net}", k) / (a * (1 - a))
+        if net.name in V:
+            value, own = V[net.name], ctx.half_unit(net.name, k)
+        elif a is not None and math.isfinite(z := activation.inverse(a)):
+            steep = abs(slope({"z": z, "a": a}, {}, {}))
+            if not steep:
+                continue
+            value, own = z, ctx.half_unit(output, k) / steep
         else:
             continue
         spread = tolerance(rule, V, U, P, ctx.unit_of(k), own)
@@ -290,16 +386,14 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
                        {name: n for name, n in counts.items() if n})
 
 
-CORE = ("E_total", *(f"∂E/∂w{n}" for n in range(1, 9)), *(f"w{n}" for n in range(1, 9)))
-
-
 def core_unjudged(ctx: Context, counts: dict[str, int], choice: rates.Choice, found: list[Finding]) -> tuple[str, ...]:
     """The core quantities (E_total, the gradients, the weight updates) of which not one cell was judged:
     missing from the table, or every cell reading something that is not there. Weights with one row only
     have no update to judge; weights that never change are judged by their η finding."""
     if choice.still or any(f.quantity == "η" for f in found):
         counts = {**counts, **{n: 1 for n in ctx.trained}}
-    missing = [n for n in CORE if not counts.get(n)]
+    core = (TOTAL, *(gradient_name(w) for w in ctx.graph.weights), *ctx.graph.weights)
+    missing = [n for n in core if not counts.get(n)]
     if len(ctx.rows) < 2:
         missing = [n for n in missing if n not in ctx.trained]
     return tuple(missing)

@@ -22,10 +22,11 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from sheetprop.engine import compile_rows
 from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
 from sheetprop.functions import ACTIVATIONS
-from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, TARGET
+from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, TARGET
+from sheetprop.optimizers import Refs
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import Finding, as_found, excerpt
-from sheetprop.verify.formula import FormulaError, references, renamed, to_python
+from sheetprop.verify.formula import FormulaError, references, renamed, to_python, unwrap
 from sheetprop.verify.rules import Rule, compile_source, math_text, python_source
 
 MATCH = 4.0            # a mutant reproduces a value within this many of the cell's tolerances
@@ -118,7 +119,7 @@ def _rate_finding(ctx, rate_rows: dict, row_rates, cells) -> Finding:
     found = row.rate if row else as_found(in_row[0].found)
     changes = f"the weights change as for η = {rates.history(row_rates, table.rows)}; " if row_rates else ""
     return Finding(table.grid.title, table.cell(in_row[0].name, table.rows[k]), "η", "learning rate", found, lr,
-                   f"w = w′ − η·∂E/∂w′ for every weight, with one η ({lr:g}) on every row",
+                   f"w = {_update(ctx).rule} for every weight, with one η ({lr:g}) on every row",
                    changes + _rate_slip(ctx, k, found, row, rate_rows[k], row_rates), len(rate_rows),
                    len(ctx.rows) - 1, tuple(table.cell(w.name, table.rows[w.k]) for w in _by_row(cells)))
 
@@ -129,31 +130,56 @@ def _by_row(cells: list) -> list:
 
 def _still_finding(ctx, row_rates) -> Finding:
     """Weights that never change (η = 0 inferred): one finding, every weight of those rows its cells."""
-    table = ctx.table
+    table, update = ctx.table, _update(ctx)
     weights = sorted((n for n in ctx.trained if n in ctx.rules), key=lambda n: table.columns[n].index)
     still = [r.k for r in row_rates if r.allows(0.0)] or [r.k for r in row_rates]
     cells = tuple(table.cell(name, table.rows[k]) for k in still for name in weights)
     return Finding(table.grid.title, cells[0], "η", "learning rate", 0.0, None,
-                   "w = w′ − η·∂E/∂w′ for every weight, with one η above 0 on every row",
-                   "the weights never change: each is copied from the row above without the step −η·∂E/∂w′; "
-                   f"write w′ − η·∂E/∂w′ with η {_rate_cell(ctx)}", len(still), len(ctx.rows) - 1, cells)
+                   f"w = {update.rule} for every weight, with one η above 0 on every row",
+                   f"the weights never change: each is copied from the row above without the step {update.step}; "
+                   f"write {update.rule} with η {_rate_cell(ctx)}", len(still), len(ctx.rows) - 1, cells)
+
+
+@dataclass(frozen=True)
+class Update:
+    """A generic weight's update as the sheet's optimizer defines it, in the lecture's notation: the rule
+    (w′ − η·∂E/∂w′), its step (−η·∂E/∂w′), the change it subtracts (η·∂E/∂w′) and the rule with the
+    change added instead (the sign slip)."""
+
+    rule: str
+    step: str
+    change: str
+    added: str
+
+
+def _update(ctx) -> Update:
+    refs = Refs(Sym("w", prev=True), Sym("∂E/∂w", prev=True), Sym("t"), Sym, Sym, Sym)
+    rule = ctx.graph.optimizer.step(refs)
+    # Every optimizer's step is w′ minus a change; the change is what a sign slip adds.
+    change = rule.args[1] if isinstance(rule, Op) and rule.op == "-" and rule.args[0] == refs.w else None
+    if change is None:
+        text = math_text(rule)
+        return Update(text, f"to {text}", text, text)
+    return Update(math_text(rule), f"−{math_text(change)}", math_text(change), math_text(Op("+", (refs.w, change))))
 
 
 def _rate_slip(ctx, k: int, found, row, moved: str | None, row_rates) -> str:
     """Why the rate is off: what the formulas show, else what the values suggest."""
     if moved:
         return moved
-    lr, label = ctx.params["lr"], ctx.table.labels.get("lr")
+    lr, label, update = ctx.params["lr"], ctx.table.labels.get("lr"), _update(ctx)
     if isinstance(found, str):
         return (f"every weight update of row {ctx.table.rows[k]} is {found}, and what they share is η: a rate "
                 f"reference that is relative and has drifted onto a cell that is not a number? Take η "
                 f"{_rate_cell(ctx)} in every update")
     if row is not None and row.allows(-lr):
-        return ("sign flipped: the updates add η·∂E/∂w′ (w′ + η·∂E/∂w′ where w′ − η·∂E/∂w′ belongs), so the "
-                "weights climb the error instead of descending it")
+        return (f"sign flipped: the updates add {update.change} ({update.added} where {update.rule} belongs), so "
+                "the weights climb the error instead of descending it")
     if row is not None and all(r.allows(0.0) for r in row_rates):  # from the start: not a reference that drifted
-        return ("the weights do not change: each is copied from the row above without the step −η·∂E/∂w′; "
-                f"write w′ − η·∂E/∂w′ with η {_rate_cell(ctx)}")
+        return (f"the weights do not change: each is copied from the row above without the step {update.step}; "
+                f"write {update.rule} with η {_rate_cell(ctx)}")
+    if (drift := _value_drift(ctx, k, row)):
+        return drift
     others = {r.rate for r in row_rates if r.consistent and not r.allows(lr)}
     if label and label.single is not None and len(others) == 1 and all(not r.allows(lr) for r in row_rates):
         return (f"every update uses η = {others.pop():g}, not the {lr:g} of {label.where}: the weight "
@@ -172,7 +198,8 @@ def _rate_cell(ctx) -> str:
 
 
 def _formula_drift(ctx, k: int) -> str | None:
-    """From the weight formulas: a rate reference outside the table that moves down with the rows."""
+    """From the weight formulas: a rate reference that the row above took from outside the table and that
+    moves down with the rows (onto an empty cell, a note, or a column of the table)."""
     table, grid = ctx.table, ctx.table.grid
     inside = {(row, c.index) for row in table.rows for c in table.columns.values()}
     for name in (n for n in ctx.rules if n in ctx.trained):
@@ -181,16 +208,51 @@ def _formula_drift(ctx, k: int) -> str | None:
         above = grid.formulas.get((table.rows[k - 1], column))
         if not (here and above):
             continue
-        outside = [r for r in _refs(here) if (r.row, r.column) not in inside]
-        before = [r for r in _refs(above) if (r.row, r.column) not in inside]
-        moved = [(a, b) for a, b in zip(outside, before)
-                 if not a.row_absolute and (a.row, a.column) != (b.row, b.column)]
+        now, then = _refs(here), _refs(above)
+        if len(now) != len(then):
+            continue  # not one formula copied down
+        moved = [(a, b) for a, b in zip(now, then) if (b.row, b.column) not in inside
+                 and not a.row_absolute and (a.row, a.column) != (b.row, b.column)]
         if moved:
             now, then = moved[0]
             return (f"{table.cell(name, table.rows[k])} takes η from {now.text} ({_shown(grid, now)}) where the "
                     f"row above took it from {then.text} ({_shown(grid, then)}): the reference is relative and "
                     f"drifts down the rows; write ${get_column_letter(then.column)}${then.row}")
     return None
+
+
+def _value_drift(ctx, k: int, row) -> str | None:
+    """From the values alone: the rate row k's weights imply is what a relative reference to the labelled
+    η cell reads once it has moved down with the rows (the first update reading the cell itself)."""
+    label = ctx.table.labels.get("lr")
+    if row is None or not label or label.single is None:
+        return None
+    (cell_row, column), _ = label.values[0]
+    landed = (cell_row + k - 1, column)
+    value = ctx.table.grid.values.get(landed)
+    read = 0.0 if value is None else float(value) if isinstance(value, (int, float)) else None
+    if read is None or not row.allows(read) or landed == (cell_row, column):
+        return None
+    shown = "empty, read as 0" if value is None else f"{read:g}"
+    return (f"the weights of row {ctx.table.rows[k]} change as for η = {read:g}, what "
+            f"{get_column_letter(column)}{landed[0]} holds ({shown}): a relative reference to "
+            f"{get_column_letter(column)}{cell_row} lands there {k - 1} row{'s' if k > 2 else ''} down; the "
+            f"reference drifts down the rows: write ${get_column_letter(column)}${cell_row}")
+
+
+def _pinned(ctx, formula: str) -> list[str]:
+    """References to a computed column of the table pinned to one row (Z$41): copied down, the formula
+    keeps reading that row. (A given, the same on every row, may be pinned harmlessly.)"""
+    table = ctx.table
+    by_column = {c.index: n for n, c in table.columns.items()}
+    rows, found = set(table.rows), []
+    for ref in _refs(formula):
+        name = by_column.get(ref.column)
+        if ref.row_absolute and ref.sheet in (None, table.grid.title) and ref.row in rows and name \
+                and name not in ctx.exact and ref.text not in {f.split(" ")[0] for f in found}:
+            found.append(f"{ref.text} is pinned to row {ref.row} (the $ before {ref.row}): copied down, every row "
+                         f"reads row {ref.row}'s {name}; write it without the $ before the row")
+    return found
 
 
 def _refs(formula: str):
@@ -213,9 +275,10 @@ def explain(ctx, rule: Rule, cells: list) -> str:
     table = ctx.table
     formula = table.grid.formulas.get((table.rows[first.k], table.columns[rule.name].index))
     if formula:
+        formula = unwrap(formula)  # a Google Sheets export's, as typed
         words = _from_formula(ctx, rule, first.k, formula)
         if words:
-            return words
+            return words + "".join(f"; {pinned}" for pinned in _pinned(ctx, formula))
     if not isinstance(first.found, float):
         return not_a_number(first.found)
     if rule.name in ctx.exact:
@@ -314,33 +377,40 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> str | None:
     for mutant in mutants(ctx, rule, extra, envs):
         if _same(user, compile_source(mutant.source), envs):
             return f"{mutant.words} (the formula is {excerpt(formula)})"
-    named = renamed(formula, lambda ref: words_of(_resolver(ctx, k, {})(ref)))
+    reference = _reference(ctx, k, {})
+    named = renamed(formula, lambda ref: math_text(reference(ref)))
     return f"the formula {formula}, that is {named}, matches none of the usual slips"
 
 
 def _resolver(ctx, k: int, opaque: dict):
-    """What each reference of a formula in data row k stands for: a quantity of this row or the row
-    above, a labelled parameter, or some other cell (kept as its value)."""
+    """Python source for each reference of a formula in data row k (see _reference)."""
+    reference = _reference(ctx, k, opaque)
+    return lambda ref: python_source(reference(ref))
+
+
+def _reference(ctx, k: int, opaque: dict):
+    """What each reference of a formula in data row k stands for, as a node: a quantity of this row or the
+    row above, a labelled parameter, or some other cell (a parameter of its own, kept as its value)."""
     table, grid = ctx.table, ctx.table.grid
     by_column = {c.index: n for n, c in table.columns.items() if n in ctx.rules}
     labelled = {label.values[0][0]: name for name, label in table.labels.items()
                 if label.single is not None and name in ctx.params}
     row, above = table.rows[k], table.rows[k - 1] if k else None
 
-    def resolve(ref) -> str:
+    def resolve(ref):
         name = by_column.get(ref.column)
         if ref.sheet in (None, grid.title):
             if name and ref.row == row:
-                return f"V[{name!r}]"
+                return Sym(name)
             if name and ref.row == above:
-                return f"U[{name!r}]"
+                return Sym(name, prev=True)
             if (ref.row, ref.column) in labelled:
-                return f"P[{labelled[ref.row, ref.column]!r}]"
+                return Param(labelled[ref.row, ref.column])
         key = f"{ref.sheet + '!' if ref.sheet else ''}{get_column_letter(ref.column)}{ref.row}"
         number = grid.number(ref.row, ref.column) if ref.sheet in (None, grid.title) else None
         opaque[key] = 0.0 if number is None and (ref.row, ref.column) not in grid.values else (
             math.nan if number is None else number)
-        return f"P[{key!r}]"
+        return Param(key)
     return resolve
 
 
@@ -388,7 +458,7 @@ def mutants(ctx, rule: Rule, extra: list, envs=None) -> list[Mutant]:
     envs = envs if envs is not None else _environments(ctx, {})
     seen, found = {correct}, []
     for words, source in itertools.chain(
-            _references(ctx, rule, extra), _swaps(rule), _parentheses(correct), _signs(rule),
+            _references(ctx, rule, extra), _swaps(rule), _parentheses(rule.expr), _signs(rule),
             _rows(rule), _dropped(rule), _other_columns(ctx, rule)):
         if source in seen:
             continue
@@ -429,18 +499,35 @@ def _swaps(rule: Rule):
         yield f"{_name(a)} and {_name(b)} swapped", python_source(swapped)
 
 
-def _parentheses(source: str):
-    """Each pair of brackets left out: (a_o1 − t1)·… typed as a_o1 − t1·…"""
-    for start, char in enumerate(source):
-        if char != "(" or (start and (source[start - 1].isalnum() or source[start - 1] in "_]")):
-            continue  # a function call's brackets are not the kind people forget
-        depth = 0
-        for end in range(start, len(source)):
-            depth += {"(": 1, ")": -1}.get(source[end], 0)
-            if depth == 0:
-                break
-        inner = source[start + 1:end]
-        yield f"missing parentheses around {words_of(inner)}", source[:start] + inner + source[end + 1:]
+def _parentheses(expr):
+    """Each pair of brackets left out: (a_o1 − t1)·… typed as a_o1 − t1·…. The brackets are those the
+    tree's rendering needs around a subtree; the mutant is the rendering without them, read again.
+
+    >>> from sheetprop.expr import Fn
+    >>> expr = (Sym("a_o1") - Param("t1")) * Sym("a_o1") * Fn("sigmoid", Sym("h1") + Sym("w5", prev=True))
+    >>> [(words, source) for words, source in _parentheses(expr)]  # the call's own brackets stay
+    [('missing parentheses around a_o1 − t1', "V['a_o1'] - P['t1']*V['a_o1']*_sigmoid(V['h1'] + U['w5'])")]
+    """
+    source = python_source(expr)
+    for node in dict.fromkeys(n for n in _nodes(expr) if isinstance(n, Op)):
+        inner = python_source(node)
+        start = source.find(f"({inner})")
+        while start >= 0:
+            # A function call's brackets are not the kind people forget; a tuple's are no grouping.
+            if not (start and (source[start - 1].isalnum() or source[start - 1] in "_]")) \
+                    and not _top_level_comma(inner):
+                yield (f"missing parentheses around {math_text(node)}",
+                       source[:start] + inner + source[start + len(inner) + 2:])
+            start = source.find(f"({inner})", start + 1)
+
+
+def _top_level_comma(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            return True
+    return False
 
 
 def _signs(rule: Rule):
@@ -483,17 +570,28 @@ def _replace_words(ctx, rule: Rule, old, new) -> str:
     o, n = _name(old), _name(new)
     if isinstance(old, Sym) and isinstance(new, Sym) and _kind(ctx, old) == _kind(ctx, new) == ACT \
             and _only_in_slope(ctx, rule.expr, old):
-        unit = "hidden" if old.name.startswith("a_h") else "output"
-        return f"{n}·(1 − {n}) where {o}·(1 − {o}) belongs: the slope of the wrong {unit} unit"
+        layer = ctx.graph[old.name].layer
+        unit = "output" if layer == len(ctx.graph.network.layers) - 1 else "hidden"
+        return (f"{math_text(_slope(ctx, new))} where {math_text(_slope(ctx, old))} belongs: the slope of the wrong "
+                f"{unit} unit")
     if _kind(ctx, old) == TARGET and _kind(ctx, new) == INPUT:
         return f"the input {n} where the target {o} belongs"
     return f"{n} where {o} belongs"
 
 
+def _slope(ctx, leaf: Sym):
+    """The slope of the activation ``leaf`` is the output of, as its layer's activation record writes it
+    in terms of the neuron's net and output."""
+    quantity = ctx.graph[leaf.name]
+    net = next(q for q in ctx.graph.of_role(NET)
+               if (q.layer, q.neuron, q.example) == (quantity.layer, quantity.neuron, quantity.example))
+    activation = ACTIVATIONS[ctx.graph.network.activations[quantity.layer - 1]]
+    return activation.slope(Sym(net.name, prev=leaf.prev), leaf)
+
+
 def _only_in_slope(ctx, expr, leaf) -> bool:
-    """Does ``leaf`` appear only inside its own activation's slope, a·(1 − a)?"""
-    slope = ACTIVATIONS[ctx.graph.network.activations[0]].slope(None, leaf)
-    return leaf not in set(symbols(_replace(expr, slope, Num(0.0))))
+    """Does ``leaf`` appear only inside its own activation's slope, a·(1 − a) for a sigmoid?"""
+    return leaf not in set(symbols(_replace(expr, _slope(ctx, leaf), Num(0.0))))
 
 
 def _kind(ctx, node) -> str:
@@ -526,17 +624,3 @@ def _at(expr, i: int, new):
 def _replace(expr, old, new):
     """Every subtree equal to ``old`` replaced by ``new``."""
     return substitute(expr, lambda node: new if node == old else None, every_node=True)
-
-
-def words_of(source: str) -> str:
-    """Python over V, U, P back in the lecture's names.
-
-    >>> words_of("(V['a_o1'] - P['t1'])*U['w5'] ** 2")
-    '(a_o1 − t1)·w5′^2'
-    """
-    text = re.sub(r"V\['([^']*)'\]", r"\1", source)
-    text = re.sub(r"U\['([^']*)'\]", r"\1′", text)
-    text = re.sub(r"P\['lr'\]", "η", text)
-    text = re.sub(r"P\['([^']*)'\]", r"\1", text)
-    text = text.replace(" ** ", "^").replace("**", "^").replace(" - ", " − ").replace(" * ", "·").replace("*", "·")
-    return re.sub(r"_(sigmoid|exp|ln|tanh)\(", r"\1(", text)

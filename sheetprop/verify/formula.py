@@ -91,6 +91,28 @@ NAMESPACE = {
 _FUNCTIONS = {name[1:].upper(): name for name in NAMESPACE}
 
 
+# Google Sheets exports a formula Excel lacks a function for as IFERROR(__xludf.DUMMYFUNCTION("…"), cached):
+# the text is the formula as typed (quotes doubled), the second argument the value it showed.
+_GOOGLE = re.compile(r'=?\s*(?:IFERROR\(\s*)?__xludf\.DUMMYFUNCTION\(\s*"((?:[^"]|"")*)"\s*\)\s*(?:,.*\))?\s*',
+                     re.IGNORECASE | re.DOTALL)
+
+
+def unwrap(formula: str) -> str:
+    """A Google Sheets export's formula as it was typed; any other formula as it is.
+
+    >>> unwrap('=IFERROR(__xludf.DUMMYFUNCTION("1/(1+EXP(-L41))"),0.5068745668)')
+    '=1/(1+EXP(-L41))'
+    >>> unwrap('=IFERROR(__xludf.DUMMYFUNCTION("IF(A1=""x"",1,2)"),1)'), unwrap("=A1*2")
+    ('=IF(A1="x",1,2)', '=A1*2')
+    """
+    if len(formula) > MAX_LENGTH:
+        return formula  # refused where it is read
+    match = _GOOGLE.fullmatch(formula)
+    if not match:
+        return formula
+    return "=" + match[1].replace('""', '"').lstrip("=")
+
+
 def references(formula: str) -> list[Ref]:
     """Every cell a formula refers to, ranges spelled out cell by cell."""
     found = []
@@ -128,7 +150,7 @@ def to_python(formula: str, resolve: Callable[[Ref], str],
 def _tokens(formula: str):
     if len(formula) > MAX_LENGTH:
         raise FormulaError(f"a formula of {len(formula):,} characters, longer than a spreadsheet allows")
-    for match in _TOKENS.finditer(formula.lstrip("=")):
+    for match in _TOKENS.finditer(unwrap(formula).lstrip("=")):
         kind = match.lastgroup
         if kind == "other":
             raise FormulaError(f"cannot read {match.group()!r} in {formula!r}")

@@ -13,8 +13,18 @@ matched against small patterns, so the many spellings of one quantity land on on
 ['t1', '∂E/∂w1', 'w1']
 >>> [quantity(h) for h in ("Δw1", "∆w1", "step", "notes")]   # Δw is the weight's change, −η·∂E/∂w
 [None, None, 'iteration', None]
+
+Any width and depth: the numbers are read, not assumed; a deeper network's hidden neurons carry their
+layer (h2.1), one example of several its number in brackets, as the graph names them:
+
+>>> [quantity(h) for h in ("w12", "out_h3", "a_h2.1", "∂E/∂a_h1.3", "∂a_o3/∂o3", "b_o1", "∂E/∂b_h2.2")]
+['w12', 'a_h3', 'a_h2.1', '∂E/∂a_h1.3', '∂a_o3/∂o3', 'b_o1', '∂E/∂b_h2.2']
+>>> [quantity(h) for h in ("h1[2]", "E_total[3]", "∂E/∂w10[1]", "b4", "iteration[2]")]
+['h1[2]', 'E_total[3]', '∂E/∂w10[1]', 'b4', None]
 >>> [parameter(h) for h in ("learningRate=", "η =", "eta", "η (lr)", "Learning_rate", "t1 =", "h1")]
 ['lr', 'lr', 'lr', 'lr', 'lr', 't1', None]
+>>> [parameter(h) for h in ("μ (momentum)", "α (alpha)", "alpha", "eps", "β2 (beta2)")]   # optimizers'
+['momentum', 'alpha', 'lr', 'eps', 'beta2']
 """
 
 from __future__ import annotations
@@ -22,21 +32,29 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
+
 _DROP = re.compile(r"[\s_\-.*()\[\]{}'’`\"]+")
 _LETTERS = str.maketrans({"∂": "d", "δ": "d", "σ": "sigma", "η": "eta", "α": "alpha"})
 
-# One pattern per kind of plain variable; the captured digit is the neuron's number.
+# One pattern per kind of plain variable; the captured number is the neuron's (or the weight's), any
+# number: the network is read from the names, not assumed. A hidden neuron of a deeper network carries
+# its layer, as the graph names it: h2.1 is neuron 1 of hidden layer 2.
+_N = r"(\d+)"
+_HIDDEN = r"(\d+(?:\.\d+)?)"
 _VARIABLES = (
-    (r"(?:i|x|in|input)([12])", "i{}"),
-    (r"(?:t|to|target|targeto|targ)([12])", "t{}"),
-    (r"(?:w|weight)([1-8])", "w{}"),
-    (r"(?:b|bias)([12])", "b{}"),
-    (r"(?:net|z|in|sum)?h([12])", "h{}"),
-    (r"(?:net|z|in|sum)?o([12])", "o{}"),
-    (r"(?:a|act|out|output|sigma|sigmoid|y|s|f)h([12])", "a_h{}"),
+    (rf"(?:i|x|in|input){_N}", "i{}"),
+    (rf"(?:t|to|target|targeto|targ){_N}", "t{}"),
+    (rf"(?:w|weight){_N}", "w{}"),
+    (rf"(?:b|bias){_N}", "b{}"),
+    (rf"(?:b|bias)h{_HIDDEN}", "b_h{}"),
+    (rf"(?:b|bias)o{_N}", "b_o{}"),
+    (rf"(?:net|z|in|sum)?h{_HIDDEN}", "h{}"),
+    (rf"(?:net|z|in|sum)?o{_N}", "o{}"),
+    (rf"(?:a|act|out|output|sigma|sigmoid|y|s|f)h{_HIDDEN}", "a_h{}"),
     # a_01 for a_o1: the lecture's own notes type a zero for the letter o.
-    (r"(?:a|act|out|output|sigma|sigmoid|y|s|f)[o0]([12])", "a_o{}"),
-    (r"(?:e|err|error)o?([12])", "E{}"),
+    (rf"(?:a|act|out|output|sigma|sigmoid|y|s|f)[o0]{_N}", "a_o{}"),
+    (rf"(?:e|err|error)o?{_N}", "E{}"),
 )
 _TOTALS = {"etotal", "etot", "e", "et", "total", "error", "loss", "totalerror", "errortotal", "esum", "sumerror"}
 _COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "#", "no", "nr", "k", "it", "run", "sno", "srno", "sn"}
@@ -46,6 +64,9 @@ _DERIVATIVE = re.compile(r"(?:delta|gradient|grad|d?(?:e|etotal|etot|et|error|lo
 _SLOPE = re.compile(r"d(?P<a>[^/]+)/d(?P<z>[^/]+)")
 _RATE = re.compile(r"(?:learn(?:ing)?rate|lrate|lr|eta|alpha|stepsize)(?:eta|lr|alpha)?")
 _PARAMETER_KINDS = ("i", "t", "w", "b")
+_STATES = {state.key for o in OPTIMIZERS.values() for state in o.states}
+_SHARED_STATES = {state.key for o in OPTIMIZERS.values() for state in o.shared}
+TERSE_RATE = {"h"}  # η typed as the letter it looks like: a label only where the weight changes agree
 
 
 def squash(text) -> str:
@@ -57,7 +78,9 @@ def squash(text) -> str:
     text = unicodedata.normalize("NFKC", str(text)).strip()
     # Capital Δ (or the increment sign ∆) is a change, Δw = −η·∂E/∂w, not δ: lower case would make it one.
     text = text.replace("Δ", "change").replace("∆", "change").lower().translate(_LETTERS)
-    return _DROP.sub("", text).rstrip("=:")
+    # A dot between digits is a deeper network's neuron (h2.1), not punctuation to drop.
+    text = re.sub(r"(?<=\d)\.(?=\d)", "\0", text)
+    return _DROP.sub("", text).rstrip("=:").replace("\0", ".")
 
 
 def variable(text: str) -> str | None:
@@ -65,7 +88,7 @@ def variable(text: str) -> str | None:
     for pattern, name in _VARIABLES:
         match = re.fullmatch(pattern, text)
         if match:
-            return name.format(match.group(1))
+            return name.format(".".join(str(int(part)) for part in match.group(1).split(".")))
     return "E_total" if text in _TOTALS else None
 
 
@@ -73,7 +96,12 @@ def quantity(header) -> str | None:
     """The graph name a column header stands for, or None when it names nothing of the exercise."""
     if not isinstance(header, str):
         return None
-    found = _quantity(header)
+    # One example of several, as the graph names it: h1[2], ∂E/∂w5[3].
+    example = re.fullmatch(r"(.*\S)\s*\[(\d+)\]\s*", header, re.DOTALL)
+    if example:
+        found = quantity(example[1])
+        return f"{found}[{int(example[2])}]" if found and found != "iteration" else None
+    found = _quantity(header) or state(header)
     if found is None and "(" in header.strip()[1:]:
         # A name explained in brackets after it: 't1 ( output of out_o1)'.
         found = _quantity(header.split("(")[0]) if header.split("(")[0].strip() else None
@@ -92,7 +120,7 @@ def _quantity(header: str) -> str | None:
         a, z = variable(slope["a"]), variable(slope["z"])
         if a and z and a.startswith("a_") and a[2:] == z:
             return f"∂{a}/∂{z}"
-        if a in ("E1", "E2") and z in (f"a_o{a[1]}", f"o{a[1]}"):
+        if a and re.fullmatch(r"E\d+", a) and z in (f"a_o{a[1:]}", f"o{a[1:]}"):
             return f"∂E/∂{z}"  # E1 alone depends on o1, so ∂E1/∂o1 is ∂E/∂o1
     derivative = _DERIVATIVE.fullmatch(text)
     if derivative:
@@ -106,11 +134,32 @@ def parameter(label) -> str | None:
     """The parameter a label names: 'lr' for the learning rate, or an input, target, bias or weight."""
     if not isinstance(label, str):
         return None
+    # An optimizer's hyperparameter named by its record's name in brackets: 'μ (momentum)', 'α (alpha)'
+    # (without them, α is a learning rate as often as not).
+    for part in re.findall(r"\(([^()]*)\)", label):
+        if squash(part) in HYPERPARAMETERS:
+            return squash(part)
     text = squash(label)
     if _RATE.fullmatch(text):
         return "lr"
     found = variable(text)
-    return found if found and found.startswith(_PARAMETER_KINDS) else None
+    if found and found.startswith(_PARAMETER_KINDS):
+        return found
+    return text if text in HYPERPARAMETERS else None
+
+
+def state(header: str) -> str | None:
+    """An optimizer's state column as the graph names it: 'v_w5' (a parameter's), 'c1' (shared by all).
+
+    >>> [state(h) for h in ("v_w5", "m_b_o1", "c2", "v", "x_w1")]
+    ['v_w5', 'm_b_o1', 'c2', None, None]
+    """
+    text = header.strip()
+    if text in _SHARED_STATES:
+        return text
+    key, _, rest = text.partition("_")
+    found = variable(squash(rest)) if key in _STATES and rest else None
+    return f"{key}_{found}" if found and found.startswith(("w", "b")) else None
 
 
 # A name starts after a separator: tried from inside a long word, the match would cost quadratic time.

@@ -85,11 +85,20 @@ class Choice:
 def choose(rows: list[RowRate], labels: tuple[Label, ...] = ()) -> Choice:
     """A labelled rate wins (of labels that disagree, the one the weight changes agree with); else the
     rate most weight changes imply (a labelled list of candidates names the one that matches).
-    An inferred rate of 0 or below is no gradient descent: negative, the sheet is judged with its size."""
+    An inferred rate of 0 or below is no gradient descent: negative, the sheet is judged with its size.
+    A terse label ('h') counts only where the first weight update agrees with it."""
+    first = next((r for r in rows if r.k == 1), None)
+    labels = [label for label in labels if not label.terse or (
+        label.single is not None and first is not None and first.allows(label.single))]
     given = [label for label in labels if label.single is not None]
-    if given:
-        return _labelled(rows, given)
     listed = next((label for label in labels if len(label.values) > 1), None)
+    if given:
+        choice = _labelled(rows, given)
+        if listed and all(label.read_by is not None for label in given):
+            # The cell the formulas read, among a labelled list of candidates: say both.
+            choice = Choice(choice.rate, f"{choice.words}; '{excerpt(listed.text)}' ({a1(listed.cell)}) heads a "
+                                         f"list of candidates: {_listed(listed)}")
+        return choice
     text = next((label for label in labels if label.text_value), None)
     common = most_common(rows)
     if common is None:

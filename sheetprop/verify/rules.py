@@ -23,13 +23,14 @@ from typing import Callable
 
 from sheetprop.dialects import NAMESPACE as ENGINE_FUNCTIONS
 from sheetprop.expr import Expr, Param, Sym, render, substitute, symbols
-from sheetprop.graph import BIAS, INPUT, TARGET, Graph
+from sheetprop.graph import BIAS, COUNTER, INPUT, TARGET, Graph
 from sheetprop.verify.formula import NAMESPACE as FORMULA_FUNCTIONS
 
 # Definitions compile to the engine's functions, parsed formulas to the spreadsheet's; the two share
 # names only where they are the same function (formula.py takes _ln and _tanh from the engine).
 assert all(ENGINE_FUNCTIONS[n] is f for n, f in FORMULA_FUNCTIONS.items() if n in ENGINE_FUNCTIONS)
-NAMESPACE = {**ENGINE_FUNCTIONS, **FORMULA_FUNCTIONS}
+# int: the Python dialect picks a mini-batch's turn with it (the counter's value, modulo the batches).
+NAMESPACE = {**ENGINE_FUNCTIONS, **FORMULA_FUNCTIONS, "int": int}
 MAX_DIGITS = 15             # LibreOffice and Excel store 15 significant digits; more is float noise
 SAFETY = 2.0                # rounding bounds are first-order; leave room for the second
 LONG = 3                    # a value of this many significant digits or more may have been rounded to them,
@@ -106,8 +107,9 @@ def _of_row_above(expr: Expr) -> Expr:
 
 
 def exact_kinds(graph: Graph) -> set[str]:
-    """Columns typed as given (inputs, targets, untrained biases): exact, whatever their digits."""
-    return {q.name for q in graph.quantities if q.kind in (INPUT, TARGET) or (q.kind == BIAS and q.first is None)}
+    """Columns typed as given (inputs, targets, untrained biases) and the counter: exact, whatever their digits."""
+    return {q.name for q in graph.quantities
+            if q.kind in (COUNTER, INPUT, TARGET) or (q.kind == BIAS and q.first is None)}
 
 
 @dataclass(frozen=True)

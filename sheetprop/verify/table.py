@@ -14,12 +14,14 @@ from openpyxl.utils import get_column_letter
 
 from sheetprop.verify import names
 from sheetprop.verify.findings import excerpt
+from sheetprop.verify.network import shape_of, split_example
 from sheetprop.verify.read import Grid, is_number
 
 MIN_QUANTITIES = 6          # fewer named columns than this is not the exercise
-FORWARD = {"h1", "a_h1", "o1", "a_o1", "E_total", "E1"}
-# The 2-2-2 exercise has an output layer of two: a table without one (a 2-2-1 XOR net) is another network.
-OUTPUT = {"o1", "o2", "a_o1", "a_o2", "E1", "E2", "E_total", "t1", "t2", "w7", "w8"}
+# A table computes a forward pass (nets, activations, errors) and names an output layer (a network whose
+# outputs no column names, as a 2-2-1 XOR net written z_3, a_3, C, is another exercise).
+FORWARD = re.compile(r"(?:a_)?[ho][\d.]+|E\d+|E_total")
+OUTPUT = re.compile(r"(?:a_)?o\d+|E\d+|E_total|t\d+")
 BELOW_GAP = 3               # blank cells allowed inside a list of candidate values under a label
 
 
@@ -42,7 +44,10 @@ class Label:
 
     ``values`` holds one (cell, value) pair, or several when the label heads a list of candidates,
     or none when text sits where the value belongs (``text_value``: that cell and its text).
-    ``prose`` marks an assignment inside a sentence ('the lecture used eta = 0.5; …'), the weakest kind.
+    ``prose`` marks an assignment inside a sentence ('the lecture used eta = 0.5; …'), the weakest kind;
+    ``terse`` a label of one letter that may stand for η ('h', as η is often typed): it counts only where
+    the first weight update agrees with its value. ``read_by`` is the sheet row whose weight updates all
+    read the cell (the rate as the formulas show it, labelled or not).
     """
 
     name: str
@@ -51,6 +56,8 @@ class Label:
     values: tuple[tuple[tuple[int, int], float], ...]
     prose: bool = False
     text_value: tuple[tuple[int, int], str] | None = None
+    terse: bool = False
+    read_by: int | None = None
 
     @property
     def single(self) -> float | None:
@@ -60,6 +67,9 @@ class Label:
     def where(self) -> str:
         """Where the value sits, in words: "I64 (labelled 'learningRate=' in G64)"."""
         value_cell = self.values[0][0] if self.values else self.cell
+        if self.read_by is not None:
+            label = f" (labelled '{excerpt(self.text)}' in {a1(self.cell)})" if value_cell != self.cell else ""
+            return f"{a1(value_cell)}{label}, the cell every weight update of row {self.read_by} reads"
         if value_cell == self.cell:
             return f"{a1(self.cell)} '{excerpt(self.text)}'"
         return f"{a1(value_cell)} (labelled '{excerpt(self.text)}' in {a1(self.cell)})"
@@ -145,9 +155,12 @@ def _named(grid: Grid) -> dict[int, set[str]]:
         name = names.quantity(value)
         if name and name != "iteration":
             named.setdefault(row, set()).add(name)
+
+    def some(pattern, found) -> bool:
+        return any(pattern.fullmatch(split_example(n)[0]) for n in found)
     return {row: found for row, found in named.items()
-            if len(found) >= MIN_QUANTITIES and found & FORWARD and found & OUTPUT
-            and any(n.startswith("w") for n in found)}
+            if len(found) >= MIN_QUANTITIES and some(FORWARD, found) and some(OUTPUT, found)
+            and any(n.startswith("w") for n in found) and shape_of(found) is not None}
 
 
 def _header_row(grid: Grid) -> int | None:
@@ -174,6 +187,9 @@ def _columns(grid: Grid, header_row: int) -> tuple[dict[str, Column], list[Colum
             continue
         if not isinstance(value, str):
             continue  # a number beside the headers is no header
+        if grid.number(row, index + 1) is not None:
+            # A name with its value beside it, as a parameter table sharing the header row ('i1' 0.05) has.
+            continue
         name = names.quantity(value)
         column = Column(name, index, value.strip())
         if name and name not in columns:
@@ -189,7 +205,7 @@ def _data_rows(grid: Grid, header_row: int, columns: dict[str, Column]) -> tuple
     # Only the rows that hold something: one cell in row 1,048,576 must not cost a million steps.
     for row in sorted({row for row, _ in grid.values if row > header_row}):
         cells = [grid.values.get((row, c.index)) for c in columns.values()]
-        weights = [grid.values.get((row, c.index)) for n, c in columns.items() if re.fullmatch(r"w\d", n)]
+        weights = [grid.values.get((row, c.index)) for n, c in columns.items() if re.fullmatch(r"w\d+", n)]
         if sum(map(_datum, cells)) >= needed or (rows and len(weights) >= 4 and all(map(_datum, weights))):
             rows.append(row)
         elif sum(isinstance(v, str) for v in cells) >= needed:
@@ -215,7 +231,7 @@ def _labels(grid: Grid, table_cells: set, band: tuple[int, int] = (0, 0)) -> dic
             labels.setdefault(label.name, []).append(label)
     low, high = band
     outside = lambda label: bool(high) and not low < label.cell[0] <= high  # noqa: E731
-    rank = lambda label: (outside(label), not label.values, label.prose)  # noqa: E731 - stable: reading order
+    rank = lambda label: (outside(label), not label.values, label.terse, label.prose)  # noqa: E731 - stable
     # Labels of the table's own band speak for it alone: the other tables' rates are theirs.
     return {name: tuple(sorted([f for f in found if not outside(f)] or found, key=rank))
             for name, found in labels.items()}
@@ -228,14 +244,17 @@ def _read_label(grid: Grid, row: int, column: int, text: str) -> list[Label]:
         prose = names.is_prose(text)
         return [Label(name, (row, column), text, (((row, column), value),), prose) for name, value in inline]
     name = names.parameter(text)
+    terse = not name and names.squash(text) in names.TERSE_RATE
+    if terse:
+        name = "lr"
     if not name:
         return []
     right, text_right = _numbers_along(grid, [(row, c) for c in range(column + 1, column + 30)], 0)
     below, text_below = _numbers_along(grid, [(r, column) for r in range(row + 1, row + 60)], BELOW_GAP)
     if right or below:
-        return [Label(name, (row, column), text.strip(), right or below)]
+        return [Label(name, (row, column), text.strip(), right or below, terse=terse)]
     text_value = text_right or text_below
-    return [Label(name, (row, column), text.strip(), (), text_value=text_value)] if text_value else []
+    return [Label(name, (row, column), text.strip(), (), text_value=text_value)] if text_value and not terse else []
 
 
 def _numbers_along(grid: Grid, cells: list, gap: int) -> tuple[tuple, tuple | None]:

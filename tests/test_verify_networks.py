@@ -1,0 +1,197 @@
+"""verify on any dense network sheetprop builds (issue 12, item 7): it infers the network from the
+headers through the graph's names (widths, depths, examples, biases) and from the values (each layer's
+activation, the loss, the mini-batch size), with no model of the 2-2-2 exercise of its own.
+
+The sheets are sheetprop's own workbooks, whose numbers the engine computed (checked against PyTorch
+and finite differences in test_networks.py) and LibreOffice recalculates; a correct sheet must verify
+as correct with every quantity judged, and a slip planted in one layer must be found at its cell.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import handmade
+from sheetprop import config as configs
+from sheetprop.graph import BIAS, COUNTER, GRADIENT, INPUT, TARGET, build_graph
+from sheetprop.runs import Run
+from sheetprop.verify import verify
+from sheetprop.workbook.layout import Layout
+from sheetprop.workbook.writer import write_workbook
+from test_networks import networks
+
+ITERATIONS = 4
+# The 2-3-2 network the issue names, seeded weights; the lecture's inputs and targets.
+WIDE = {"name": "wide", "layers": [2, 3, 2], "inputs": [0.05, 0.10], "targets": [0.01, 0.99], "seed": 3,
+        "learning_rates": [0.5], "iterations": 20}
+
+
+def short(config):
+    """``config`` with a few iterations: enough rows to read the rate from the weight changes."""
+    return dataclasses.replace(config, iterations=ITERATIONS)
+
+
+def built(config, folder, name="built.xlsx"):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    write_workbook(path, Run.of(config))
+    return path
+
+
+def judged_everything(config, report) -> None:
+    """Every sheet is correct and every derived quantity of the graph was judged on it."""
+    graph = build_graph(config.network)
+    wanted = {q.name for q in graph.quantities
+              if q.role not in (COUNTER, INPUT, TARGET) and not (q.role == BIAS and q.first is None)}
+    assert report.findings == () and report.status == 0, report.findings[:3]
+    (sheet,) = report.sheets
+    assert set(sheet.judged_cells) >= wanted, sorted(wanted - set(sheet.judged_cells))[:5]
+    assert sheet.learning_rate == config.learning_rates[0]
+
+
+def values_only(path, target, edit=None):
+    """The workbook's numbers typed as constants (the engine's values, to the last digit), no formula."""
+    handmade.values_copy(path, target, digits=17, edit=edit)
+    return target
+
+
+def formulas_only(path, target):
+    """The workbook re-saved by openpyxl: formulas kept, every cached value gone."""
+    workbook = openpyxl.load_workbook(path)
+    workbook.save(target)
+    check = openpyxl.load_workbook(target, data_only=True)
+    sheet = check.worksheets[1]
+    assert all(cell.value is None for row in sheet.iter_rows(min_row=7) for cell in row)  # no value left
+    return target
+
+
+# ---------------------------------------------------------------------------------------- the issue's 2-3-2
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    config = configs.parse(WIDE)
+    return config, built(config, tmp_path_factory.mktemp("wide"))
+
+
+def test_sheetprops_own_2_3_2_workbook_verifies_as_correct(wide):
+    config, path = wide
+    report = verify(path)
+    judged_everything(config, report)
+    (sheet,) = report.sheets
+    assert ("N", "w9", "w9") in sheet.columns and ("V", "h3", "h3") in sheet.columns
+    assert sheet.unknown == ()
+
+
+@pytest.mark.parametrize("copy", [values_only, formulas_only])
+def test_the_2_3_2_workbook_re_saved_without_its_formulas_or_its_values_verifies(wide, copy, tmp_path):
+    config, path = wide
+    report = verify(copy(path, tmp_path / "copy.xlsx"))
+    judged_everything(config, report)
+    if copy is formulas_only:
+        assert any("recalculated" in note for note in report.notes)
+
+
+# ---------------------------------------------------------------------------------------- any network
+
+def planted(config, layer: int):
+    """(sheet title, cell, quantity) of the gradient of the first weight into ``layer`` in the last row:
+    no other cell reads it (the next update would), so it is the one wrong cell."""
+    graph = build_graph(config.network)
+    quantity = next(q for q in graph.of_role(GRADIENT) if q.layer == layer and q.example is None
+                    and q.param.startswith("w"))
+    layout = Layout(graph)
+    return f"lr {config.learning_rates[0]:g}", layout.cell(quantity.name, ITERATIONS), quantity.name
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(config=networks(), data=st.data())
+def test_any_network_sheetprop_builds_verifies_and_a_slip_in_any_layer_is_found(config, data, tmp_path_factory):
+    config = short(config)
+    folder = tmp_path_factory.mktemp("net")
+    path = built(config, folder)
+    judged_everything(config, verify(values_only(path, folder / "values.xlsx")))
+
+    layer = data.draw(st.integers(1, len(config.network.layers) - 1), label="layer")
+    title, cell, name = planted(config, layer)
+
+    def slip(sheet, coordinate, value):
+        return value * 1.01 + 0.01234567891 if (sheet, coordinate) == (title, cell) else value
+    report = verify(values_only(path, folder / "slip.xlsx", edit=slip))
+    assert [(f.cell, f.quantity) for f in report.findings] == [(cell, name)], report.findings[:3]
+    assert report.status == 1
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                HealthCheck.function_scoped_fixture])
+@given(config=networks())
+def test_any_network_re_saved_without_cached_values_verifies_after_recalculation(config, tmp_path_factory):
+    config = short(config)
+    folder = tmp_path_factory.mktemp("bare")
+    report = verify(formulas_only(built(config, folder), folder / "bare.xlsx"))
+    judged_everything(config, report)
+
+
+def test_per_neuron_biases_named_b1_to_bn_are_the_neurons_biases_in_order(tmp_path):
+    """A student names the biases of a 2-2-2 network b1…b4 (h1, h2, o1, o2), trained: more biases than
+    layers, so one per neuron, hidden layer first; the same sheet with the names sheetprop writes agrees."""
+    config = short(configs.parse({**WIDE, "layers": [2, 2, 2], "biases": [[0.35, 0.3], [0.6, 0.65]],
+                                  "train_biases": True, "activations": ["tanh", "sigmoid"]}))
+    path = built(config, tmp_path)
+    student = {"b_h1": "b1", "b_h2": "b2", "b_o1": "b3", "b_o2": "b4"}
+
+    def rename(sheet, cell, value):
+        if isinstance(value, str):
+            for graph_name, own in student.items():
+                value = value.replace(graph_name, own)
+        return value
+    for copy in (values_only(path, tmp_path / "graph.xlsx"), values_only(path, tmp_path / "own.xlsx", rename)):
+        report = verify(copy)
+        judged_everything(config, report)
+    (sheet,) = report.sheets
+    assert {(name, header) for _, name, header in sheet.columns} >= {
+        ("b_h1", "b1"), ("b_o2", "b4"), ("∂E/∂b_o1", "∂E/∂b3")}
+    # Two biases for two layers are one per layer: the lecture blog's b1, b2 (tests/test_verify.py).
+
+
+# ---------------------------------------------------------------------------------------- optimizers
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
+def test_each_optimizer_sheetprop_writes_verifies_and_a_slip_is_found(optimizer, tmp_path):
+    """The optimizer is read from its state columns (v_w1, m_w1, c1, … as its record names them; momentum
+    and Nesterov, alike in their states, told apart by the updates at the labelled rate); every state column
+    is judged. The slip goes into the last row's gradient, which only the next row's state or update reads."""
+    config = short(configs.parse({**WIDE, "optimizer": optimizer, "learning_rates": [0.3]}))
+    path = built(config, tmp_path)
+    judged_everything(config, verify(values_only(path, tmp_path / "values.xlsx")))
+    graph = build_graph(config.network)
+    assert graph.network.optimizer == optimizer
+    assert any(q.role == "state" for q in graph.quantities) == (optimizer != "sgd")
+    name = f"∂E/∂{graph.weights[0]}"
+    cell = Layout(graph).cell(name, ITERATIONS)
+    title = f"{optimizer} lr 0.3" if optimizer != "sgd" else "lr 0.3"
+    sheets = openpyxl.load_workbook(path).sheetnames
+    assert title in sheets, sheets
+
+    def slip(sheet, coordinate, value):
+        return value * 1.01 + 0.01234567891 if (sheet, coordinate) == (title, cell) else value
+    report = verify(values_only(path, tmp_path / "slip.xlsx", edit=slip))
+    assert [(f.cell, f.quantity) for f in report.findings] == [(cell, name)], report.findings[:3]
+
+
+@pytest.mark.parametrize("name", ["lecture", "blog", "targets-half", "xor", "optimizers"])
+def test_every_example_workbook_in_outputs_verifies_as_correct(name):
+    """The committed example workbooks: the lecture's, biases, other targets, XOR's 2-3-1 over four examples
+    with trained biases, three optimizers; every rate sheet judged, each correct."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "outputs" / f"{name}.xlsx"
+    config = configs.load(path.parent.parent / "examples" / f"{name}.toml")
+    report = verify(path)
+    assert report.status == 0 and report.findings == () and report.incomplete == ()
+    assert len(report.sheets) == len(config.cases)
