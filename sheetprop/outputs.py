@@ -32,6 +32,9 @@ class Writer:
     writes: str
     where: str          # "module:function"
     workbook: bool = False  # a workbook format, chosen with --format; the others are always written
+    # Reads nothing the writers before it write: it may run in a process of its own beside them (the PNG:
+    # matplotlib's import and drawing take as long as the workbook, on the other core).
+    aside: bool = False
 
     def write(self, run, folder: Path) -> tuple[Path, ...]:
         module, function = self.where.split(":")
@@ -44,7 +47,8 @@ WRITERS = (
            "sheetprop.workbook.writer:write", workbook=True),
     Writer("ods", "NAME.ods: the workbook as OpenDocument, converted by LibreOffice",
            "sheetprop.workbook.ods:write", workbook=True),
-    Writer("png", "NAME-learning-rates.png: E_total against iteration for every rate", "sheetprop.plots:write"),
+    Writer("png", "NAME-learning-rates.png: E_total against iteration for every rate", "sheetprop.plots:write",
+           aside=True),
     Writer("walkthrough", "NAME-walkthrough.md, NAME-walkthrough.html, NAME-network.svg: the worked example",
            "sheetprop.walkthrough:write"),
 )
@@ -96,13 +100,92 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
             check()  # e.g. no LibreOffice for .ods: stop before anything is written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with locked(out_dir), staging(out_dir) as folder:
-        written = [path for writer in writers for path in writer.write(run, folder)]
+    with locked(out_dir), staging(out_dir) as folder, contextlib.ExitStack() as asides:
+        # Writers that may run aside start first; each is waited for at its turn, so that the writers after
+        # it find its files (the walkthrough shows the PNG).
+        started = {writer.name: asides.enter_context(Aside(writer, run, folder))
+                   for writer in writers if writer.aside and hasattr(os, "fork")}
+        written = [path for writer in writers
+                   for path in (started[writer.name].result() if writer.name in started else writer.write(run, folder))]
     files = [out_dir / path.name for path in written]
     workbooks = [f for f in files if f.suffix.lstrip(".") in FORMATS]
     chart = next(f for f in files if f.suffix == ".png")
     others = [f for f in files if f not in (workbooks[0], chart)]
     return BuildResult(workbooks[0], chart, run.summary, tuple(others))
+
+
+class Aside:
+    """A writer run in a forked process of its own while the build goes on; ``result()`` waits for its paths
+    or raises its error. Leaving the ``with`` block first (an error, a signal) kills the process and reaps it,
+    so nothing writes into the staging folder once the build gives up."""
+
+    def __init__(self, writer: Writer, run, folder: Path):
+        import sys
+
+        self.name = writer.name
+        for stream in (sys.stdout, sys.stderr):  # else the child would hold, and print, a copy of their buffers
+            stream.flush()
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: write, report, and leave without running any of the parent's cleanups
+            code = 1
+            try:
+                os.close(read)
+                code = _report(write, writer, run, folder)
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.read = read
+
+    def __enter__(self):
+        return self
+
+    def result(self) -> tuple[Path, ...]:
+        """The writer's paths, once its process has ended; its error, raised here, if it failed."""
+        import pickle
+
+        with os.fdopen(self.read, "rb") as pipe:
+            self.read = None
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if not data:
+            raise RuntimeError(f"the {self.name} writer's process ended without a result (wait status {status})")
+        failed, value = pickle.loads(data)
+        if failed:
+            raise value
+        return value
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.pid is not None:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+        if self.read is not None:
+            os.close(self.read)
+            self.read = None
+
+
+def _report(pipe: int, writer: Writer, run, folder: Path) -> int:
+    """In the child: run ``writer`` and send (failed, paths or error) down ``pipe``; returns the exit code."""
+    import pickle
+    import traceback
+
+    try:
+        outcome, code = (False, writer.write(run, folder)), 0
+    except BaseException as error:  # noqa: BLE001 - every failure, Ctrl-C too, goes to the parent to raise
+        error.add_note(f"in the {writer.name} writer's process:\n{traceback.format_exc()}")
+        outcome, code = (True, error), 1
+    try:
+        data = pickle.dumps(outcome)
+    except Exception:  # noqa: BLE001 - an error that does not pickle is sent as its text
+        data = pickle.dumps((True, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}")))
+    with os.fdopen(pipe, "wb") as stream:
+        stream.write(data)
+    return code
 
 
 class FolderBusy(RuntimeError):

@@ -16,6 +16,7 @@ from helpers import run
 from test_networks import networks
 from sheetprop.outputs import build
 from sheetprop.compare import first_below
+from sheetprop.graph import build_graph
 from sheetprop.workbook.layout import compare_first_row
 from sheetprop.workbook.layout import FIRST_ROW, HEADER_ROW, PARAM_ROW, Layout
 
@@ -228,11 +229,15 @@ def test_row_templates_write_the_same_bytes_as_xlsxwriter_itself(hidden, output,
     parts, templated, cells, table_rows = _both_ways(config, tmp_path)
     _assert_same_parts(parts)
     text = parts[0]["xl/worksheets/sheet2.xml"].decode()
-    if hidden == "relu":  # rows holding an error value went cell by cell, every other row through its template
+    # A sheet's first row goes cell by cell while its styles have no index yet (XlsxWriter numbers them as its
+    # rows go out), and so does a row holding an error value; every other row goes through its template.
+    first_rows = len(rates) + 1
+    first_cells = len(rates) * len(build_graph(config.network).quantities) + len(rates) + 1
+    if hidden == "relu":
         errors = text.count('t="e"') + parts[0]["xl/worksheets/sheet1.xml"].decode().count('t="e"')
-        assert 0 < templated < table_rows and cells > 0 and errors > 0
+        assert 0 < templated < table_rows - first_rows and cells > first_cells and errors > 0
     else:
-        assert templated == table_rows and cells == 0
+        assert table_rows - first_rows <= templated < table_rows and 0 < cells <= first_cells
     assert "&gt;" in text or "&lt;" in text or hidden == "relu"  # the comparison in IF is escaped as XlsxWriter does
 
 
@@ -240,7 +245,7 @@ SPECIAL = st.sampled_from([math.inf, -math.inf, math.nan, 1.7976931348623157e308
                            2.2250738585072014e-308, -0.0, 0.0, 1e16, 1e-7, 123456789.123456789, -1])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(config=networks(), iterations=st.integers(1, 5), big_rate=st.booleans(),
        specials=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 10_000), SPECIAL), max_size=8),
@@ -268,7 +273,8 @@ def test_any_network_s_rows_are_the_bytes_xlsxwriter_writes(config, iterations, 
     shift = MAX_ROWS - FIRST_ROW - iterations if at_end else 0
     parts, templated, cells, table_rows = _both_ways(config, tmp_path, rows, shift)
     _assert_same_parts(parts)
-    assert templated > 0 or specials or big_rate
+    if iterations >= 3 and not specials and not big_rate:
+        assert templated >= iterations - 2  # a sheet's later rows, at least, went through its template
     if shift:
         assert f'<row r="{MAX_ROWS}">'.encode() in parts[0]["xl/worksheets/sheet2.xml"]
 
