@@ -89,24 +89,34 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
     if not formats or set(formats) - set(FORMATS):
         raise ValueError(f"workbook formats {formats!r}: choose from {', '.join(FORMATS)}")
     run = Run.of(config, digits=digits, formats=formats, progress=progress)
-    try:
-        Layout(run.graph).check_fits(config.iterations)
-    except configs.ConfigError as error:  # name the file, as every other config error does
-        raise configs.ConfigError(f"{config.source}: {error}" if config.source else str(error)) from None
     writers = [w for w in WRITERS if not w.workbook or w.name in formats]
-    for writer in writers:
-        check = getattr(importlib.import_module(writer.where.split(":")[0]), "check", None)
-        if check:
-            check()  # e.g. no LibreOffice for .ods: stop before anything is written
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with locked(out_dir), staging(out_dir) as folder, contextlib.ExitStack() as asides:
-        # Writers that may run aside start first; each is waited for at its turn, so that the writers after
-        # it find its files (the walkthrough shows the PNG).
-        started = {writer.name: asides.enter_context(Aside(writer, run, folder))
-                   for writer in writers if writer.aside and hasattr(os, "fork")}
-        written = [path for writer in writers
-                   for path in (started[writer.name].result() if writer.name in started else writer.write(run, folder))]
+    # Writers that may run aside start at once (their imports overlap the checks below too) and write once the
+    # staging folder exists; each is waited for at its turn, so that the writers after it find its files (the
+    # walkthrough shows the PNG). A build that gives up stops them before its staging folder goes.
+    asides = {writer.name: Aside(writer, run) for writer in writers if writer.aside and hasattr(os, "fork")}
+    try:
+        try:
+            Layout(run.graph).check_fits(config.iterations)
+        except configs.ConfigError as error:  # name the file, as every other config error does
+            raise configs.ConfigError(f"{config.source}: {error}" if config.source else str(error)) from None
+        for writer in writers:
+            check = getattr(importlib.import_module(writer.where.split(":")[0]), "check", None)
+            if check:
+                check()  # e.g. no LibreOffice for .ods: stop before anything is written
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with locked(out_dir), staging(out_dir) as folder:
+            try:
+                for aside in asides.values():
+                    aside.begin(folder)
+                written = [path for writer in writers for path in
+                           (asides[writer.name].result() if writer.name in asides else writer.write(run, folder))]
+            finally:
+                for aside in asides.values():
+                    aside.stop()
+    finally:
+        for aside in asides.values():
+            aside.stop()
     files = [out_dir / path.name for path in written]
     workbooks = [f for f in files if f.suffix.lstrip(".") in FORMATS]
     chart = next(f for f in files if f.suffix == ".png")
@@ -115,38 +125,48 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
 
 
 class Aside:
-    """A writer run in a forked process of its own while the build goes on; ``result()`` waits for its paths
-    or raises its error. Leaving the ``with`` block first (an error, a signal) kills the process and reaps it,
-    so nothing writes into the staging folder once the build gives up."""
+    """A writer run in a forked process of its own while the build goes on.
 
-    def __init__(self, writer: Writer, run, folder: Path):
+    The process starts at once with the writer module's ``prepare(run)``, if it has one (imports, numbers),
+    and writes when ``begin(folder)`` names the staging folder; ``result()`` waits for its paths or raises its
+    error. ``stop()`` kills and reaps it if it is still running, so that nothing writes into a staging folder
+    once the build gives up.
+    """
+
+    def __init__(self, writer: Writer, run):
         import sys
 
         self.name = writer.name
         for stream in (sys.stdout, sys.stderr):  # else the child would hold, and print, a copy of their buffers
             stream.flush()
-        read, write = os.pipe()
+        results, report = os.pipe()
+        told, tell = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the child: write, report, and leave without running any of the parent's cleanups
             code = 1
             try:
-                os.close(read)
-                code = _report(write, writer, run, folder)
+                os.close(results)
+                os.close(tell)
+                code = _aside(writer, run, told, report)
                 sys.stderr.flush()
             finally:
                 os._exit(code)
-        os.close(write)
-        self.read = read
+        os.close(report)
+        os.close(told)
+        self.results, self.tell = results, tell
 
-    def __enter__(self):
-        return self
+    def begin(self, folder: Path) -> None:
+        """Let the writer write into ``folder``."""
+        with os.fdopen(self.tell, "wb") as pipe:
+            self.tell = None
+            pipe.write(os.fsencode(folder))
 
     def result(self) -> tuple[Path, ...]:
         """The writer's paths, once its process has ended; its error, raised here, if it failed."""
         import pickle
 
-        with os.fdopen(self.read, "rb") as pipe:
-            self.read = None
+        with os.fdopen(self.results, "rb") as pipe:
+            self.results = None
             data = pipe.read()
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
@@ -157,25 +177,35 @@ class Aside:
             raise value
         return value
 
-    def __exit__(self, *exc):
+    def stop(self) -> None:
+        """Kill the process if it still runs, and reap it; close the pipes."""
         import signal
 
         if self.pid is not None:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             self.pid = None
-        if self.read is not None:
-            os.close(self.read)
-            self.read = None
+        for name in ("results", "tell"):
+            if getattr(self, name) is not None:
+                os.close(getattr(self, name))
+                setattr(self, name, None)
 
 
-def _report(pipe: int, writer: Writer, run, folder: Path) -> int:
-    """In the child: run ``writer`` and send (failed, paths or error) down ``pipe``; returns the exit code."""
+def _aside(writer: Writer, run, told: int, report: int) -> int:
+    """In the child: prepare, wait for the folder, run ``writer`` and send (failed, paths or error) down
+    ``report``; returns the exit code. No folder (the build gave up) ends it at once."""
     import pickle
     import traceback
 
     try:
-        outcome, code = (False, writer.write(run, folder)), 0
+        prepare = getattr(importlib.import_module(writer.where.split(":")[0]), "prepare", None)
+        if prepare:
+            prepare(run)
+        with os.fdopen(told, "rb") as pipe:
+            folder = pipe.read()
+        if not folder:
+            return 1
+        outcome, code = (False, writer.write(run, Path(os.fsdecode(folder)))), 0
     except BaseException as error:  # noqa: BLE001 - every failure, Ctrl-C too, goes to the parent to raise
         error.add_note(f"in the {writer.name} writer's process:\n{traceback.format_exc()}")
         outcome, code = (True, error), 1
@@ -183,7 +213,7 @@ def _report(pipe: int, writer: Writer, run, folder: Path) -> int:
         data = pickle.dumps(outcome)
     except Exception:  # noqa: BLE001 - an error that does not pickle is sent as its text
         data = pickle.dumps((True, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}")))
-    with os.fdopen(pipe, "wb") as stream:
+    with os.fdopen(report, "wb") as stream:
         stream.write(data)
     return code
 
