@@ -1,6 +1,8 @@
 """The pure-Python floor of a build's workbook: its sheets' rows as XML, one %-template per row, deflated.
 
 Run (by benchmarks/speed.py, in a process of its own): python3 benchmarks/floor.py CONFIG STYLES OUT [--plain]
+Also: floor.py styles WORKBOOK STYLES (each sheet's style indexes per column, from a built workbook's second
+table row) and floor.py check CONFIG STYLES WORKBOOK PLAIN (the floor's rows are the workbook's, byte for byte).
 
 For every run of CONFIG (the engine's rows, as the build streams them) and for the Compare sheet's trajectory,
 each row's XML is one %-template filled with the row's numbers and values, as XlsxWriter writes it, and goes
@@ -13,8 +15,11 @@ from __future__ import annotations
 
 import json
 import operator
+import re
 import string
+import subprocess
 import sys
+import zipfile
 import zlib
 
 
@@ -42,7 +47,44 @@ def templates(formulas: list[str], styles: list[int | None], fields: dict[str, i
     return "".join(parts), operator.itemgetter(*order), [fields[name] for name in names]
 
 
+def write_styles(workbook: str, out: str) -> None:
+    """Write each sheet's style index per column, from the second table row of a built workbook, as JSON."""
+    from sheetprop.workbook.layout import FIRST_ROW, compare_first_row
+
+    found = {}
+    with zipfile.ZipFile(workbook) as archive:
+        for name in archive.namelist():
+            number = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", name)
+            if number:
+                xml = archive.read(name).decode()
+                row = (compare_first_row(6) if number[1] == "1" else FIRST_ROW) + 2  # 1-based, the second table row
+                cells = re.search(rf'<row r="{row}"[^>]*>(.*?)</row>', xml)[1]
+                found[number[1]] = [int(s) if s else None for s in re.findall(r'<c r="[A-Z]+\d+"(?: s="(\d+)")?>', cells)]
+    with open(out, "w") as file:
+        json.dump(found, file)
+
+
+def check(config: str, styles: str, workbook: str, plain: str) -> None:
+    """Exit with an error unless the floor's rows (written plain) are the workbook's rows, byte for byte."""
+    from sheetprop.workbook.layout import FIRST_ROW, compare_first_row
+
+    subprocess.run([sys.executable, __file__, config, styles, plain, "--plain"], check=True)
+    with zipfile.ZipFile(workbook) as archive:
+        sheets = [name for name in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)]
+        for number in range(1, len(sheets) + 1):
+            xml = archive.read(f"xl/worksheets/sheet{number}.xml")
+            first = (compare_first_row(len(sheets) - 1) if number == 1 else FIRST_ROW) + 1
+            rows = xml[xml.index(f'<row r="{first}">'.encode()):xml.index(b"</sheetData>")]
+            with open(f"{plain}.{number}", "rb") as file:
+                if rows != file.read():
+                    raise SystemExit(f"benchmarks/floor.py: sheet {number}'s rows differ from the build's; fix floor.py")
+
+
 def main() -> None:
+    if sys.argv[1] == "styles":
+        return write_styles(*sys.argv[2:4])
+    if sys.argv[1] == "check":
+        return check(*sys.argv[2:6])
     from sheetprop.compare import labels
     from sheetprop.config import load
     from sheetprop.graph import TOTAL, COUNTER

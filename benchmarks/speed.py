@@ -22,15 +22,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,39 +85,10 @@ def build_command(config: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "sheetprop", "build", str(config), "--out", str(out), "--quiet"]
 
 
-def styles_of(workbook: Path, folder: Path) -> Path:
-    """Each sheet's style index per column, from the second table row of a built workbook, as floor.py reads them."""
-    from sheetprop.workbook.layout import FIRST_ROW, compare_first_row
-
-    styles = {}
-    with zipfile.ZipFile(workbook) as archive:
-        for name in archive.namelist():
-            number = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", name)
-            if number:
-                xml = archive.read(name).decode()
-                row = (compare_first_row(6) if number[1] == "1" else FIRST_ROW) + 2  # 1-based, the second table row
-                cells = re.search(rf'<row r="{row}"[^>]*>(.*?)</row>', xml)[1]
-                styles[number[1]] = [int(s) if s else None for s in
-                                     re.findall(r'<c r="[A-Z]+\d+"(?: s="(\d+)")?>', cells)]
-    path = folder / "styles.json"
-    path.write_text(json.dumps(styles))
-    return path
-
-
-def check_floor(config: Path, styles: Path, folder: Path) -> None:
-    """The floor's rows are byte for byte the rows the build writes (else it would be the floor of something else)."""
-    from sheetprop.workbook.layout import FIRST_ROW, compare_first_row
-
-    subprocess.run(build_command(config, folder / "checked"), check=True, cwd=ROOT, env=environment())
-    subprocess.run([sys.executable, str(HERE / "floor.py"), str(config), str(styles), str(folder / "plain"),
-                    "--plain"], check=True, cwd=ROOT, env=environment())
-    with zipfile.ZipFile(folder / "checked" / "bench.xlsx") as archive:
-        for number in range(1, 8):
-            xml = archive.read(f"xl/worksheets/sheet{number}.xml")
-            first = (compare_first_row(6) if number == 1 else FIRST_ROW) + 1
-            rows = xml[xml.index(f'<row r="{first}">'.encode()):xml.index(b"</sheetData>")]
-            if rows != (folder / f"plain.{number}").read_bytes():
-                raise SystemExit(f"benchmarks/floor.py: sheet {number}'s rows differ from the build's; fix floor.py")
+def floor(*args) -> None:
+    """benchmarks/floor.py's other commands, in a process of their own: this one stays small, since a child's
+    peak memory counts its parent's at the fork."""
+    subprocess.run([sys.executable, str(HERE / "floor.py"), *map(str, args)], check=True, cwd=ROOT, env=environment())
 
 
 def main() -> None:
@@ -133,16 +101,17 @@ def main() -> None:
     args = parser.parse_args()
     if importlib.util.find_spec("lxml") is None:  # openpyxl is the comparison only at its fastest, with lxml
         raise SystemExit("benchmarks/speed.py: lxml is missing, so openpyxl would write at its slowest; pip install lxml")
-    import xlsxwriter
+    from importlib.metadata import version
 
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, XlsxWriter {xlsxwriter.__version__}; "
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, XlsxWriter {version('XlsxWriter')}; "
           f"load average {os.getloadavg()[0]:.1f} at the start (a shared machine: compare CPU times)")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         small = folder / "small.toml"
         small.write_text(CONFIG.format(iterations=3))
         subprocess.run(build_command(small, folder / "small"), check=True, cwd=ROOT, env=environment())
-        styles = styles_of(folder / "small" / "bench.xlsx", folder)
+        styles = folder / "styles.json"
+        floor("styles", folder / "small" / "bench.xlsx", styles)
 
         print("\nbuild: 6 learning rates × N iterations, 44 formulas a row; medians; ratios of CPU time")
         print(f"{'N':>7} {'what':<10} {'CPU s':>8} {'wall s':>8} {'peak MiB':>9} {'/ floor':>8} {'/ openpyxl':>11}")
@@ -151,8 +120,10 @@ def main() -> None:
             config = folder / f"n{n}" / "bench.toml"
             config.parent.mkdir()
             config.write_text(CONFIG.format(iterations=n))
-            if k == 0:
-                check_floor(config, styles, config.parent)
+            if k == 0:  # the floor's rows are byte for byte the build's, else it is the floor of something else
+                subprocess.run(build_command(config, config.parent / "checked"), check=True, cwd=ROOT,
+                               env=environment())
+                floor("check", config, styles, config.parent / "checked" / "bench.xlsx", config.parent / "plain")
             commands = {
                 "floor": [sys.executable, str(HERE / "floor.py"), str(config), str(styles), str(config.parent / "f.bin")],
                 "openpyxl": [sys.executable, "-c", OPENPYXL, str(config), str(config.parent / "o.xlsx")],
