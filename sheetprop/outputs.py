@@ -93,7 +93,13 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
     # Writers that may run aside start at once (their imports overlap the checks below too) and write once the
     # staging folder exists; each is waited for at its turn, so that the writers after it find its files (the
     # walkthrough shows the PNG). A build that gives up stops them before its staging folder goes.
-    asides = {writer.name: Aside(writer, run) for writer in writers if writer.aside and hasattr(os, "fork")}
+    asides = {}
+    for writer in writers:
+        if writer.aside and hasattr(os, "fork"):
+            try:
+                asides[writer.name] = Aside(writer, run)
+            except OSError:  # no process to spare: it runs in its turn
+                pass
     try:
         try:
             Layout(run.graph).check_fits(config.iterations)
@@ -111,10 +117,10 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
                     aside.begin(folder)
                 written = [path for writer in writers for path in
                            (asides[writer.name].result() if writer.name in asides else writer.write(run, folder))]
-            finally:
+            finally:  # before the staging folder goes
                 for aside in asides.values():
                     aside.stop()
-    finally:
+    finally:  # a build refused before its staging folder
         for aside in asides.values():
             aside.stop()
     files = [out_dir / path.name for path in written]
@@ -141,7 +147,12 @@ class Aside:
             stream.flush()
         results, report = os.pipe()
         told, tell = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            for end in (results, report, told, tell):
+                os.close(end)
+            raise
         if self.pid == 0:  # the child: write, report, and leave without running any of the parent's cleanups
             code = 1
             try:
