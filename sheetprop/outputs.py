@@ -95,7 +95,7 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
     # walkthrough shows the PNG). A build that gives up stops them before its staging folder goes.
     asides = {}
     for writer in writers:
-        if writer.aside and hasattr(os, "fork"):
+        if writer.aside and _can_fork():
             try:
                 asides[writer.name] = Aside(writer, run)
             except OSError:  # no process to spare: it runs in its turn
@@ -128,6 +128,14 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
     chart = next(f for f in files if f.suffix == ".png")
     others = [f for f in files if f not in (workbooks[0], chart)]
     return BuildResult(workbooks[0], chart, run.summary, tuple(others))
+
+
+def _can_fork() -> bool:
+    """Whether a writer may run in a forked process: a system with fork, and one thread only (a process with
+    others, a notebook's, could fork with a lock held)."""
+    import threading
+
+    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 class Aside:
