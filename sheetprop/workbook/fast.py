@@ -6,15 +6,16 @@ sheetprop from a fixed set of functions (IF, EXP, MAX, TANH, LN, CHOOSE, MOD), n
 step changes them: ``rewrite_is_identity`` checks exactly that on samples of a sheet's formulas.
 
 Past the rewrite, XlsxWriter's constant_memory mode stores each cell, then writes it when the next row starts
-(``Worksheet._write_single_row``): per cell a type test by exception, three regular-expression searches to
-escape the formula and the value, and one write to its text-mode temporary file. A vetted sheet's rows differ
+(``Worksheet._write_single_row``): per cell its reference, style index, formula and value each passed through
+a regular-expression search to escape them (a number by raising and catching a TypeError), and one write to
+its text-mode temporary file. A vetted sheet's rows differ
 only in their row numbers and values, so ``row_writer`` renders the row's XML once per sheet into a
 %-template — the cells' references, style indexes and formula text as XlsxWriter would write them, slots left
 for the row numbers and the values, which XlsxWriter formats with ``str`` — and writes each row with one
 ``%`` and one write. XlsxWriter still writes everything else (the file, the other rows, styles, charts, notes),
 and any row the template cannot stand for (a text or boolean value, a row with its own height or format, a
-row written out of order) goes through XlsxWriter's own cell path. A test checks that the files are
-byte-identical either way.
+row written out of order, a sheet's first row while XlsxWriter has not numbered its styles yet) goes through
+XlsxWriter's own cell path. Tests check that the files are byte-identical either way.
 """
 
 from __future__ import annotations
