@@ -29,12 +29,13 @@ class Visit:
     requests: list[str]
 
 
-def visit(page: Path, work: Path) -> Visit:
-    """Open ``page`` (file://) in a fresh profile; its DOM after load and the URLs the page requested."""
+def visit(page: Path, work: Path, flags: list[str] = ()) -> Visit:
+    """Open ``page`` (file://) in a fresh profile (with extra Chromium ``flags``); its DOM after load and
+    the URLs the page requested."""
     work.mkdir(parents=True, exist_ok=True)
     log = work / "net-log.json"
     result = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={work / 'profile'}", f"--log-net-log={log}",
-                             "--dump-dom", page.resolve().as_uri()], capture_output=True, text=True, timeout=120)
+                             *flags, "--dump-dom", page.resolve().as_uri()], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     return Visit(result.stdout, page_requests(log))
 
@@ -61,3 +62,38 @@ def page_requests(log: Path) -> list[str]:
         if from_page and not params["url"].startswith(("file:", "data:")):
             urls.append(params["url"])
     return urls
+
+
+class Driven:
+    """Headless Chromium driven by Selenium through Debian's chromedriver, with Chromium's net log kept, so
+    that the requests of every page it opened can be read once it has quit (``requests``)."""
+
+    def __init__(self, work: Path, javascript: bool = True):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        driver = shutil.which("chromedriver")
+        assert driver, "chromedriver is missing: 'bash scripts/test' installs it (apt-get install chromium-driver)"
+        work.mkdir(parents=True, exist_ok=True)
+        self.log = work / "net-log.json"
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium()
+        for flag in [*FLAGS, f"--user-data-dir={work / 'profile-driven'}", f"--log-net-log={self.log}",
+                     "--window-size=1100,1400"]:
+            options.add_argument(flag)
+        if not javascript:
+            options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+        self.driver = webdriver.Chrome(service=Service(driver), options=options)
+
+    def open(self, page: Path, fragment: str = "") -> None:
+        """Load ``page`` (file://), with ``#fragment`` when given, as a fresh load."""
+        self.driver.get("about:blank")
+        self.driver.get(page.resolve().as_uri() + (f"#{fragment}" if fragment else ""))
+
+    def script(self, source: str, *args):
+        return self.driver.execute_script(source, *args)
+
+    def quit(self) -> list[str]:
+        """Close the browser; the URLs its pages requested (not file: or data:)."""
+        self.driver.quit()
+        return page_requests(self.log)

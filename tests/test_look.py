@@ -15,6 +15,7 @@ import pytest
 from helpers import run, shown_by_libreoffice
 from sheetprop import config as configs
 from sheetprop.workbook.layout import compare_first_row
+from sheetprop.graph import build_graph
 from sheetprop.outputs import build
 from sheetprop.workbook.layout import FIRST_ROW, GROUP_ROW, HEADER_ROW, Layout
 
@@ -126,16 +127,22 @@ def test_column_groups_are_coloured_with_a_legend(book):
     assert sheet.cell(1, 1).fill.fgColor.rgb in (None, "00000000")  # the rows above the table stay white
 
 
-def test_every_sheet_prints_landscape_one_page_wide_with_its_header_rows(book, lecture):
+def test_every_sheet_prints_landscape_readably_with_its_header_rows(book, lecture):
     for title in book.sheetnames:
         sheet = book[title]
         assert sheet.page_setup.orientation == "landscape", title
         assert "&A" in sheet.oddFooter.left.text and "&P" in sheet.oddFooter.right.text
     for title in book.sheetnames[1:]:
         sheet = book[title]
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage, title
-        assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0  # 1 is the default
+        # a print scale, not fit-to-page (which would shrink 44 columns to a fifth and ignore the page breaks)
+        assert not sheet.sheet_properties.pageSetUpPr or not sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert 60 <= (sheet.page_setup.scale or 100) <= 100, title  # 100 is the default
         assert sheet.print_title_rows == f"$1:${FIRST_ROW}"  # the rows frozen on screen
+        assert sheet.print_title_cols == "$A:$A" and sheet.page_setup.pageOrder == "overThenDown"
+        starts = {column for column, quantity in enumerate(build_graph(lecture.network).quantities, start=1)
+                  if column > 2 and quantity.group != build_graph(lecture.network).quantities[column - 2].group}
+        assert {brk.id + 1 for brk in sheet.col_breaks.brk} <= starts  # pages break between colour groups
+        assert sheet.col_breaks.brk, title
     compare = book["Compare"]
     header = compare_first_row(len(lecture.learning_rates))  # 1-based row of the trajectory's header
     assert compare.print_title_rows == f"${header}:${header}"

@@ -91,7 +91,7 @@ def test_cached_values_are_numbers_for_viewers_that_do_not_recalculate(built, va
     for iteration in (1, 2, 201):
         for quantity in graph.quantities:
             assert sheet[layout.cell(quantity.name, iteration)].value == rows[iteration - 1][graph.index[quantity.name]]
-    frame = pd.read_excel(built.workbook, sheet_name="lr 1", header=HEADER_ROW)
+    frame = pd.read_excel(built.workbook, sheet_name="lr 1", header=HEADER_ROW, engine="openpyxl")
     assert list(frame.columns) == LECTURE_HEADERS
     assert len(frame) == lecture.iterations and not frame.isna().any().any()
     assert frame["E_total"].iloc[200] == pytest.approx(0.0052074660863154505, rel=1e-12)

@@ -31,10 +31,21 @@ class Heading:
 
 
 @dataclass(frozen=True)
+class Live:
+    """A number or word in prose that the living page recomputes: ``text`` as printed, ``key`` what it is
+    (``n:r1:E_total:3`` a value of iteration 1 to 3 digits, ``iterations``, ``change``; see page.js)."""
+
+    text: str
+    key: str
+
+
+@dataclass(frozen=True)
 class Paragraph:
-    """Prose; each part is text, a Name, an expression or a Relation, the last three drawn as math."""
+    """Prose; each part is text, a Live text, a Name, an expression or a Relation, the last three drawn as
+    math. ``live`` names what the living page rewrites it from (``reading``: the comparison in words)."""
 
     parts: tuple
+    live: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,10 +77,18 @@ class Equation:
 
 @dataclass(frozen=True)
 class Table:
-    """Header and rows; a cell is text, a Name, an int (a count) or a float (printed to the document's digits)."""
+    """Header and rows; a cell is text, a Name, an int (a count) or a float (printed to the document's digits).
+
+    ``live`` says what the living page redraws it from: ``start`` (the starting values, its fields),
+    ``after``, ``losses``, ``rates`` (the update and the comparison), ``family`` (a per-layer summary:
+    ``members`` lists each row's quantities, read from iteration 1, or iteration 2 when ``after``).
+    """
 
     header: tuple
     rows: tuple
+    live: str = ""
+    members: tuple = ()
+    after: bool = False
 
     def numeric(self) -> list[bool]:
         """Which columns hold numbers (and 'never' or blanks), to be right-aligned."""

@@ -69,6 +69,7 @@ class Text:
     size: float = FONT
     anchor: str = "start"
     style: str = ""
+    value: str = ""  # the parameter whose value the text ends with: the living page rewrites it
 
     def box(self, pad: float = 0) -> Box:
         return text_box(self.x, self.y, self.text, self.size, self.anchor, pad)
@@ -76,7 +77,8 @@ class Text:
     def svg(self) -> str:
         anchor = f' text-anchor="{self.anchor}"' if self.anchor != "start" else ""
         size = f' font-size="{self.size:g}"' if self.size != FONT else ""
-        return f'<text x="{self.x:g}" y="{self.y:g}"{anchor}{size}{self.style}>{escape(self.text)}</text>'
+        value = f' data-value="{escape(self.value)}"' if self.value else ""
+        return f'<text x="{self.x:g}" y="{self.y:g}"{anchor}{size}{self.style}{value}>{escape(self.text)}</text>'
 
 
 def shown(size: int) -> list[int | None]:
@@ -139,7 +141,7 @@ def _edges(network, columns, position, values, digits: int, labelled: bool, node
                 if not labelled:
                     continue
                 name = weights[layer - 1][receiver][sender]
-                label = _place(f"{name} = {number(values[name], digits)}", (x1, y1), (x2, y2), taken)
+                label = _place(f"{name} = {number(values[name], digits)}", (x1, y1), (x2, y2), taken, name)
                 if label is None:
                     return lines, None
                 labels.append(label)
@@ -147,12 +149,12 @@ def _edges(network, columns, position, values, digits: int, labelled: bool, node
     return lines, labels
 
 
-def _place(text: str, start, end, taken: list[Box]) -> Text | None:
+def _place(text: str, start, end, taken: list[Box], value: str = "") -> Text | None:
     """The label at the first place along the edge whose box (with its halo) is clear of every box taken."""
     (x1, y1), (x2, y2) = start, end
     for t in PLACES:
         x, y = round(x1 + t * (x2 - x1)), round(y1 + t * (y2 - y1) + 0.3 * FONT)  # centred on the line
-        label = Text(x, y, text, anchor="middle", style=f' fill="#1f3a5f" {HALO}')
+        label = Text(x, y, text, anchor="middle", style=f' fill="#1f3a5f" {HALO}', value=value)
         box = label.box(pad=HALO_PAD)
         if not any(box.overlaps(other) for other in taken):
             return label
@@ -174,13 +176,14 @@ def _nodes(network, columns, position, values, digits: int) -> tuple[list[str], 
                            'stroke-width="1.5"/>')
             texts.append(Text(x, y + 5, name, 15, "middle", ' font-weight="bold"'))
             if layer == 0 and network.examples == 1:
-                texts.append(Text(x - RADIUS - 8, y + 5, number(values[name], digits), anchor="end"))
+                texts.append(Text(x - RADIUS - 8, y + 5, number(values[name], digits), anchor="end", value=name))
             if layer == last and network.examples == 1:
                 target = f"t{index + 1}"
-                texts.append(Text(x + RADIUS + 8, y + 5, f"{target} = {number(values[target], digits)}"))
+                texts.append(Text(x + RADIUS + 8, y + 5, f"{target} = {number(values[target], digits)}", value=target))
             if layer and network.biases == "neuron":
                 bias = biases[layer - 1][index]
-                texts.append(Text(x, y + RADIUS + 16, f"{bias} = {number(values[bias], digits)}", 11, "middle", grey))
+                texts.append(Text(x, y + RADIUS + 16, f"{bias} = {number(values[bias], digits)}", 11, "middle", grey,
+                                  value=bias))
         if None in column:
             x, y = position[layer, None]
             texts.append(Text(x, y + 8, "⋮", 26, "middle"))
@@ -188,7 +191,7 @@ def _nodes(network, columns, position, values, digits: int) -> tuple[list[str], 
             bias = biases[layer - 1][0]
             x, y = position[layer, column[0]]
             texts.append(Text(x, y - RADIUS - 14, f"bias {bias} = {number(values[bias], digits)}", anchor="middle",
-                              style=grey))
+                              style=grey, value=bias))
     return circles, texts
 
 

@@ -15,6 +15,7 @@ engine's numbers; the Markdown and HTML renderers only choose how to draw them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from sheetprop.compare import Summary
@@ -25,8 +26,8 @@ from sheetprop.expr import Cycle, Expr, Fn, Op, Sym, substitute, symbol
 from sheetprop.functions import LOSSES
 from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP,
                              STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity)
-from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, Heading, Name, Paragraph, Relation,
-                                          Table)
+from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, Heading, Live, Name, Paragraph,
+                                          Relation, Table)
 from sheetprop.numerals import DIGITS, number
 from sheetprop.walkthrough.reading import listed, loss_table, rate_table, reading
 
@@ -54,9 +55,10 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
     values = dict(zip(names, first), lr=rate, **{h: config.values[h] for h in graph.optimizer.hyperparameters})
     after = dict(zip(names, seconds[rate]))
     blocks = [
-        Paragraph((f"Backpropagation for this network, worked through with its own numbers: the forward "
-                   f"pass of iteration 1, the loss, every partial derivative by the chain rule, the "
-                   f"updated weights, then the loss over {config.iterations} iterations for each learning "
+        Paragraph(("Backpropagation for this network, worked through with its own numbers: the forward "
+                   "pass of iteration 1, the loss, every partial derivative by the chain rule, the "
+                   "updated weights, then the loss over ", Live(str(config.iterations), "iterations"),
+                   " iterations for each learning "
                    f"rate. Numbers are shown to {digits} significant digits; the engine and the workbook "
                    f"{workbook} keep full double precision, and every equation below is rendered "
                    f"from the same definition as that workbook's formulas.",)),
@@ -99,7 +101,7 @@ def _value_table(graph: Graph, quantities: list[Quantity], values) -> list:
     """Name, value and meaning of each quantity, or per group a count and range when there are many."""
     if len(quantities) <= 3 * WRITE_LIMIT:
         return [Table(("quantity", "value", "meaning"),
-                      tuple((Name(q.name), values[q.name], q.words) for q in quantities))]
+                      tuple((Name(q.name), values[q.name], q.words) for q in quantities), live="start")]
     return [_family_table(graph, quantities, values)]
 
 
@@ -193,28 +195,28 @@ def _gradient_order(graph: Graph, quantities: list[Quantity]) -> list[Quantity]:
 
 
 def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) -> list:
-    rate = config.shown_rate
     # The optimizer's state (shared, then per parameter) and the parameters it trains, in column order.
     trained = [q for q in graph.quantities
                if q.role == STATE or q.param and q.role in (WEIGHT, BIAS) and q.first is not None]
     optimizer = graph.optimizer
     which = "the config's walkthrough_rate" if config.walkthrough_rate is not None else "the config's first learning rate"
+    shown = lambda source, name: Live(number(values[name] if source != "r2" else after[name], digits),  # noqa: E731
+                                      f"n:{source}:{name}:{digits}")
     rules = [part for left, right in optimizer.rules() for part in (Relation((left, right), "←"), ", ")][:-1]
     does = ("moves every weight against its gradient" if not optimizer.states else
             "updates every weight from its gradient and the state it keeps for it")
-    settings = "".join(f", {symbol(h)} = {number(config.values[h], digits)}" for h in optimizer.hyperparameters)
+    settings = [part for h in optimizer.hyperparameters for part in (f", {symbol(h)} = ", shown("p", h))]
     blocks = [
         Heading(2, "6. Updating the weights"),
         Paragraph((f"{optimizer.words[0].upper()}{optimizer.words[1:]} {does}, "
                    "all at once, with the gradients of iteration 1: ", *rules,
-                   f". With {which}, η = {number(rate, digits)}{settings}:")),
+                   ". With ", Live(which, "which"), ", η = ", shown("p", "lr"), *settings, ":")),
     ]
     equations = [Equation(q.name, (q.expr,), q.expr, after[q.name], after=True) for q in trained]
-    blocks += _summarised(graph, equations, lambda e: graph[e.name].group, after)
-    before, now = values[TOTAL], after[TOTAL]
-    change = "falls" if now < before else "rises"
-    blocks.append(Paragraph((f"These weights make iteration 2. Its forward pass gives E_total = {number(now, digits)}: "
-                             f"the loss {change} from {number(before, digits)}.",)))
+    blocks += _summarised(graph, equations, lambda e: graph[e.name].group, after, after=True)
+    change = "falls" if after[TOTAL] < values[TOTAL] else "rises"
+    blocks.append(Paragraph(("These weights make iteration 2. Its forward pass gives E_total = ", shown("r2", TOTAL),
+                             ": the loss ", Live(change, "change"), " from ", shown("r1", TOTAL), ".")))
     rows = [(Name(TOTAL), values[TOTAL], *(seconds[r][graph.index[TOTAL]] for r in seconds))]
     shown = [q for q in trained if q.role != STATE]
     if len(shown) <= WRITE_LIMIT:
@@ -222,7 +224,8 @@ def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) 
                 for q in shown] + rows
     blocks.append(Paragraph(("After one update, for every learning rate of the config (E_total is that of "
                              "iteration 2):",)))
-    blocks.append(Table(("quantity", "iteration 1", *(f"η = {number(r, digits)}" for r in seconds)), tuple(rows)))
+    blocks.append(Table(("quantity", "iteration 1", *(f"η = {number(r, digits)}" for r in seconds)), tuple(rows),
+                        live="after"))
     return blocks
 
 
@@ -232,12 +235,12 @@ def _iterations(config: Config, summary: Summary, digits: int, workbook: str) ->
         Heading(2, "7. Over the iterations"),
         Paragraph(("Each iteration repeats the forward pass, the backward pass and the update, from the "
                    f"weights the previous one left. E_total at a few iterations, for each {each}:",)),
-        loss_table(summary, digits),
+        dataclasses.replace(loss_table(summary, digits), live="losses"),
         Figure("chart", f"E_total against iteration for each {each}, linear and log scale "
                         f"(dotted: the threshold {number(config.threshold, digits)})."),
         # Prose rounds harder than the tables: 0.00215, not 0.00214959545.
-        *(Paragraph((text,)) for text in reading(summary, min(digits, 3))),
-        rate_table(summary, digits),
+        *(Paragraph((text,), live="reading") for text in reading(summary, min(digits, 3))),
+        dataclasses.replace(rate_table(summary, digits), live="rates"),
         Paragraph((f"The workbook {workbook} holds every iteration of every {every} as live formulas, "
                    "and its Compare sheet this table.",)),
     ]
@@ -252,7 +255,7 @@ def _grouped(graph: Graph, quantities: list[Quantity], values, group_of) -> list
     return _summarised(graph, equations, lambda e: group_of(by_name[e.name]), values)
 
 
-def _summarised(graph: Graph, equations: list[Equation], group_of, results) -> list:
+def _summarised(graph: Graph, equations: list[Equation], group_of, results, after: bool = False) -> list:
     """Equations under a heading per group; a group of more than WRITE_LIMIT shows one of each kind and a table."""
     blocks = []
     groups: dict[str, list[Equation]] = {}
@@ -268,7 +271,7 @@ def _summarised(graph: Graph, equations: list[Equation], group_of, results) -> l
         blocks += shown
         blocks.append(Paragraph((f"The other {len(members) - len(shown)} of this layer work the same way; "
                                  "by quantity:",)))
-        blocks.append(_family_table(graph, [graph[e.name] for e in members], results))
+        blocks.append(_family_table(graph, [graph[e.name] for e in members], results, after))
     return blocks
 
 
@@ -333,8 +336,9 @@ def _first_of_each_family(graph: Graph, equations: list[Equation]) -> list[Equat
     return first
 
 
-def _family_table(graph: Graph, quantities: list[Quantity], values) -> Table:
-    """Per kind of quantity in a layer: how many, first and last name, smallest and largest value."""
+def _family_table(graph: Graph, quantities: list[Quantity], values, after: bool = False) -> Table:
+    """Per kind of quantity in a layer: how many, first and last name, smallest and largest value (of
+    iteration 1, or of iteration 2 ``after`` the update)."""
     families: dict[tuple, list[Quantity]] = {}
     for q in quantities:
         families.setdefault((q.group, _family(graph, q)), []).append(q)
@@ -344,4 +348,6 @@ def _family_table(graph: Graph, quantities: list[Quantity], values) -> Table:
         finite = [v for v in numbers if math.isfinite(v)] or numbers
         names = Name(members[0].name if len(members) == 1 else f"{members[0].name} … {members[-1].name}")
         rows.append((names, len(members), min(finite), max(finite)))
-    return Table(("quantities", "how many", "smallest", "largest"), tuple(rows))
+    members = tuple(tuple(q.name for q in family) for family in families.values())
+    return Table(("quantities", "how many", "smallest", "largest"), tuple(rows), live="family", members=members,
+                 after=after)

@@ -1,6 +1,7 @@
 """The walkthrough as one self-contained HTML page: MathML for the math, the network as inline SVG, the
-chart as a data URI. Nothing is fetched: no scripts, no fonts, no CDN; a Content-Security-Policy says so
-to the browser too.
+chart as a data URI. Nothing is fetched: no fonts, no CDN; a Content-Security-Policy says so to the
+browser too. A living page (``live``) carries one inline script, allowed by its hash, that recomputes the
+example when a number is edited; each number it may rewrite names the value it shows (``data-v``).
 
 >>> from sheetprop.expr import Sym
 >>> from sheetprop.walkthrough.blocks import Document, Equation
@@ -14,10 +15,12 @@ from __future__ import annotations
 from html import escape
 from typing import Mapping
 
-from sheetprop.dialects import identifier, math_element, mathml_number, mo, render
-from sheetprop.expr import Expr
-from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Name, Paragraph, Relation, Side, Table,
-                                          numbers_of, one_line, right_sides, updates_this_row)
+from dataclasses import dataclass
+
+from sheetprop.dialects import MathML, identifier, math_element, mo, render
+from sheetprop.expr import Expr, Numeral
+from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Live, Name, Paragraph, Relation, Side,
+                                          Table, numbers_of, one_line, right_sides, updates_this_row)
 from sheetprop.walkthrough.markdown import cell
 
 # The page may use its own inline styles and data: images, and nothing else.
@@ -41,33 +44,105 @@ figure { margin: 1rem 0; } figure img, figure svg { max-width: 100%; height: aut
 figcaption { color: #5a6570; font-size: .92rem; }
 """
 
+# The living page's fields read as the numbers they hold: on paper no box, no button.
+LIVE_STYLE = """
+input.num { font: inherit; font-variant-numeric: tabular-nums; color: inherit; text-align: right;
+            border: 0; border-bottom: 1px dashed #5a6b7c; background: #fff4cc; padding: 0 .15em;
+            field-sizing: content; min-width: 3ch; }
+input.num:focus { outline: 2px solid #3b7dd8; background: #fff; }
+input.num[aria-invalid="true"] { background: #fde2e2; border-bottom-color: #c0392b; }
+td.edited, input.num.edited { background: #e4f1ff; }
+.live-panel { margin: 1rem 0 1.4rem; padding: .6rem .9rem; border: 1px solid #c9d6e3; border-radius: 6px;
+              background: #f4f8fc; }
+.live-panel p { margin: .2rem 0 .5rem; }
+.live-panel .fields { display: flex; flex-wrap: wrap; gap: .4rem 1.4rem; align-items: baseline; }
+.live-panel label { white-space: nowrap; }
+.live-panel button { font: inherit; padding: .1rem .8rem; }
+.live-status { color: #9b2c1f; min-height: 1.2em; margin: .3rem 0 0; }
+figure svg.live-chart text { font-size: 12px; }
+@media print {
+  input.num { border: 0; background: none; }
+  .live-panel { border: 0; background: none; padding: 0; }
+  .live-panel button, .live-panel .live-intro, .live-status:empty { display: none; }
+  td.edited, input.num.edited { background: none; }
+}
+"""
 
-def html(document: Document, figures: Mapping[str, str]) -> str:
-    """The page; ``figures`` maps a figure kind to its markup (inline SVG, or an <img> with a data URI)."""
+
+@dataclass(frozen=True)
+class Bound(Numeral):
+    """A number put in for a name that the living page recomputes: ``key`` says which value (``r1:5`` slot 5
+    of iteration 1's row, ``r2:5`` of iteration 2's, ``p:lr`` a parameter)."""
+
+    key: str = ""
+
+
+class _LiveMathML(MathML):
+    """MathML whose numbers say which value they show: the page's script rewrites them after an edit."""
+
+    def numeral(self, shown: Numeral, outer: int) -> str:
+        text = super().numeral(shown, outer)
+        if not isinstance(shown, Bound) or not shown.key:
+            return text
+        return f'<mrow data-v="{shown.key}"{" data-o" if outer > 0 else ""}>{text}</mrow>'
+
+
+_LIVE = _LiveMathML()
+
+
+def html(document: Document, figures: Mapping[str, str], live=None) -> str:
+    """The page; ``figures`` maps a figure kind to its markup (inline SVG, or an <img> with a data URI);
+    ``live`` (a ``live.LivePage``) makes it a page that recomputes when a number is edited."""
+    slots = live.slots if live is not None else None
     body = [f"<h1>{escape(document.title)}</h1>"]
     for run in document.runs():
-        body.append(_equations(run, document) if isinstance(run, list) else _block(run, document, figures))
+        body.append(_equations(run, document, slots) if isinstance(run, list)
+                    else _block(run, document, figures, slots))
+    if live is not None:
+        assert "</script" not in live.script.lower()
+        body.append(f"<script>{live.script}</script>")
+    policy = live.policy if live is not None else POLICY
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(document.title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+            f"<title>{escape(document.title)}</title>\n<style>{STYLE}{LIVE_STYLE if live else ''}</style>\n"
+            "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
 
 
-def _block(block, document: Document, figures: Mapping[str, str]) -> str:
+def _key(name: str, after: bool, slots) -> str:
+    """Which value a number shows, for the page's script; '' in a page that does not recompute."""
+    if slots is None:
+        return ""
+    if name in slots:
+        return f"{'r2' if after else 'r1'}:{slots[name]}"
+    return f"p:{name}"
+
+
+def _block(block, document: Document, figures: Mapping[str, str], slots=None) -> str:
     if isinstance(block, Heading):
         return f"<h{block.level}>{escape(block.text)}</h{block.level}>"
     if isinstance(block, Paragraph):
-        return "<p>" + "".join(_inline(part) for part in block.parts) + "</p>"
+        live = f' data-live="{block.live}"' if block.live and slots is not None else ""
+        return f"<p{live}>" + "".join(_inline(part, slots) for part in block.parts) + "</p>"
     if isinstance(block, Table):
-        return _table(block, document.digits)
+        return _table(block, document.digits, slots)
     if isinstance(block, Figure):
         content = figures.get(block.kind, "")
-        return f"<figure>{content}<figcaption>{escape(block.caption)}</figcaption></figure>"
+        live = f' data-live="{block.kind}"' if slots is not None else ""
+        return f"<figure{live}>{content}<figcaption>{escape(block.caption)}</figcaption></figure>"
     raise TypeError(f"no HTML for {type(block).__name__}")
 
 
-def _inline(part) -> str:
+def _inline(part, slots=None) -> str:
+    if isinstance(part, Live):
+        if slots is None:
+            return escape(part.text)
+        kind, *rest = part.key.split(":")
+        key = part.key
+        if kind == "n" and rest[0] != "p":  # n:r1:E_total:9 → n:r1:<its slot>:9
+            key = ":".join([kind, rest[0], str(slots[rest[1]]), rest[2]])
+        return f'<span data-live="{escape(key)}">{escape(part.text)}</span>'
+
     if isinstance(part, Name):
         return math_element(identifier(part))
     if isinstance(part, Expr):
@@ -77,7 +152,7 @@ def _inline(part) -> str:
     return escape(part)
 
 
-def _equations(equations: list[Equation], document: Document) -> str:
+def _equations(equations: list[Equation], document: Document, slots=None) -> str:
     """A two-column grid: left-hand sides right-aligned against their equals signs."""
     rows = []
     for equation in equations:
@@ -85,7 +160,7 @@ def _equations(equations: list[Equation], document: Document) -> str:
         left = math_element(_updated(equation.name) if equation.after else identifier(equation.name))
         lines = [sides] if one_line(equation, document) else [[s] for s in sides]
         for i, line in enumerate(lines):
-            math = "".join(mo("=") + _side(side, equation, document) for side in line)
+            math = "".join(mo("=") + _side(side, equation, document, slots) for side in line)
             rows.append(f'<div class="lhs{" start" if i == 0 else ""}">{left if i == 0 else ""}</div>'
                         f'<div class="rhs{" start" if i == 0 else ""}">{math_element(math)}</div>')
     return '<div class="equations">\n' + "\n".join(rows) + "\n</div>"
@@ -99,21 +174,34 @@ def _updated(name: str) -> str:
     return f"<msup>{markup}<mo>+</mo></msup>"
 
 
-def _side(side: Side, equation: Equation, document: Document) -> str:
+def _side(side: Side, equation: Equation, document: Document, slots=None) -> str:
     if side.value is not None:
-        return mathml_number(side.value, document.digits)
+        key = _key(equation.name, equation.after, slots)
+        return _LIVE.numeral(Bound(side.value, document.digits, key), 0)
     if side.numbers:
         put_in = numbers_of(equation, document)
-        return render(side.expr, "mathml", lambda node: put_in(node) or identifier(node.name))
+
+        def bound(node):
+            shown = put_in(node)
+            if shown is None:
+                return identifier(node.name)
+            return Bound(shown.value, shown.digits, _key(node.name, updates_this_row(equation, node), slots))
+        return _LIVE.render(side.expr, bound)
     return render(side.expr, "mathml",
                   lambda node: _updated(node.name) if updates_this_row(equation, node) else render(node, "mathml"))
 
 
-def _table(table: Table, digits: int) -> str:
+def _table(table: Table, digits: int, slots=None) -> str:
     numeric = table.numeric()
     head = "".join(f'<th{" class=number" if n else ""}>{escape(str(h))}</th>' for h, n in zip(table.header, numeric))
+    live = slots is not None and table.live
     rows = []
-    for row in table.rows:
+    for index, row in enumerate(table.rows):
+        attributes = ""
+        if live and table.live == "start":
+            attributes = f' data-param="{escape(str(row[0]))}"'
+        elif live and table.live == "family":
+            attributes = ' data-members="' + _ranges([slots[name] for name in table.members[index]]) + '"'
         cells = []
         for value in row:
             if isinstance(value, Name):
@@ -122,5 +210,24 @@ def _table(table: Table, digits: int) -> str:
                 cells.append(f'<td class="number">{escape(cell(value, digits))}</td>')
             else:
                 cells.append(f'<td{" class=number" if value in ("", "never") else ""}>{escape(str(value))}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        rows.append(f"<tr{attributes}>" + "".join(cells) + "</tr>")
+    if live:
+        after = " data-after" if table.after else ""
+        return (f'<table data-live="{table.live}"{after}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+                + "\n".join(rows) + "\n</tbody>\n</table>")
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+
+
+def _ranges(slots: list[int]) -> str:
+    """Row slots as runs: ``3-9,12``.
+
+    >>> _ranges([3, 4, 5, 9, 11, 12])
+    '3-5,9,11-12'
+    """
+    runs: list[list[int]] = []
+    for slot in slots:
+        if runs and slot == runs[-1][1] + 1:
+            runs[-1][1] = slot
+        else:
+            runs.append([slot, slot])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)

@@ -24,8 +24,8 @@ from typing import Mapping
 
 from sheetprop.dialects import render
 from sheetprop.expr import Expr
-from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Name, Paragraph, Relation, Table,
-                                          equation_sides, one_line)
+from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Live, Name, Paragraph, Relation,
+                                          Table, equation_sides, one_line)
 from sheetprop.numerals import number
 
 
@@ -72,6 +72,8 @@ def _inline(part) -> str:
         return f"`{render(part, 'math')}`"
     if isinstance(part, Relation):
         return f"`{part.text()}`"
+    if isinstance(part, Live):
+        return _escape(part.text)
     return _escape(part)
 
 

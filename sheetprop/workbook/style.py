@@ -114,11 +114,53 @@ def wrapped_width(text: str, lines: int = 2, bold: bool = True) -> int:
                for cut in range(1, len(words)))
 
 
-def print_rate_sheet(sheet, header_rows: int) -> None:
-    """Landscape, every column on one page's width, the header rows on every page, sheet and page in the footer."""
+def print_rate_sheet(sheet, header_rows: int, widths: list[int], group_starts: set[int]) -> None:
+    """Landscape at a scale paper can be read at (one page wide when that fits at ``MIN_PRINT_SCALE`` or
+    more), a wider sheet on several pages across, broken between its colour groups, with the iteration
+    column and the header rows on every page, pages numbered across then down."""
     _paper(sheet)
-    sheet.fit_to_pages(1, 0)
+    scale = print_scale(sum(widths))
+    sheet.set_print_scale(scale)
     sheet.repeat_rows(0, header_rows - 1)
+    breaks = column_breaks(widths, group_starts, PRINTABLE_WIDTH_PX * 100 / scale)
+    if breaks:
+        sheet.set_v_pagebreaks(breaks)
+        sheet.repeat_columns(0)
+        sheet.print_across()
+
+
+def print_scale(width_px: int) -> int:
+    """The print scale in percent that fits ``width_px`` of columns on one page's width, but never below
+    ``MIN_PRINT_SCALE``: a wider sheet goes on more pages rather than in smaller print.
+
+    >>> print_scale(500), print_scale(1200), print_scale(20_000)
+    (100, 79, 60)
+    """
+    return min(100, max(MIN_PRINT_SCALE, math.floor(100 * PRINTABLE_WIDTH_PX / width_px)))
+
+
+def column_breaks(widths: list[int], group_starts: set[int], page_px: float) -> list[int]:
+    """The columns that begin a new page across, for columns of ``widths`` pixels on pages ``page_px``
+    wide that each repeat column 0: a page ends before the last group that does not fit whole (inside a
+    group only when the group alone is wider than a page).
+
+    >>> column_breaks([50, 100, 100, 100, 100], {1, 3}, 260)
+    [3]
+    >>> column_breaks([50, 100, 100, 100, 100], {1}, 260)
+    [3]
+    >>> column_breaks([50, 100], {1}, 260)
+    []
+    """
+    breaks, first, used, column = [], 1, widths[0], 1
+    while column < len(widths):
+        if used + widths[column] <= page_px or column == first:  # a column wider than a page goes alone
+            used += widths[column]
+            column += 1
+            continue
+        cut = max((start for start in group_starts if first < start <= column), default=column)
+        breaks.append(cut)
+        first, used, column = cut, widths[0], cut
+    return breaks
 
 
 def print_compare_sheet(sheet, width_px: int, breaks: list[int], header_row: int) -> None:
@@ -133,6 +175,7 @@ def print_compare_sheet(sheet, width_px: int, breaks: list[int], header_row: int
 
 # Letter in landscape is the narrower of Letter and A4: 11 in less the margins, at 96 pixels an inch.
 MARGIN_INCHES = 0.4
+MIN_PRINT_SCALE = 60  # percent: Calibri 11 prints at 6.6 pt, about the smallest a table of numbers reads at
 PRINTABLE_WIDTH_PX = round((11 - 2 * MARGIN_INCHES) * 96 * 0.97)  # a little to spare for the renderer's rounding
 
 

@@ -173,7 +173,7 @@ def _write_rate_header(sheet, config: Config, layout: Layout, case: Case, first:
         folds = {"level": 1} if 0 < column < len(quantities) and column not in starts else None
         sheet.set_column_pixels(column, column, width, None, folds)
     sheet.freeze_panes(FIRST_ROW, 1)
-    print_rate_sheet(sheet, FIRST_ROW)
+    print_rate_sheet(sheet, FIRST_ROW, widths, starts)
     # Formats of the table's cells (not of the columns, which would tint the rows above the table too).
     return [styles.made(**({"num_format": fmt} if fmt else {}), **({"bg_color": fill.tint} if fill else {}))
             for fmt, fill in zip(formats, map(colour_group, quantities))]

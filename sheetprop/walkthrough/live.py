@@ -1,0 +1,131 @@
+"""The living walkthrough: the script that lets the page recompute the whole example when a number is edited.
+
+The recomputing code is generated here from the graph's own quantity definitions (the ``js`` dialect,
+the optimizers' update rules as the graph records them), exactly as the engine compiles the ``python``
+dialect; ``page.js`` beside this file only reads fields and the URL fragment, runs those functions and
+writes the numbers into the page. The script goes inline, allowed by its hash in the page's
+Content-Security-Policy, so the page stays one file that loads nothing.
+
+>>> from sheetprop.config import default
+>>> from sheetprop.graph import build_graph
+>>> config = default()
+>>> source = engine_source(build_graph(config.network))
+>>> later = source.split("const next")[1].splitlines()
+>>> [line.strip() for line in later if line.startswith(("    v[9] =", "    v[13] ="))]  # w5 ← w5 − η·∂E/∂w5; o1
+['v[9] = p[9] - P[0]*p[40];', 'v[13] = v[5]*v[1] + v[6]*v[2];']
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sheetprop.config import LEARNING_RATE_RANGE, Config
+from sheetprop.dialects import identifier, javascript_runtime, math_element, render
+from sheetprop.expr import Param
+from sheetprop.graph import BIAS, INPUT, TARGET, TOTAL, WEIGHT, Graph, build_graph
+from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from sheetprop.walkthrough.diagram import figure_digits
+
+PAGE_SCRIPT = Path(__file__).with_name("page.js")
+# The page accepts at most this many iterations from a field or a link: past it an edit would keep the
+# browser busy for many seconds (the workbook and the engine take any count the spreadsheet holds).
+MAX_ITERATIONS = 100_000
+CHUNK = 400  # quantities per generated function
+WRITE_LIMIT = 16  # the update table lists the trained parameters up to this many (as document.py does)
+
+
+def engine_source(graph: Graph) -> str:
+    """JavaScript for one graph, an object: ``first(P, v)`` fills iteration 1's row, ``next(P, p, v)`` the
+    row after ``p``.
+
+    The same walk as ``engine.compile_rows``: each quantity in column order, rendered in the js dialect,
+    Param nodes from ``P`` (``graph.params`` order), the previous row's values from ``p``. Rows are cut into
+    functions of CHUNK quantities: V8 leaves a function of tens of thousands of lines unoptimised.
+    """
+    params = {name: i for i, name in enumerate(graph.params)}
+
+    def resolve(node) -> str:
+        if isinstance(node, Param):
+            return f"P[{params[node.name]}]"
+        slot = graph.index[node.name]
+        return f"p[{slot}]" if node.prev else f"v[{slot}]"
+
+    def parts(first: bool) -> str:
+        lines = [f"v[{slot}] = {render(q.first if first and q.first is not None else q.expr, 'js', resolve)};"
+                 for slot, q in enumerate(graph.quantities)]
+        chunks = ["(P, p, v) => {\n    " + "\n    ".join(lines[at:at + CHUNK]) + "\n  }"
+                  for at in range(0, len(lines), CHUNK)]
+        return "[\n  " + ",\n  ".join(chunks) + "\n]"
+
+    return (f"(() => {{\nconst first = {parts(True)};\nconst next = {parts(False)};\n"
+            "return {first(P, v) { for (const part of first) part(P, null, v); return v; },\n"
+            "        next(P, p, v) { for (const part of next) part(P, p, v); return v; }};\n})()")
+
+
+@dataclass(frozen=True)
+class LivePage:
+    """What the HTML writer needs for a living page: the inline script, its CSP hash, and the row slot
+    of every quantity (so that a number in the page can name the value it shows)."""
+
+    script: str
+    slots: dict
+
+    @property
+    def policy(self) -> str:
+        """The page's Content-Security-Policy: its own styles, data: images, and this one script."""
+        digest = base64.b64encode(hashlib.sha256(self.script.encode("utf-8")).digest()).decode("ascii")
+        return f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'"
+
+
+def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePage:
+    """The script of ``config``'s walkthrough page (``graph`` is its first optimizer's); ``chart``: the
+    page shows the build's PNG chart, which stands for the config's own values."""
+    graphs = {graph.network.optimizer: graph}
+    for optimizer in config.optimizers:
+        graphs.setdefault(optimizer, build_graph(config.network_for(optimizer)))
+    hyper = list(dict.fromkeys(h for o in config.optimizers for h in OPTIMIZERS[o].hyperparameters))
+    values = {**config.values_for(config.optimizers[0])}
+    for optimizer in config.optimizers:
+        values = {**config.values_for(optimizer), **values}
+    kinds = {INPUT: "input", TARGET: "target", WEIGHT: "weight", BIAS: "bias"}
+    fields = [{"name": q.name, "kind": kinds[q.role], "value": values[q.name]}
+              for q in graph.of_role(INPUT, TARGET, WEIGHT, BIAS)]
+    fields += [{"name": h, "kind": "hyper", "value": values[h], "words": HYPERPARAMETERS[h].words,
+                "range": _range(HYPERPARAMETERS[h])} for h in hyper]
+    trained = [q for q in graph.quantities if q.param and q.role in (WEIGHT, BIAS) and q.first is not None]
+    rows = [q.name for q in trained] if len(trained) <= WRITE_LIMIT else []
+    spec = {
+        "digits": digits,
+        "figureDigits": figure_digits(digits),
+        "lr": config.shown_rate,
+        "rates": list(config.learning_rates),
+        "rateRange": list(LEARNING_RATE_RANGE),
+        "iterations": config.iterations,
+        "maxIterations": MAX_ITERATIONS,
+        "threshold": config.threshold,
+        "optimizers": list(config.optimizers),
+        "named": any(o != "sgd" for o in config.optimizers),
+        "chart": chart,
+        "fields": fields,
+        "total": graph.index[TOTAL],
+        "afterRows": [{"slot": graph.index[n], "markup": math_element(identifier(n))} for n in [*rows, TOTAL]],
+        "graphs": {o: {"params": g.params, "size": len(g.quantities), "total": g.index[TOTAL]}
+                   for o, g in graphs.items()},
+        "bce": config.network.loss == "bce",
+    }
+    engines = ",\n".join(f"{json.dumps(o)}: {engine_source(g)}" for o, g in graphs.items())
+    data = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    script = (f'"use strict";\n// Generated by sheetprop from the quantity definitions; see sheetprop/walkthrough/live.py.\n'
+              f"{javascript_runtime()}\nconst SPEC = {data};\nconst ENGINES = {{\n{engines}\n}};\n"
+              + PAGE_SCRIPT.read_text(encoding="utf-8"))
+    return LivePage(script, dict(graph.index))
+
+
+def _range(h) -> list:
+    """[low, high, low_open, high_open] of a hyperparameter, high null when unbounded."""
+    high = None if h.high == float("inf") else h.high
+    return [h.low, high, h.low_open, h.high_open]

@@ -1,0 +1,660 @@
+// The living walkthrough: its fields, its link, and the numbers it rewrites after an edit.
+// Nothing below computes the example: every value comes from ENGINES, generated above from the graph's
+// quantity definitions. This part reads what the user typed, runs them, and prints the numbers as
+// sheetprop.numerals and the walkthrough's tables print them (the tests hold the two side by side).
+(() => {
+  const D = SPEC.digits;
+  const MINUS = "\u2212";
+  const SUPERSCRIPT = { "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸",
+                        "9": "⁹", "-": "⁻" };
+  const CHECKPOINTS = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+  const REACHED = "reached threshold", DECREASING = "decreasing", DIVERGING = "diverging",
+        OVERFLOWED = "diverged (overflow)", UNCHANGED = "unchanged", ONE_ITERATION = "one iteration";
+
+  // ------------------------------------------------------------------------------------------ numbers
+
+  // Mantissa and power of ten of Python's f"{x:.{d}g}" (sheetprop.numerals.parts): round half to even on
+  // the exact binary value, exponent form below 1e-4 and from 10^d, trailing zeros dropped.
+  function parts(x, d) {
+    const negative = x < 0 || Object.is(x, -0);
+    const a = Math.abs(x);
+    let digits = "0", exponent = 0;
+    if (a !== 0) {
+      let m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(a.toExponential(d - 1));
+      digits = m[1] + (m[2] || ""); exponent = Number(m[3]);
+      const exact = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(a.toExponential(100));
+      const all = exact[1] + (exact[2] || "");
+      // toExponential rounds a tie up; Python to the even digit.
+      if (all[d] === "5" && /^0*$/.test(all.slice(d + 1)) && Number(all[d - 1]) % 2 === 0) {
+        digits = all.slice(0, d); exponent = Number(exact[3]);
+      }
+    }
+    const sign = negative ? "-" : "";
+    if (exponent < -4 || exponent >= d) {
+      const fraction = digits.slice(1).replace(/0+$/, "");
+      return [sign + digits[0] + (fraction ? "." + fraction : ""), exponent];
+    }
+    let whole, fraction;
+    if (exponent >= 0) { whole = digits.slice(0, exponent + 1); fraction = digits.slice(exponent + 1); }
+    else { whole = "0"; fraction = "0".repeat(-exponent - 1) + digits; }
+    fraction = fraction.replace(/0+$/, "");
+    return [sign + whole + (fraction ? "." + fraction : ""), null];
+  }
+
+  function number(x, d) {
+    if (Number.isNaN(x)) return "NaN";
+    if (!Number.isFinite(x)) return (x < 0 ? MINUS : "") + "∞";
+    const [mantissa, exponent] = parts(x, d);
+    const text = exponent === null ? mantissa
+      : mantissa + "×10" + String(exponent).split("").map(c => SUPERSCRIPT[c]).join("");
+    return text.replace("-", MINUS);
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+      .replace(/'/g, "&#x27;");
+  }
+  const negate = text => `<mrow><mo>${MINUS}</mo>${text}</mrow>`;
+  function bracket(text) {
+    const stretch = text.includes("<mfrac") ? "" : ' stretchy="false"';
+    return `<mrow><mo${stretch}>(</mo>${text}<mo${stretch}>)</mo></mrow>`;
+  }
+
+  // sheetprop.dialects.mathml_number
+  function mathmlNumber(x, d, outer) {
+    if (Number.isNaN(x)) return "<mn>NaN</mn>";
+    if (!Number.isFinite(x)) return x > 0 ? "<mn>∞</mn>" : negate("<mn>∞</mn>");
+    const [mantissa, exponent] = parts(x, d);
+    const negative = mantissa.startsWith("-");
+    let body = `<mn>${mantissa.replace(/^-+/, "")}</mn>`;
+    if (exponent !== null) {
+      const power = exponent < 0 ? negate(`<mn>${-exponent}</mn>`) : `<mn>${exponent}</mn>`;
+      body = `<mrow>${body}<mo>×</mo><msup><mn>10</mn>${power}</msup></mrow>`;
+    }
+    if (negative) body = negate(body);
+    return outer && (negative || exponent !== null) ? bracket(body) : body;
+  }
+
+  // ------------------------------------------------------------------------------------------ state
+
+  const FIELDS = new Map(SPEC.fields.map(f => [f.name, f]));
+  const SETTINGS = ["lr", "rates", "iterations"];
+
+  function defaults() {
+    const values = {};
+    for (const f of SPEC.fields) values[f.name] = f.value;
+    return { values, lr: SPEC.lr, rates: SPEC.rates.slice(), iterations: SPEC.iterations };
+  }
+
+  function parseNumber(text) {
+    const clean = String(text).trim().replace(/\u2212/g, "-");
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(clean)) return null;
+    const value = Number(clean);
+    return Number.isFinite(value) ? value : null;
+  }
+
+  function rateProblem(rate) {
+    const [low, high] = SPEC.rateRange;
+    return rate < low || rate > high ? `outside ${low} to ${high}` : null;
+  }
+
+  // The value of one field from its text, or {error}: the config's own rules (sheetprop.config).
+  function check(name, text) {
+    if (name === "rates") {
+      const items = String(text).split(/[,;\s]+/).filter(Boolean);
+      if (!items.length) return { error: "give one learning rate or more, e.g. 0.1, 0.5" };
+      const rates = [];
+      for (const item of items) {
+        const rate = parseNumber(item);
+        if (rate === null) return { error: `${item} is not a number` };
+        const problem = rateProblem(rate);
+        if (problem) return { error: `${item} is ${problem}` };
+        if (rates.includes(rate)) return { error: `${item} is given twice` };
+        rates.push(rate);
+      }
+      if (rates.length * SPEC.optimizers.length > 255) return { error: "at most 255 runs" };
+      return { value: rates };
+    }
+    if (name === "iterations") {
+      const count = Number(String(text).trim());
+      if (!/^\d+$/.test(String(text).trim()) || count < 1 || count > SPEC.maxIterations)
+        return { error: `a whole number from 1 to ${SPEC.maxIterations.toLocaleString("en")}` };
+      return { value: count };
+    }
+    const value = parseNumber(text);
+    if (value === null) return { error: "not a number" };
+    if (name === "lr") {
+      const problem = rateProblem(value);
+      return problem ? { error: problem } : { value };
+    }
+    const field = FIELDS.get(name);
+    if (!field) return { error: "no such value in this network" };
+    if (field.kind === "hyper") {
+      const [low, high, lowOpen, highOpen] = field.range;
+      const below = lowOpen ? value <= low : value < low;
+      const above = high !== null && (highOpen ? value >= high : value > high);
+      if (below || above)
+        return { error: `outside ${lowOpen ? "(" : "["}${low}, ${high === null ? "∞" : high}${highOpen ? ")" : "]"}` };
+    }
+    if (field.kind === "target" && SPEC.bce && (value < 0 || value > 1)) return { error: "bce needs a target from 0 to 1" };
+    return { value };
+  }
+
+  function textOf(state, name) {
+    if (name === "rates") return state.rates.map(String).join(", ");
+    if (name === "lr") return String(state.lr);
+    if (name === "iterations") return String(state.iterations);
+    return String(state.values[name]);
+  }
+
+  function same(a, b, name) {
+    return name === "rates" ? a.rates.length === b.rates.length && a.rates.every((r, i) => r === b.rates[i])
+      : name === "lr" || name === "iterations" ? a[name] === b[name] : a.values[name] === b.values[name];
+  }
+
+  function set(state, name, value) {
+    if (SETTINGS.includes(name)) state[name] = value; else state.values[name] = value;
+  }
+
+  // The link keeps what differs from the config: #w5=0.3&lr=0.5.
+  function fragment(state) {
+    const base = defaults();
+    const keys = [...SPEC.fields.map(f => f.name), ...SETTINGS].filter(name => !same(state, base, name));
+    return keys.map(name => encodeURIComponent(name).replace(/%5B/g, "[").replace(/%5D/g, "]") + "="
+      + encodeURIComponent(name === "rates" ? state.rates.join(",") : textOf(state, name)).replace(/%2C/g, ","))
+      .join("&");
+  }
+
+  function fromFragment(hash) {
+    const state = defaults(), problems = [];
+    for (const pair of hash.replace(/^#/, "").split("&").filter(Boolean)) {
+      const at = pair.indexOf("=");
+      let name, text;
+      try {
+        name = decodeURIComponent(at < 0 ? pair : pair.slice(0, at));
+        text = decodeURIComponent(at < 0 ? "" : pair.slice(at + 1).replace(/\+/g, " "));
+      } catch (e) { problems.push(`${pair}: not readable`); continue; }
+      if (!SETTINGS.includes(name) && !FIELDS.has(name)) { problems.push(`${name}: no such value in this network`); continue; }
+      const checked = check(name, text);
+      if ("error" in checked) problems.push(`${name} = ${text}: ${checked.error}`);
+      else set(state, name, checked.value);
+    }
+    return { state, problems };
+  }
+
+  // ------------------------------------------------------------------------------------------ the runs
+
+  function parameters(optimizer, state, rate) {
+    return Float64Array.from(SPEC.graphs[optimizer].params, name => name === "lr" ? rate : state.values[name]);
+  }
+
+  // Rows 1..count of one run; each(row, i) sees a buffer that the next row overwrites.
+  function rows(optimizer, state, rate, count, each) {
+    const engine = ENGINES[optimizer], size = SPEC.graphs[optimizer].size, P = parameters(optimizer, state, rate);
+    let row = engine.first(P, new Float64Array(size)), previous = new Float64Array(size);
+    each(row, 1);
+    for (let i = 2; i <= count; i++) {
+      [previous, row] = [row, previous];
+      engine.next(P, previous, row);
+      each(row, i);
+    }
+  }
+
+  function firstRows(state, rate, count) {
+    const kept = [];
+    rows(SPEC.optimizers[0], state, rate, count, row => kept.push(Float64Array.from(row)));
+    return kept;
+  }
+
+  function allFinite(row, end) {
+    for (let i = 0; i < end; i++) if (!Number.isFinite(row[i])) return false;
+    return true;
+  }
+
+  // E_total down one run; once a value is no number, E_total is none either (sheetprop.runs.Run.rows).
+  function losses(optimizer, state, rate) {
+    const { total } = SPEC.graphs[optimizer];
+    const out = new Float64Array(state.iterations);
+    let broken = false;
+    rows(optimizer, state, rate, state.iterations, (row, i) => {
+      let loss = row[total];
+      if (broken || !allFinite(row, row.length)) {
+        if ((broken || !allFinite(row, total)) && Number.isFinite(loss)) loss = NaN;
+        broken = true;
+      }
+      out[i - 1] = loss;
+    });
+    return out;
+  }
+
+  // sheetprop.compare.summarize
+  function statusOf(first, final, reached, iterations) {
+    if (reached) return REACHED;
+    if (!(Number.isFinite(final) && Number.isFinite(first))) return OVERFLOWED;
+    if (iterations === 1) return ONE_ITERATION;
+    return final < first ? DECREASING : final > first ? DIVERGING : UNCHANGED;
+  }
+
+  function summarize(runs, threshold) {
+    const results = runs.map(({ run, losses }) => {
+      const index = losses.findIndex(loss => loss < threshold);
+      const reached = index < 0 ? null : index + 1;
+      const first = losses[0], final = losses[losses.length - 1];
+      return { run, losses, first, final, reached, status: statusOf(first, final, reached !== null, losses.length) };
+    });
+    let best = null;
+    for (const r of results) if (r.status !== OVERFLOWED && (best === null || r.final < best.final)) best = r;
+    return { results, best, threshold, named: SPEC.named, iterations: Math.max(...results.map(r => r.losses.length)) };
+  }
+
+  // Runs already computed for the same values and iterations are kept: a new η or list of rates only
+  // computes the runs it adds.
+  const kept = { key: null, runs: new Map() };
+
+  function compute(state) {
+    const [r1, r2] = firstRows(state, state.lr, 2);
+    const rates = [...new Set(state.rates)];
+    const seconds = rates.map(rate => firstRows(state, rate, 2)[1]);
+    const key = JSON.stringify([state.values, state.iterations]);
+    if (kept.key !== key) { kept.key = key; kept.runs.clear(); }
+    const runs = [];
+    for (const optimizer of SPEC.optimizers)
+      for (const rate of state.rates) {
+        const id = optimizer + " " + rate;
+        if (!kept.runs.has(id)) kept.runs.set(id, losses(optimizer, state, rate));
+        runs.push({ run: { optimizer, rate }, losses: kept.runs.get(id) });
+      }
+    return { r1, r2, rates, seconds, summary: summarize(runs, SPEC.threshold) };
+  }
+
+  // ------------------------------------------------------------------------------------------ words
+
+  // sheetprop.walkthrough.reading
+  const listed = items => items.length === 1 ? items[0] : items.slice(0, -1).join(", ") + " and " + items[items.length - 1];
+  const ratesText = (rates, d) => "η = " + listed(rates.map(r => number(r, d)));
+  const runsText = (runs, named, d) => named ? listed(runs.map(c => `${c.optimizer} with η = ${number(c.rate, d)}`))
+    : ratesText(runs.map(c => c.rate), d);
+  const runLabel = (run, named, d) => (named ? `${run.optimizer}, ` : "") + `η = ${number(run.rate, d)}`;
+
+  function reading(summary, d) {
+    const n = summary.iterations, threshold = number(summary.threshold, d);
+    const reached = summary.results.filter(r => r.status === REACHED)
+      .sort((a, b) => a.reached - b.reached || (a.final < b.final ? -1 : a.final > b.final ? 1 : 0));
+    const slow = summary.results.filter(r => r.status === DECREASING);
+    const diverging = summary.results.filter(r => r.status === DIVERGING || r.status === OVERFLOWED);
+    const unchanged = summary.results.filter(r => r.status === UNCHANGED);
+    const runs = results => runsText(results.map(r => r.run), summary.named, d);
+    const rate = summary.named ? "run" : "rate";
+    const lines = [];
+    if (n === 1 && !diverging.length)
+      return [`One iteration is the forward pass on the initial weights: no update has been made, so no ${rate} `
+              + "is judged yet; raise 'iterations' to compare them."];
+    if (reached.length) {
+      const best = reached[0];
+      lines.push(`${runs([best])} converges fastest: E_total falls below the threshold ${threshold} at iteration `
+                 + `${best.reached}, and ends at ${number(best.final, d)} after ${n} iterations.`);
+      if (reached.length > 1) {
+        const others = reached.slice(1);
+        const [verb, noun] = others.length === 1 ? ["gets", "iteration"] : ["get", "iterations"];
+        lines.push(`${runs(others)} ${verb} there too, at ${noun} ${listed(others.map(r => String(r.reached)))}.`);
+      }
+    } else if (summary.best === null) {
+      lines.push(`No ${rate} gets E_total below the threshold ${threshold}: every run overflows.`);
+    } else {
+      lines.push(`No ${rate} gets E_total below the threshold ${threshold} within ${n} iterations; `
+                 + `${runs([summary.best])} ends lowest.`);
+    }
+    if (slow.length) {
+      const verb = slow.length === 1 ? "is" : "are";
+      const ends = slow.map(r => number(r.final, d)).join(", ");
+      lines.push(`${runs(slow)} ${verb} still on ${slow.length === 1 ? "its" : "their"} way: E_total is falling but `
+                 + `stays above ${threshold} after ${n} iterations (${ends} at the end).`);
+    }
+    if (diverging.length) {
+      for (const r of diverging) {
+        if (r.status === OVERFLOWED) lines.push(`${runs([r])} diverges: E_total grows until it overflows.`);
+        else lines.push(`${runs([r])} diverges: E_total ends at ${number(r.final, d)}, above the ${number(r.first, d)} `
+                        + "it started from.");
+      }
+    } else if (!unchanged.length) {
+      lines.push(`No ${rate} diverges: every one ends below the E_total it started from.`);
+    }
+    if (unchanged.length) {
+      const verb = unchanged.length === 1 ? "keeps" : "keep";
+      lines.push(`${runs(unchanged)} ${verb} the E_total ${unchanged.length === 1 ? "it" : "they"} started from: the `
+                 + "gradients are zero, nothing moves.");
+    }
+    for (const r of summary.results) {
+      if (r.status === DIVERGING) continue;
+      const l = r.losses;
+      let rise = null;
+      for (let i = 1; i < l.length; i++) if (l[i] > l[i - 1] * (1 + 1e-12)) { rise = i; break; }
+      if (rise !== null)
+        lines.push(`With ${runs([r])} E_total rises from iteration ${rise} to ${rise + 1} (a step that overshoots) `
+                   + "before it falls again.");
+    }
+    if (reached.length && summary.best !== null && summary.best !== reached[0])
+      lines.push(`The lowest E_total after ${n} iterations is ${runs([summary.best])}'s.`);
+    return lines;
+  }
+
+  // ------------------------------------------------------------------------------------------ tables
+
+  // A cell: {num}, {int}, {text} or {markup} (a name as MathML), drawn as sheetprop.walkthrough.html draws it.
+  function table(header, body) {
+    const numericCell = c => "num" in c || "int" in c || ("text" in c && (c.text === "" || c.text === "never"));
+    const numeric = header.map((_, i) => body.every(row => numericCell(row[i])));
+    const head = header.map((h, i) => `<th${numeric[i] ? " class=number" : ""}>${escapeHtml(h)}</th>`).join("");
+    const lines = body.map(row => "<tr>" + row.map(c => {
+      if ("markup" in c) return `<td>${c.markup}</td>`;
+      if ("num" in c) return `<td class="number">${escapeHtml(number(c.num, D))}</td>`;
+      if ("int" in c) return `<td class="number">${c.int}</td>`;
+      return `<td${c.text === "" || c.text === "never" ? " class=number" : ""}>${escapeHtml(c.text)}</td>`;
+    }).join("") + "</tr>");
+    return `\n<thead><tr>${head}</tr></thead>\n<tbody>\n${lines.join("\n")}\n</tbody>\n`;
+  }
+
+  function afterTable(result) {
+    const header = ["quantity", "iteration 1", ...result.rates.map(r => `η = ${number(r, D)}`)];
+    const body = SPEC.afterRows.map(({ slot, markup }) =>
+      [{ markup }, { num: result.r1[slot] }, ...result.seconds.map(row => ({ num: row[slot] }))]);
+    return table(header, body);
+  }
+
+  function lossTable(summary) {
+    const checkpoints = [...new Set([...CHECKPOINTS.filter(i => i <= summary.iterations), summary.iterations])]
+      .sort((a, b) => a - b);
+    const header = ["iteration", ...summary.results.map(r => runLabel(r.run, summary.named, D))];
+    const body = checkpoints.map(i => [{ int: i },
+      ...summary.results.map(r => i <= r.losses.length ? { num: r.losses[i - 1] } : { text: "" })]);
+    return table(header, body);
+  }
+
+  function rateTable(summary) {
+    const header = [summary.named ? "run" : "learning rate", "E_total at 1", `E_total at ${summary.iterations}`,
+                    `first below ${number(summary.threshold, D)}`, "status"];
+    const body = summary.results.map(r => [{ text: runLabel(r.run, summary.named, D) }, { num: r.first },
+      { num: r.final }, r.reached === null ? { text: "never" } : { int: r.reached },
+      { text: r.status + (r === summary.best ? " (lowest final E_total)" : "") }]);
+    return table(header, body);
+  }
+
+  // ------------------------------------------------------------------------------------------ chart
+
+  const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                   "#bcbd22", "#17becf"];
+
+  // 0 and steps of 1, 2 or 5 times a power of ten up to ``top``: about four ticks.
+  function roundTicks(top) {
+    const rough = top / 4, power = 10 ** Math.floor(Math.log10(rough));
+    const step = [1, 2, 5, 10].map(m => m * power).find(s => s >= rough);
+    return Array.from({ length: Math.floor(top / step + 1e-9) + 1 }, (_, k) => Number((k * step).toPrecision(12)));
+  }
+
+  // E_total against iteration, linear and log scale side by side, as the build's PNG draws it.
+  function chart(summary) {
+    const W = 430, H = 260, L = 58, R = 10, T = 24, B = 36, n = summary.iterations;
+    const finite = summary.results.flatMap(r => Array.from(r.losses).filter(v => Number.isFinite(v)));
+    const top = Math.max(...finite, summary.threshold), positive = finite.filter(v => v > 0);
+    const low = Math.min(...positive, summary.threshold);
+    const panels = [["linear scale", v => v / top, false], ["log scale", null, true]];
+    const decades = [Math.floor(Math.log10(low)), Math.ceil(Math.log10(top))];
+    if (decades[0] === decades[1]) decades[1] += 1;
+    const logY = v => (Math.log10(v) - decades[0]) / (decades[1] - decades[0]);
+    const x = i => L + (n === 1 ? 0.5 : (i - 1) / (n - 1)) * (W - L - R);
+    const parts = [];
+    panels.forEach(([title, linear, log], p) => {
+      const scale = log ? logY : linear;
+      const y = v => T + (1 - scale(v)) * (H - T - B);
+      const g = [`<g transform="translate(${p * W},0)">`, `<text x="${(L + W - R) / 2}" y="14" text-anchor="middle">${title}</text>`,
+                 `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#999"/>`];
+      const ticks = log ? Array.from({ length: decades[1] - decades[0] + 1 }, (_, k) => 10 ** (decades[0] + k))
+        : roundTicks(top);
+      for (const t of ticks)
+        g.push(`<text x="${L - 4}" y="${y(t) + 4}" text-anchor="end">${escapeHtml(number(t, 2))}</text>`,
+               `<line x1="${L}" x2="${L - 3}" y1="${y(t)}" y2="${y(t)}" stroke="#999"/>`);
+      for (const t of [1, Math.max(1, Math.round(n / 2)), n])
+        g.push(`<text x="${x(t)}" y="${H - B + 14}" text-anchor="middle">${t}</text>`);
+      g.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle">iteration</text>`);
+      g.push(`<line x1="${L}" x2="${W - R}" y1="${y(summary.threshold)}" y2="${y(summary.threshold)}" stroke="#555" stroke-dasharray="2 3"/>`);
+      summary.results.forEach((r, k) => {
+        const step = Math.max(1, Math.floor(r.losses.length / 1000));
+        const points = [];
+        for (let i = 0; i < r.losses.length; i += step) {
+          const v = r.losses[i];
+          if (Number.isFinite(v) && (!log || v > 0)) points.push(`${x(i + 1).toFixed(1)},${Math.max(T, y(v)).toFixed(1)}`);
+        }
+        g.push(`<polyline fill="none" stroke-width="1.6" stroke="${COLOURS[k % COLOURS.length]}" points="${points.join(" ")}"/>`);
+      });
+      g.push("</g>");
+      parts.push(g.join(""));
+    });
+    const legend = summary.results.map((r, k) =>
+      `<tspan fill="${COLOURS[k % COLOURS.length]}">■</tspan> ${escapeHtml(runLabel(r.run, summary.named, 3))}`).join("   ");
+    return `<svg class="live-chart" xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 ${2 * W} ${H + 22}" `
+      + `font-family="sans-serif" font-size="12" role="img" aria-label="E_total against iteration">`
+      + parts.join("") + `<text x="${L}" y="${H + 16}">${legend}</text></svg>`;
+  }
+
+  // ------------------------------------------------------------------------------------------ the page
+
+  const bound = Array.from(document.querySelectorAll("[data-v]"), el => {
+    const [source, key] = el.getAttribute("data-v").split(":");
+    return { el, source, key: source === "p" ? key : Number(key), outer: el.hasAttribute("data-o"), shown: null };
+  });
+  const words = Array.from(document.querySelectorAll("span[data-live]"), el =>
+    ({ el, key: el.getAttribute("data-live"), original: el.textContent }));
+  const families = Array.from(document.querySelectorAll("table[data-live=family] tr[data-members]"), tr => ({
+    cells: tr.cells, after: tr.closest("table").hasAttribute("data-after"),
+    slots: tr.getAttribute("data-members").split(",").flatMap(run => {
+      const [a, b] = run.split("-").map(Number);
+      return Array.from({ length: (b ?? a) - a + 1 }, (_, k) => a + k);
+    }),
+  }));
+  const labels = Array.from(document.querySelectorAll("figure svg text[data-value]"), el => {
+    const text = el.textContent, at = text.lastIndexOf(" = ");
+    return { el, name: el.getAttribute("data-value"), prefix: at < 0 ? "" : text.slice(0, at + 3) };
+  });
+  const tables = name => document.querySelector(`table[data-live=${name}]`);
+  const figure = document.querySelector("figure[data-live=chart]");
+  const picture = figure && figure.querySelector("img");
+  const inputs = new Map();
+  let state = defaults(), shownState = null, updates = 0;
+
+  function parameterValue(s, name) { return name === "lr" ? s.lr : s.values[name]; }
+
+  function field(name, label) {
+    const input = document.createElement("input");
+    input.className = "num";
+    input.type = "text";
+    input.inputMode = "decimal";
+    input.spellcheck = false;
+    input.dataset.param = name;
+    input.setAttribute("aria-label", label || name);
+    input.value = textOf(state, name);
+    input.size = Math.max(3, input.value.length);
+    input.addEventListener("input", () => edit(name, input));
+    inputs.set(name, input);
+    return input;
+  }
+
+  function panel() {
+    const section = document.createElement("section");
+    section.className = "live-panel";
+    section.setAttribute("aria-label", "Try other numbers");
+    const few = document.querySelector("table[data-live=start]") !== null;
+    section.innerHTML = "<p class=live-intro><strong>Try other numbers.</strong> "
+      + (few ? "Every starting value in the table of section 1 is a field, and so are these. "
+             : "Section 1 sums the starting values up by layer: set any of them by its name below, or in the "
+               + "link, e.g. #w1=0.3. ")
+      + "Edit one and the whole page recomputes: every value, every equation with its numbers, the "
+      + "gradients, the updates and the comparison. The link keeps what you changed: share it to show "
+      + "that variant.</p><div class=fields></div><p class=live-status role=status></p>";
+    const box = section.querySelector(".fields");
+    const add = (text, name) => {
+      const label = document.createElement("label");
+      label.append(text + " ", field(name, text));
+      box.append(label);
+    };
+    add("η (the update worked through)", "lr");
+    add("learning rates compared", "rates");
+    add("iterations", "iterations");
+    for (const f of SPEC.fields) if (f.kind === "hyper") add(f.words.split(":")[0], f.name);
+    if (!few) box.append(anyValue());
+    const reset = document.createElement("button");
+    reset.type = "button";
+    reset.textContent = "reset";
+    reset.title = "back to the config's values";
+    reset.addEventListener("click", () => apply(defaults(), []));
+    box.append(reset);
+    const intro = document.querySelector("h1 + p");
+    (intro || document.querySelector("h1")).after(section);
+    for (const tr of document.querySelectorAll("table[data-live=start] tr[data-param]")) {
+      const name = tr.getAttribute("data-param");
+      if (!FIELDS.has(name)) continue;
+      const cell = tr.cells[1];
+      cell.textContent = "";
+      cell.append(field(name, `${name} (${FIELDS.get(name).kind})`));
+    }
+  }
+
+  // A large network's starting values have no field each: one pair of fields sets any of them by name.
+  function anyValue() {
+    const label = document.createElement("label");
+    const name = document.createElement("input"), value = document.createElement("input");
+    name.className = value.className = "num";
+    name.type = value.type = "text";
+    name.spellcheck = value.spellcheck = false;
+    name.size = 6;
+    value.size = 8;
+    name.dataset.any = "name";
+    value.dataset.any = "value";
+    name.setAttribute("aria-label", "the name of a starting value, e.g. w1");
+    value.setAttribute("aria-label", "its value");
+    name.placeholder = "w1";
+    const known = () => {
+      const found = FIELDS.has(name.value.trim()) && FIELDS.get(name.value.trim()).kind !== "hyper";
+      name.setAttribute("aria-invalid", name.value.trim() && !found ? "true" : "false");
+      return found;
+    };
+    name.addEventListener("input", () => {  // a known name shows its value, ready to edit
+      if (known()) { value.value = textOf(state, name.value.trim()); say([]); }
+      else if (name.value.trim()) say([`${name.value.trim()}: no such value in this network`]);
+    });
+    value.addEventListener("input", () => {
+      if (!known()) { say([`${name.value.trim() || "(no name)"}: no such value in this network`]); return; }
+      const checked = check(name.value.trim(), value.value);
+      value.setAttribute("aria-invalid", "error" in checked ? "true" : "false");
+      edit(name.value.trim(), null, value.value);
+    });
+    label.append("starting value ", name, " = ", value);
+    return label;
+  }
+
+  function say(problems) {
+    const status = document.querySelector(".live-status");
+    if (status) status.textContent = problems.join("; ");
+  }
+
+  // A field's new text: applied when it reads as a value, named in the status line when not.
+  function edit(name, input, text = input.value) {
+    const checked = check(name, text);
+    if (input) {
+      input.setAttribute("aria-invalid", "error" in checked ? "true" : "false");
+      input.size = Math.max(3, input.value.length);
+    }
+    if ("error" in checked) { say([`${name}: ${checked.error}`]); return false; }
+    const next = structuredClone(state);
+    set(next, name, checked.value);
+    apply(next, [], input);
+    return true;
+  }
+
+  function apply(next, problems, typing) {
+    state = next;
+    const text = fragment(state);
+    const url = location.href.split("#")[0] + (text ? "#" + text : "");
+    if (location.href !== url) history.replaceState(null, "", url);
+    for (const [name, input] of inputs) {
+      if (input !== typing) { input.value = textOf(state, name); input.size = Math.max(3, input.value.length); input.setAttribute("aria-invalid", "false"); }
+      input.classList.toggle("edited", !same(state, defaults(), name));
+    }
+    say(problems);
+    render(compute(state));
+  }
+
+  function render(result) {
+    const rowOf = source => source === "r2" ? result.r2 : result.r1;
+    for (const b of bound) {
+      const value = b.source === "p" ? parameterValue(state, b.key) : rowOf(b.source)[b.key];
+      const markup = mathmlNumber(value, D, b.outer);
+      if (b.shown === null) b.shown = b.el.innerHTML;
+      if (b.shown !== markup) { b.el.innerHTML = markup; b.shown = markup; }
+    }
+    const total = SPEC.total, base = defaults();
+    for (const w of words) {
+      const [kind, source, key, digits] = w.key.split(":");
+      let text = w.original;
+      if (kind === "n") text = number(source === "p" ? parameterValue(state, key) : rowOf(source)[Number(key)], Number(digits));
+      else if (kind === "iterations") text = String(state.iterations);
+      else if (kind === "change") text = result.r2[total] < result.r1[total] ? "falls" : "rises";
+      else if (kind === "which" && state.lr !== base.lr) text = "the learning rate set above";
+      if (w.el.textContent !== text) w.el.textContent = text;
+    }
+    for (const label of labels) {
+      const text = label.prefix + number(state.values[label.name], SPEC.figureDigits);
+      if (label.el.textContent !== text) label.el.textContent = text;
+    }
+    for (const f of families) {
+      const row = f.after ? result.r2 : result.r1;
+      const numbers = f.slots.map(s => row[s]);
+      const finite = numbers.filter(Number.isFinite);
+      const pool = finite.length ? finite : numbers;
+      let low = pool[0], high = pool[0];
+      for (const v of pool) { if (v < low) low = v; if (v > high) high = v; }
+      f.cells[2].textContent = number(low, D);
+      f.cells[3].textContent = number(high, D);
+    }
+    const summary = result.summary;
+    for (const [name, body] of [["after", () => afterTable(result)], ["losses", () => lossTable(summary)],
+                                ["rates", () => rateTable(summary)]]) {
+      const t = tables(name);
+      if (t) t.innerHTML = body();
+    }
+    const old = Array.from(document.querySelectorAll("p[data-live=reading]"));
+    if (old.length) {
+      for (const line of reading(summary, Math.min(D, 3))) {
+        const p = document.createElement("p");
+        p.setAttribute("data-live", "reading");
+        p.textContent = line;
+        old[0].before(p);
+      }
+      old.forEach(p => p.remove());
+    }
+    if (figure) {
+      const original = SPEC.chart && SPEC.fields.every(f => same(state, base, f.name))
+        && SETTINGS.every(name => same(state, base, name));
+      if (picture) picture.hidden = !original;
+      const drawn = figure.querySelector("svg.live-chart");
+      if (drawn) drawn.remove();
+      if (!original) figure.insertAdjacentHTML("afterbegin", chart(summary));
+    }
+    updates += 1;
+    document.body.dataset.updates = String(updates);
+  }
+
+  panel();
+  const opened = fromFragment(location.hash);
+  if (location.hash.length > 1) apply(opened.state, opened.problems);
+  else document.body.dataset.updates = "0";
+  window.addEventListener("hashchange", () => {
+    if (location.hash.replace(/^#/, "") === fragment(state)) return;
+    const again = fromFragment(location.hash);
+    apply(again.state, again.problems);
+  });
+  // For the tests and the benchmark: the formatter, and recomputing without an edit.
+  window.sheetprop = { number, mathmlNumber, edit: (name, text) => edit(name, inputs.get(name) || null, text),
+                       state: () => structuredClone(state),
+                       rows: () => { const r = compute(state); return { r1: Array.from(r.r1), r2: Array.from(r.r2),
+                         runs: r.summary.results.map(x => [x.run.optimizer, x.run.rate, Array.from(x.losses, String)]) }; } };
+})();
