@@ -32,6 +32,9 @@ class Writer:
     writes: str
     where: str          # "module:function"
     workbook: bool = False  # a workbook format, chosen with --format; the others are always written
+    # Reads nothing the writers before it write: it may run in a process of its own beside them (the PNG:
+    # matplotlib's import and drawing take as long as the workbook, on the other core).
+    aside: bool = False
 
     def write(self, run, folder: Path) -> tuple[Path, ...]:
         module, function = self.where.split(":")
@@ -44,7 +47,8 @@ WRITERS = (
            "sheetprop.workbook.writer:write", workbook=True),
     Writer("ods", "NAME.ods: the workbook as OpenDocument, converted by LibreOffice",
            "sheetprop.workbook.ods:write", workbook=True),
-    Writer("png", "NAME-learning-rates.png: E_total against iteration for every rate", "sheetprop.plots:write"),
+    Writer("png", "NAME-learning-rates.png: E_total against iteration for every rate", "sheetprop.plots:write",
+           aside=True),
     Writer("walkthrough", "NAME-walkthrough.md, NAME-walkthrough.html, NAME-network.svg: the worked example",
            "sheetprop.walkthrough:write"),
 )
@@ -85,24 +89,152 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
     if not formats or set(formats) - set(FORMATS):
         raise ValueError(f"workbook formats {formats!r}: choose from {', '.join(FORMATS)}")
     run = Run.of(config, digits=digits, formats=formats, progress=progress)
-    try:
-        Layout(run.graph).check_fits(config.iterations)
-    except configs.ConfigError as error:  # name the file, as every other config error does
-        raise configs.ConfigError(f"{config.source}: {error}" if config.source else str(error)) from None
     writers = [w for w in WRITERS if not w.workbook or w.name in formats]
+    # Writers that may run aside start at once (their imports overlap the checks below too) and write once the
+    # staging folder exists; each is waited for at its turn, so that the writers after it find its files (the
+    # walkthrough shows the PNG). A build that gives up stops them before its staging folder goes.
+    asides = {}
     for writer in writers:
-        check = getattr(importlib.import_module(writer.where.split(":")[0]), "check", None)
-        if check:
-            check()  # e.g. no LibreOffice for .ods: stop before anything is written
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with locked(out_dir), staging(out_dir) as folder:
-        written = [path for writer in writers for path in writer.write(run, folder)]
+        if writer.aside and _can_fork():
+            try:
+                asides[writer.name] = Aside(writer, run)
+            except OSError:  # no process to spare: it runs in its turn
+                pass
+    try:
+        try:
+            Layout(run.graph).check_fits(config.iterations)
+        except configs.ConfigError as error:  # name the file, as every other config error does
+            raise configs.ConfigError(f"{config.source}: {error}" if config.source else str(error)) from None
+        for writer in writers:
+            check = getattr(importlib.import_module(writer.where.split(":")[0]), "check", None)
+            if check:
+                check()  # e.g. no LibreOffice for .ods: stop before anything is written
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with locked(out_dir), staging(out_dir) as folder:
+            try:
+                for aside in asides.values():
+                    aside.begin(folder)
+                written = [path for writer in writers for path in
+                           (asides[writer.name].result() if writer.name in asides else writer.write(run, folder))]
+            finally:  # before the staging folder goes
+                for aside in asides.values():
+                    aside.stop()
+    finally:  # a build refused before its staging folder
+        for aside in asides.values():
+            aside.stop()
     files = [out_dir / path.name for path in written]
     workbooks = [f for f in files if f.suffix.lstrip(".") in FORMATS]
     chart = next(f for f in files if f.suffix == ".png")
     others = [f for f in files if f not in (workbooks[0], chart)]
     return BuildResult(workbooks[0], chart, run.summary, tuple(others))
+
+
+def _can_fork() -> bool:
+    """Whether a writer may run in a forked process: a system with fork, and one thread only (a process with
+    others, a notebook's, could fork with a lock held)."""
+    import threading
+
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class Aside:
+    """A writer run in a forked process of its own while the build goes on.
+
+    The process starts at once with the writer module's ``prepare(run)``, if it has one (imports, numbers),
+    and writes when ``begin(folder)`` names the staging folder; ``result()`` waits for its paths or raises its
+    error. ``stop()`` kills and reaps it if it is still running, so that nothing writes into a staging folder
+    once the build gives up.
+    """
+
+    def __init__(self, writer: Writer, run):
+        import sys
+
+        self.name = writer.name
+        for stream in (sys.stdout, sys.stderr):  # else the child would hold, and print, a copy of their buffers
+            stream.flush()
+        results, report = os.pipe()
+        told, tell = os.pipe()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            for end in (results, report, told, tell):
+                os.close(end)
+            raise
+        if self.pid == 0:  # the child: write, report, and leave without running any of the parent's cleanups
+            code = 1
+            try:
+                os.close(results)
+                os.close(tell)
+                code = _aside(writer, run, told, report)
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+        os.close(report)
+        os.close(told)
+        self.results, self.tell = results, tell
+
+    def begin(self, folder: Path) -> None:
+        """Let the writer write into ``folder``."""
+        with os.fdopen(self.tell, "wb") as pipe:
+            self.tell = None
+            pipe.write(os.fsencode(folder))
+
+    def result(self) -> tuple[Path, ...]:
+        """The writer's paths, once its process has ended; its error, raised here, if it failed."""
+        import pickle
+
+        with os.fdopen(self.results, "rb") as pipe:
+            self.results = None
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if not data:
+            raise RuntimeError(f"the {self.name} writer's process ended without a result (wait status {status})")
+        failed, value = pickle.loads(data)
+        if failed:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """Kill the process if it still runs, and reap it; close the pipes."""
+        import signal
+
+        if self.pid is not None:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+        for name in ("results", "tell"):
+            if getattr(self, name) is not None:
+                os.close(getattr(self, name))
+                setattr(self, name, None)
+
+
+def _aside(writer: Writer, run, told: int, report: int) -> int:
+    """In the child: prepare, wait for the folder, run ``writer`` and send (failed, paths or error) down
+    ``report``; returns the exit code. No folder (the build gave up) ends it at once."""
+    import pickle
+    import traceback
+
+    try:
+        prepare = getattr(importlib.import_module(writer.where.split(":")[0]), "prepare", None)
+        if prepare:
+            prepare(run)
+        with os.fdopen(told, "rb") as pipe:
+            folder = pipe.read()
+        if not folder:
+            return 1
+        outcome, code = (False, writer.write(run, Path(os.fsdecode(folder)))), 0
+    except BaseException as error:  # noqa: BLE001 - every failure, Ctrl-C too, goes to the parent to raise
+        error.add_note(f"in the {writer.name} writer's process:\n{traceback.format_exc()}")
+        outcome, code = (True, error), 1
+    try:
+        data = pickle.dumps(outcome)
+    except Exception:  # noqa: BLE001 - an error that does not pickle is sent as its text
+        data = pickle.dumps((True, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}")))
+    with os.fdopen(report, "wb") as stream:
+        stream.write(data)
+    return code
 
 
 class FolderBusy(RuntimeError):

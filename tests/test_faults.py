@@ -338,19 +338,21 @@ def _full_disk_build(tmp_path, monkeypatch, capsys, where, fail_on=1, counted=la
     before = _snapshot(out)
     module, name = where
     target = importlib.import_module(module)
-    real, calls = getattr(target, name), []
+    real = getattr(target, name)
+    calls = tmp_path / "calls"  # counted in a file: the PNG is drawn in a process of its own
 
     def full(*args, **kwargs):
         if counted(out, *args):
-            calls.append(1)
-        if counted(out, *args) and len(calls) == fail_on:
-            raise OSError(errno.ENOSPC, "No space left on device")
+            with open(calls, "a") as log:
+                log.write("1")
+            if len(calls.read_text()) == fail_on:
+                raise OSError(errno.ENOSPC, "No space left on device")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(target, name, full)
     capsys.readouterr()
     status = main(["build", "--out", str(out), "--quiet"])
-    assert calls, "the fault was never reached"
+    assert calls.exists(), "the fault was never reached"
     return status, capsys.readouterr().err, _snapshot(out) == before
 
 
@@ -367,3 +369,22 @@ def test_a_failure_among_the_final_renames_puts_every_earlier_output_back(tmp_pa
     into_place = lambda out, source, target: Path(target).parent == out  # noqa: E731
     status, stderr, unchanged = _full_disk_build(tmp_path, monkeypatch, capsys, ("os", "replace"), 3, into_place)
     assert status == 1 and unchanged and "no space left" in stderr
+
+
+@pytest.mark.parametrize("failing", ["sheetprop.workbook.writer", "sheetprop.plots"])
+def test_a_failing_writer_leaves_no_process_and_no_staging_folder(failing, tmp_path, monkeypatch):
+    # The PNG is drawn in a forked process beside the workbook: whichever side fails, the build raises that
+    # error, the process is gone (reaped) and so is the staging folder.
+    import os
+
+    from sheetprop.outputs import STAGING_PREFIX, build, default_config
+
+    def broken(run, folder):
+        raise RuntimeError(f"{failing} broke")
+
+    monkeypatch.setattr(f"{failing}.write", broken)
+    with pytest.raises(RuntimeError, match=f"{failing} broke"):
+        build(default_config(), tmp_path / "out")
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left, running or unreaped
+    assert not list((tmp_path / "out").glob(STAGING_PREFIX + "*")) and not list((tmp_path / "out").iterdir())

@@ -1,5 +1,6 @@
 """The workbook's structure: formulas everywhere, cached values, absolute parameter cells, notes, Compare sheet."""
 
+import math
 import re
 import warnings
 import zipfile
@@ -7,11 +8,15 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import reference
 from helpers import run
+from test_networks import networks
 from sheetprop.outputs import build
 from sheetprop.compare import first_below
+from sheetprop.graph import build_graph
 from sheetprop.workbook.layout import compare_first_row
 from sheetprop.workbook.layout import FIRST_ROW, HEADER_ROW, PARAM_ROW, Layout
 
@@ -153,41 +158,125 @@ def test_layer_groups_are_labelled_outlined_and_frozen(formulas):
     assert sheet.freeze_panes == "B7"
 
 
+def _parts(path) -> dict[str, bytes]:
+    """Every part of a zip file, unpacked, by name (in the archive's order)."""
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _both_ways(config, tmp_path, rows=None, shift=0):
+    """Write ``config``'s workbook through the row templates and through XlsxWriter's own formula path
+    (``fast=False``); returns both files' parts, the rows the templates wrote, the cells stored one by one by
+    the fast path and the rows of the tables. ``rows`` replaces the engine's rows (``rows(case, engine_rows)``);
+    ``shift`` moves every iteration that many rows further down the rate sheets."""
+    from sheetprop.runs import Run
+    from sheetprop.workbook.fast import FormulaSheet, RowWriter
+    from sheetprop.workbook.writer import write_workbook
+
+    parts, templated, stored = [], [], []
+    made = []
+    original_writer, original_store = FormulaSheet.row_writer, FormulaSheet.store_formula
+
+    def row_writer(self, *args, **kwargs):
+        made.append(original_writer(self, *args, **kwargs))
+        return made[-1]
+
+    def store(self, *args):
+        stored.append(1)
+        return original_store(self, *args)
+
+    for fast in (True, False):
+        made.clear()
+        stored.clear()
+        run = Run.of(config)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(FormulaSheet, "row_writer", row_writer)
+            patch.setattr(FormulaSheet, "store_formula", store)
+            if rows:
+                engine_rows = Run.rows
+                patch.setattr(Run, "rows", lambda self, case: rows(case, engine_rows(self, case)))
+            if shift:
+                patch.setattr(Layout, "row", lambda self, iteration: FIRST_ROW + shift + iteration - 1)
+            write_workbook(tmp_path / f"{fast}.xlsx", run, fast=fast)
+        parts.append(_parts(tmp_path / f"{fast}.xlsx"))
+        templated.append(sum(writer.templated for writer in made))
+        if fast:
+            cells = len(stored)
+    assert templated[1] == 0 and all(isinstance(w, RowWriter) for w in made)
+    table_rows = (len(config.cases) + 1) * config.iterations  # the rate sheets' and the Compare sheet's
+    return parts, templated[0], cells, table_rows
+
+
+def _assert_same_parts(parts) -> None:
+    fast, own = parts
+    assert list(fast) == list(own)
+    for name in own:
+        assert fast[name] == own[name], name
+
+
 @pytest.mark.parametrize("hidden, output, loss, rates", [
     ("sigmoid", "sigmoid", "half_sse", [0.1, 2.0]),
     ("tanh", "sigmoid", "bce", [0.5]),
     ("relu", "linear", "mse", [10000.0, 0.01]),  # the large rate overflows: error values in cells
 ])
-def test_fast_formula_path_writes_the_same_bytes_as_xlsxwriter_itself(hidden, output, loss, rates, tmp_path):
+def test_row_templates_write_the_same_bytes_as_xlsxwriter_itself(hidden, output, loss, rates, tmp_path):
     from sheetprop import config as configs
-    from sheetprop.runs import Run
-    from sheetprop.workbook.fast import FormulaSheet
-    from sheetprop.workbook.writer import write_workbook
 
     config = configs.parse({
         "name": "same", "layers": [2, 3, 2], "activations": [hidden, output], "loss": loss,
         "inputs": [[0.05, 0.1], [1.0, -2.0]], "targets": [[0.01, 0.99], [0.3, 0.6]], "seed": 3,
         "biases": [[0.1, -0.2, 0.3], [0.0, 0.4]], "train_biases": True, "learning_rates": rates, "iterations": 60})
-    written, stored = [], []
-    original = FormulaSheet.store_formula
+    parts, templated, cells, table_rows = _both_ways(config, tmp_path)
+    _assert_same_parts(parts)
+    text = parts[0]["xl/worksheets/sheet2.xml"].decode()
+    # A sheet's first row goes cell by cell while its styles have no index yet (XlsxWriter numbers them as its
+    # rows go out), and so does a row holding an error value; every other row goes through its template.
+    first_rows = len(rates) + 1
+    first_cells = len(rates) * len(build_graph(config.network).quantities) + len(rates) + 1
+    if hidden == "relu":
+        errors = text.count('t="e"') + parts[0]["xl/worksheets/sheet1.xml"].decode().count('t="e"')
+        assert 0 < templated < table_rows - first_rows and cells > first_cells and errors > 0
+    else:
+        assert table_rows - first_rows <= templated < table_rows and 0 < cells <= first_cells
+    assert "&gt;" in text or "&lt;" in text or hidden == "relu"  # the comparison in IF is escaped as XlsxWriter does
 
-    def counted(self, *args):
-        stored.append(1)
-        return original(self, *args)
 
-    for fast in (True, False):
-        stored.clear()
-        path = tmp_path / f"{fast}.xlsx"
-        run = Run.of(config)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(FormulaSheet, "store_formula", counted)
-            statuses = {r.status for r in write_workbook(path, run, fast=fast).rates}
-        written.append(path.read_bytes())
-        # every table cell of the rate sheets and the Compare sheet took the fast path, or none did
-        cells = len(rates) * config.iterations * (len(run.graph.quantities) + 1) + config.iterations
-        assert len(stored) == (cells if fast else 0)
-    assert written[0] == written[1]
-    assert ("diverged (overflow)" in statuses) == (hidden == "relu")
+SPECIAL = st.sampled_from([math.inf, -math.inf, math.nan, 1.7976931348623157e308, -1e300, 5e-324, -5e-324,
+                           2.2250738585072014e-308, -0.0, 0.0, 1e16, 1e-7, 123456789.123456789, -1])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(config=networks(), iterations=st.integers(1, 5), big_rate=st.booleans(),
+       specials=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 10_000), SPECIAL), max_size=8),
+       at_end=st.booleans())
+def test_any_network_s_rows_are_the_bytes_xlsxwriter_writes(config, iterations, big_rate, specials, at_end, tmp_path):
+    """Every shape of network the strategy draws, with overflowing runs (a huge rate), values that are not
+    numbers or are at float's edges put into random cells, and the last iterations on the sheet's last rows."""
+    import dataclasses
+
+    from sheetprop.workbook.layout import MAX_ROWS
+
+    rates = config.learning_rates + ((1e5,) if big_rate else ())
+    config = dataclasses.replace(config, learning_rates=rates, iterations=iterations)
+
+    def rows(case, engine):
+        for iteration, row in enumerate(engine):
+            row = list(row)
+            for at, column, special in specials:
+                if at == iteration:
+                    row[column % len(row)] = special
+            yield row
+
+    for old in tmp_path.glob("*.xlsx"):
+        old.unlink()
+    shift = MAX_ROWS - FIRST_ROW - iterations if at_end else 0
+    parts, templated, cells, table_rows = _both_ways(config, tmp_path, rows, shift)
+    _assert_same_parts(parts)
+    if iterations >= 3 and not specials and not big_rate:
+        assert templated >= iterations - 2  # a sheet's later rows, at least, went through its template
+    if shift:
+        assert f'<row r="{MAX_ROWS}">'.encode() in parts[0]["xl/worksheets/sheet2.xml"]
 
 
 def test_a_sheet_past_zips_4_gb_limit_is_written_with_zip64(lecture, tmp_path, monkeypatch):

@@ -91,8 +91,15 @@ class Layout:
     def formulas(self, iteration: int) -> list[str]:
         """Every column's formula at one iteration, in column order."""
         row = self.row(iteration) + 1
-        templates = self._first if iteration == 1 else self._later
-        return [template.format(r=row, p=row - 1) for template in templates]
+        return [template.format(r=row, p=row - 1) for template in self.templates(iteration)]
+
+    # The templates' fields: offsets from the 1-based number of the row a formula sits in.
+    FIELDS = {"r": 0, "p": -1}
+
+    def templates(self, iteration: int) -> list[str]:
+        """Every column's formula at one iteration as a ``str.format`` template of its row numbers: ``{r}``
+        this row's (1-based), ``{p}`` the row above's (see ``FIELDS``); iterations after the first share one."""
+        return self._first if iteration == 1 else self._later
 
     def check_fits(self, iterations: int) -> None:
         """Raise ConfigError when the sheet would need more columns or longer formulas than a spreadsheet holds."""

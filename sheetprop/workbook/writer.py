@@ -72,13 +72,22 @@ def write_workbook(path, run: Run, fast: bool = True, exercise: Exercise | None 
         first = next(rows)  # its magnitudes choose each column's number format
         cells = _write_rate_header(sheet, config, layout, case, first, styles,
                                    exercise.instructions if exercise else None)
-        write = sheet.formula_writer(layout.formulas(1) + layout.formulas(2), fast)
         if exercise:
-            write = _leaving_empty(sheet, write, layout, exercise)
-        for iteration, row in enumerate(itertools.chain([first], rows), start=1):
-            _write_row(write, layout, iteration, row, cells)
-            if progress:
-                progress(1)
+            write = _leaving_empty(sheet, sheet.formula_writer(layout.formulas(1) + layout.formulas(2), fast),
+                                   layout, exercise)
+            for iteration, row in enumerate(itertools.chain([first], rows), start=1):
+                _write_cells(write, layout, iteration, row, cells)
+                if progress:
+                    progress(1)
+        else:
+            # Iteration 1 has formulas of its own (initial weights); every later row shares one template.
+            first_row, later_rows = (sheet.row_writer(layout.templates(i), cells, Layout.FIELDS, fast) for i in (1, 2))
+            for iteration, row in enumerate(itertools.chain([first], rows), start=1):
+                if not all(map(math.isfinite, row)):  # rare: only an overflowing run needs error values
+                    row = [cached(value) for value in row]
+                (later_rows if iteration > 1 else first_row)(layout.row(iteration), row)
+                if progress:
+                    progress(1)
     summary = run.summary  # E_total was kept as the rows streamed: no second pass
     if compare is not None:
         _write_compare(workbook, compare, config, layouts, summary, styles, fast)
@@ -212,8 +221,8 @@ def _groups(graph: Graph) -> list[tuple[int, int]]:
     return runs
 
 
-def _write_row(write, layout: Layout, iteration: int, row: list[float], formats: list) -> None:
-    """One iteration's formulas with their values; ``write`` takes (row, col, formula, format, value)."""
+def _write_cells(write, layout: Layout, iteration: int, row: list[float], formats: list) -> None:
+    """One iteration's formulas with their values, cell by cell; ``write`` takes (row, col, formula, format, value)."""
     r = layout.row(iteration)
     if not all(map(math.isfinite, row)):  # rare: only an overflowing run needs error values
         row = [cached(value) for value in row]
@@ -319,13 +328,19 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
     counter_formula = f"='{names[cases[0]]}'!{first_layout.letters[counter]}{{row}}"
     totals = {o: layout.letters[layout.graph.index[TOTAL]] for o, layout in layouts.items()}
     loss_formulas = [f"='{names[case]}'!{totals[case.optimizer]}{{row}}" for case in cases]
+    # {row}: the rate sheets' row of the iteration, a fixed distance from this sheet's row
+    write_row = sheet.row_writer([counter_formula, *loss_formulas], [styles["count"]] + [values] * n,
+                                 {"row": first_layout.row(1) - first_iteration}, fast)
     write = sheet.formula_writer([f.format(row=FIRST_ROW + 1) for f in [counter_formula, *loss_formulas]], fast)
+    trajectories = [losses[case] for case in cases]
     for iteration in range(1, summary.iterations + 1):
         r = first_iteration + iteration - 1
-        source_row = first_layout.row(iteration) + 1
+        if all(iteration <= len(trajectory) for trajectory in trajectories):
+            write_row(r, [iteration, *(cached(trajectory[iteration - 1]) for trajectory in trajectories)])
+            continue
+        source_row = first_layout.row(iteration) + 1  # a run shorter than the others: its cells end early
         write(r, 0, counter_formula.format(row=source_row), styles["count"], iteration)
-        for i, case in enumerate(cases):
-            trajectory = losses[case]
+        for i, trajectory in enumerate(trajectories):
             if iteration <= len(trajectory):
                 write(r, i + 1, loss_formulas[i].format(row=source_row), values, cached(trajectory[iteration - 1]))
 
