@@ -32,15 +32,17 @@ MAX_DIRECTORY = 4 * MB        # the zip's table of contents, which zipfile reads
 MAX_ELEMENTS = 2_000_000      # XML elements of what an engine opens, and of an .xlsx's parts other than its
                               # worksheets (a sheet of the exercise: ~20,000)
 MAX_CELLS = 1_000_000         # cells with content a file handed to an engine claims, repeat counts and array
-                              # ranges multiplied out
+                              # ranges multiplied out; and cells of text one sheet of a streamed .xlsx holds
 MAX_TEXT = 65_536             # characters in one cell or string: twice the 32,767 a spreadsheet cell holds
 # An .xlsx whose sheets the streaming reader reads (xlsx.py) holds only what it keeps of each cell, so it
 # may be as large as sheetprop's own workbooks get (100,000 iterations: 0.5 GB packed, 2 GB of XML):
 MAX_STREAMED = 64 * 1024 * MB  # what it unpacks to
 MAX_PACKING = 50              # times its size on disk, once over MAX_BYTES: sheets pack 4-10 times, a zip
                               # bomb a thousand
-MAX_SHEET_CELLS = 16_777_216  # cells with content in one sheet (about 12 bytes each as held): the 100,000-
+MAX_SHEET_CELLS = 16_777_216  # cells with content in one sheet (a number: 20 bytes as held): the 100,000-
                               # iteration workbook has 4.4 million on each rate sheet
+MAX_KEPT = 100_000_000        # characters of text and of distinct formulas one sheet keeps (and its shared
+                              # strings): the 100,000-iteration workbook keeps some thousands
 
 CFB = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE2 compound file: an old .xls, or an encrypted .xlsx
 ZIP = b"PK\x03\x04"
@@ -203,11 +205,15 @@ def _members(archive: zipfile.ZipFile, name: str, suffix: str, streamed: bool = 
         return (f"{name} would unpack to {unpacked / MB:,.0f} MB, over the {MAX_BYTES // MB} MB sheetprop unpacks "
                 f"(a zip bomb, or far more than a sheet of the exercise): {SMALLER}")
     if unpacked > MAX_BYTES and unpacked > MAX_PACKING * max(packed, 1):
-        return (f"{name} would unpack to {unpacked / MB:,.0f} MB, {unpacked / max(packed, 1):,.0f} times its size "
-                f"(a zip bomb: a workbook's XML packs at most some {MAX_PACKING} times): {SMALLER}")
+        return (f"{name} would unpack to {unpacked / MB:,.0f} MB, {unpacked / max(packed, 1):,.0f} times its size on "
+                f"disk, where a workbook's XML packs 4 to 10 times (a zip bomb?): {SMALLER}")
     if unpacked > MAX_STREAMED:
         return (f"{name} would unpack to {unpacked / MB:,.0f} MB, over the {MAX_STREAMED // MB:,} MB sheetprop "
                 f"unpacks: {SMALLER}")
+    others = sum(member.file_size for member in members if not (streamed and is_worksheet(member.filename)))
+    if others > MAX_BYTES:  # the parts other than worksheets are read whole (shared strings) or by engines
+        return (f"{name} would unpack to {others / MB:,.0f} MB besides its worksheets, over the {MAX_BYTES // MB} MB "
+                f"sheetprop unpacks (a zip bomb, or far more than a sheet of the exercise): {SMALLER}")
     names = set(archive.namelist())
     if suffix in OPENPYXL and "[Content_Types].xml" not in names:
         if "mimetype" in names:
@@ -237,17 +243,22 @@ def is_worksheet(part: str) -> bool:
     return re.fullmatch(r"xl/worksheets/[^/]+\.xml", part, re.IGNORECASE) is not None
 
 
-def too_many_cells(name: str, limit: int = MAX_CELLS, where: str = "") -> str:
-    """The refusal of a file that claims more cells with content than ``limit``."""
-    return (f"{name} claims over {limit:,} cells with content{' ' + where if where else ''} (a row or a cell "
-            f"repeated, or a formula spread, that many times), where a sheet of the exercise has some tens of "
-            f"thousands: {SMALLER}")
+def too_many_cells(name: str, limit: int = MAX_CELLS, what: str = "cells with content") -> str:
+    """The refusal of a file that claims more than ``limit`` cells (of ``what`` kind)."""
+    return (f"{name} claims over {limit:,} {what} (a row or a cell repeated, or a formula spread, that many "
+            f"times), where a sheet of the exercise has some tens of thousands: {SMALLER}")
 
 
 def too_long(name: str) -> str:
     """The refusal of a file holding a text longer than any cell holds."""
     return (f"{name} holds a text of over {MAX_TEXT:,} characters in one cell or string, where a spreadsheet "
             f"cell holds at most 32,767: {SMALLER}")
+
+
+def too_much_text(name: str) -> str:
+    """The refusal of a sheet whose texts and distinct formulas add up to more than MAX_KEPT characters."""
+    return (f"{name} holds over {MAX_KEPT:,} characters of text and distinct formulas in one sheet, where a sheet "
+            f"of the exercise has some thousands: {SMALLER}")
 
 
 def doctype(name: str) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -40,6 +41,7 @@ class Grid:
     values: Mapping[tuple[int, int], object]
     formulas: Mapping[tuple[int, int], str]
     text_cells: Mapping[tuple[int, int], str] | None = field(default=None, compare=False)
+    row_numbers: Callable[[], list[int]] | None = field(default=None, compare=False)
 
     def number(self, row: int, column: int) -> float | None:
         value = self.values.get((row, column))
@@ -52,6 +54,15 @@ class Grid:
         if self.text_cells is not None:
             return self.text_cells
         return {cell: value for cell, value in self.values.items() if isinstance(value, str)}
+
+    def rows(self, below: int = 0) -> list[int]:
+        """The rows holding a value, below row ``below``, top to bottom (only those: one cell in row
+        1,048,576 must not cost a million steps)."""
+        return self._filled[bisect_right(self._filled, below):]
+
+    @cached_property
+    def _filled(self) -> list[int]:
+        return self.row_numbers() if self.row_numbers else sorted({row for row, _ in self.values})
 
 
 class Book:
@@ -75,7 +86,7 @@ class Book:
         if sheet.uncached and self.recalculated is None:
             self._recalculate()
             sheet = self._sheet(index)
-        return Grid(sheet.title, sheet.values, sheet.formulas, sheet.texts())
+        return Grid(sheet.title, sheet.values, sheet.formulas, sheet.texts(), sheet.rows)
 
     def _sheet(self, index: int) -> reader.Sheet:
         try:

@@ -99,6 +99,12 @@ class Sheet:
         self.values = Values(self)
         self.formulas = Formulas(self)
 
+    def rows(self) -> list[int]:
+        """The rows holding a value, top to bottom."""
+        if not self.uncached:  # every cell kept holds a value: the columns' rows are the answer
+            return sorted(set().union(*(found.rows for found in self.columns.values())))
+        return sorted({row for row, _ in self.values})
+
     def texts(self) -> dict[tuple[int, int], str]:
         """The cells holding text (errors such as '#VALUE!' included), by (row, column)."""
         return {cell: value for cell, value in self.others.items() if isinstance(value, str)}
@@ -394,6 +400,7 @@ class _SheetReader:
         self.shared: dict[str, tuple] = {}    # shared formula index → (text, cell), then its translator
         self.interned: dict[str, int] = {}
         self.claimed = 0          # cells with content, and array formulas' ranges
+        self.kept = sum(map(len, book.strings))   # characters of text and formulas held
         self.ordered = True
         self.codes: dict[str, int | None] = {}
 
@@ -488,7 +495,7 @@ class _SheetReader:
             return
         self.claimed += 1
         if self.claimed > guard.MAX_SHEET_CELLS:
-            raise guard.Refused(guard.too_many_cells(self.name, guard.MAX_SHEET_CELLS, "in one sheet"))
+            raise guard.Refused(guard.too_many_cells(self.name, guard.MAX_SHEET_CELLS, "cells with content in one sheet"))
         sheet = self.sheet
         found = sheet.columns.get(column)
         if found is None:
@@ -504,6 +511,10 @@ class _SheetReader:
             if value is not None:
                 sheet.others[cell] = value
                 sheet.count += 1
+                if len(sheet.others) > guard.MAX_CELLS:  # some 150 bytes each as held, where a number takes 20
+                    raise guard.Refused(guard.too_many_cells(self.name, guard.MAX_CELLS, "cells of text in one sheet"))
+                if self.kind != "s" and value.__class__ is str:  # a shared string is held once, in the book
+                    self._keep_characters(len(value))
             else:
                 sheet.uncached += 1
         if formula is None:
@@ -512,9 +523,15 @@ class _SheetReader:
             template = row_template(formula, row)
             index = self.interned.get(template)
             if index is None:
+                self._keep_characters(len(template))
                 index = self.interned[template] = len(sheet.templates)
                 sheet.templates.append(template)
             found.formulas.append(index)
+
+    def _keep_characters(self, count: int) -> None:
+        self.kept += count
+        if self.kept > guard.MAX_KEPT:
+            raise guard.Refused(guard.too_much_text(self.name))
 
     def _formula(self, cell: tuple[int, int]) -> str | None:
         attributes, text = self.formula, self.formula_text
