@@ -54,6 +54,7 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
             if not tables:
                 skipped.append((grid.title, why_not(grid)))
             sheets.extend(judge(table) for table in tables)
+            grid = tables = None  # let this sheet go before the next one is read
         book.close()
         if not filled:
             raise VerifyError(f"{path.name} holds no cells at all (every sheet is empty): is it the file you "
