@@ -249,6 +249,20 @@ def test_millions_of_empty_cells_cost_nothing(correct, tmp_path):
     assert run.peak_mb is not None and run.peak_mb < 250, run.peak_mb
 
 
+def test_a_tag_of_megabytes_is_refused_as_it_streams(correct, tmp_path):
+    """expat holds a whole tag in memory, and a streamed worksheet may unpack to gigabytes: no tag or text
+    may run over 1 MB (a cell's longest text, escaped, is a third of that)."""
+    def write(stream):
+        stream.write(SHEET_OPEN)
+        stream.write(b'<row r="1"><c r="A1" x="' + b"y" * (8 * MB) + b'"><v>1</v></c></row>')
+        stream.write(SHEET_CLOSE)
+    path = rewritten(correct["values"], tmp_path / "tag.xlsx", "xl/worksheets/sheet1.xml", write)
+    message, run = refused(path, tmp_path)
+    assert message == ("tag.xlsx holds a tag or a text of over 1 MB, more than a cell holds: copy the exercise's table "
+                       "into a new workbook and verify that")
+    assert run.peak_mb is not None and run.peak_mb < 250, run.peak_mb
+
+
 @pytest.mark.parametrize("limit, cells, expected", [
     ("MAX_SHEET_CELLS", lambda: [1.5] * 2000, "claims over 1,000 cells with content in one sheet"),
     ("MAX_CELLS", lambda: ["text"] * 2000, "claims over 1,000 cells of text in one sheet"),

@@ -32,6 +32,7 @@ from xml.parsers import expat
 from sheetprop.verify import guard
 
 CHUNK = 1 << 20
+MAX_RUN = CHUNK  # bytes of one tag or text (see feed)
 CELL = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})$")
 # Built-in number formats that show a date or a time (ECMA-376 18.8.30).
 DATE_FORMATS = {*range(14, 23), *range(45, 48)}
@@ -290,6 +291,21 @@ def _parser(name: str) -> expat.XMLParserType:
     return parser
 
 
+def feed(parser, stream, name: str) -> None:
+    """Parse ``stream`` a megabyte at a time. No run of bytes between two '>' may pass MAX_RUN: expat holds
+    a whole tag (its attributes) in memory, and a worksheet may unpack to gigabytes, where one tag of them
+    would be all of it; a cell's longest text (65,536 characters, escaped) is a third of that."""
+    run = 0  # bytes since the last '>'
+    while chunk := stream.read(CHUNK):
+        first = chunk.find(b">")
+        if run + (len(chunk) if first < 0 else first) > MAX_RUN:
+            raise guard.Refused(f"{name} holds a tag or a text of over {MAX_RUN // CHUNK} MB, more than a cell holds: "
+                                f"{guard.SMALLER}")
+        run = run + len(chunk) if first < 0 else len(chunk) - 1 - chunk.rfind(b">")
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
 def _local(tag: str) -> str:
     return tag.rpartition(":")[2]
 
@@ -371,9 +387,7 @@ def _strings(stream, name: str) -> list[str]:
     parser = _parser(name)
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, characters
     with stream:
-        while chunk := stream.read(CHUNK):
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
+        feed(parser, stream, name)
     return strings
 
 
@@ -409,9 +423,7 @@ class _SheetReader:
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.characters
-        while chunk := stream.read(CHUNK):
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
+        feed(parser, stream, self.name)
         if not self.ordered:
             for found in self.sheet.columns.values():
                 found.tidy()
