@@ -148,20 +148,23 @@ def grade_folder(folder, assignment, progress: Callable[[int], None] | None = No
     names = [path.relative_to(folder).as_posix() for path in files]
     workers = workers or min(2, os.cpu_count() or 1)
     grades: dict[int, Grade] = {}
-    # spawn: a fresh interpreter per worker (fork is refused with a task limit, and copies the parent).
+    # spawn: a fresh interpreter per worker (fork copies the parent). A fresh pool per batch of
+    # FILES_PER_WORKER files a worker keeps memory bounded; max_tasks_per_child would too, but it
+    # deadlocks once a worker is replaced on Python 3.11 to 3.13 (CPython gh-115634).
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context,
-                                                max_tasks_per_child=FILES_PER_WORKER) as pool:
-        futures = {pool.submit(grade_file, path, values, rates, name): k
-                   for k, (path, name) in enumerate(zip(files, names))}
-        for future in concurrent.futures.as_completed(futures):
-            k = futures[future]
-            try:
-                grades[k] = future.result()
-            except Exception as error:  # noqa: BLE001 - a worker that died (memory, a crash) fails one file
-                grades[k] = Grade(names[k], "unreadable", notes=f"verify stopped on it ({type(error).__name__})")
-            if progress:
-                progress(1)
+    batch = workers * FILES_PER_WORKER
+    for start in range(0, len(files), batch):
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = {pool.submit(grade_file, files[k], values, rates, names[k]): k
+                       for k in range(start, min(start + batch, len(files)))}
+            for future in concurrent.futures.as_completed(futures):
+                k = futures[future]
+                try:
+                    grades[k] = future.result()
+                except Exception as error:  # noqa: BLE001 - a worker that died (memory, a crash) fails one file
+                    grades[k] = Grade(names[k], "unreadable", notes=f"verify stopped on it ({type(error).__name__})")
+                if progress:
+                    progress(1)
     return [grades[k] for k in range(len(files))]
 
 

@@ -132,3 +132,24 @@ def test_assignment_config_sets_what_the_values_are_compared_with(tmp_path):
     assert [g.status for g in grades] == ["correct"]
     # The sheet runs η = 0.5 and 1 (one sheet each); the assignment only 0.5.
     assert grades[0].values == ("η = 1 (lr 1), assigned 0.5",)
+
+
+CLASS_OF_MANY = """
+import sys
+from sheetprop import grade
+from sheetprop.config import default
+grade.FILES_PER_WORKER = 2
+print(len(grade.grade_folder(sys.argv[1], default(), workers=1)))
+"""
+
+
+def test_a_class_of_more_files_than_a_worker_takes_is_graded_whole(tmp_path):
+    """More files than one worker grades before it is replaced: every one is graded (ProcessPoolExecutor's
+    max_tasks_per_child hangs there on Python 3.11 to 3.13, CPython gh-115634)."""
+    source = Path(__file__).resolve().parent / "sheets" / "student-BackPropagation.xlsx"
+    for k in range(7):
+        shutil.copy(source, tmp_path / f"student{k}.xlsx")
+    done = subprocess.run([sys.executable, "-c", CLASS_OF_MANY, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "7"

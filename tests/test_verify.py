@@ -278,9 +278,9 @@ def test_layouts_rates_and_biases_recognised(reports, variant):
 
 def test_formulas_without_cached_values_are_recalculated_first(reports):
     assert reports["formulas"].notes == (
-        "its formulas carried no cached values: recalculated with LibreOffice before judging",)
+        "its formulas carried no cached values: recalculated with formualizer before judging",)
     assert reports["recalculated"].notes == reports["values"].notes == reports["ods"].notes == ()
-    assert "recalculated with LibreOffice" in as_text(reports["formulas"])
+    assert "recalculated with formualizer" in as_text(reports["formulas"])
 
 
 def test_a_stale_cached_value_is_told_apart_from_a_wrong_formula(files, tmp_path):
@@ -361,7 +361,7 @@ def test_cli_exit_0_when_everything_agrees(tmp_path):
     handmade.write_workbook(correct, [handmade.SHEETS[0]])
     result = sheetprop("verify", str(correct))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "recalculated with LibreOffice" in result.stdout and "all 240 cells agree" in result.stdout
+    assert "recalculated with formualizer" in result.stdout and "all 240 cells agree" in result.stdout
 
 
 @pytest.mark.parametrize("name, content, message", [

@@ -5,7 +5,8 @@ upstream cells; each wrong quantity is reported at its first wrong cell with the
 the correct formula and, where it can tell, the slip behind it.
 
     guard.py     what a file really is, and whether it is small enough to open, before anything opens it
-    read.py      workbook → grids (LibreOffice converts .ods, recalculates formulas without values)
+    read.py      workbook → grids, one sheet at a time (xlsx.py streams an .xlsx; LibreOffice converts .ods;
+                 recalc.py computes formulas saved without values)
     names.py     the spellings of headers and labels
     table.py     the header row, columns, data rows and labelled values of one sheet
     network.py   the network the headers name (through the graph's names) and the values choose
@@ -47,13 +48,16 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
         check_target(path, annotate)  # before the work, not after it
     with tempfile.TemporaryDirectory(prefix="sheetprop-verify-") as workdir:
         book = read(path, workdir)
-        sheets, skipped = [], []
-        for grid in book.grids:
+        sheets, skipped, filled = [], [], False
+        for grid in book.grids:  # each sheet read as it comes: only one is held at a time
+            filled = filled or bool(grid.values)
             tables = find_tables(grid)
             if not tables:
                 skipped.append((grid.title, why_not(grid)))
             sheets.extend(judge(table) for table in tables)
-        if not any(grid.values for grid in book.grids):
+            grid = tables = None  # let this sheet go before the next one is read
+        book.close()
+        if not filled:
             raise VerifyError(f"{path.name} holds no cells at all (every sheet is empty): is it the file you "
                               "meant? save your work and verify the saved file")
         if not sheets:
@@ -64,7 +68,7 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
                               f"cells can be judged: {why}")
         notes = []
         if book.recalculated:
-            notes.append("its formulas carried no cached values: recalculated with LibreOffice before judging")
+            notes.append(f"its formulas carried no cached values: recalculated with {book.recalculated} before judging")
         report = Report(str(path), tuple(sheets), tuple(t for t, _ in skipped), tuple(notes),
                         tuple(why for _, why in skipped))
         if report_to:

@@ -25,12 +25,24 @@ from pathlib import Path
 from xml.parsers import expat
 
 MB = 1024 * 1024
-MAX_BYTES = 200 * MB          # the file, and everything its zip unpacks to; a hand-made sheet is under 1 MB
+MAX_BYTES = 200 * MB          # a file LibreOffice or formualizer opens, and what its zip unpacks to; a
+                              # hand-made sheet is under 1 MB
 MAX_PARTS = 10_000            # zip members; a workbook has a few dozen
 MAX_DIRECTORY = 4 * MB        # the zip's table of contents, which zipfile reads whole before anything else
-MAX_ELEMENTS = 2_000_000      # XML elements: openpyxl builds objects for each (a sheet of the exercise: ~20,000)
-MAX_CELLS = 1_000_000         # cells with content a file claims, repeat counts and array ranges multiplied out
+MAX_ELEMENTS = 2_000_000      # XML elements of what an engine opens, and of an .xlsx's parts other than its
+                              # worksheets (a sheet of the exercise: ~20,000)
+MAX_CELLS = 1_000_000         # cells with content a file handed to an engine claims, repeat counts and array
+                              # ranges multiplied out; and cells of text one sheet of a streamed .xlsx holds
 MAX_TEXT = 65_536             # characters in one cell or string: twice the 32,767 a spreadsheet cell holds
+# An .xlsx whose sheets the streaming reader reads (xlsx.py) holds only what it keeps of each cell, so it
+# may be as large as sheetprop's own workbooks get (100,000 iterations: 0.5 GB packed, 2 GB of XML):
+MAX_STREAMED = 64 * 1024 * MB  # what it unpacks to
+MAX_PACKING = 50              # times its size on disk, once over MAX_BYTES: sheets pack 4-10 times, a zip
+                              # bomb a thousand
+MAX_SHEET_CELLS = 16_777_216  # cells with content in one sheet (a number: 20 bytes as held): the 100,000-
+                              # iteration workbook has 4.4 million on each rate sheet
+MAX_KEPT = 100_000_000        # characters of text and of distinct formulas one sheet keeps (and its shared
+                              # strings): the 100,000-iteration workbook keeps some thousands
 
 CFB = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE2 compound file: an old .xls, or an encrypted .xlsx
 ZIP = b"PK\x03\x04"
@@ -59,12 +71,14 @@ def file_problem(path: Path) -> str | None:
     return None
 
 
-def content_problem(path: Path, name: str) -> str | None:
-    """Is the content of ``path`` (shown to the user as ``name``) safe to hand to openpyxl or LibreOffice?"""
+def content_problem(path: Path, name: str, streamed: bool = False) -> str | None:
+    """Is the content of ``path`` (shown to the user as ``name``) safe to hand to LibreOffice or formualizer,
+    or, with ``streamed``, to the streaming reader (xlsx.py), which checks the worksheets' cells itself as
+    it reads them?"""
     size = path.stat().st_size
     if size == 0:
         return f"{name} is empty (0 bytes): the save or download did not finish; save or download it again"
-    if size > MAX_BYTES:
+    if size > MAX_BYTES and not (streamed and path.suffix.lower() in OPENPYXL):
         return f"{name} is {size / MB:,.0f} MB, over the {MAX_BYTES // MB} MB sheetprop reads: {SMALLER}"
     try:
         with open(path, "rb") as handle:
@@ -77,7 +91,7 @@ def content_problem(path: Path, name: str) -> str | None:
     if head.startswith(CFB):
         return _compound(path, name, suffix)
     if head.startswith(ZIP) or zipfile.is_zipfile(path):
-        return _archive(path, name, suffix)
+        return _archive(path, name, suffix, streamed and suffix in OPENPYXL)
     if suffix in OPENPYXL:
         return (f"{name} cannot be read as a spreadsheet: it holds no zip archive, as every .xlsx does "
                 f"(damaged, or another kind of file renamed?): {AGAIN}")
@@ -123,7 +137,7 @@ def contains(stream, needle: bytes) -> bool:
     return False
 
 
-def _archive(path: Path, name: str, suffix: str) -> str | None:
+def _archive(path: Path, name: str, suffix: str, streamed: bool = False) -> str | None:
     directory = zip_directory(path)
     if directory is None:
         return _damaged(name, "cut short")
@@ -136,7 +150,7 @@ def _archive(path: Path, name: str, suffix: str) -> str | None:
                 f"up to {MAX_DIRECTORY // MB} MB): {SMALLER}")
     try:
         with zipfile.ZipFile(path) as archive:
-            return _members(archive, name, suffix)
+            return _members(archive, name, suffix, streamed, path.stat().st_size)
     except Exception as error:  # noqa: BLE001 - zipfile and zlib raise many kinds; all mean damaged
         return _damaged(name, " ".join(str(error).split()) or type(error).__name__)
 
@@ -178,7 +192,8 @@ def _zip64_directory(handle, tail: bytes, at: int, size: int) -> tuple[int, int]
     return parts, directory
 
 
-def _members(archive: zipfile.ZipFile, name: str, suffix: str) -> str | None:
+def _members(archive: zipfile.ZipFile, name: str, suffix: str, streamed: bool = False,
+             packed: int = 0) -> str | None:
     members = archive.infolist()
     if any(member.flag_bits & 0x1 for member in members):
         return f"{name} {PASSWORD}"
@@ -186,9 +201,19 @@ def _members(archive: zipfile.ZipFile, name: str, suffix: str) -> str | None:
         # bzip2 and LZMA inflate without zipfile's bound on each step; no spreadsheet program writes them.
         return f"{name} is packed in a way no spreadsheet program packs a workbook: {AGAIN}"
     unpacked = sum(member.file_size for member in members)
-    if unpacked > MAX_BYTES:
+    if unpacked > MAX_BYTES and not streamed:
         return (f"{name} would unpack to {unpacked / MB:,.0f} MB, over the {MAX_BYTES // MB} MB sheetprop unpacks "
                 f"(a zip bomb, or far more than a sheet of the exercise): {SMALLER}")
+    if unpacked > MAX_BYTES and unpacked > MAX_PACKING * max(packed, 1):
+        return (f"{name} would unpack to {unpacked / MB:,.0f} MB, {unpacked / max(packed, 1):,.0f} times its size on "
+                f"disk, where a workbook's XML packs 4 to 10 times (a zip bomb?): {SMALLER}")
+    if unpacked > MAX_STREAMED:
+        return (f"{name} would unpack to {unpacked / MB:,.0f} MB, over the {MAX_STREAMED // MB:,} MB sheetprop "
+                f"unpacks: {SMALLER}")
+    others = sum(member.file_size for member in members if not (streamed and is_worksheet(member.filename)))
+    if others > MAX_BYTES:  # the parts other than worksheets are read whole (shared strings) or by engines
+        return (f"{name} would unpack to {others / MB:,.0f} MB besides its worksheets, over the {MAX_BYTES // MB} MB "
+                f"sheetprop unpacks (a zip bomb, or far more than a sheet of the exercise): {SMALLER}")
     names = set(archive.namelist())
     if suffix in OPENPYXL and "[Content_Types].xml" not in names:
         if "mimetype" in names:
@@ -198,6 +223,8 @@ def _members(archive: zipfile.ZipFile, name: str, suffix: str) -> str | None:
         with archive.open("META-INF/manifest.xml") as manifest:
             if contains(manifest, b"encryption-data"):
                 return f"{name} {PASSWORD}"
+    if streamed:  # the worksheets are checked by the reader as it reads them
+        members = [member for member in members if not is_worksheet(member.filename)]
     elements = _elements(archive, members)
     if elements > MAX_ELEMENTS:
         return _too_many_elements(name)
@@ -208,6 +235,36 @@ def _members(archive: zipfile.ZipFile, name: str, suffix: str) -> str | None:
                 if problem := _claims(claims, stream, member.filename):
                     return problem
     return None
+
+
+def is_worksheet(part: str) -> bool:
+    """Is a zip member an .xlsx worksheet by its name ('xl/worksheets/sheet1.xml')? A worksheet stored
+    under another name is checked with the other parts."""
+    return re.fullmatch(r"xl/worksheets/[^/]+\.xml", part, re.IGNORECASE) is not None
+
+
+def too_many_cells(name: str, limit: int = MAX_CELLS, what: str = "cells with content") -> str:
+    """The refusal of a file that claims more than ``limit`` cells (of ``what`` kind)."""
+    return (f"{name} claims over {limit:,} {what} (a row or a cell repeated, or a formula spread, that many "
+            f"times), where a sheet of the exercise has some tens of thousands: {SMALLER}")
+
+
+def too_long(name: str) -> str:
+    """The refusal of a file holding a text longer than any cell holds."""
+    return (f"{name} holds a text of over {MAX_TEXT:,} characters in one cell or string, where a spreadsheet "
+            f"cell holds at most 32,767: {SMALLER}")
+
+
+def too_much_text(name: str) -> str:
+    """The refusal of a sheet whose texts and distinct formulas add up to more than MAX_KEPT characters."""
+    return (f"{name} holds over {MAX_KEPT:,} characters of text and distinct formulas in one sheet, where a sheet "
+            f"of the exercise has some thousands: {SMALLER}")
+
+
+def doctype(name: str) -> str:
+    """The refusal of a file with a document type declaration."""
+    return (f"{name} holds a document type declaration, which no spreadsheet program writes (entities a "
+            f"parser would expand, or fetch from elsewhere): {AGAIN}")
 
 
 def _too_many_elements(name: str) -> str:
@@ -244,17 +301,14 @@ class Claims:
     def count(self, cells: int) -> None:
         self.cells += cells
         if self.cells > MAX_CELLS:
-            self.refuse(f"claims over {MAX_CELLS:,} cells with content (a row or a cell repeated, or a formula "
-                        f"spread, that many times), where a sheet of the exercise has some tens of thousands: "
-                        f"{SMALLER}")
+            raise Refused(too_many_cells(self.name))
 
     def characters(self, count: int) -> None:
         if not self.text:
             self.text.append(["", 0])
         self.text[-1][1] += count
         if self.text[-1][1] > MAX_TEXT:
-            self.refuse(f"holds a text of over {MAX_TEXT:,} characters in one cell or string, where a spreadsheet "
-                        f"cell holds at most 32,767: {SMALLER}")
+            raise Refused(too_long(self.name))
 
 
 def _local(tag: str) -> str:
@@ -268,9 +322,8 @@ def _claims(claims: Claims, stream, part: str, counting: bool = False) -> str | 
     parser.buffer_text = True
     parser.buffer_size = 1 << 16
 
-    def doctype(*_):
-        claims.refuse("holds a document type declaration, which no spreadsheet program writes (entities a "
-                      f"parser would expand, or fetch from elsewhere): {AGAIN}")
+    def declaration(*_):
+        raise Refused(doctype(claims.name))
 
     def start(tag, attributes):
         if counting:
@@ -299,7 +352,7 @@ def _claims(claims: Claims, stream, part: str, counting: bool = False) -> str | 
             if spanned > 1:
                 claims.count(spanned)
         elif name == "f" and attributes.get("t") in ("array", "dataTable") and "ref" in attributes:
-            claims.count(_area(attributes["ref"]))
+            claims.count(area(attributes["ref"]))
         if name in TEXT_HOLDERS:
             claims.text.append([name, 0])
         elif not claims.text or claims.text[-1][0] == "":
@@ -328,7 +381,7 @@ def _claims(claims: Claims, stream, part: str, counting: bool = False) -> str | 
             claims.stack[-1][1] = True
         claims.characters(len(data))
 
-    parser.StartDoctypeDeclHandler = doctype
+    parser.StartDoctypeDeclHandler = declaration
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
@@ -378,7 +431,7 @@ def _repeat(attributes: dict, name: str) -> int:
     return 1
 
 
-def _area(ref: str) -> int:
+def area(ref: str) -> int:
     """Cells in a range such as 'A1:XFD1048576' (1 for one cell, or what cannot be read)."""
     corners = CELL.findall(ref)
     if len(corners) != 2:

@@ -1,20 +1,25 @@
 """Reading a workbook as plain grids: every sheet's values and formulas by (row, column).
 
-.xlsx is read with openpyxl; .ods (and .xls) is converted by LibreOffice first. A workbook whose
-formulas carry no cached values (openpyxl writes them so) is recalculated by LibreOffice, since the
-values are what is judged. Every file is looked at by guard.py before either of them opens it.
+.xlsx is read by xlsx.py in one streaming pass per sheet, one sheet at a time, each held compactly
+(a number in 8 bytes); .ods (and .xls) is converted by LibreOffice first. A sheet whose formulas carry
+no cached values (openpyxl writes them so) is recalculated (recalc.py: formualizer, else LibreOffice),
+since the values are what is judged. Every file is looked at by guard.py before anything opens it;
+what an engine opens, under guard.py's limits for engines.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import warnings
-from dataclasses import dataclass
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from sheetprop.libreoffice import Exhausted, LibreOfficeError, NotInstalled, convert, recalculate
-from sheetprop.verify import guard
+from sheetprop.libreoffice import Exhausted, LibreOfficeError, NotInstalled, convert
+from sheetprop.verify import guard, xlsx as reader
+from sheetprop.verify.recalc import recalculate
 
 NATIVE = (".xlsx", ".xlsm")
 CONVERTED = (".ods", ".fods", ".xls")
@@ -33,57 +38,166 @@ class Grid:
     """One sheet: cell values (numbers, text, error text such as '#VALUE!') and formulas, by (row, column)."""
 
     title: str
-    values: dict[tuple[int, int], object]
-    formulas: dict[tuple[int, int], str]
+    values: Mapping[tuple[int, int], object]
+    formulas: Mapping[tuple[int, int], str]
+    text_cells: Mapping[tuple[int, int], str] | None = field(default=None, compare=False)
+    row_numbers: Callable[[], list[int]] | None = field(default=None, compare=False)
 
     def number(self, row: int, column: int) -> float | None:
         value = self.values.get((row, column))
         return float(value) if is_number(value) else None
 
+    @cached_property
+    def texts(self) -> Mapping[tuple[int, int], str]:
+        """The cells holding text (error values such as '#VALUE!' among them): a few hundred where the
+        values are millions, so that looking for headers and labels need not walk every number."""
+        if self.text_cells is not None:
+            return self.text_cells
+        return {cell: value for cell, value in self.values.items() if isinstance(value, str)}
 
-@dataclass(frozen=True)
+    def rows(self, below: int = 0) -> list[int]:
+        """The rows holding a value, below row ``below``, top to bottom (only those: one cell in row
+        1,048,576 must not cost a million steps)."""
+        return self._filled[bisect_right(self._filled, below):]
+
+    @cached_property
+    def _filled(self) -> list[int]:
+        return self.row_numbers() if self.row_numbers else sorted({row for row, _ in self.values})
+
+
 class Book:
-    """The sheets of one file, the xlsx actually read, and what LibreOffice had to do first."""
+    """The sheets of one file (``grids``, each read when it is asked for), the xlsx actually read, and
+    what had to be done first: converted by LibreOffice, or recalculated (``recalculated`` names the
+    engine)."""
 
-    path: Path
-    xlsx: Path
-    grids: list[Grid]
-    converted: bool = False
-    recalculated: bool = False
+    def __init__(self, path: Path, xlsx: Path, workbook: reader.Workbook, workdir: Path, converted: bool):
+        self.path, self.xlsx, self.converted, self.recalculated = path, xlsx, converted, None
+        self._workbook, self._workdir = workbook, workdir
+        self.grids = Sheets(self)
+
+    @property
+    def titles(self) -> list[str]:
+        return self._workbook.titles
+
+    def grid(self, index: int) -> Grid:
+        """Sheet ``index`` read from the file; a sheet with formulas and no cached values is read from
+        the recalculated workbook (and so is every sheet after it)."""
+        sheet = self._sheet(index)
+        if sheet.uncached and self.recalculated is None:
+            self._recalculate()
+            sheet = self._sheet(index)
+        return Grid(sheet.title, sheet.values, sheet.formulas, sheet.texts(), sheet.rows)
+
+    def _sheet(self, index: int) -> reader.Sheet:
+        try:
+            return self._workbook.sheet(index)
+        except guard.Refused as refusal:
+            raise VerifyError(str(refusal)) from None
+        except reader.Unreadable as why:
+            unread = _unreadable(self.path, why)
+            if self.converted:
+                raise unread from None
+            self._workbook.close()
+            self.xlsx = _resaved(self.path, self._workdir, unread)
+            self._workbook, self.converted = _open(self.xlsx, self.path), True
+            return self._sheet(index)
+
+    def _recalculate(self) -> None:
+        _refuse(guard.content_problem(self.xlsx, self.path.name))  # what an engine opens: its limits
+        try:
+            recalculated, engine = recalculate(self.xlsx, self._workdir / "recalculated")
+        except LibreOfficeError as error:
+            raise _libreoffice_error(error) from None
+        self._switch(recalculated)
+        self.recalculated = engine
+
+    def _switch(self, xlsx: Path) -> None:
+        _refuse(guard.content_problem(xlsx, self.path.name, streamed=True))
+        self._workbook.close()
+        self._workbook, self.xlsx = _open(xlsx, self.path), xlsx
+
+    def close(self) -> None:
+        self._workbook.close()
+
+
+class Sheets(Sequence):
+    """A book's grids, read one at a time as they are asked for (the last one kept), so that a workbook
+    of millions of cells is never held whole."""
+
+    def __init__(self, book: Book):
+        self._book = book
+        self._last: tuple[int, Grid] | None = None
+
+    def __len__(self) -> int:
+        return len(self._book.titles)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if self._last is None or self._last[0] != index:
+            self._last = None  # let the sheet before go first
+            self._last = (index, self._book.grid(index))
+        return self._last[1]
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
 
 
 def read(path, workdir) -> Book:
-    """Read ``path`` (.xlsx, .xlsm, .ods, .xls); conversions and recalculations go into ``workdir``."""
-    path = Path(path)
+    """Open ``path`` (.xlsx, .xlsm, .ods, .xls) for reading; conversions and recalculations go into
+    ``workdir``. Each sheet is read when the book's ``grids`` are asked for it."""
+    path, workdir = Path(path), Path(workdir)
     _refuse(guard.file_problem(path))
     suffix = path.suffix.lower()
     if suffix not in NATIVE + CONVERTED:
         raise VerifyError(f"{path.name}: not a spreadsheet sheetprop can read: save it as .xlsx or .ods and verify that")
-    _refuse(guard.content_problem(path, path.name))
-    xlsx = path
-    if suffix in CONVERTED:
-        xlsx = _libreoffice(convert, path, Path(workdir) / "converted", untrusted=True)
-        _refuse(guard.content_problem(xlsx, path.name))  # what LibreOffice made of it is parsed next
+    if suffix in NATIVE:
+        _refuse(guard.content_problem(path, path.name, streamed=True))
+        xlsx = path
+    else:
+        _refuse(guard.content_problem(path, path.name))
+        xlsx = _libreoffice(convert, path, workdir / "converted", untrusted=True)
+        _refuse(guard.content_problem(xlsx, path.name, streamed=True))  # what LibreOffice made of it is read next
     try:
-        titles, formulas = _formulas_of(xlsx, path)
+        workbook = _open(xlsx, path)
     except VerifyError as unread:
         if xlsx is not path:
             raise
-        # Written by another program (Hancell) in a way openpyxl trips on: LibreOffice may still open it.
-        try:
-            xlsx = convert(path, Path(workdir) / "resaved", "xlsx")
-        except LibreOfficeError:
-            raise unread from None
-        _refuse(guard.content_problem(xlsx, path.name))
-        titles, formulas = _formulas_of(xlsx, path)
-        suffix = CONVERTED[0]  # it was converted: say so below
-    values, missing = _values_of(xlsx, path, formulas)
-    if missing:
-        xlsx = _libreoffice(recalculate, xlsx, Path(workdir) / "recalculated", untrusted=True)
-        _refuse(guard.content_problem(xlsx, path.name))
-        values, _ = _values_of(xlsx, path, formulas)
-    grids = [Grid(title, values.get(title, {}), formulas[title]) for title in titles]
-    return Book(path, xlsx, grids, converted=suffix in CONVERTED, recalculated=missing)
+        xlsx = _resaved(path, workdir, unread)
+        return Book(path, xlsx, _open(xlsx, path), workdir, converted=True)
+    return Book(path, xlsx, workbook, workdir, converted=suffix in CONVERTED)
+
+
+def _resaved(path: Path, workdir: Path, unread: VerifyError) -> Path:
+    """Written by another program in a way the reader trips on (Hancell): LibreOffice may still open it,
+    if it is within what an engine may open; ``unread`` is raised otherwise."""
+    if guard.content_problem(path, path.name):
+        raise unread
+    try:
+        xlsx = convert(path, workdir / "resaved", "xlsx", untrusted=True)
+    except LibreOfficeError:
+        raise unread from None
+    _refuse(guard.content_problem(xlsx, path.name, streamed=True))
+    return xlsx
+
+
+def _open(xlsx: Path, shown: Path) -> reader.Workbook:
+    try:
+        return reader.Workbook(xlsx, shown.name)
+    except guard.Refused as refusal:
+        raise VerifyError(str(refusal)) from None
+    except reader.Unreadable as why:
+        raise _unreadable(shown, why) from None
+
+
+def _unreadable(shown: Path, why) -> VerifyError:
+    return VerifyError(f"{shown.name}: cannot be read as a spreadsheet ({why}): open it in your spreadsheet "
+                       "program, save it again and verify that")
 
 
 def _refuse(problem: str | None) -> None:
@@ -95,66 +209,17 @@ def _libreoffice(step, source: Path, out_dir: Path, **options) -> Path:
     try:
         return step(source, out_dir, **options)
     except LibreOfficeError as error:
-        # LibreOffice's own output runs over several lines and opens with warnings about Java.
-        text = re.sub(r"Warning: [^\n]*", "", str(error))
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        if not isinstance(error, (NotInstalled, Exhausted)):
-            lines.append("(damaged, password-protected, or not a spreadsheet?): if it opens in your spreadsheet "
-                         "program, save it as .xlsx without a password and verify that")
-        raise VerifyError(" ".join(lines).replace(": Error:", ":")) from None
+        raise _libreoffice_error(error) from None
 
 
-def _load(xlsx: Path, shown: Path, data_only: bool = False):
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about parts it drops (extensions, a missing default style) on stderr.
-            warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(xlsx, data_only=data_only)
-    except Exception as error:  # noqa: BLE001 - whatever openpyxl trips on, the file is unreadable to us
-        reason = str(error) or type(error).__name__
-        raise VerifyError(f"{shown.name}: cannot be read as a spreadsheet ({reason}): open it in your "
-                          "spreadsheet program, save it again and verify that") from None
-
-
-def _formulas_of(xlsx: Path, shown: Path) -> tuple[list[str], dict[str, dict]]:
-    """The sheets' titles in order and their formulas; the workbook itself is let go at once, so that
-    only one is ever held in memory."""
-    workbook = _load(xlsx, shown)
-    return [s.title for s in workbook.worksheets], {s.title: _formulas(s) for s in workbook.worksheets}
-
-
-def _values_of(xlsx: Path, shown: Path, formulas: dict[str, dict]) -> tuple[dict[str, dict], bool]:
-    """Each sheet's values, and whether some formula carries no cached value."""
-    workbook = _load(xlsx, shown, data_only=True)
-    values = {sheet.title: _cells(sheet) for sheet in workbook.worksheets}
-    missing = any(_uncached(workbook[title], found) for title, found in formulas.items() if title in workbook)
-    return values, missing
-
-
-def _uncached(sheet, formulas: dict) -> bool:
-    cells = getattr(sheet, "_cells", {})
-    return any(cells.get(at) is None or cells[at].value is None for at in formulas)
-
-
-def _existing(sheet):
-    # openpyxl keeps only the cells the file holds in _cells; iter_rows would walk every empty cell
-    # of the used range (LibreOffice's exports claim 1,024 columns).
-    return sheet._cells.values() if hasattr(sheet, "_cells") else ()
-
-
-def _cells(sheet) -> dict[tuple[int, int], object]:
-    return {(c.row, c.column): c.value for c in _existing(sheet) if c.value is not None and c.value != ""}
-
-
-def _formulas(sheet) -> dict[tuple[int, int], str]:
-    found = {}
-    for cell in _existing(sheet):
-        text = getattr(cell.value, "text", cell.value)  # array formulas carry their text in .text
-        if isinstance(text, str) and text.startswith("="):
-            found[(cell.row, cell.column)] = text
-    return found
+def _libreoffice_error(error: LibreOfficeError) -> VerifyError:
+    # LibreOffice's own output runs over several lines and opens with warnings about Java.
+    text = re.sub(r"Warning: [^\n]*", "", str(error))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not isinstance(error, (NotInstalled, Exhausted)):
+        lines.append("(damaged, password-protected, or not a spreadsheet?): if it opens in your spreadsheet "
+                     "program, save it as .xlsx without a password and verify that")
+    return VerifyError(" ".join(lines).replace(": Error:", ":"))
 
 
 def is_number(value) -> bool:

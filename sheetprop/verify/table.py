@@ -133,7 +133,7 @@ def why_not(grid: Grid) -> str:
         return "no header row naming h1, w1, … (name the columns in one row above the rows of numbers)"
     columns, _ = _columns(grid, header_row)
     indices = {c.index for c in columns.values()}
-    spelled = [(cell, value) for cell, value in grid.values.items()
+    spelled = [(cell, value) for cell, value in grid.texts.items()
                if cell[0] > header_row and cell[1] in indices and isinstance(value, str) and _spells_number(value)]
     if spelled:
         cell, text = min(spelled)
@@ -151,7 +151,7 @@ def _spells_number(text: str) -> bool:
 
 def _named(grid: Grid) -> dict[int, set[str]]:
     named: dict[int, set[str]] = {}
-    for (row, _), value in grid.values.items():
+    for (row, _), value in grid.texts.items():
         name = names.quantity(value)
         if name and name != "iteration":
             named.setdefault(row, set()).add(name)
@@ -182,7 +182,7 @@ def _header_rows(grid: Grid) -> list[int]:
 def _columns(grid: Grid, header_row: int) -> tuple[dict[str, Column], list[Column]]:
     columns: dict[str, Column] = {}
     others = []
-    for (row, index), value in sorted(grid.values.items(), key=lambda item: item[0][1]):
+    for (row, index), value in sorted(grid.texts.items(), key=lambda item: item[0][1]):
         if row != header_row:
             continue
         if not isinstance(value, str):
@@ -203,7 +203,7 @@ def _data_rows(grid: Grid, header_row: int, columns: dict[str, Column]) -> tuple
     needed = max(3, len(columns) // 2)
     rows = []
     # Only the rows that hold something: one cell in row 1,048,576 must not cost a million steps.
-    for row in sorted({row for row, _ in grid.values if row > header_row}):
+    for row in grid.rows(below=header_row):
         cells = [grid.values.get((row, c.index)) for c in columns.values()]
         weights = [grid.values.get((row, c.index)) for n, c in columns.items() if re.fullmatch(r"w\d+", n)]
         if sum(map(_datum, cells)) >= needed or (rows and len(weights) >= 4 and all(map(_datum, weights))):
@@ -224,7 +224,7 @@ def _labels(grid: Grid, table_cells: set, band: tuple[int, int] = (0, 0)) -> dic
     cell, 'η = 0.5'), then assignments inside sentences, then labels with text where their value
     belongs; reading order within each kind."""
     labels: dict[str, list[Label]] = {}
-    for (row, column), value in sorted(grid.values.items()):
+    for (row, column), value in sorted(grid.texts.items()):
         if (row, column) in table_cells or not isinstance(value, str):
             continue
         for label in _read_label(grid, row, column, value):

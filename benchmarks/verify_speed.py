@@ -1,0 +1,126 @@
+"""Wall time and peak memory of `sheetprop verify`, on real student sheets and on sheetprop's own workbooks.
+
+Run: python3 benchmarks/verify_speed.py [--iterations 1000,10000,100000] [--repeat 3] [--against DIR]
+
+Each verify runs in a child process of its own that writes its peak resident memory (VmHWM) on the way
+out; printed: the median wall time and peak of ``--repeat`` runs, and for the own workbooks the time per
+judged cell and its ratio to the smallest size (flat = linear in time). The own workbooks are built first
+by ``sheetprop build`` from the lecture's config with that many iterations (6 learning rates). With
+``--against DIR`` (a checkout of another version, such as the main branch's worktree) the same runs are
+made with that version's verify too, side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT.parent / "shared" / "sheets" / "real"
+LECTURE = ROOT / "examples" / "lecture.toml"
+# The CLI in a child that writes its own peak memory (KiB) to a file on the way out.
+WRAPPER = """
+import re, sys
+from sheetprop.cli import main
+status = main(sys.argv[2:])
+with open("/proc/self/status") as status_file, open(sys.argv[1], "w") as out:
+    out.write(re.search(r"VmHWM:\\s*(\\d+) kB", status_file.read()).group(1))
+sys.exit(status)
+"""
+
+
+def run_verify(path: Path, code: Path, scratch: Path) -> tuple[float, float, int, dict | None]:
+    """(wall seconds, peak MiB, exit status, the JSON report) of one ``sheetprop verify --json``."""
+    peak = scratch / "peak"
+    peak.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", WRAPPER, str(peak), "verify", "--json", str(path)], cwd=code,
+                          env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        report = None
+    mib = int(peak.read_text()) / 1024 if peak.exists() else float("nan")
+    return wall, mib, done.returncode, report
+
+
+def judged(report: dict | None) -> int:
+    return sum(sheet.get("cells_judged", 0) for sheet in (report or {}).get("sheets", []))
+
+
+def build_own(iterations: int, folder: Path) -> Path:
+    """sheetprop's own workbook of the lecture's network with ``iterations`` iterations (6 rates)."""
+    config = folder / f"own{iterations}.toml"
+    text = LECTURE.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^iterations = .*$", f"iterations = {iterations}", text)
+    text = re.sub(r'(?m)^name = .*$', f'name = "own{iterations}"', text)
+    config.write_text(text, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "sheetprop", "build", str(config), "--out", str(folder), "--quiet",
+                    "--format", "xlsx"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    return folder / f"own{iterations}.xlsx"
+
+
+def measure(path: Path, code: Path, repeat: int, scratch: Path) -> dict:
+    runs = [run_verify(path, code, scratch) for _ in range(repeat)]
+    return {"wall": statistics.median(r[0] for r in runs), "peak": statistics.median(r[1] for r in runs),
+            "status": runs[-1][2], "judged": judged(runs[-1][3]),
+            "error": (runs[-1][3] or {}).get("error")}
+
+
+def shown(result: dict) -> str:
+    if result["status"] == 2:
+        return f"refused ({(result['error'] or '')[:60]}…)"
+    return f"{result['wall']:7.2f} s {result['peak']:6.0f} MiB (exit {result['status']})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", default="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat-largest", type=int, default=1, help="runs of the largest own workbook")
+    parser.add_argument("--against", type=Path, help="another checkout whose verify to run alongside")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.iterations.split(",") if n]
+    codes = {"this": ROOT, **({"against": args.against.resolve()} if args.against else {})}
+    load = os.getloadavg()
+    print(f"verify on {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
+          f"{load[0]:.1f} at the start (other work may share the machine); median of {args.repeat} runs each")
+    with tempfile.TemporaryDirectory(prefix="verify-speed-") as scratch_name:
+        scratch = Path(scratch_name)
+        print("\nreal student sheets (../shared/sheets/real):")
+        for sheet in sorted(REAL.glob("*.xlsx")):
+            line = "  ".join(f"{name}: {shown(measure(sheet, code, args.repeat, scratch))}" for name, code in codes.items())
+            print(f"  {sheet.name[:40]:40} {line}")
+        print("\nsheetprop's own workbooks (lecture network, 6 learning rates):")
+        base: dict[str, float] = {}
+        for iterations in sizes:
+            start = time.perf_counter()
+            workbook = build_own(iterations, scratch)
+            built = time.perf_counter() - start
+            print(f"  {iterations:,} iterations: {workbook.stat().st_size / 2 ** 20:,.0f} MiB file, built in {built:.0f} s")
+            repeat = args.repeat_largest if iterations == max(sizes) and len(sizes) > 1 else args.repeat
+            for name, code in codes.items():
+                result = measure(workbook, code, repeat, scratch)
+                line = f"    {name:8} {shown(result)}"
+                if result["status"] != 2 and result["judged"]:
+                    per_cell = result["wall"] / result["judged"] * 1e6
+                    base.setdefault(name, per_cell)
+                    line += (f", {result['judged']:,} cells judged, {per_cell:.1f} µs a cell "
+                             f"({per_cell / base[name]:.2f}× the smallest size's)")
+                print(line + (f" (median of {repeat})" if repeat != args.repeat else ""))
+            workbook.unlink()
+
+
+if __name__ == "__main__":
+    main()

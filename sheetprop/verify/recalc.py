@@ -1,0 +1,77 @@
+"""Computing the values of an .xlsx whose formulas carry none (openpyxl and some web apps save them so).
+
+formualizer (a spreadsheet engine in Rust, a pip package: no office suite needed, a third of a second for
+a sheet of the exercise) recalculates first; LibreOffice is the fallback, for what formualizer cannot
+read or compute (a function it does not know, a file it refuses). Both run in a child process of their
+own, in a network namespace where one can be had, under a cap on memory and time, killed when the time
+is up; the file they are given has passed guard.py's limits for files an engine opens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from sheetprop import libreoffice
+
+MEMORY = libreoffice.UNTRUSTED_MEMORY    # address space of the child: a sheet of the exercise needs ~50 MB
+SECONDS = libreoffice.UNTRUSTED_SECONDS
+
+
+class FormualizerError(RuntimeError):
+    """formualizer is missing, or could not recalculate the file; LibreOffice may still."""
+
+
+def recalculate(source: Path, out_dir: Path) -> tuple[Path, str]:
+    """The recalculated copy of ``source`` in ``out_dir``, and the engine's name ('formualizer' or
+    'LibreOffice'). Raises libreoffice.LibreOfficeError when neither could."""
+    try:
+        return formualizer(source, out_dir), "formualizer"
+    except FormualizerError:
+        return libreoffice.recalculate(source, out_dir / "libreoffice", untrusted=True), "LibreOffice"
+
+
+def formualizer(source: Path, out_dir: Path) -> Path:
+    """``formualizer recalc`` on ``source`` into ``out_dir``: every formula computed, its cached value
+    written. Refused (FormualizerError) when formualizer is missing, fails, or meets a function it
+    does not know (it would leave that cell an error, where a spreadsheet computes it)."""
+    try:
+        import formualizer as _  # noqa: F401 - only to know it is there
+    except ImportError:
+        raise FormualizerError("formualizer is not installed") from None
+    source, out_dir = Path(source).resolve(), Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{source.stem}.xlsx"
+    command = [*(libreoffice.sandbox() or ()), sys.executable, "-m", "formualizer", "recalc", str(source),
+               "-o", str(target), "--json", "--max-errors", "5"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, preexec_fn=libreoffice._limits(MEMORY))
+    try:
+        stdout, _ = process.communicate(timeout=SECONDS)
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        raise FormualizerError(f"formualizer took over {SECONDS} s") from None
+    except BaseException:
+        _kill(process)
+        raise
+    try:
+        summary = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}
+    except ValueError:
+        summary = {}
+    if process.returncode != 0 or not target.exists() or not isinstance(summary, dict):
+        raise FormualizerError(f"formualizer stopped with status {process.returncode}")
+    if summary.get("unknown_functions"):
+        raise FormualizerError(f"formualizer does not know {', '.join(map(str, summary['unknown_functions']))}")
+    return target
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
