@@ -178,6 +178,21 @@ def test_libreoffice_recalculates_what_formualizer_cannot(tmp_path, monkeypatch)
     assert report.agrees and report.sheets[0].judged == 240
 
 
+def test_without_formualizer_installed_libreoffice_recalculates(tmp_path, monkeypatch):
+    import importlib.util
+
+    from sheetprop.verify import recalc
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "formualizer" else real(name, *a))
+    with pytest.raises(recalc.FormualizerError, match="not installed"):
+        recalc.formualizer(tmp_path / "any.xlsx", tmp_path / "out")
+    path = tmp_path / "formulas.xlsx"
+    handmade.write_workbook(path, handmade.SHEETS[:1])
+    report = verify(path)
+    assert report.notes == ("its formulas carried no cached values: recalculated with LibreOffice before judging",)
+    assert report.agrees and report.sheets[0].judged == 240
+
+
 @pytest.mark.parametrize("iterations", [2_400])
 def test_sheetprops_own_workbook_of_thousands_of_iterations_is_correct(tmp_path, iterations):
     """The size the old reader needed 553 MB for: every rate sheet judged, every cell agreeing."""

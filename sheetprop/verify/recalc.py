@@ -9,6 +9,7 @@ is up; the file they are given has passed guard.py's limits for files an engine 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -39,10 +40,8 @@ def formualizer(source: Path, out_dir: Path) -> Path:
     """``formualizer recalc`` on ``source`` into ``out_dir``: every formula computed, its cached value
     written. Refused (FormualizerError) when formualizer is missing, fails, or meets a function it
     does not know (it would leave that cell an error, where a spreadsheet computes it)."""
-    try:
-        import formualizer as _  # noqa: F401 - only to know it is there
-    except ImportError:
-        raise FormualizerError("formualizer is not installed") from None
+    if importlib.util.find_spec("formualizer") is None:  # it runs in a child process: only know it is there
+        raise FormualizerError("formualizer is not installed")
     source, out_dir = Path(source).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{source.stem}.xlsx"
