@@ -195,3 +195,18 @@ def test_every_example_workbook_in_outputs_verifies_as_correct(name):
     report = verify(path)
     assert report.status == 0 and report.findings == () and report.incomplete == ()
     assert len(report.sheets) == len(config.cases)
+
+
+def test_trained_biases_are_read_from_their_gradient_columns_when_no_value_changes(tmp_path):
+    # A dead ReLU output layer: every gradient is 0, so no weight or bias changes from row to row; the
+    # ∂E/∂b columns alone say the biases are trained (hypothesis found such a network).
+    config = configs.parse({"name": "dead", "inputs": [0.05, 0.10], "targets": [0.01, 0.99],
+                            "weights": [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55], "biases": [0.35, -5.0],
+                            "train_biases": True, "activations": ["sigmoid", "relu"], "learning_rates": [0.5],
+                            "iterations": ITERATIONS})
+    path = built(config, tmp_path)
+    for copy in (path, values_only(path, tmp_path / "values.xlsx")):
+        report = verify(copy)
+        assert report.status == 0, report.findings[:3]
+        (sheet,) = report.sheets
+        assert {"∂E/∂b1", "∂E/∂b2", "b1", "b2"} <= set(sheet.judged_cells), sheet.columns

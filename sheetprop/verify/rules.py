@@ -16,7 +16,7 @@ parameters remain. The result is compiled to Python once per quantity:
 from __future__ import annotations
 
 import math
-import statistics
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
@@ -141,21 +141,7 @@ class Precision:
 
     @staticmethod
     def of(values) -> "Precision":
-        values = [v for v in values if v and math.isfinite(v)]
-        shapes = [_shape(v) for v in values]
-        if not shapes:
-            return Precision(MAX_DIGITS, None)
-        digits = statistics.mode(min(MAX_DIGITS, d) for d, _ in shapes)
-        places = statistics.mode(p for _, p in shapes)
-        # Which rounding do most values show in full? (A trailing zero shortens a few of either kind.)
-        by_places = sum(p == places for _, p in shapes)
-        by_digits = sum(min(MAX_DIGITS, d) == digits for d, _ in shapes)
-        if by_places != by_digits:
-            return Precision(None, places) if by_places > by_digits else Precision(digits, None)
-        # A tie within one decade (0.0003, 0.0002: 1 digit, or 4 decimals) is the same unit either way,
-        # except for a zero among them: read as decimals, it is rounded too.
-        decades = {math.floor(math.log10(abs(v))) for v in values}
-        return Precision(None, places) if len(decades) == 1 else Precision(digits, None)
+        return Shapes(values).precision()
 
     def half_unit(self, value: float) -> float:
         if not math.isfinite(value):
@@ -171,6 +157,53 @@ class Precision:
         digits, places = _shape(value)
         own = 0.5 * 10.0 ** -places
         return max(column, own) if digits >= LONG or places >= PLACES else min(column, own)
+
+
+class Shapes:
+    """How many of a column's values have each shape (significant digits, decimal places), counted as
+    they come: a column of 100,000 values is never held to find its precision.
+
+    >>> shapes = Shapes([0.5069, 0.0002])
+    >>> shapes.add(0.0275); shapes.precision()
+    Precision(digits=None, decimals=4)
+    """
+
+    def __init__(self, values=()):
+        self.counts: Counter = Counter()   # a Counter keeps the order first seen: it breaks a tie
+        self.decades: set[int] = set()
+        for value in values:
+            self.add(value)
+
+    def add(self, value: float) -> None:
+        if value and math.isfinite(value):
+            self.counts[_shape(value)] += 1
+            self.decades.add(math.floor(math.log10(abs(value))))
+
+    def update(self, other: "Shapes") -> None:
+        """Count ``other``'s values after these."""
+        self.counts.update(other.counts)
+        self.decades |= other.decades
+
+    def precision(self) -> Precision:
+        """The precision most of the values show (see Precision)."""
+        if not self.counts:
+            return Precision(MAX_DIGITS, None)
+        by_digit, by_place = Counter(), Counter()
+        for (d, p), n in self.counts.items():
+            by_digit[min(MAX_DIGITS, d)] += n
+            by_place[p] += n
+        digits, places = _mode(by_digit), _mode(by_place)
+        # Which rounding do most values show in full? (A trailing zero shortens a few of either kind.)
+        if by_place[places] != by_digit[digits]:
+            return Precision(None, places) if by_place[places] > by_digit[digits] else Precision(digits, None)
+        # A tie within one decade (0.0003, 0.0002: 1 digit, or 4 decimals) is the same unit either way,
+        # except for a zero among them: read as decimals, it is rounded too.
+        return Precision(None, places) if len(self.decades) == 1 else Precision(digits, None)
+
+
+def _mode(counts: Counter):
+    """The most common, the first seen on a tie (as statistics.mode)."""
+    return max(counts, key=counts.get)
 
 
 def _shape(value: float) -> tuple[int, int]:

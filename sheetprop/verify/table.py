@@ -115,7 +115,10 @@ def find_tables(grid: Grid) -> list[Table]:
     tables, everything = [], set()
     for header_row, columns, others, rows in found:
         unknown = tuple(c for c in others if any(grid.number(r, c.index) is not None for r in rows))
-        everything |= {(r, c.index) for r in (header_row, *rows) for c in (*columns.values(), *unknown)}
+        # The text cells inside the table (headers, errors): what is no label. Only text cells are looked
+        # at, so that a table of millions of numbers costs no set of millions of cells.
+        indices, inside = {c.index for c in (*columns.values(), *unknown)}, {header_row, *rows}
+        everything |= {cell for cell in grid.texts if cell[1] in indices and cell[0] in inside}
     above = 0
     for header_row, columns, others, rows in found:
         unknown = tuple(c for c in others if any(grid.number(r, c.index) is not None for r in rows))
