@@ -165,7 +165,6 @@ def rate_cell(ctx: Context) -> Label | None:
     table, grid = ctx.table, ctx.table.grid
     if len(table.rows) < 2:
         return None
-    inside = {(row, c.index) for row in table.rows for c in table.columns.values()}
     row, read = table.rows[1], []
     for name in (n for n in ctx.trained if n in table.columns):
         formula = grid.formulas.get((row, table.columns[name].index))
@@ -174,7 +173,7 @@ def rate_cell(ctx: Context) -> Label | None:
         except FormulaError:
             cells = None
         if cells is not None:
-            read.append(cells - inside)
+            read.append({cell for cell in cells if not table.holds(*cell)})
     common = set.intersection(*read) if read else set()
     if len(common) != 1:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from openpyxl.utils import get_column_letter
 
@@ -95,6 +96,18 @@ class Table:
     def cell(self, name: str, row: int) -> str:
         """A1 reference of a quantity's cell, e.g. 'Z39'."""
         return f"{self.columns[name].letter}{row}"
+
+    def holds(self, row: int, column: int) -> bool:
+        """Is the cell one of the table's (a data row, a named column)?"""
+        return row in self._rows and column in self._indices
+
+    @cached_property
+    def _rows(self) -> frozenset[int]:
+        return frozenset(self.rows)
+
+    @cached_property
+    def _indices(self) -> frozenset[int]:
+        return frozenset(c.index for c in self.columns.values())
 
 
 def find_table(grid: Grid) -> Table | None:
