@@ -60,19 +60,30 @@ class Numbers(Sequence):
         return self._length
 
     def __getitem__(self, k):
+        try:
+            return self._kept[k]
+        except (KeyError, TypeError):  # not made yet, or a slice
+            pass
         if isinstance(k, slice):
-            return [self[i] for i in range(*k.indices(len(self)))]
+            return [self[i] for i in range(*k.indices(self._length))]
         if k < 0:
             k += self._length
         if not 0 <= k < self._length:
             raise IndexError(k)
-        row = self._kept.pop(k, None)
-        if row is None:
-            row = {name: v for name, column in self.columns.items() if (v := column[k]) == v}
-            if len(self._kept) >= self.KEPT:
-                del self._kept[next(iter(self._kept))]
+        row = {name: v for name, column in self.columns.items() if (v := column[k]) == v}
+        if len(self._kept) >= self.KEPT:
+            del self._kept[next(iter(self._kept))]  # the first made: the judging has moved past it
         self._kept[k] = row
         return row
+
+    def found(self, table: Table, k: int, name: str):
+        """The value of ``name`` in data row ``k`` as stored (a number, text, an error), None where empty."""
+        column = self.columns.get(name)
+        if column is None:
+            return None
+        if (number := column[k]) == number:
+            return number
+        return table.grid.values.get((table.rows[k], table.columns[name].index))
 
     def column(self, name: str, start: int = 0) -> Iterator[float]:
         """The numbers of one column, from data row ``start`` on (none for a column the table lacks)."""
@@ -81,8 +92,7 @@ class Numbers(Sequence):
 
 
 class Found(Sequence):
-    """Per data row, the values as stored (numbers, text, errors; None where empty): ``found[k].get(name)``.
-    Numbers come from the table's Numbers, anything else from the sheet."""
+    """Per data row, the values as stored (numbers, text, errors; None where empty): ``found[k].get(name)``."""
 
     def __init__(self, table: Table, numbers: Numbers):
         self._table, self._numbers = table, numbers
@@ -93,22 +103,18 @@ class Found(Sequence):
     def __getitem__(self, k: int) -> "_Row":
         if not -len(self) <= k < len(self):
             raise IndexError(k)
-        return _Row(self, k % len(self) if len(self) else k)
+        return _Row(self._table, self._numbers, k % len(self))
 
 
 @dataclass(frozen=True)
 class _Row:
-    found: Found
+    table: Table
+    numbers: Numbers
     k: int
 
     def get(self, name: str, default=None):
-        table, numbers = self.found._table, self.found._numbers
-        column = numbers.columns.get(name)
-        if column is None:
-            return default
-        if (number := column[self.k]) == number:
-            return number
-        return table.grid.values.get((table.rows[self.k], table.columns[name].index), default)
+        found = self.numbers.found(self.table, self.k, name)
+        return default if found is None else found
 
 
 @dataclass
@@ -128,6 +134,10 @@ class Context:
 
     def __post_init__(self):
         self.use(self.graph)
+
+    def found(self, k: int, name: str):
+        """The value of ``name`` in data row ``k`` as stored, None where empty (as ``rows[k].get(name)``)."""
+        return self.numbers.found(self.table, k, name)
 
     def use(self, graph: Graph) -> None:
         self.graph, self.exact, self.trained = graph, exact_kinds(graph), set(graph.trained)
@@ -151,11 +161,11 @@ def judge(table: Table) -> SheetReport:
     choice = rates.choose(row_rates, (*ctx.table.candidates.get("lr", ()), *([read] if read else [])))
     if choice.rate is not None:
         ctx.params["lr"] = choice.rate
-    judged, wrong = judge_cells(ctx)
+    judged, wrong, skipped = judge_cells(ctx)
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
     # Weights that never change are judged by that one finding; they count as judged cells.
     still = sum(len(f.cells) for f in found if f.quantity == "η" and choice.still)
-    return _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged)
+    return _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged, skipped)
 
 
 def rate_cell(ctx: Context) -> Label | None:
@@ -375,34 +385,27 @@ def _implied(ctx: Context, rule: Rule, k: int) -> rates.Implied | None:
     return rates.Implied(rule.name, rate, spread / abs(per_unit))
 
 
-def judge_cells(ctx: Context) -> tuple[dict[str, int], list[Wrong]]:
-    """Every cell with a rule and numeric upstream cells: how many were judged per quantity, and the wrong ones."""
+def judge_cells(ctx: Context) -> tuple[dict[str, int], list[Wrong], int]:
+    """Every cell with a rule and numeric upstream cells: how many were judged per quantity, the wrong ones,
+    and how many filled cells could not be judged because a cell they read is not a number."""
     judged = dict.fromkeys(ctx.rules, 0)
     wrong: list[Wrong] = []
-    for k in range(len(ctx.rows)):  # row by row: ctx.numbers makes each row's dict once
+    unjudged = 0
+    numbers = ctx.numbers
+    for k in range(len(numbers)):  # row by row: ctx.numbers makes each row's dict once
         for name, rule in ctx.rules.items():
             verdict = _judge_cell(ctx, rule, k)
-            if verdict is None:
-                continue
-            judged[name] += 1
-            if verdict is not True:
+            if verdict is True:
+                judged[name] += 1
+            elif verdict is not None:
+                judged[name] += 1
                 wrong.append(verdict)
+            elif (k or not (rule.update or name in ctx.trained)) and ctx.found(k, name) is not None \
+                    and not _ready(rule, numbers[k], numbers[k - 1] if k else {}, None):
+                unjudged += 1
     order = {name: i for i, name in enumerate(ctx.rules)}
     wrong.sort(key=lambda w: order[w.name])  # by quantity, each top to bottom
-    return {name: n for name, n in judged.items() if n}, wrong
-
-
-def unjudged(ctx: Context) -> int:
-    """Filled cells with a rule that could not be judged because a cell they read is not a number."""
-    count = 0
-    for k in range(len(ctx.rows)):  # row by row: ctx.numbers makes each row's dict once
-        for name, rule in ctx.rules.items():
-            if k == 0 and (rule.update or name in ctx.trained):
-                continue
-            filled = ctx.rows[k].get(name) is not None
-            if filled and not _ready(rule, ctx.numbers[k], ctx.numbers[k - 1] if k else {}, None):
-                count += 1
-    return count
+    return {name: n for name, n in judged.items() if n}, wrong, unjudged
 
 
 def _judge_cell(ctx: Context, rule: Rule, k: int):
@@ -419,7 +422,7 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
         return None
     if not math.isfinite(expected):
         return None
-    found = ctx.rows[k].get(rule.name)
+    found = ctx.found(k, rule.name)
     if found is None:
         return None  # an empty cell (an unfinished row) is not judged
     if not is_number(found):
@@ -434,7 +437,7 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
 def _start_value(ctx: Context, name: str):
     """A start value (first row of a weight) is typed, not computed: None when it is a number or empty,
     a Wrong when it is text or an error, expected the number the text spells if it spells one."""
-    found = ctx.rows[0].get(name)
+    found = ctx.found(0, name)
     if found is None or is_number(found):
         return None
     try:
@@ -456,7 +459,7 @@ def _ready(rule: Rule, V: dict, U: dict, P: dict | None) -> bool:
 
 
 def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[Finding],
-                  counts: dict[str, int]) -> SheetReport:
+                  counts: dict[str, int], skipped: int) -> SheetReport:
     table = ctx.table
     columns = tuple((c.letter, n if n in ctx.graph.index or n == "iteration" else f"{n} (not judged)", c.header)
                     for n, c in sorted(table.columns.items(), key=lambda item: item[1].index))
@@ -466,7 +469,7 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
     if choice.still:
         missing = [name for name in missing if name != "lr"]  # the weights never change: said by a finding
     notes = list(ctx.notes)
-    if (skipped := unjudged(ctx)):
+    if skipped:
         notes.append(f"{skipped} cells not judged: a cell they read is empty or not a number")
     if missing:
         notes.append(missing_words(missing))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Callable
 
 from sheetprop.dialects import NAMESPACE as ENGINE_FUNCTIONS
@@ -207,9 +206,19 @@ def _mode(counts: Counter):
 
 
 def _shape(value: float) -> tuple[int, int]:
-    """Significant digits and decimal places of a value as stored: 6.748738404e-05 → (10, 14)."""
-    shape = Decimal(repr(float(value))).normalize().as_tuple()
-    return len(shape.digits), -shape.exponent
+    """Significant digits and decimal places of a value as stored (its shortest repr, trailing zeros
+    dropped), read off the text: 6.748738404e-05 → (10, 14), 1500.0 → (2, -2), 0.0 → (1, 0).
+
+    >>> _shape(6.748738404e-05), _shape(1500.0), _shape(-0.0095), _shape(1e+16), _shape(0.0)
+    ((10, 14), (2, -2), (2, 4), (1, -16), (1, 0))
+    """
+    mantissa, _, exponent = repr(float(value)).lstrip("-").partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    significant = digits.rstrip("0")
+    if not significant:
+        return 1, 0
+    return len(significant), len(fraction) - int(exponent or 0) - (len(digits) - len(significant))
 
 
 def noise(value: float) -> float:
@@ -220,8 +229,10 @@ def noise(value: float) -> float:
 def tolerance(rule: Rule, V: dict, U: dict, P: dict, half_unit: Callable[[Sym], float], found_unit: float) -> float:
     """How far a correct cell may lie from the definition evaluated on rounded upstream cells.
 
-    Each upstream value may be off by half a unit of its stored precision; the definition's change
-    when each is nudged by that much, summed, bounds the drift (plus the found value's own rounding).
+    Each upstream value may be off by half a unit of its stored precision, and by float noise (a few
+    ulps of it: a sum that cancels, a net of 0.0023 from terms near 1, carries the terms' noise, not its
+    own); the definition's change when each is nudged by that much, summed, bounds the drift (plus the
+    found value's own rounding).
     """
     base = rule.fn(V, U, P)
     spread = 0.0
@@ -229,7 +240,7 @@ def tolerance(rule: Rule, V: dict, U: dict, P: dict, half_unit: Callable[[Sym], 
         if not isinstance(leaf, Sym):
             continue
         values = U if leaf.prev else V
-        unit = half_unit(leaf)
+        unit = max(half_unit(leaf), noise(values[leaf.name]))
         if unit:
             kept = values[leaf.name]
             values[leaf.name] = kept + unit
