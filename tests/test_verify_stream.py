@@ -135,6 +135,25 @@ def test_sheets_are_read_one_at_a_time(tmp_path):
     assert book.grids[0] is not first  # read again: only one sheet is held at a time
 
 
+def test_a_sheet_let_go_is_freed_at_once(tmp_path):
+    """No reference cycle keeps a read sheet (millions of cells) alive until the cycle collector runs:
+    once verify moves to the next sheet, the one before is gone, with the collector off."""
+    import gc
+    import weakref
+
+    handmade.write_workbook(tmp_path / "formulas.xlsx", handmade.SHEETS[:2])
+    recalculated = libreoffice.recalculate(tmp_path / "formulas.xlsx", tmp_path / "lo")
+    book = read_module.read(recalculated, tmp_path / "work")
+    gc.disable()
+    try:
+        first = weakref.ref(book.grids[0].values._sheet)
+        assert first() is not None
+        book.grids[1]  # noqa: B018 - moving on
+        assert first() is None
+    finally:
+        gc.enable()
+
+
 def test_formulas_without_values_are_recalculated_by_formualizer_without_libreoffice(tmp_path, monkeypatch):
     """openpyxl saves formulas with no cached values; with no LibreOffice on PATH, formualizer computes
     them: the correct sheet agrees, the slip of the hidden unit is found where LibreOffice finds it."""

@@ -9,6 +9,7 @@ what an engine opens, under guard.py's limits for engines.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import re
 from bisect import bisect_right
@@ -139,13 +140,25 @@ class Sheets(Sequence):
         if not 0 <= index < len(self):
             raise IndexError(index)
         if self._last is None or self._last[0] != index:
-            self._last = None  # let the sheet before go first
+            if self._last is not None:
+                self._last = None  # let the sheet before go first
+                _give_back()
             self._last = (index, self._book.grid(index))
         return self._last[1]
 
     def __iter__(self):
         for index in range(len(self)):
             yield self[index]
+
+
+def _give_back() -> None:
+    """Return the memory of a sheet let go to the system (glibc keeps a freed heap for reuse, and a sheet's
+    scattered small objects fragment it, so each sheet read after it would grow the process); a no-op where
+    the C library has no malloc_trim."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def read(path, workdir) -> Book:

@@ -97,8 +97,16 @@ class Sheet:
         self.templates: list[str] = []
         self.uncached = 0          # formulas with no cached value
         self.count = 0             # cells with a value
-        self.values = Values(self)
-        self.formulas = Formulas(self)
+
+    # Made when asked for: held by the sheet, they would make a cycle that keeps a sheet of millions of
+    # cells until Python's cycle collector happens to run, and the next sheet would be read beside it.
+    @property
+    def values(self) -> "Values":
+        return Values(self)
+
+    @property
+    def formulas(self) -> "Formulas":
+        return Formulas(self)
 
     def rows(self) -> list[int]:
         """The rows holding a value, top to bottom."""
