@@ -258,13 +258,15 @@ class _Stream:
 
     def skip(self, terminator: bytes) -> None:
         """Write through the end of a comment, CDATA section or processing instruction."""
+        start = self.pos + 2  # past '<!' or '<?', whose '-', '[' or '?' may not close it
         while True:
-            end = self.buf.find(terminator, self.pos + 2)
+            end = self.buf.find(terminator, start)
             if end >= 0:
                 self.copy(end + len(terminator))
                 return
-            self.copy(max(self.pos, len(self.buf) - len(terminator)))
+            self.copy(max(start, len(self.buf) - len(terminator)))
             self.buf, self.pos = self.buf[self.pos:], 0
+            start = 0
             if not self.more():
                 raise CannotPatch("a comment never closes")
 
