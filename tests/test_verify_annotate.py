@@ -263,3 +263,28 @@ def test_a_sheet_with_a_legacy_drawing_keeps_it_and_names_it():
     sheet = patching.SheetPatch(FakeStyles(), {(1, 1)}, None)
     sheet.run(io.BytesIO(xml.encode()), out.write)
     assert sheet.legacy == "rId4" and out.getvalue().count(b"legacyDrawing") == 1
+
+
+# ---------------------------------------------------------------------------------------- openpyxl, where patching stops
+
+def test_a_macro_enabled_workbook_is_annotated_by_openpyxl(student, tmp_path):
+    """An .xlsm's copy must be a plain .xlsx (Excel refuses a macro-enabled package named .xlsx): patching
+    stops before it keeps anything and openpyxl writes the copy, without the macros."""
+    slipped, _, report = student
+    macros = tmp_path / "macros.xlsm"
+    with zipfile.ZipFile(slipped) as source, zipfile.ZipFile(macros, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml")
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.ms-excel",
+                                    b"application/vnd.ms-excel")
+            out.writestr(info, data)
+    with pytest.raises(patching.CannotPatch, match="macro-enabled"):
+        patching.patch(macros, tmp_path / "unused.xlsx", notes(report), RED, macros.name)
+    out = tmp_path / "annotated.xlsx"
+    annotated(macros, out)
+    with zipfile.ZipFile(out) as archive:
+        assert b"macroEnabled" not in archive.read("[Content_Types].xml")
+    compare(slipped, out, report)
+    assert not list(tmp_path.glob(".annotated.xlsx*"))
