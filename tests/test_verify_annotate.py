@@ -195,10 +195,14 @@ SHEET = """<?xml version="1.0" encoding="UTF-8"?>
 <x:cols><x:col min="3" max="3" style="4"/></x:cols>
 <x:sheetData>
 <x:row r="1"><x:c r="A1" s="1"><x:v>1</x:v></x:c><x:c r='B1' t="inlineStr"><x:is><x:t><![CDATA[<x:c r="C1">]]></x:t></x:is></x:c></x:row>
-<x:row r="2" spans="1:3"><x:c r="A2"/><x:c r="B2" s="2" t="n" ><x:v>2</x:v></x:c></x:row>
+<x:row r="2" spans="1:3"><x:c r="A2"/><x:c r="B2" s="2" t="n" ><x:v>2</x:v></x:c></x:row
+>
 <x:row r="4"/>
-<x:row r="6"><x:c r="A6"><x:v>6</x:v></x:c></x:row>
-</x:sheetData>
+<x:row r="6"><x:c r="A6"><x:v>6</x:v></x:c></x:row
+
+  >
+</x:sheetData
+>
 <x:pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>
 <x:conditionalFormatting sqref="A1"><x:cfRule type="dataBar" priority="1"><x:extLst><x:ext uri="u"/></x:extLst></x:cfRule></x:conditionalFormatting>
 <x:tableParts count="0"/>

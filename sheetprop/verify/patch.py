@@ -338,8 +338,8 @@ class SheetPatch:
 
     def _sheet_data(self) -> None:
         s, q = self.s, re.escape(self.p)
-        pattern = _pattern(q + rb"row(?=[\s/>])", b"/" + q + rb"sheetData\s*>")
-        cells = _pattern(q + rb"c(?=[\s/>])", b"/" + q + rb"row\s*>")
+        pattern = _pattern(q + rb"row(?=[\s/>])", b"/" + q + rb"sheetData(?=[\s>])")
+        cells = _pattern(q + rb"c(?=[\s/>])", b"/" + q + rb"row(?=[\s>])")
         margin = len(self.p) + 16
         row = 0
         while (found := s.find(pattern, margin)) is not None:
@@ -348,7 +348,7 @@ class SheetPatch:
                 continue
             if found[0][1:2] == b"/":  # </sheetData>
                 s.write(self._missing_rows(None))
-                s.copy(found.end())
+                s.copy(s.tag_end(found.start()))
                 return
             end = s.tag_end(found.start())
             tag = s.buf[found.start():end]
@@ -381,7 +381,7 @@ class SheetPatch:
                 continue
             if found[0][1:2] == b"/":  # </row>
                 s.write(self._cells(row, wanted, row_style))
-                s.copy(found.end())
+                s.copy(s.tag_end(found.start()))
                 return
             end = s.tag_end(found.start())
             tag = s.buf[found.start():end]
