@@ -536,14 +536,12 @@ def merged_comments(existing: bytes, new: bytes | None, appended: bytes | None) 
 
     new_comments, appended_runs = ours(new), {ref: re.sub(rb"^<%stext>|</%stext>$" % (p, p), b"", runs)
                                               for ref, runs in ours(appended).items()}
-    edits, authors, author_end, list_end, stack = [], [], None, None, []
+    edits, author_end, list_end = [], None, None
     current = text_end = None
     for start, end, closing, pre, name, text, empty in tags(existing):
         if pre != p:
             continue
-        if name == b"author" and not closing and not empty:
-            authors.append(end)
-        elif name == b"authors":
+        if name == b"authors":
             if empty:
                 author_end = (start, end)
             elif closing:
@@ -604,7 +602,8 @@ def with_content_types(xml: bytes, overrides: list[str], vml: bool) -> bytes:
     p = close[1].decode()
     edits = []
     if vml and not re.search(rb"<%sDefault\s[^>]*Extension\s*=\s*[\"']vml[\"']" % close[1], xml, re.I):
-        edits.append((opening.end(), opening.end(), f'<{p}Default Extension="vml" ContentType="{VML_CONTENT}"/>'.encode()))
+        default = f'<{p}Default Extension="vml" ContentType="{VML_CONTENT}"/>'
+        edits.append((opening.end(), opening.end(), default.encode()))
     entries = "".join(f'<{p}Override PartName="/{name}" ContentType="{COMMENTS_CONTENT}"/>' for name in overrides)
     edits.append((close.start(), close.start(), entries.encode()))
     return spliced(xml, edits)
@@ -713,7 +712,8 @@ def patch(source: Path, out: Path, marks: dict[str, dict[tuple[int, int], str]],
         for plan in plans:
             legacy = plan.patch.legacy
             vml = plan.relations.get(legacy, ("", None))[1] if legacy else None
-            if legacy and plan.new and (vml is None or vml not in parts or not plan.relations[legacy][0].endswith("/vmlDrawing")):
+            kind = plan.relations.get(legacy, ("", None))[0]
+            if legacy and plan.new and (vml is None or vml not in parts or not kind.endswith("/vmlDrawing")):
                 raise CannotPatch(f"sheet {plan.title}'s legacy drawing is missing")
             existing, new, appended = plan.existing, plan.new, plan.appended
             new_xml = new_vml = appended_xml = None
