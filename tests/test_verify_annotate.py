@@ -173,22 +173,30 @@ def test_a_comment_already_on_a_wrong_cell_is_kept_above_ours(tmp_path):
     workbook = openpyxl.load_workbook(values)
     sheet = workbook.active
     last = [c for c in list(sheet.iter_rows())[-1] if isinstance(c.value, float)]
-    target = last[len(last) // 2]   # a computed cell of the last row: nothing reads it
-    target.value = target.value + 1.0
+    target, plain = last[len(last) // 2], last[len(last) // 2 + 1]   # computed cells of the last row
+    target.value, plain.value = target.value + 1.0, plain.value + 1.0
     sheet.cell(target.row, target.column).comment = Comment("my own note on this cell", "me")
     sheet["A1"].comment = Comment("a note elsewhere", "me")
     slipped = tmp_path / "slipped.xlsx"
     workbook.save(slipped)
     out = tmp_path / "annotated.xlsx"
     report = annotated(slipped, out)
-    assert target.coordinate in flagged(report)[sheet.title]
+    assert {target.coordinate, plain.coordinate} <= flagged(report)[sheet.title]
     compare(slipped, out, report)
+    with zipfile.ZipFile(out) as archive:  # openpyxl's own drawing took a shape for each cell without a comment
+        assert "xl/drawings/vmlDrawing1.vml" not in archive.namelist()
+        shape = re.compile(rb"<(?:\w+:)?shape[\s>]")   # openpyxl writes ns0:shape, XlsxWriter v:shape
+        before = len(shape.findall(zipfile.ZipFile(slipped).read("xl/drawings/commentsDrawing1.vml")))
+        shapes = len(shape.findall(archive.read("xl/drawings/commentsDrawing1.vml")))
+    assert before == 2 and shapes == before + len(flagged(report)[sheet.title]) - 1  # the target had its own
     after = openpyxl.load_workbook(out).active
     assert after[target.coordinate].comment.text.startswith("my own note on this cell\n\nsheetprop verify: ")
     assert after["A1"].comment.text == "a note elsewhere"
     again = reopened_by_libreoffice(out, tmp_path / "again").active
     assert "my own note on this cell" in again[target.coordinate].comment.text
     assert "sheetprop verify" in again[target.coordinate].comment.text
+    assert again[plain.coordinate].comment.text.startswith("sheetprop verify: ")
+    assert again["A1"].comment.text == "a note elsewhere"
 
 
 # ---------------------------------------------------------------------------------------- the sheet, streamed
