@@ -1,6 +1,7 @@
 """Wall time and peak memory of `sheetprop verify`, on real student sheets and on sheetprop's own workbooks.
 
 Run: python3 benchmarks/verify_speed.py [--iterations 1000,10000,100000] [--repeat 3] [--against DIR] [--annotate]
+     [--no-real] [--no-verify]  (leave out the real sheets, or time only the annotated copies)
 
 Each verify runs in a child process of its own that writes its peak resident memory (VmHWM) on the way
 out; printed: the median wall time and peak of ``--repeat`` runs, and for the own workbooks the time per
