@@ -304,3 +304,45 @@ def test_a_macro_enabled_workbook_is_annotated_by_openpyxl(student, tmp_path):
         assert b"macroEnabled" not in archive.read("[Content_Types].xml")
     compare(slipped, out, report, cached_values=False)   # openpyxl writes formulas without their values
     assert not list(tmp_path.glob(".annotated.xlsx*"))
+
+
+def test_an_empty_sheet_data_gets_the_flagged_rows_and_the_drawing_before_the_sheet_closes():
+    import io
+
+    xml = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData />'
+           '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+    out = io.BytesIO()
+    patching.SheetPatch(FakeStyles(), {(2, 2), (2, 1), (9, 3)}, "rId1").run(io.BytesIO(xml.encode()), out.write)
+    tree = ET.fromstring(out.getvalue())
+    assert [(row.get("r"), [(c.get("r"), c.get("s")) for c in row]) for row in tree.iter(M + "row")] == [
+        ("2", [("A2", "100"), ("B2", "100")]), ("9", [("C9", "100")])]
+    assert [child.tag.replace(M, "") for child in tree] == ["sheetData", "pageMargins", "legacyDrawing"]
+
+
+STYLES = """<s:styleSheet xmlns:s="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<s:numFmts count="1"><s:numFmt numFmtId="164" formatCode="0.000"/></s:numFmts>
+<s:fills count="1"><s:fill><s:patternFill patternType="none"/></s:fill></s:fills>
+<s:cellStyleXfs count="1"><s:xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></s:cellStyleXfs>
+<s:cellXfs count="2"><s:xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
+<s:xf numFmtId="164" fontId="1" fillId="0" borderId="2" xfId="0" applyNumberFormat="1"><s:alignment wrapText="1"/></s:xf>
+</s:cellXfs>
+<s:dxfs count="1"><s:dxf><s:fill><s:patternFill><s:bgColor rgb="FF00FF00"/></s:patternFill></s:fill></s:dxf></s:dxfs>
+</s:styleSheet>"""
+
+
+def test_styles_gain_the_fill_and_a_filled_copy_of_each_format_used():
+    """A prefixed styles part with one fill (Excel's two first fills are none and gray125, so they are
+    added before ours), a format with children, and a dxf fill that is not a cell fill."""
+    styles = patching.Styles(STYLES.encode(), RED)
+    assert styles.restyle(b"1") == b"2" and styles.restyle(None) == b"3" and styles.restyle(b"1") == b"2"
+    tree = ET.fromstring(styles.render())
+    fills = tree.find(M + "fills")
+    assert fills.get("count") == "3" and len(fills) == 3
+    assert [f[0].get("patternType") for f in fills] == ["none", "gray125", "solid"]
+    assert fills[2][0][0].get("rgb") == "FF" + RED
+    formats = tree.find(M + "cellXfs")
+    assert formats.get("count") == "4" and len(formats) == 4
+    for new, old in ((formats[2], formats[1]), (formats[3], formats[0])):
+        assert new.attrib == {**old.attrib, "fillId": "2", "applyFill": "1"}
+        assert [ET.tostring(child) for child in new] == [ET.tostring(child) for child in old]
+    assert len(tree.find(M + "dxfs")[0]) == 1 and tree.find(M + "cellStyleXfs").get("count") == "1"
