@@ -10,6 +10,8 @@ as correct with every quantity judged, and a slip planted in one layer must be f
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 
 import handmade
 from sheetprop import config as configs
-from sheetprop.graph import BIAS, COUNTER, GRADIENT, INPUT, TARGET, build_graph
+from sheetprop.graph import BIAS, COUNTER, GRADIENT, INPUT, TARGET, Network, build_graph
 from sheetprop.runs import Run
 from sheetprop.verify import verify
 from sheetprop.workbook.layout import Layout
@@ -195,3 +197,30 @@ def test_every_example_workbook_in_outputs_verifies_as_correct(name):
     report = verify(path)
     assert report.status == 0 and report.findings == () and report.incomplete == ()
     assert len(report.sheets) == len(config.cases)
+
+
+def test_trained_biases_are_read_from_their_gradient_columns_when_no_value_changes(tmp_path):
+    # A dead ReLU output layer: every gradient is 0, so no weight or bias changes from row to row; the
+    # ∂E/∂b columns alone say the biases are trained (hypothesis found such a network).
+    config = configs.parse({"name": "dead", "inputs": [0.05, 0.10], "targets": [0.01, 0.99],
+                            "weights": [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55], "biases": [0.35, -5.0],
+                            "train_biases": True, "activations": ["sigmoid", "relu"], "learning_rates": [0.5],
+                            "iterations": ITERATIONS})
+    path = built(config, tmp_path)
+    for copy in (path, values_only(path, tmp_path / "values.xlsx")):
+        report = verify(copy)
+        assert report.status == 0, report.findings[:3]
+        (sheet,) = report.sheets
+        assert {"∂E/∂b1", "∂E/∂b2", "b1", "b2"} <= set(sheet.judged_cells), sheet.columns
+
+
+
+def test_a_net_that_cancels_carries_its_terms_float_noise_not_a_slip(tmp_path):
+    # Found by hypothesis: h2.3[6] = Σ w·a + b is 0.0023 from terms near 1, and the engine's value and the
+    # definition evaluated on the sheet's cells differ by 1.1e-16, an ulp of the terms, 5e-14 of the net.
+    found = json.loads((Path(__file__).parent / "sheets" / "cancelling-net.json").read_text(encoding="utf-8"))
+    config = configs.Config(name="cancel", network=Network(**{k: tuple(v) if isinstance(v, list) else v
+                                                              for k, v in found["network"].items()}),
+                            values=found["values"], learning_rates=tuple(found["learning_rates"]),
+                            iterations=ITERATIONS)
+    judged_everything(config, verify(values_only(built(config, tmp_path), tmp_path / "values.xlsx")))

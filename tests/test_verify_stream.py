@@ -15,6 +15,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import handmade
 from sheetprop import libreoffice
@@ -204,3 +206,59 @@ def test_sheetprops_own_workbook_of_thousands_of_iterations_is_correct(tmp_path,
     assert report.agrees
     assert [s.sheet for s in report.sheets] == ["lr 0.5", "lr 1"] and report.skipped == ("Compare",)
     assert all(s.rows[1] - s.rows[0] + 1 == iterations for s in report.sheets)
+
+
+def test_judging_holds_no_python_object_per_cell(tmp_path):
+    """Judging a table holds its numbers in one array per column, not a dict per row nor a set of every
+    cell. What it allocates on top of the sheet grows by some 650 bytes a row (it grew by 7.7 KB a row when
+    judging held dicts of floats and sets of cells)."""
+    import tracemalloc
+
+    from sheetprop.outputs import build
+    from sheetprop.verify.check import judge
+    from sheetprop.verify.read import read
+    from sheetprop.verify.table import find_tables
+
+    def judging_peak(iterations: int) -> int:
+        config = parse({"name": f"own{iterations}", "inputs": [0.05, 0.10], "targets": [0.01, 0.99],
+                        "learning_rates": [0.5], "weights": [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55],
+                        "iterations": iterations})
+        path = build(config, tmp_path / str(iterations), formats=("xlsx",)).workbook
+        book = read(path, tmp_path)
+        (table,) = find_tables(book.grids[1])
+        tracemalloc.start()
+        try:
+            assert judge(table).judged > 40 * iterations
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            book.close()
+
+    per_row = (judging_peak(1_500) - judging_peak(500)) / 1_000
+    assert per_row < 1_000, f"{per_row:.0f} bytes a row"  # 44 numbers in arrays, 8 implied rates, a row number
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False)
+       | st.builds(round, st.floats(-1e6, 1e6), st.integers(0, 15)))
+def test_a_values_stored_shape_is_what_decimal_makes_of_it(value):
+    """verify reads a value's digits off its repr (a column of millions is shaped fast); Decimal is the
+    independent reading."""
+    from decimal import Decimal
+
+    from sheetprop.verify.rules import _shape
+
+    shape = Decimal(repr(value)).normalize().as_tuple()
+    assert _shape(value) == (len(shape.digits), -shape.exponent)
+
+
+@given(st.lists(st.floats(-1e3, 1e3) | st.sampled_from([0.5, 0.25, 0.0002, 0.0, 0.15]), max_size=40),
+       st.integers(0, 40))
+def test_a_precision_counted_in_parts_is_the_precision_of_the_whole(values, cut):
+    """A sheet's precision is counted column by column and the counts added up: the same as counting
+    every value at once (ties broken by the value seen first)."""
+    from sheetprop.verify.rules import Precision, Shapes
+
+    parts = Shapes(values[:cut])
+    parts.update(Shapes(values[cut:]))
+    assert parts.precision() == Precision.of(values)

@@ -7,6 +7,8 @@ slip shows where it happens and not again in every cell downstream of it.
 from __future__ import annotations
 
 import math
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from sheetprop.expr import Sym
@@ -17,8 +19,8 @@ from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport, excerpt
 from sheetprop.verify.network import choose, shape_of
 from sheetprop.verify.read import is_number
-from sheetprop.verify.rules import (SAFETY, Precision, Rule, compile_source, exact_kinds, make_rule, noise,
-                                    python_source, tolerance)
+from sheetprop.verify.rules import (SAFETY, Precision, Rule, Shapes, compile_source, exact_kinds, make_rule,
+                                    noise, python_source, tolerance)
 from sheetprop.verify.formula import FormulaError, references
 from sheetprop.verify.table import Label, Table
 
@@ -37,23 +39,105 @@ class Wrong:
     tolerance: float
 
 
+class Numbers(Sequence):
+    """Per data row of a table, the values that are numbers, as a dict {quantity: value}: held as one
+    array per column (NaN where a cell holds no number) and made into a row's dict when asked for, the last
+    few kept, so that a table of millions of cells is never held as dicts. The judging walks the rows in
+    order, each row with the one above; a row's dict may be changed for a moment (a nudged value) and put
+    back."""
+
+    KEPT = 4
+
+    def __init__(self, table: Table):
+        values = table.grid.values
+        self.columns = {name: array("d", (float(v) if is_number(v := values.get((row, c.index))) else math.nan
+                                          for row in table.rows))
+                        for name, c in table.columns.items()}
+        self._length = len(table.rows)
+        self._kept: dict[int, dict] = {}
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, k):
+        try:
+            return self._kept[k]
+        except (KeyError, TypeError):  # not made yet, or a slice
+            pass
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self._length))]
+        if k < 0:
+            k += self._length
+        if not 0 <= k < self._length:
+            raise IndexError(k)
+        row = {name: v for name, column in self.columns.items() if (v := column[k]) == v}
+        if len(self._kept) >= self.KEPT:
+            del self._kept[next(iter(self._kept))]  # the first made: the judging has moved past it
+        self._kept[k] = row
+        return row
+
+    def found(self, table: Table, k: int, name: str):
+        """The value of ``name`` in data row ``k`` as stored (a number, text, an error), None where empty."""
+        column = self.columns.get(name)
+        if column is None:
+            return None
+        if (number := column[k]) == number:
+            return number
+        return table.grid.values.get((table.rows[k], table.columns[name].index))
+
+    def column(self, name: str, start: int = 0) -> Iterator[float]:
+        """The numbers of one column, from data row ``start`` on (none for a column the table lacks)."""
+        column = self.columns.get(name, ())
+        return (v for v in column[start:] if v == v)
+
+
+class Found(Sequence):
+    """Per data row, the values as stored (numbers, text, errors; None where empty): ``found[k].get(name)``."""
+
+    def __init__(self, table: Table, numbers: Numbers):
+        self._table, self._numbers = table, numbers
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def __getitem__(self, k: int) -> "_Row":
+        if not -len(self) <= k < len(self):
+            raise IndexError(k)
+        return _Row(self._table, self._numbers, k % len(self))
+
+
+@dataclass(frozen=True)
+class _Row:
+    table: Table
+    numbers: Numbers
+    k: int
+
+    def get(self, name: str, default=None):
+        found = self.numbers.found(self.table, self.k, name)
+        return default if found is None else found
+
+
 @dataclass
 class Context:
     """A table with everything needed to judge it: the graph, a rule per column, parameters, precision."""
 
     table: Table
     graph: Graph
-    rows: list[dict]                          # per data row: quantity → value as stored
+    rows: Sequence                            # per data row: rows[k].get(quantity), the value as stored
     params: dict[str, float]                  # P: learning rate, and inputs/targets/biases given once
     notes: list[str] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
     precision: dict[str, Precision] = field(default_factory=dict)
-    numbers: list[dict] = field(default_factory=list)   # per data row: the values that are numbers
+    numbers: Sequence = ()                    # per data row: {quantity: value} of the values that are numbers
     exact: set[str] = field(init=False)       # columns typed as given: inputs, targets, fixed biases
     trained: set[str] = field(init=False)     # weights (and trained biases): typed in the first row only
 
     def __post_init__(self):
         self.use(self.graph)
+
+    def found(self, k: int, name: str):
+        """The value of ``name`` in data row ``k`` as stored, None where empty (as ``rows[k].get(name)``)."""
+        return self.numbers.found(self.table, k, name)
 
     def use(self, graph: Graph) -> None:
         self.graph, self.exact, self.trained = graph, exact_kinds(graph), set(graph.trained)
@@ -77,11 +161,11 @@ def judge(table: Table) -> SheetReport:
     choice = rates.choose(row_rates, (*ctx.table.candidates.get("lr", ()), *([read] if read else [])))
     if choice.rate is not None:
         ctx.params["lr"] = choice.rate
-    judged, wrong = judge_cells(ctx)
+    judged, wrong, skipped = judge_cells(ctx)
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
     # Weights that never change are judged by that one finding; they count as judged cells.
     still = sum(len(f.cells) for f in found if f.quantity == "η" and choice.still)
-    return _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged)
+    return _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged, skipped)
 
 
 def rate_cell(ctx: Context) -> Label | None:
@@ -91,7 +175,6 @@ def rate_cell(ctx: Context) -> Label | None:
     table, grid = ctx.table, ctx.table.grid
     if len(table.rows) < 2:
         return None
-    inside = {(row, c.index) for row in table.rows for c in table.columns.values()}
     row, read = table.rows[1], []
     for name in (n for n in ctx.trained if n in table.columns):
         formula = grid.formulas.get((row, table.columns[name].index))
@@ -100,7 +183,7 @@ def rate_cell(ctx: Context) -> Label | None:
         except FormulaError:
             cells = None
         if cells is not None:
-            read.append(cells - inside)
+            read.append({cell for cell in cells if not table.holds(*cell)})
     common = set.intersection(*read) if read else set()
     if len(common) != 1:
         return None
@@ -122,13 +205,15 @@ def prepare(table: Table) -> Context:
         raise ValueError(f"the names of the table in row {table.header_row} name no output layer")
     table = renamed(table, shape)
     present = set(table.columns) - {"iteration"}
-    rows = [{name: table.grid.values.get((row, c.index)) for name, c in table.columns.items()} for row in table.rows]
+    numbers = Numbers(table)
+    rows = Found(table, numbers)
     network = shape.network()
     biases = [q.name for q in build_graph(network).of_role(BIAS)]
-    varying = any(len({r.get(b) for r in rows}) > 1 for b in biases if b in present)
-    network = replace(network, train_biases=varying)
-    ctx = Context(table, build_graph(network), rows, {})
-    ctx.numbers = [{n: float(v) for n, v in r.items() if is_number(v)} for r in rows]
+    # Trained biases: a column of their gradients says so, or their values change (a network whose
+    # gradients are all zero changes none).
+    trained = any(gradient_name(b) in present or (b in present and _varies(rows, b)) for b in biases)
+    network = replace(network, train_biases=trained)
+    ctx = Context(table, build_graph(network), rows, {}, numbers=numbers)
     ctx.precision = _precisions(ctx, present)
     _read_params(ctx, present)
     # The counter is read (a mini-batch's turn depends on it), never judged: sheets count as they like.
@@ -142,6 +227,12 @@ def prepare(table: Table) -> Context:
     ctx.rules = {n: make_rule(ctx.graph, n, usable) for n in (q.name for q in ctx.graph.quantities)
                  if n in usable and n in present}
     return ctx
+
+
+def _varies(rows: Found, name: str) -> bool:
+    """Does the column hold more than one value (empty cells counted as one)?"""
+    first = rows[0].get(name) if len(rows) else None
+    return any(rows[k].get(name) != first for k in range(1, len(rows)))
 
 
 def renamed(table: Table, shape) -> Table:
@@ -194,7 +285,7 @@ def _read_params(ctx: Context, present: set[str]) -> None:
             if name not in present:
                 ctx.notes.append(f"{name} = {label.single:g}, from {label.where}")
         elif name in present:
-            first = next((V[name] for V in ctx.numbers if name in V), None)
+            first = next(ctx.numbers.column(name), None)
             if first is not None:
                 ctx.params[name] = first
 
@@ -254,17 +345,25 @@ def _precisions(ctx: Context, present: set[str]) -> dict[str, Precision]:
     """Each column's stored precision, from its own values; a column of too few distinct values to show
     one (a weight that never changes: 0.15 is not 0.15 rounded to 2 digits) takes the sheet's, from the
     values of all its columns."""
-    values = {}
+    shapes, distinct = {}, {}
     for name in present:
         start = 1 if name in ctx.trained else 0   # the first row's weights are typed, not computed
-        values[name] = [V[name] for V in ctx.numbers[start:] if name in V]
-    sheet = Precision.of(v for name in present - ctx.exact for v in values[name])
-    return {name: Precision.of(found) if len(set(found)) >= DISTINCT else sheet for name, found in values.items()}
+        shapes[name], seen = Shapes(), set()
+        for value in ctx.numbers.column(name, start):
+            shapes[name].add(value)
+            if len(seen) < DISTINCT:
+                seen.add(value)
+        distinct[name] = len(seen)
+    sheet = Shapes()
+    for name in present - ctx.exact:
+        sheet.update(shapes[name])
+    sheet = sheet.precision()
+    return {name: shapes[name].precision() if distinct[name] >= DISTINCT else sheet for name in present}
 
 
-def implied_rates(ctx: Context) -> list[rates.RowRate]:
+def implied_rates(ctx: Context) -> rates.RowRates:
     """Per data row after the first, the rate each weight's change implies."""
-    found = []
+    found = rates.RowRates()
     for k in range(1, len(ctx.rows)):
         implied = [i for name in ctx.trained if name in ctx.rules and (i := _implied(ctx, ctx.rules[name], k))]
         if implied:
@@ -286,30 +385,27 @@ def _implied(ctx: Context, rule: Rule, k: int) -> rates.Implied | None:
     return rates.Implied(rule.name, rate, spread / abs(per_unit))
 
 
-def judge_cells(ctx: Context) -> tuple[dict[str, int], list[Wrong]]:
-    """Every cell with a rule and numeric upstream cells: how many were judged per quantity, and the wrong ones."""
-    judged: dict[str, int] = {}
+def judge_cells(ctx: Context) -> tuple[dict[str, int], list[Wrong], int]:
+    """Every cell with a rule and numeric upstream cells: how many were judged per quantity, the wrong ones,
+    and how many filled cells could not be judged because a cell they read is not a number."""
+    judged = dict.fromkeys(ctx.rules, 0)
     wrong: list[Wrong] = []
-    for name, rule in ctx.rules.items():
-        for k in range(len(ctx.rows)):
+    unjudged = 0
+    numbers = ctx.numbers
+    for k in range(len(numbers)):  # row by row: ctx.numbers makes each row's dict once
+        for name, rule in ctx.rules.items():
             verdict = _judge_cell(ctx, rule, k)
-            if verdict is None:
-                continue
-            judged[name] = judged.get(name, 0) + 1
-            if verdict is not True:
+            if verdict is True:
+                judged[name] += 1
+            elif verdict is not None:
+                judged[name] += 1
                 wrong.append(verdict)
-    return judged, wrong
-
-
-def unjudged(ctx: Context) -> int:
-    """Filled cells with a rule that could not be judged because a cell they read is not a number."""
-    count = 0
-    for name, rule in ctx.rules.items():
-        for k in range(1 if rule.update or name in ctx.trained else 0, len(ctx.rows)):
-            filled = ctx.rows[k].get(name) is not None
-            if filled and not _ready(rule, ctx.numbers[k], ctx.numbers[k - 1] if k else {}, None):
-                count += 1
-    return count
+            elif (k or not (rule.update or name in ctx.trained)) and ctx.found(k, name) is not None \
+                    and not _ready(rule, numbers[k], numbers[k - 1] if k else {}, None):
+                unjudged += 1
+    order = {name: i for i, name in enumerate(ctx.rules)}
+    wrong.sort(key=lambda w: order[w.name])  # by quantity, each top to bottom
+    return {name: n for name, n in judged.items() if n}, wrong, unjudged
 
 
 def _judge_cell(ctx: Context, rule: Rule, k: int):
@@ -326,7 +422,7 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
         return None
     if not math.isfinite(expected):
         return None
-    found = ctx.rows[k].get(rule.name)
+    found = ctx.found(k, rule.name)
     if found is None:
         return None  # an empty cell (an unfinished row) is not judged
     if not is_number(found):
@@ -341,7 +437,7 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
 def _start_value(ctx: Context, name: str):
     """A start value (first row of a weight) is typed, not computed: None when it is a number or empty,
     a Wrong when it is text or an error, expected the number the text spells if it spells one."""
-    found = ctx.rows[0].get(name)
+    found = ctx.found(0, name)
     if found is None or is_number(found):
         return None
     try:
@@ -363,7 +459,7 @@ def _ready(rule: Rule, V: dict, U: dict, P: dict | None) -> bool:
 
 
 def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[Finding],
-                  counts: dict[str, int]) -> SheetReport:
+                  counts: dict[str, int], skipped: int) -> SheetReport:
     table = ctx.table
     columns = tuple((c.letter, n if n in ctx.graph.index or n == "iteration" else f"{n} (not judged)", c.header)
                     for n, c in sorted(table.columns.items(), key=lambda item: item[1].index))
@@ -373,7 +469,7 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
     if choice.still:
         missing = [name for name in missing if name != "lr"]  # the weights never change: said by a finding
     notes = list(ctx.notes)
-    if (skipped := unjudged(ctx)):
+    if skipped:
         notes.append(f"{skipped} cells not judged: a cell they read is empty or not a number")
     if missing:
         notes.append(missing_words(missing))

@@ -201,7 +201,6 @@ def _formula_drift(ctx, k: int) -> str | None:
     """From the weight formulas: a rate reference that the row above took from outside the table and that
     moves down with the rows (onto an empty cell, a note, or a column of the table)."""
     table, grid = ctx.table, ctx.table.grid
-    inside = {(row, c.index) for row in table.rows for c in table.columns.values()}
     for name in (n for n in ctx.rules if n in ctx.trained):
         column = table.columns[name].index
         here = grid.formulas.get((table.rows[k], column))
@@ -211,7 +210,7 @@ def _formula_drift(ctx, k: int) -> str | None:
         now, then = _refs(here), _refs(above)
         if len(now) != len(then):
             continue  # not one formula copied down
-        moved = [(a, b) for a, b in zip(now, then) if (b.row, b.column) not in inside
+        moved = [(a, b) for a, b in zip(now, then) if not table.holds(b.row, b.column)
                  and not a.row_absolute and (a.row, a.column) != (b.row, b.column)]
         if moved:
             now, then = moved[0]

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import math
 import statistics
+from array import array
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sheetprop.verify.findings import excerpt
@@ -54,6 +57,62 @@ class RowRate:
 
     def allows(self, rate: float) -> bool:
         return self.low <= rate <= self.high
+
+
+class RowRates(Sequence):
+    """The RowRate of every data row, held in arrays (a RowRate is made when one is asked for): a sheet
+    of 100,000 rows implies 800,000 rates, which as objects would outweigh the sheet itself.
+
+    >>> rows = RowRates()
+    >>> rows.append(RowRate(1, (Implied("w1", 0.5, 1e-9), Implied("w2", 0.5, 2e-9))))
+    >>> rows[0], rows.of_row(1) == rows[0], rows.of_row(2), list(rows.pairs())
+    (RowRate(k=1, implied=(Implied(name='w1', rate=0.5, spread=1e-09), Implied(name='w2', rate=0.5, spread=2e-09))), True, None, [(0.5, 1e-09), (0.5, 2e-09)])
+    """
+
+    def __init__(self, rows: Iterable[RowRate] = ()):
+        self._names: dict[str, int] = {}
+        self._k, self._end = array("i"), array("i")          # per row: its k, where its implied rates end
+        self._name, self._rate, self._spread = array("i"), array("d"), array("d")
+        for row in rows:
+            self.append(row)
+
+    def append(self, row: RowRate) -> None:
+        for implied in row.implied:
+            self._name.append(self._names.setdefault(implied.name, len(self._names)))
+            self._rate.append(implied.rate)
+            self._spread.append(implied.spread)
+        self._k.append(row.k)
+        self._end.append(len(self._rate))
+
+    def __len__(self) -> int:
+        return len(self._k)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        names = list(self._names)
+        start = self._end[index - 1] if index else 0
+        return RowRate(self._k[index], tuple(Implied(names[self._name[i]], self._rate[i], self._spread[i])
+                                             for i in range(start, self._end[index])))
+
+    def of_row(self, k: int) -> RowRate | None:
+        """The RowRate of data row ``k``, None when its weights imply none."""
+        i = bisect_left(self._k, k)
+        return self[i] if i < len(self._k) and self._k[i] == k else None
+
+    def pairs(self) -> Iterator[tuple[float, float]]:
+        """(rate, spread) of every weight of every row, row by row."""
+        return zip(self._rate, self._spread)
+
+
+def _pairs(rows: Sequence[RowRate]) -> Iterator[tuple[float, float]]:
+    if isinstance(rows, RowRates):
+        return rows.pairs()
+    return ((i.rate, i.spread) for r in rows for i in r.implied)
 
 
 def shortest(low: float, high: float) -> float:
@@ -108,9 +167,8 @@ def choose(rows: list[RowRate], labels: tuple[Label, ...] = ()) -> Choice:
         return Choice(None, "unknown: " + (_text_words(text) if text else "no labelled cell")
                       + ", and no weight changes from row to row to infer it from")
     if listed:
-        implied = [i for r in rows for i in r.implied]
-        match = max((v for _, v in listed.values), key=lambda v: _allowing(implied, v))
-        rate = match if _allowing(implied, match) else common
+        match = max((v for _, v in listed.values), key=lambda v: _allowing(rows, v))
+        rate = match if _allowing(rows, match) else common
         source = (f"'{excerpt(listed.text)}' ({a1(listed.cell)}) heads a list of candidates: {_listed(listed)}")
     else:
         rate, source = common, (_text_words(text) if text else "no cell is labelled")
@@ -129,10 +187,9 @@ def _labelled(rows: list[RowRate], given: list[Label]) -> Choice:
         uphill = "" if best.single > 0 else " (at η ≤ 0 the weights do not descend the gradient)"
         return Choice(best.single, f"{best.single:g}, from {best.where}{uphill}")
     # Labels that disagree: the weight changes tell which one the sheet uses (the first on a tie).
-    implied = [i for r in rows for i in r.implied]
-    agreed = max(given, key=lambda label: _allowing(implied, label.single))
+    agreed = max(given, key=lambda label: _allowing(rows, label.single))
     why = "also labelled:"
-    if _allowing(implied, agreed.single):
+    if _allowing(rows, agreed.single):
         best, why = agreed, "the weight changes agree with it, not with"
     others = ", ".join(f"{label.single:g} in {a1(label.values[0][0])}" for label in given
                        if label.single != best.single)
@@ -151,19 +208,19 @@ def _text_words(label: Label) -> str:
 def most_common(rows: list[RowRate]) -> float | None:
     """The rate the most weight changes agree on: one wrong first update must not make every later row
     look wrong, nor one weight's slip in every row leave the rate unknown. None when no weight implies one."""
-    implied = [i for r in rows for i in r.implied]
-    if not implied:
+    # Counted as they come (a Counter keeps the order first seen, which breaks ties).
+    counts = Counter(shortest(rate - spread, rate + spread) for rate, spread in _pairs(rows))
+    if not counts:
         return None
-    shortest_of = [shortest(i.rate - i.spread, i.rate + i.spread) for i in implied]
-    counts = Counter(shortest_of)
     # The likeliest few, by how often each is a weight's shortest rate (the first seen on a tie); then by
     # how many weights allow it.
-    likely = sorted(dict.fromkeys(shortest_of), key=counts.get, reverse=True)[:10]
-    return max(likely, key=lambda rate: _allowing(implied, rate))
+    likely = sorted(counts, key=counts.get, reverse=True)[:10]
+    return max(likely, key=lambda rate: _allowing(rows, rate))
 
 
-def _allowing(implied: list[Implied], rate: float) -> int:
-    return sum(abs(i.rate - rate) <= i.spread for i in implied)
+def _allowing(rows: Sequence[RowRate], rate: float) -> int:
+    """How many weights' implied rates allow ``rate``."""
+    return sum(abs(implied - rate) <= spread for implied, spread in _pairs(rows))
 
 
 def drifting(rows: list[RowRate], rate: float) -> list[RowRate]:

@@ -16,9 +16,8 @@ parameters remain. The result is compiled to Python once per quantity:
 from __future__ import annotations
 
 import math
-import statistics
+from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Callable
 
 from sheetprop.dialects import NAMESPACE as ENGINE_FUNCTIONS
@@ -141,21 +140,7 @@ class Precision:
 
     @staticmethod
     def of(values) -> "Precision":
-        values = [v for v in values if v and math.isfinite(v)]
-        shapes = [_shape(v) for v in values]
-        if not shapes:
-            return Precision(MAX_DIGITS, None)
-        digits = statistics.mode(min(MAX_DIGITS, d) for d, _ in shapes)
-        places = statistics.mode(p for _, p in shapes)
-        # Which rounding do most values show in full? (A trailing zero shortens a few of either kind.)
-        by_places = sum(p == places for _, p in shapes)
-        by_digits = sum(min(MAX_DIGITS, d) == digits for d, _ in shapes)
-        if by_places != by_digits:
-            return Precision(None, places) if by_places > by_digits else Precision(digits, None)
-        # A tie within one decade (0.0003, 0.0002: 1 digit, or 4 decimals) is the same unit either way,
-        # except for a zero among them: read as decimals, it is rounded too.
-        decades = {math.floor(math.log10(abs(v))) for v in values}
-        return Precision(None, places) if len(decades) == 1 else Precision(digits, None)
+        return Shapes(values).precision()
 
     def half_unit(self, value: float) -> float:
         if not math.isfinite(value):
@@ -173,10 +158,67 @@ class Precision:
         return max(column, own) if digits >= LONG or places >= PLACES else min(column, own)
 
 
+class Shapes:
+    """How many of a column's values have each shape (significant digits, decimal places), counted as
+    they come: a column of 100,000 values is never held to find its precision.
+
+    >>> shapes = Shapes([0.5069, 0.0002])
+    >>> shapes.add(0.0275); shapes.precision()
+    Precision(digits=None, decimals=4)
+    """
+
+    def __init__(self, values=()):
+        self.counts: Counter = Counter()   # a Counter keeps the order first seen: it breaks a tie
+        self.decades: set[int] = set()
+        for value in values:
+            self.add(value)
+
+    def add(self, value: float) -> None:
+        if value and math.isfinite(value):
+            self.counts[_shape(value)] += 1
+            self.decades.add(math.floor(math.log10(abs(value))))
+
+    def update(self, other: "Shapes") -> None:
+        """Count ``other``'s values after these."""
+        self.counts.update(other.counts)
+        self.decades |= other.decades
+
+    def precision(self) -> Precision:
+        """The precision most of the values show (see Precision)."""
+        if not self.counts:
+            return Precision(MAX_DIGITS, None)
+        by_digit, by_place = Counter(), Counter()
+        for (d, p), n in self.counts.items():
+            by_digit[min(MAX_DIGITS, d)] += n
+            by_place[p] += n
+        digits, places = _mode(by_digit), _mode(by_place)
+        # Which rounding do most values show in full? (A trailing zero shortens a few of either kind.)
+        if by_place[places] != by_digit[digits]:
+            return Precision(None, places) if by_place[places] > by_digit[digits] else Precision(digits, None)
+        # A tie within one decade (0.0003, 0.0002: 1 digit, or 4 decimals) is the same unit either way,
+        # except for a zero among them: read as decimals, it is rounded too.
+        return Precision(None, places) if len(self.decades) == 1 else Precision(digits, None)
+
+
+def _mode(counts: Counter):
+    """The most common, the first seen on a tie (as statistics.mode)."""
+    return max(counts, key=counts.get)
+
+
 def _shape(value: float) -> tuple[int, int]:
-    """Significant digits and decimal places of a value as stored: 6.748738404e-05 → (10, 14)."""
-    shape = Decimal(repr(float(value))).normalize().as_tuple()
-    return len(shape.digits), -shape.exponent
+    """Significant digits and decimal places of a value as stored (its shortest repr, trailing zeros
+    dropped), read off the text: 6.748738404e-05 → (10, 14), 1500.0 → (2, -2), 0.0 → (1, 0).
+
+    >>> _shape(6.748738404e-05), _shape(1500.0), _shape(-0.0095), _shape(1e+16), _shape(0.0)
+    ((10, 14), (2, -2), (2, 4), (1, -16), (1, 0))
+    """
+    mantissa, _, exponent = repr(float(value)).lstrip("-").partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    significant = digits.rstrip("0")
+    if not significant:
+        return 1, 0
+    return len(significant), len(fraction) - int(exponent or 0) - (len(digits) - len(significant))
 
 
 def noise(value: float) -> float:
@@ -187,8 +229,10 @@ def noise(value: float) -> float:
 def tolerance(rule: Rule, V: dict, U: dict, P: dict, half_unit: Callable[[Sym], float], found_unit: float) -> float:
     """How far a correct cell may lie from the definition evaluated on rounded upstream cells.
 
-    Each upstream value may be off by half a unit of its stored precision; the definition's change
-    when each is nudged by that much, summed, bounds the drift (plus the found value's own rounding).
+    Each upstream value may be off by half a unit of its stored precision, and by float noise (a few
+    ulps of it: a sum that cancels, a net of 0.0023 from terms near 1, carries the terms' noise, not its
+    own); the definition's change when each is nudged by that much, summed, bounds the drift (plus the
+    found value's own rounding).
     """
     base = rule.fn(V, U, P)
     spread = 0.0
@@ -196,7 +240,7 @@ def tolerance(rule: Rule, V: dict, U: dict, P: dict, half_unit: Callable[[Sym], 
         if not isinstance(leaf, Sym):
             continue
         values = U if leaf.prev else V
-        unit = half_unit(leaf)
+        unit = max(half_unit(leaf), noise(values[leaf.name]))
         if unit:
             kept = values[leaf.name]
             values[leaf.name] = kept + unit

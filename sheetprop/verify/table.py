@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from openpyxl.utils import get_column_letter
 
@@ -96,6 +97,18 @@ class Table:
         """A1 reference of a quantity's cell, e.g. 'Z39'."""
         return f"{self.columns[name].letter}{row}"
 
+    def holds(self, row: int, column: int) -> bool:
+        """Is the cell one of the table's (a data row, a named column)?"""
+        return row in self._rows and column in self._indices
+
+    @cached_property
+    def _rows(self) -> frozenset[int]:
+        return frozenset(self.rows)
+
+    @cached_property
+    def _indices(self) -> frozenset[int]:
+        return frozenset(c.index for c in self.columns.values())
+
 
 def find_table(grid: Grid) -> Table | None:
     """The exercise's first table on ``grid``, or None when the sheet does not look like it."""
@@ -115,7 +128,10 @@ def find_tables(grid: Grid) -> list[Table]:
     tables, everything = [], set()
     for header_row, columns, others, rows in found:
         unknown = tuple(c for c in others if any(grid.number(r, c.index) is not None for r in rows))
-        everything |= {(r, c.index) for r in (header_row, *rows) for c in (*columns.values(), *unknown)}
+        # The text cells inside the table (headers, errors): what is no label. Only text cells are looked
+        # at, so that a table of millions of numbers costs no set of millions of cells.
+        indices, inside = {c.index for c in (*columns.values(), *unknown)}, {header_row, *rows}
+        everything |= {cell for cell in grid.texts if cell[1] in indices and cell[0] in inside}
     above = 0
     for header_row, columns, others, rows in found:
         unknown = tuple(c for c in others if any(grid.number(r, c.index) is not None for r in rows))
