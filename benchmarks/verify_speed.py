@@ -1,6 +1,7 @@
 """Wall time and peak memory of `sheetprop verify`, on real student sheets and on sheetprop's own workbooks.
 
-Run: python3 benchmarks/verify_speed.py [--iterations 1000,10000,100000] [--repeat 3] [--against DIR]
+Run: python3 benchmarks/verify_speed.py [--iterations 1000,10000,100000] [--repeat 3] [--against DIR] [--annotate]
+     [--no-real] [--no-verify]  (leave out the real sheets, or time only the annotated copies)
 
 Each verify runs in a child process of its own that writes its peak resident memory (VmHWM) on the way
 out; printed: the median wall time and peak of ``--repeat`` runs, and for the own workbooks the time per
@@ -8,6 +9,11 @@ judged cell and its ratio to the smallest size (flat = linear in time). The own 
 by ``sheetprop build`` from the lecture's config with that many iterations (6 learning rates). With
 ``--against DIR`` (a checkout of another version, such as the main branch's worktree) the same runs are
 made with that version's verify too, side by side.
+
+With ``--annotate``, each own workbook also gets one slip planted (h1's cached value in the middle row
+of the first rate sheet), is verified once for its report, and the annotated copy alone is timed (wall,
+CPU, peak memory of a child that loads the pickled report and writes the copy) with this version's
+``annotate`` and, with ``--against``, the other's.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +43,62 @@ with open("/proc/self/status") as status_file, open(sys.argv[1], "w") as out:
     out.write(re.search(r"VmHWM:\\s*(\\d+) kB", status_file.read()).group(1))
 sys.exit(status)
 """
+
+# A child that writes the annotated copy of a workbook from a pickled report: wall s, CPU s, peak MiB.
+ANNOTATE = """
+import pickle, resource, sys, time, types
+from pathlib import Path
+from sheetprop.verify.annotate import annotate
+with open(sys.argv[1], "rb") as handle:
+    report = pickle.load(handle)
+path = Path(sys.argv[2])
+start, cpu = time.perf_counter(), time.process_time()
+annotate(types.SimpleNamespace(path=path, xlsx=path, converted=False), report, Path(sys.argv[3]))
+print(time.perf_counter() - start, time.process_time() - cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+# A child that verifies a workbook and pickles the report.
+REPORT = """
+import pickle, sys
+from sheetprop.verify import verify
+with open(sys.argv[2], "wb") as handle:
+    pickle.dump(verify(sys.argv[1]), handle)
+"""
+
+
+def planted(workbook: Path, iterations: int) -> Path:
+    """A copy of an own workbook with h1's cached value (column N) in the middle row of its first rate
+    sheet (xl/worksheets/sheet2.xml) changed by 0.01: the slip ``--annotate`` has to mark."""
+    target = workbook.with_name(workbook.stem + "-slip.xlsx")
+    row = 6 + max(1, iterations // 2)
+    cell = re.compile(rf'(<c r="N{row}"[^>]*><f>[^<]*</f><v>)([^<]*)(</v>)'.encode())
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                data, count = cell.subn(lambda m: m[1] + repr(float(m[2]) + 0.01).encode() + m[3], data)
+                assert count == 1, "no h1 cell to plant the slip in"
+            out.writestr(info, data)
+    return target
+
+
+def measure_annotate(workbook: Path, iterations: int, codes: dict[str, Path], scratch: Path) -> None:
+    """Print the time and peak memory of writing the annotated copy, per version of the code."""
+    slipped = planted(workbook, iterations)
+    report = scratch / "report.pickle"
+    subprocess.run([sys.executable, "-c", REPORT, str(slipped), str(report)], cwd=ROOT, check=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    for name, code in codes.items():
+        out = scratch / f"annotated-{name}.xlsx"
+        done = subprocess.run([sys.executable, "-c", ANNOTATE, str(report), str(slipped), str(out)], cwd=code,
+                              env={**os.environ, "PYTHONPATH": str(code)}, capture_output=True, text=True)
+        if done.returncode:
+            print(f"    annotate {name:8} failed: {done.stderr.strip().splitlines()[-1:]}")
+            continue
+        wall, cpu, peak = map(float, done.stdout.split())
+        print(f"    annotate {name:8} {wall:7.2f} s wall, {cpu:7.2f} s CPU, {peak:6.0f} MiB peak, "
+              f"copy {out.stat().st_size / 2 ** 20:,.0f} MiB")
+        out.unlink()
+    slipped.unlink()
 
 
 def run_verify(path: Path, code: Path, scratch: Path) -> tuple[float, float, int, dict | None]:
@@ -90,6 +153,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--repeat-largest", type=int, default=1, help="runs of the largest own workbook")
     parser.add_argument("--against", type=Path, help="another checkout whose verify to run alongside")
+    parser.add_argument("--annotate", action="store_true", help="also time the annotated copy of each own workbook")
+    parser.add_argument("--no-real", action="store_true", help="leave out the real student sheets")
+    parser.add_argument("--no-verify", action="store_true", help="time only --annotate on the own workbooks")
     args = parser.parse_args()
     sizes = [int(n) for n in args.iterations.split(",") if n]
     codes = {"this": ROOT, **({"against": args.against.resolve()} if args.against else {})}
@@ -99,7 +165,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="verify-speed-") as scratch_name:
         scratch = Path(scratch_name)
         print("\nreal student sheets (../shared/sheets/real):")
-        for sheet in sorted(REAL.glob("*.xlsx")):
+        for sheet in [] if args.no_real else sorted(REAL.glob("*.xlsx")):
             line = "  ".join(f"{name}: {shown(measure(sheet, code, args.repeat, scratch))}" for name, code in codes.items())
             print(f"  {sheet.name[:40]:40} {line}")
         print("\nsheetprop's own workbooks (lecture network, 6 learning rates):")
@@ -110,7 +176,7 @@ def main() -> None:
             built = time.perf_counter() - start
             print(f"  {iterations:,} iterations: {workbook.stat().st_size / 2 ** 20:,.0f} MiB file, built in {built:.0f} s")
             repeat = args.repeat_largest if iterations == max(sizes) and len(sizes) > 1 else args.repeat
-            for name, code in codes.items():
+            for name, code in {} if args.no_verify else codes.items():
                 result = measure(workbook, code, repeat, scratch)
                 line = f"    {name:8} {shown(result)}"
                 if result["status"] != 2 and result["judged"]:
@@ -119,6 +185,8 @@ def main() -> None:
                     line += (f", {result['judged']:,} cells judged, {per_cell:.1f} µs a cell "
                              f"({per_cell / base[name]:.2f}× the smallest size's)")
                 print(line + (f" (median of {repeat})" if repeat != args.repeat else ""))
+            if args.annotate:
+                measure_annotate(workbook, iterations, codes, scratch)
             workbook.unlink()
 
 

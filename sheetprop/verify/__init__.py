@@ -14,7 +14,7 @@ the correct formula and, where it can tell, the slip behind it.
     rate.py      the learning rate from the weight change
     check.py     judging every cell
     diagnose.py  naming the slip
-    report.py    text and JSON;  annotate.py  a highlighted copy
+    report.py    text and JSON;  annotate.py  a highlighted copy (patch.py: the user's .xlsx patched, streaming)
 """
 
 from __future__ import annotations

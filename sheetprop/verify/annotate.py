@@ -1,11 +1,19 @@
-"""A copy of the user's workbook with every wrong cell highlighted and a comment saying why."""
+"""A copy of the user's workbook with every wrong cell highlighted and a comment saying why.
+
+The copy is the user's file patched part by part (patch.py: streaming, in bounded memory, charts, images
+and the sheet's own comments kept); openpyxl writes it only for a package patch.py leaves alone (a
+macro-enabled or Strict workbook, styles without fills), loading the workbook whole and dropping what
+openpyxl does not keep (charts, images).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sheetprop.atomic import replacing
+from sheetprop.verify import xlsx as reader
 from sheetprop.verify.findings import Report
+from sheetprop.verify.patch import CannotPatch, patch
 from sheetprop.verify.read import Book, VerifyError
 from sheetprop.verify.report import numbers
 
@@ -13,8 +21,7 @@ FILL = "FFC7CE"  # the light red of spreadsheet "bad" cells
 
 
 def check_target(source: Path, out) -> None:
-    """Refuse an annotated copy that could not be written, or would overwrite the sheet being verified
-    (openpyxl's copy drops charts and images)."""
+    """Refuse an annotated copy that could not be written, or would overwrite the sheet being verified."""
     out = Path(out)
     if out.is_dir():
         raise VerifyError(f"{out} is a folder: name the annotated copy, e.g. {out / 'annotated.xlsx'}")
@@ -26,28 +33,53 @@ def check_target(source: Path, out) -> None:
 
 def annotate(book: Book, report: Report, out) -> Path:
     """Write ``out`` (.xlsx): the workbook as read, wrong cells filled and commented."""
-    import openpyxl
-    from openpyxl.comments import Comment
-    from openpyxl.styles import PatternFill
-
     out = Path(out)
     check_target(book.path, out)
     # The file as the user wrote it (formulas kept), or LibreOffice's xlsx of an .ods.
-    workbook = openpyxl.load_workbook(book.xlsx if book.converted else book.path)
-    fill = PatternFill("solid", fgColor=FILL)
+    source = book.xlsx if book.converted else book.path
+    marks = notes(report)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with replacing(out) as part:
+            patch(source, part, marks, FILL, book.path.name)
+    except CannotPatch:
+        with replacing(out) as part:
+            with_openpyxl(source, part, marks)
+    return out
+
+
+def notes(report: Report) -> dict[str, dict[tuple[int, int], str]]:
+    """Each sheet's wrong cells, by (row, column), with the note that says why (a cell wrong for two
+    reasons gets both)."""
+    marks: dict[str, dict[tuple[int, int], str]] = {}
     for finding in report.findings:
-        sheet = workbook[finding.sheet]
         found, expected = numbers(finding.found, finding.expected)
         for cell in finding.cells or (finding.cell,):
             lines = [f"sheetprop verify: {_first_line(finding, cell, found, expected)}", f"Correct: {finding.correct}"]
             if finding.diagnosis:
                 lines.append(f"Likely slip: {finding.diagnosis}")
-            sheet[cell].fill = fill
-            sheet[cell].comment = Comment("\n".join(lines), "sheetprop", width=420, height=160)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(out) as part:
-        workbook.save(part)
-    return out
+            match = reader.CELL.match(cell)
+            at = (int(match[2]), reader.column_number(match[1]))
+            sheet = marks.setdefault(finding.sheet, {})
+            sheet[at] = f"{sheet[at]}\n\n" + "\n".join(lines) if at in sheet else "\n".join(lines)
+    return marks
+
+
+def with_openpyxl(source: Path, out: Path, marks: dict[str, dict[tuple[int, int], str]]) -> None:
+    """The copy as openpyxl writes it: the whole workbook loaded, charts and images lost."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    workbook = openpyxl.load_workbook(source)
+    fill = PatternFill("solid", fgColor=FILL)
+    for title, cells in marks.items():
+        sheet = workbook[title]
+        for (row, column), text in cells.items():
+            cell = sheet.cell(row, column)
+            cell.fill = fill
+            cell.comment = Comment(text, "sheetprop", width=420, height=160)
+    workbook.save(out)
 
 
 def _first_line(finding, cell: str, found: str, expected: str) -> str:

@@ -199,7 +199,8 @@ _MISSING = object()
 class Workbook:
     """An .xlsx opened for reading: its sheets' titles in order, each sheet read on request."""
 
-    def __init__(self, path, name: str):
+    def __init__(self, path, name: str, cells: bool = True):
+        """With ``cells`` False, only the parts and the sheets' titles are read (no shared strings)."""
         self.name = name
         try:
             self.archive = zipfile.ZipFile(path)
@@ -211,8 +212,9 @@ class Workbook:
                            if rid in relations and relations[rid][0].endswith("/worksheet")]
             strings = next((target for kind, target in relations.values() if kind.endswith("/sharedStrings")), None)
             styles = next((target for kind, target in relations.values() if kind.endswith("/styles")), None)
-            self.strings = _strings(self._stream(strings), name) if strings in self.parts else []
-            self.dates = _date_styles(self._xml(styles)) if styles in self.parts else set()
+            self.main, self.styles = book, styles
+            self.strings = _strings(self._stream(strings), name) if cells and strings in self.parts else []
+            self.dates = _date_styles(self._xml(styles)) if cells and styles in self.parts else set()
         except (Unreadable, guard.Refused):
             self.close()
             raise
