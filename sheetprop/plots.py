@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from pathlib import Path
 
 from sheetprop.compare import Summary
@@ -85,10 +86,14 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
     # A $ would start matplotlib's mathtext (and a stray one fails the drawing): the title is shown as typed.
     title = title.replace("$", r"\$")
     heading = figure.suptitle(f"{title}: E_total against iteration, by {by} (dotted: threshold {summary.threshold:g})")
-    canvas.draw()
-    if not fits(figure, heading, canvas.get_renderer()):  # a long title or wide tick labels: let matplotlib lay it out
-        figure.set_layout_engine("constrained")
+    with warnings.catch_warnings():
+        # A flat line's log axis spans a few units in the last place, which matplotlib widens itself, saying so
+        # or not as the panel's size happens to round.
+        warnings.filterwarnings("ignore", "Attempting to set identical low and high ylims", UserWarning)
         canvas.draw()
+        if not fits(figure, heading, canvas.get_renderer()):  # a long title or wide labels: matplotlib lays it out
+            figure.set_layout_engine("constrained")
+            canvas.draw()
     # Pillow (matplotlib's own PNG writer) straight from the canvas: no timestamp or version in the file, so
     # regenerated outputs stay byte-identical; RGB, as the figure is opaque, at zlib level 1: smaller than
     # matplotlib's RGBA at level 6, in half the time.
