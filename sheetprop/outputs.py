@@ -11,17 +11,20 @@ of them succeeded: a failing writer leaves the output folder exactly as it was.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from sheetprop import config as configs
 from sheetprop.compare import Summary
 from sheetprop.numerals import DIGITS
+
+if TYPE_CHECKING:
+    from sheetprop import config as configs
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class Writer:
     where: str          # "module:function"
     workbook: bool = False  # a workbook format, chosen with --format; the others are always written
     # Reads nothing the writers before it write: it may run in a process of its own beside them (the PNG:
-    # matplotlib's import and drawing take as long as the workbook, on the other core).
+    # matplotlib's import and drawing take as long as the workbook, on the other core). Its module has
+    # ``prepare()``, run first in that process, and ``aside_input(run)``, what its ``write`` reads of the run.
     aside: bool = False
 
     def write(self, run, folder: Path) -> tuple[Path, ...]:
@@ -75,32 +79,35 @@ class BuildResult:
 
 def default_config() -> configs.Config:
     """The built-in example (``sheetprop.config.default``): the lecture's 2-2-2 network, six rates."""
+    from sheetprop import config as configs
+
     return configs.default()
 
 
 def build(config: configs.Config, out_dir, progress: Callable[[int], None] | None = None,
-          formats: tuple[str, ...] = ("xlsx",), digits: int = DIGITS) -> BuildResult:
+          formats: tuple[str, ...] = ("xlsx",), digits: int = DIGITS, asides: dict | None = None) -> BuildResult:
     """Compute every learning rate's run and write ``NAME.xlsx`` (and/or ``NAME.ods``, per ``formats``),
-    ``NAME-learning-rates.png`` and the walkthrough (numbers to ``digits`` significant digits) into ``out_dir``."""
+    ``NAME-learning-rates.png`` and the walkthrough (numbers to ``digits`` significant digits) into ``out_dir``.
+
+    ``asides`` are the processes of ``start_asides()``, started before the config was loaded; the build uses
+    and stops them. Without them it starts its own."""
+    from sheetprop import config as configs
     from sheetprop.runs import Run
     from sheetprop.workbook.layout import Layout
 
-    formats = tuple(formats)
-    if not formats or set(formats) - set(FORMATS):
-        raise ValueError(f"workbook formats {formats!r}: choose from {', '.join(FORMATS)}")
-    run = Run.of(config, digits=digits, formats=formats, progress=progress)
-    writers = [w for w in WRITERS if not w.workbook or w.name in formats]
-    # Writers that may run aside start at once (their imports overlap the checks below too) and write once the
-    # staging folder exists; each is waited for at its turn, so that the writers after it find its files (the
-    # walkthrough shows the PNG). A build that gives up stops them before its staging folder goes.
-    asides = {}
-    for writer in writers:
-        if writer.aside and _can_fork():
-            try:
-                asides[writer.name] = Aside(writer, run)
-            except OSError:  # no process to spare: it runs in its turn
-                pass
     try:
+        formats = tuple(formats)
+        if not formats or set(formats) - set(FORMATS):
+            raise ValueError(f"workbook formats {formats!r}: choose from {', '.join(FORMATS)}")
+        run = Run.of(config, digits=digits, formats=formats, progress=progress)
+        writers = [w for w in WRITERS if not w.workbook or w.name in formats]
+        # Writers that may run aside start at once, if they have not (their imports overlap the checks below
+        # too), are handed what they read of the run once the staging folder exists and the runs are summarized
+        # (as the workbook's rate sheets end), and are each waited for at its turn, so that the writers after it
+        # find its files (the walkthrough shows the PNG). A build that gives up stops them before its staging
+        # folder goes.
+        asides = start_asides() if asides is None else asides
+        stop_asides({name: aside for name, aside in asides.items() if name not in {w.name for w in writers}})
         try:
             Layout(run.graph).check_fits(config.iterations)
         except configs.ConfigError as error:  # name the file, as every other config error does
@@ -114,20 +121,43 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
         with locked(out_dir), staging(out_dir) as folder:
             try:
                 for aside in asides.values():
-                    aside.begin(folder)
-                written = [path for writer in writers for path in
-                           (asides[writer.name].result() if writer.name in asides else writer.write(run, folder))]
+                    run.when_summarized(functools.partial(aside.begin, folder, run))
+                written = []
+                for writer in writers:
+                    if writer.name in asides and asides[writer.name].pid is not None:
+                        asides[writer.name].begin(folder, run)  # if the writers before it did not summarize
+                        written += asides[writer.name].result()
+                    else:
+                        written += writer.write(run, folder)
             finally:  # before the staging folder goes
-                for aside in asides.values():
-                    aside.stop()
+                stop_asides(asides)
     finally:  # a build refused before its staging folder
-        for aside in asides.values():
-            aside.stop()
+        stop_asides(asides or {})
     files = [out_dir / path.name for path in written]
     workbooks = [f for f in files if f.suffix.lstrip(".") in FORMATS]
     chart = next(f for f in files if f.suffix == ".png")
     others = [f for f in files if f not in (workbooks[0], chart)]
     return BuildResult(workbooks[0], chart, run.summary, tuple(others))
+
+
+def start_asides() -> dict:
+    """A process for each writer that may run aside, started now and preparing (the PNG's imports
+    matplotlib), keyed by the writer's name; none where processes cannot be forked or spared. Call it as early
+    as possible, before the config is loaded (``sheetprop build`` does), and hand the result to ``build``."""
+    asides = {}
+    for writer in WRITERS:
+        if writer.aside and _can_fork():
+            try:
+                asides[writer.name] = Aside(writer)
+            except OSError:  # no process to spare: it runs in its turn
+                pass
+    return asides
+
+
+def stop_asides(asides: dict) -> None:
+    """Stop every process of ``asides`` that still runs (see ``Aside.stop``)."""
+    for aside in asides.values():
+        aside.stop()
 
 
 def _can_fork() -> bool:
@@ -141,20 +171,22 @@ def _can_fork() -> bool:
 class Aside:
     """A writer run in a forked process of its own while the build goes on.
 
-    The process starts at once with the writer module's ``prepare(run)``, if it has one (imports, numbers),
-    and writes when ``begin(folder)`` names the staging folder; ``result()`` waits for its paths or raises its
-    error. ``stop()`` kills and reaps it if it is still running, so that nothing writes into a staging folder
-    once the build gives up.
+    The process starts at once with the writer module's ``prepare()`` (imports), and writes when ``begin``
+    hands it the staging folder and the module's ``aside_input(run)``, what its ``write`` reads of the run;
+    ``result()`` waits for its paths or raises its error. ``stop()`` kills and reaps it if it is still running,
+    so that nothing writes into a staging folder once the build gives up.
     """
 
-    def __init__(self, writer: Writer, run):
+    def __init__(self, writer: Writer):
         import sys
 
         self.name = writer.name
+        self.begun = False
         for stream in (sys.stdout, sys.stderr):  # else the child would hold, and print, a copy of their buffers
             stream.flush()
         results, report = os.pipe()
         told, tell = os.pipe()
+        _widen(tell)
         try:
             self.pid = os.fork()
         except OSError:
@@ -166,19 +198,28 @@ class Aside:
             try:
                 os.close(results)
                 os.close(tell)
-                code = _aside(writer, run, told, report)
+                code = _aside(writer, told, report)
                 sys.stderr.flush()
             finally:
                 os._exit(code)
         os.close(report)
         os.close(told)
         self.results, self.tell = results, tell
+        self.module = writer.where.split(":")[0]
 
-    def begin(self, folder: Path) -> None:
-        """Let the writer write into ``folder``."""
+    def begin(self, folder: Path, run) -> None:
+        """Let the writer write into ``folder``, handing it what it reads of ``run``; once only, later calls do
+        nothing. A process that has died takes nothing: ``result()`` reports it."""
+        import pickle
+
+        if self.begun or self.tell is None:
+            return
+        self.begun = True
+        data = pickle.dumps((os.fsencode(folder), importlib.import_module(self.module).aside_input(run)))
         with os.fdopen(self.tell, "wb") as pipe:
             self.tell = None
-            pipe.write(os.fsencode(folder))
+            with contextlib.suppress(BrokenPipeError):
+                pipe.write(data)
 
     def result(self) -> tuple[Path, ...]:
         """The writer's paths, once its process has ended; its error, raised here, if it failed."""
@@ -210,21 +251,32 @@ class Aside:
                 setattr(self, name, None)
 
 
-def _aside(writer: Writer, run, told: int, report: int) -> int:
-    """In the child: prepare, wait for the folder, run ``writer`` and send (failed, paths or error) down
-    ``report``; returns the exit code. No folder (the build gave up) ends it at once."""
+def _widen(pipe: int) -> None:
+    """Give ``pipe`` room for a mebibyte where the system allows (Linux): what the build hands a writer aside
+    (the PNG's E_total trajectories, 8 bytes a row) is then written at once, not when the process, still
+    importing, reads it."""
+    with contextlib.suppress(ImportError, AttributeError, OSError):
+        import fcntl
+
+        fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, 1 << 20)
+
+
+def _aside(writer: Writer, told: int, report: int) -> int:
+    """In the child: prepare, wait for the folder and the writer's input, run ``writer`` and send (failed,
+    paths or error) down ``report``; returns the exit code. No input (the build gave up) ends it at once."""
     import pickle
     import traceback
 
     try:
         prepare = getattr(importlib.import_module(writer.where.split(":")[0]), "prepare", None)
         if prepare:
-            prepare(run)
+            prepare()
         with os.fdopen(told, "rb") as pipe:
-            folder = pipe.read()
-        if not folder:
+            data = pipe.read()
+        if not data:
             return 1
-        outcome, code = (False, writer.write(run, Path(os.fsdecode(folder)))), 0
+        folder, given = pickle.loads(data)
+        outcome, code = (False, writer.write(given, Path(os.fsdecode(folder)))), 0
     except BaseException as error:  # noqa: BLE001 - every failure, Ctrl-C too, goes to the parent to raise
         error.add_note(f"in the {writer.name} writer's process:\n{traceback.format_exc()}")
         outcome, code = (True, error), 1

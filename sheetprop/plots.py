@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 from sheetprop.compare import Summary
 
@@ -22,19 +23,39 @@ LINE_STYLES = ("-", "--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1)))  # one per
 
 
 def write(run, folder: Path) -> tuple[Path, ...]:
-    """The writer of the build's table: ``NAME-learning-rates.png`` in ``folder``."""
+    """The writer of the build's table: ``NAME-learning-rates.png`` in ``folder``. ``run`` is a Run, or the
+    ``aside_input`` of one."""
     path = Path(folder) / chart_name(run.config.stem)
     plot_learning_rates(path, run.summary, run.config.heading)
     return (path,)
 
 
-def prepare(run) -> None:
-    """What ``write`` needs before its folder exists, done beforehand when the PNG is drawn aside: matplotlib
-    imported, the runs computed."""
+def prepare() -> None:
+    """What ``write`` needs before it has a run, done first in a process of its own: matplotlib imported
+    (two fifths of a second), while the build's process loads the config and writes the workbook."""
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
+    import PIL.Image  # noqa: F401
 
-    run.summary  # noqa: B018 - computed and kept
+
+class Names(NamedTuple):
+    """The config's names that ``write`` reads."""
+
+    stem: str
+    heading: str
+
+
+class Drawn(NamedTuple):
+    """What ``write`` reads of a run (``run.config.stem``, ``.heading``, ``run.summary``), sent to a process that
+    has no run: it needs neither the config's nor the graph's modules, nor to run the engine again."""
+
+    config: Names
+    summary: Summary
+
+
+def aside_input(run) -> Drawn:
+    """What ``write`` reads of ``run``, to be sent to the process that draws aside (see ``Drawn``)."""
+    return Drawn(Names(run.config.stem, run.config.heading), run.summary)
 
 
 # The figure's fixed layout, in fractions of its 11 × 4.2 inches: what constrained layout gives the examples
