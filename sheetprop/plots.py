@@ -59,7 +59,7 @@ def aside_input(run) -> Drawn:
 
 
 # The figure's fixed layout, in fractions of its 11 × 4.2 inches: what constrained layout gives the examples
-# with the widest tick labels (targets-half's 0.125). Constrained layout draws the figure twice, a quarter of
+# with the widest tick labels (targets-half's 0.014). Constrained layout draws the figure twice, a quarter of
 # the PNG's time; it is kept for a figure whose texts do not fit this one (``fits``).
 LAYOUT = dict(left=0.068, right=0.996, bottom=0.1124, top=0.9304, wspace=0.168)
 
