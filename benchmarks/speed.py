@@ -13,7 +13,8 @@ shared machine, wall time is printed beside it; medians over the repeats, peak r
   to be byte for byte the rows the build writes,
 - openpyxl: write_only mode with lxml, the rate sheets' formulas without cached values (what openpyxl can write),
 - sheetprop: the whole `sheetprop build` command (engine, rate sheets, Compare sheet, PNG, walkthrough).
-Default build: `sheetprop build` with no config (201 iterations × 6 rates), wall time and CPU time.
+Default build: `sheetprop build` with no config (201 iterations × 6 rates), wall time and CPU time; where
+PYTHONDONTWRITEBYTECODE is set, again with Python's bytecode cached (in a temporary folder), as it runs installed.
 Then each sibling script in benchmarks/ that exists (verify_speed.py, grade_speed.py) runs with its defaults.
 Targets (issue 17): the build within 1.3× the floor, the default build under 1 s.
 """
@@ -64,15 +65,21 @@ book.save(path)
 '''
 
 
-def environment() -> dict:
-    """The children's environment: this checkout's sheetprop first."""
-    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+def environment(bytecode: Path | None = None) -> dict:
+    """The children's environment: this checkout's sheetprop first; with ``bytecode``, Python's bytecode cached
+    in that folder, as for an installed sheetprop, even where PYTHONDONTWRITEBYTECODE is set."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    if bytecode is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(bytecode)
+    return env
 
 
-def measure(command: list[str]) -> tuple[float, float, float]:
+def measure(command: list[str], bytecode: Path | None = None) -> tuple[float, float, float]:
     """(CPU seconds, wall seconds, peak RSS in MiB) of one child process and the processes it waited for."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=ROOT, env=environment(bytecode), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if status != 0:
@@ -141,12 +148,19 @@ def main() -> None:
 
         print(f"\ndefault build (`sheetprop build`: 201 iterations × 6 rates; xlsx, png, walkthrough), "
               f"{args.default_runs} runs")
-        runs = [measure([sys.executable, "-m", "sheetprop", "build", "--out", str(folder / "default"), "--quiet"])
-                for _ in range(args.default_runs)]
+        default = [sys.executable, "-m", "sheetprop", "build", "--out", str(folder / "default"), "--quiet"]
+        runs = [measure(default) for _ in range(args.default_runs)]
         walls = sorted(r[1] for r in runs)
         print(f"wall: median {statistics.median(walls):.2f} s, fastest {walls[0]:.2f} s; "
               f"CPU (both processes): median {statistics.median(r[0] for r in runs):.2f} s; "
               f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
+        if os.environ.get("PYTHONDONTWRITEBYTECODE"):  # every module compiled again on every run
+            measure(default, folder / "pyc")  # writes the cache
+            runs = [measure(default, folder / "pyc") for _ in range(args.default_runs)]
+            walls = sorted(r[1] for r in runs)
+            print(f"with Python's bytecode cache, as an installed sheetprop runs (PYTHONDONTWRITEBYTECODE is set "
+                  f"here): wall median {statistics.median(walls):.2f} s, fastest {walls[0]:.2f} s; CPU median "
+                  f"{statistics.median(r[0] for r in runs):.2f} s; load average {os.getloadavg()[0]:.1f}", flush=True)
 
     if not args.no_siblings:
         for name in SIBLINGS:

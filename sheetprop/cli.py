@@ -188,26 +188,35 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args) -> int:
-    from sheetprop import config as configs
-    from sheetprop.outputs import build
+    from sheetprop.writers import start_asides, stop_asides
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise configs.ConfigError(f"--out: {args.out} is a file, not a folder; give a folder to write into")
-    loaded = [configs.load(path) for path in args.configs] or [configs.default()]
-    stems = {}
-    for path, config in zip(args.configs, loaded):
-        if config.stem in stems:
-            raise configs.ConfigError(f"{stems[config.stem]} and {path} both write {config.stem}.xlsx and its "
-                                      f"companions into {args.out}: give one of them another 'name'")
-        stems[config.stem] = path
-    for config in loaded:
-        total = config.iterations * len(config.cases)
-        with Progress(f"building {config.name}", total, enabled=not args.quiet) as progress:
-            result = build(config, args.out, progress.advance, args.format, args.digits)
-        if not args.quiet:
-            print(f"{config.heading}: wrote {', '.join(str(path) for path in result.files)}")
-            print(format_summary(result.summary))
+    # The PNG's process starts first, so that matplotlib's import (the build's longest step) overlaps
+    # the loading of sheetprop's modules and the config as well as the workbook.
+    asides = start_asides()
+    try:
+        from sheetprop import config as configs
+        from sheetprop.outputs import build_with
+
+        out = Path(args.out)
+        if out.exists() and not out.is_dir():
+            raise configs.ConfigError(f"--out: {args.out} is a file, not a folder; give a folder to write into")
+        loaded = [configs.load(path) for path in args.configs] or [configs.default()]
+        stems = {}
+        for path, config in zip(args.configs, loaded):
+            if config.stem in stems:
+                raise configs.ConfigError(f"{stems[config.stem]} and {path} both write {config.stem}.xlsx and its "
+                                          f"companions into {args.out}: give one of them another 'name'")
+            stems[config.stem] = path
+        for config in loaded:
+            total = config.iterations * len(config.cases)
+            with Progress(f"building {config.name}", total, enabled=not args.quiet) as progress:
+                result = build_with(asides, config, args.out, progress.advance, args.format, args.digits)
+            asides = None  # used and stopped: the next config's build starts its own
+            if not args.quiet:
+                print(f"{config.heading}: wrote {', '.join(str(path) for path in result.files)}")
+                print(format_summary(result.summary))
+    finally:
+        stop_asides(asides or {})
     return 0
 
 
@@ -255,7 +264,7 @@ def _optimizer_names() -> list[str]:
 
 def _formats(text: str) -> tuple[str, ...]:
     """``xlsx,ods`` → ('xlsx', 'ods'); anything else is a usage error (exit status 2)."""
-    from sheetprop.outputs import FORMATS
+    from sheetprop.writers import FORMATS
 
     formats = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
     if not formats or any(f not in FORMATS for f in formats):

@@ -11,6 +11,7 @@ of them succeeded: a failing writer leaves the output folder exactly as it was.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import shutil
@@ -22,37 +23,9 @@ from typing import Callable
 from sheetprop import config as configs
 from sheetprop.compare import Summary
 from sheetprop.numerals import DIGITS
+from sheetprop.writers import FORMATS, WRITERS, Aside, Writer, start_asides, stop_asides  # noqa: F401
 
 
-@dataclass(frozen=True)
-class Writer:
-    """One output: what it writes, and where its ``write(run, folder)`` lives (imported when it runs)."""
-
-    name: str
-    writes: str
-    where: str          # "module:function"
-    workbook: bool = False  # a workbook format, chosen with --format; the others are always written
-    # Reads nothing the writers before it write: it may run in a process of its own beside them (the PNG:
-    # matplotlib's import and drawing take as long as the workbook, on the other core).
-    aside: bool = False
-
-    def write(self, run, folder: Path) -> tuple[Path, ...]:
-        module, function = self.where.split(":")
-        return getattr(importlib.import_module(module), function)(run, folder)
-
-
-# In the order they run: the walkthrough shows the PNG drawn before it.
-WRITERS = (
-    Writer("xlsx", "NAME.xlsx: a sheet of live formulas per learning rate, and the Compare sheet",
-           "sheetprop.workbook.writer:write", workbook=True),
-    Writer("ods", "NAME.ods: the workbook as OpenDocument, converted by LibreOffice",
-           "sheetprop.workbook.ods:write", workbook=True),
-    Writer("png", "NAME-learning-rates.png: E_total against iteration for every rate", "sheetprop.plots:write",
-           aside=True),
-    Writer("walkthrough", "NAME-walkthrough.md, NAME-walkthrough.html, NAME-network.svg: the worked example",
-           "sheetprop.walkthrough:write"),
-)
-FORMATS = tuple(writer.name for writer in WRITERS if writer.workbook)
 
 
 @dataclass(frozen=True)
@@ -82,25 +55,29 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
           formats: tuple[str, ...] = ("xlsx",), digits: int = DIGITS) -> BuildResult:
     """Compute every learning rate's run and write ``NAME.xlsx`` (and/or ``NAME.ods``, per ``formats``),
     ``NAME-learning-rates.png`` and the walkthrough (numbers to ``digits`` significant digits) into ``out_dir``."""
+    return build_with(None, config, out_dir, progress, formats, digits)
+
+
+def build_with(asides: dict | None, config: configs.Config, out_dir, progress: Callable[[int], None] | None = None,
+               formats: tuple[str, ...] = ("xlsx",), digits: int = DIGITS) -> BuildResult:
+    """``build``, with the processes of ``writers.start_asides()`` started before the config was loaded
+    (``sheetprop build`` starts them first thing); it uses and stops them. None: it starts its own."""
     from sheetprop.runs import Run
     from sheetprop.workbook.layout import Layout
 
-    formats = tuple(formats)
-    if not formats or set(formats) - set(FORMATS):
-        raise ValueError(f"workbook formats {formats!r}: choose from {', '.join(FORMATS)}")
-    run = Run.of(config, digits=digits, formats=formats, progress=progress)
-    writers = [w for w in WRITERS if not w.workbook or w.name in formats]
-    # Writers that may run aside start at once (their imports overlap the checks below too) and write once the
-    # staging folder exists; each is waited for at its turn, so that the writers after it find its files (the
-    # walkthrough shows the PNG). A build that gives up stops them before its staging folder goes.
-    asides = {}
-    for writer in writers:
-        if writer.aside and _can_fork():
-            try:
-                asides[writer.name] = Aside(writer, run)
-            except OSError:  # no process to spare: it runs in its turn
-                pass
     try:
+        formats = tuple(formats)
+        if not formats or set(formats) - set(FORMATS):
+            raise ValueError(f"workbook formats {formats!r}: choose from {', '.join(FORMATS)}")
+        run = Run.of(config, digits=digits, formats=formats, progress=progress)
+        writers = [w for w in WRITERS if not w.workbook or w.name in formats]
+        # Writers that may run aside start at once, if they have not (their imports overlap the checks below
+        # too), are handed what they read of the run once the staging folder exists and the runs are summarized
+        # (as the workbook's rate sheets end), and are each waited for at its turn, so that the writers after it
+        # find its files (the walkthrough shows the PNG). A build that gives up stops them before its staging
+        # folder goes.
+        asides = start_asides(WRITERS) if asides is None else asides
+        stop_asides({name: aside for name, aside in asides.items() if name not in {w.name for w in writers}})
         try:
             Layout(run.graph).check_fits(config.iterations)
         except configs.ConfigError as error:  # name the file, as every other config error does
@@ -114,127 +91,23 @@ def build(config: configs.Config, out_dir, progress: Callable[[int], None] | Non
         with locked(out_dir), staging(out_dir) as folder:
             try:
                 for aside in asides.values():
-                    aside.begin(folder)
-                written = [path for writer in writers for path in
-                           (asides[writer.name].result() if writer.name in asides else writer.write(run, folder))]
+                    run.when_summarized(functools.partial(aside.begin, folder, run))
+                written = []
+                for writer in writers:
+                    if writer.name in asides and asides[writer.name].pid is not None:
+                        asides[writer.name].begin(folder, run)  # if the writers before it did not summarize
+                        written += asides[writer.name].result()
+                    else:
+                        written += writer.write(run, folder)
             finally:  # before the staging folder goes
-                for aside in asides.values():
-                    aside.stop()
+                stop_asides(asides)
     finally:  # a build refused before its staging folder
-        for aside in asides.values():
-            aside.stop()
+        stop_asides(asides or {})
     files = [out_dir / path.name for path in written]
     workbooks = [f for f in files if f.suffix.lstrip(".") in FORMATS]
     chart = next(f for f in files if f.suffix == ".png")
     others = [f for f in files if f not in (workbooks[0], chart)]
     return BuildResult(workbooks[0], chart, run.summary, tuple(others))
-
-
-def _can_fork() -> bool:
-    """Whether a writer may run in a forked process: a system with fork, and one thread only (a process with
-    others, a notebook's, could fork with a lock held)."""
-    import threading
-
-    return hasattr(os, "fork") and threading.active_count() == 1
-
-
-class Aside:
-    """A writer run in a forked process of its own while the build goes on.
-
-    The process starts at once with the writer module's ``prepare(run)``, if it has one (imports, numbers),
-    and writes when ``begin(folder)`` names the staging folder; ``result()`` waits for its paths or raises its
-    error. ``stop()`` kills and reaps it if it is still running, so that nothing writes into a staging folder
-    once the build gives up.
-    """
-
-    def __init__(self, writer: Writer, run):
-        import sys
-
-        self.name = writer.name
-        for stream in (sys.stdout, sys.stderr):  # else the child would hold, and print, a copy of their buffers
-            stream.flush()
-        results, report = os.pipe()
-        told, tell = os.pipe()
-        try:
-            self.pid = os.fork()
-        except OSError:
-            for end in (results, report, told, tell):
-                os.close(end)
-            raise
-        if self.pid == 0:  # the child: write, report, and leave without running any of the parent's cleanups
-            code = 1
-            try:
-                os.close(results)
-                os.close(tell)
-                code = _aside(writer, run, told, report)
-                sys.stderr.flush()
-            finally:
-                os._exit(code)
-        os.close(report)
-        os.close(told)
-        self.results, self.tell = results, tell
-
-    def begin(self, folder: Path) -> None:
-        """Let the writer write into ``folder``."""
-        with os.fdopen(self.tell, "wb") as pipe:
-            self.tell = None
-            pipe.write(os.fsencode(folder))
-
-    def result(self) -> tuple[Path, ...]:
-        """The writer's paths, once its process has ended; its error, raised here, if it failed."""
-        import pickle
-
-        with os.fdopen(self.results, "rb") as pipe:
-            self.results = None
-            data = pipe.read()
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        if not data:
-            raise RuntimeError(f"the {self.name} writer's process ended without a result (wait status {status})")
-        failed, value = pickle.loads(data)
-        if failed:
-            raise value
-        return value
-
-    def stop(self) -> None:
-        """Kill the process if it still runs, and reap it; close the pipes."""
-        import signal
-
-        if self.pid is not None:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            self.pid = None
-        for name in ("results", "tell"):
-            if getattr(self, name) is not None:
-                os.close(getattr(self, name))
-                setattr(self, name, None)
-
-
-def _aside(writer: Writer, run, told: int, report: int) -> int:
-    """In the child: prepare, wait for the folder, run ``writer`` and send (failed, paths or error) down
-    ``report``; returns the exit code. No folder (the build gave up) ends it at once."""
-    import pickle
-    import traceback
-
-    try:
-        prepare = getattr(importlib.import_module(writer.where.split(":")[0]), "prepare", None)
-        if prepare:
-            prepare(run)
-        with os.fdopen(told, "rb") as pipe:
-            folder = pipe.read()
-        if not folder:
-            return 1
-        outcome, code = (False, writer.write(run, Path(os.fsdecode(folder)))), 0
-    except BaseException as error:  # noqa: BLE001 - every failure, Ctrl-C too, goes to the parent to raise
-        error.add_note(f"in the {writer.name} writer's process:\n{traceback.format_exc()}")
-        outcome, code = (True, error), 1
-    try:
-        data = pickle.dumps(outcome)
-    except Exception:  # noqa: BLE001 - an error that does not pickle is sent as its text
-        data = pickle.dumps((True, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}")))
-    with os.fdopen(report, "wb") as stream:
-        stream.write(data)
-    return code
 
 
 class FolderBusy(RuntimeError):

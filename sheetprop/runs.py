@@ -39,6 +39,7 @@ class Run:
     _compiled: dict = field(default_factory=dict, init=False, repr=False)
     _losses: dict = field(default_factory=dict, init=False, repr=False)
     _summary: Summary | None = field(default=None, init=False, repr=False)
+    _waiting: list = field(default_factory=list, init=False, repr=False)
 
     @classmethod
     def of(cls, config: Config, **options) -> "Run":
@@ -93,4 +94,15 @@ class Run:
                     for _ in self.rows(case):
                         pass
             self._summary = summarize({case: self._losses[case] for case in self.cases}, self.config.threshold)
+            waiting, self._waiting = self._waiting, []
+            for call in waiting:
+                call()
         return self._summary
+
+    def when_summarized(self, call: Callable[[], None]) -> None:
+        """Call ``call`` once the summary exists: now if it does, else as soon as a writer asks for it (the
+        workbook does, once its rate sheets have streamed every row)."""
+        if self._summary is not None:
+            call()
+        else:
+            self._waiting.append(call)
