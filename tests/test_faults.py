@@ -262,8 +262,11 @@ def test_a_signal_mid_build_leaves_the_previous_outputs_and_no_temporary_file(si
 
     config, out, env = _previous_outputs(tmp_path)
     before = _snapshot(out)
+    # A suite started in the background inherits SIGINT ignored, and Python then keeps it ignored: the build
+    # gets the default, as from a terminal.
     process = subprocess.Popen([sys.executable, "-m", "sheetprop", "build", str(config), "--out", str(out)],
-                               cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+                               cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for(lambda: _staged(out))
     time.sleep(0.5)  # well into writing rows
     assert process.poll() is None, "the build finished before it could be stopped"
