@@ -97,3 +97,23 @@ def test_a_failing_writer_leaves_the_output_folder_as_it_was(lecture, tmp_path, 
     with pytest.raises(OSError, match="the disk is full"):
         build(dataclasses.replace(lecture, iterations=5), out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no new file, no changed one, no leftovers
+
+
+def test_the_png_is_drawn_aside_with_the_collector_off_and_the_build_keeps_it_on(lecture, tmp_path, monkeypatch):
+    # The PNG's process is the build's longest path; the collector's passes over matplotlib's import are an
+    # eighth of it (benchmarks/speed.py). The process exits after one drawing, so nothing piles up.
+    import gc
+    import os
+
+    from sheetprop.plots import chart_name
+
+    def noting(run, folder):
+        path = folder / chart_name(run.config.stem)
+        path.write_text(f"{os.getpid()} {gc.isenabled()}")
+        return (path,)
+
+    monkeypatch.setattr("sheetprop.plots.write", noting)
+    chart = build(dataclasses.replace(lecture, iterations=3), tmp_path).chart
+    pid, enabled = chart.read_text().split()
+    assert int(pid) != os.getpid() and enabled == "False"
+    assert gc.isenabled()
