@@ -32,7 +32,13 @@ def write(run, folder: Path) -> tuple[Path, ...]:
 
 def prepare() -> None:
     """What ``write`` needs before it has a run, done first in a process of its own: matplotlib imported
-    (two fifths of a second), while the build's process loads the config and writes the workbook."""
+    (two fifths of a second), while the build's process loads the config and writes the workbook.
+
+    The process only draws: its matplotlib writes no property tables into docstrings (``kwdoc``, a quarter of
+    the import), which only ``help()`` would show."""
+    import matplotlib.artist
+
+    matplotlib.artist.kwdoc = lambda artist: ""
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
     import PIL.Image  # noqa: F401

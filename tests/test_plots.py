@@ -146,3 +146,33 @@ def test_the_fixed_layout_is_kept_while_the_texts_fit(title, fixed, tmp_path, mo
     plots.plot_learning_rates(tmp_path / "chart.png", run.summary, title)
     assert engines == ([] if fixed else ["constrained"])  # a title that does not fit gets constrained layout
     assert Image.open(tmp_path / "chart.png").size == (1210, 462)
+
+
+DRAW_IN_A_FRESH_PROCESS = """
+import sys
+from sheetprop import plots
+from sheetprop.config import default
+from sheetprop.runs import Run
+if sys.argv[1] == "prepared":
+    plots.prepare()
+run = Run.of(default())
+plots.plot_learning_rates(sys.argv[2], run.summary, run.config.heading)
+from matplotlib.lines import Line2D
+print("agg_filter" in (Line2D.set.__doc__ or ""))
+"""
+
+
+def test_the_prepared_process_draws_the_same_png_without_matplotlibs_property_tables(tmp_path):
+    # prepare() runs in the PNG's own process (writers.Aside) and spares matplotlib's import its docstring
+    # tables, a quarter of it (benchmarks/speed.py): the drawing must not change by a byte.
+    import subprocess
+    import sys
+
+    drawn = {}
+    for how in ("plain", "prepared"):
+        path = tmp_path / f"{how}.png"
+        told = subprocess.run([sys.executable, "-c", DRAW_IN_A_FRESH_PROCESS, how, str(path)], check=True,
+                              capture_output=True, text=True).stdout.split()
+        drawn[how] = told, path.read_bytes()
+    assert drawn["plain"][0] == ["True"] and drawn["prepared"][0] == ["False"]  # the tables were left out
+    assert drawn["prepared"][1] == drawn["plain"][1]
