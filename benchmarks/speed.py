@@ -14,7 +14,8 @@ shared machine, wall time is printed beside it; medians over the repeats, peak r
 - openpyxl: write_only mode with lxml, the rate sheets' formulas without cached values (what openpyxl can write),
 - sheetprop: the whole `sheetprop build` command (engine, rate sheets, Compare sheet, PNG, walkthrough).
 Default build: `sheetprop build` with no config (201 iterations × 6 rates), wall time and CPU time; where
-PYTHONDONTWRITEBYTECODE is set, again with Python's bytecode cached (in a temporary folder), as it runs installed.
+PYTHONDONTWRITEBYTECODE is set, also with Python's bytecode cached (in a temporary folder), as it runs installed,
+the two interleaved.
 Then each sibling script in benchmarks/ that exists (verify_speed.py, grade_speed.py) runs with its defaults.
 Targets (issue 17): the build within 1.3× the floor, the default build under 1 s.
 """
@@ -149,18 +150,21 @@ def main() -> None:
         print(f"\ndefault build (`sheetprop build`: 201 iterations × 6 rates; xlsx, png, walkthrough), "
               f"{args.default_runs} runs")
         default = [sys.executable, "-m", "sheetprop", "build", "--out", str(folder / "default"), "--quiet"]
-        runs = [measure(default) for _ in range(args.default_runs)]
-        walls = sorted(r[1] for r in runs)
-        print(f"wall: median {statistics.median(walls):.2f} s, fastest {walls[0]:.2f} s; "
-              f"CPU (both processes): median {statistics.median(r[0] for r in runs):.2f} s; "
-              f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
-        if os.environ.get("PYTHONDONTWRITEBYTECODE"):  # every module compiled again on every run
+        # Where PYTHONDONTWRITEBYTECODE is set, sheetprop's modules are compiled again on every run; an installed
+        # sheetprop runs from its bytecode cache. Both kinds interleaved, so that the machine's load falls alike.
+        kinds = {"as run here": None}
+        if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+            kinds["with Python's bytecode cache, as installed"] = folder / "pyc"
             measure(default, folder / "pyc")  # writes the cache
-            runs = [measure(default, folder / "pyc") for _ in range(args.default_runs)]
+        results = {kind: [] for kind in kinds}
+        for _ in range(args.default_runs):
+            for kind, bytecode in kinds.items():
+                results[kind].append(measure(default, bytecode))
+        for kind, runs in results.items():
             walls = sorted(r[1] for r in runs)
-            print(f"with Python's bytecode cache, as an installed sheetprop runs (PYTHONDONTWRITEBYTECODE is set "
-                  f"here): wall median {statistics.median(walls):.2f} s, fastest {walls[0]:.2f} s; CPU median "
-                  f"{statistics.median(r[0] for r in runs):.2f} s; load average {os.getloadavg()[0]:.1f}", flush=True)
+            print(f"{kind}: wall median {statistics.median(walls):.2f} s, fastest {walls[0]:.2f} s; "
+                  f"CPU (both processes) median {statistics.median(r[0] for r in runs):.2f} s", flush=True)
+        print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
 
     if not args.no_siblings:
         for name in SIBLINGS:
