@@ -186,6 +186,58 @@ def test_each_optimizer_sheetprop_writes_verifies_and_a_slip_is_found(optimizer,
     assert [(f.cell, f.quantity) for f in report.findings] == [(cell, name)], report.findings[:3]
 
 
+# Sheets that read the counter: Adam's bias corrections, and mini-batches taken in turn.
+COUNTED = {"adam": {**WIDE, "optimizer": "adam", "learning_rates": [0.3]},
+           "mini-batches": {"name": "batches", "layers": [2, 2, 1], "inputs": [[0, 0], [0, 1], [1, 0], [1, 1]],
+                            "targets": [[0], [1], [1], [0]], "seed": 1, "batch_size": 1, "learning_rates": [2.0]}}
+
+
+@pytest.mark.parametrize("counting", ["from 0", "from 100", "blank", "absent"])
+@pytest.mark.parametrize("network", sorted(COUNTED))
+def test_a_sheet_counts_its_iterations_as_it_likes(network, counting, tmp_path):
+    """The iteration is the row's place: a counter from 0 (with formulas that add 1 to it), from anywhere,
+    left blank or not there at all, Adam's step and a mini-batch's turn are judged all the same."""
+    config = short(configs.parse(COUNTED[network]))
+    path = built(config, tmp_path)
+    layout = Layout(build_graph(config.network))
+    counter = {layout.cell("iteration", k): k for k in range(1, ITERATIONS + 1)}
+    first = layout.cell("iteration", 1)
+    column = first.rstrip("0123456789")
+    headers = {f"{column}{int(first[len(column):]) - above}" for above in (1, 2)}  # its name, its group's
+
+    def count(sheet, coordinate, value):
+        if sheet == "Compare":
+            return value
+        if coordinate in counter:
+            return {"from 0": counter[coordinate] - 1, "from 100": counter[coordinate] + 99}.get(counting)
+        return None if coordinate in headers and counting == "absent" else value
+    report = verify(values_only(path, tmp_path / "counted.xlsx", edit=count))
+    judged_everything(config, report)
+    assert any(name == "iteration" for _, name, _ in report.sheets[0].columns) == (counting != "absent")
+
+
+def test_adams_step_read_from_a_counter_from_0_as_if_from_1_is_named(tmp_path):
+    """The slip the counter invites: c1 = 1 − β1^(iteration − 1) with the iteration read from a counter that
+    starts at 0, so one behind on every row."""
+    config = short(configs.parse(COUNTED["adam"]))
+    path = built(config, tmp_path)
+    layout = Layout(build_graph(config.network))
+    corrections = {layout.cell(name, k): (beta, k) for name, beta in (("c1", 0.9), ("c2", 0.999))
+                   for k in range(1, ITERATIONS + 1)}
+
+    def behind(sheet, coordinate, value):
+        if sheet == "Compare" or coordinate not in corrections:
+            return value
+        beta, k = corrections[coordinate]
+        return 1 - beta ** (k - 2)  # the step k − 1, from a counter that says k − 1 on iteration k
+    report = verify(values_only(path, tmp_path / "behind.xlsx", edit=behind))
+    found = {f.quantity: f for f in report.findings}
+    assert {"c1", "c2"} <= set(found), sorted(found)
+    for name in ("c1", "c2"):
+        assert found[name].cell == layout.cell(name, 1) and found[name].wrong == ITERATIONS
+        assert "a counter from 0 read as one from 1" in found[name].diagnosis, found[name].diagnosis
+
+
 @pytest.mark.parametrize("name", ["lecture", "blog", "targets-half", "xor", "optimizers"])
 def test_every_example_workbook_in_outputs_verifies_as_correct(name):
     """The committed example workbooks: the lecture's, biases, other targets, XOR's 2-3-1 over four examples

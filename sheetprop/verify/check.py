@@ -76,6 +76,24 @@ class Numbers(Sequence):
         self._kept[k] = row
         return row
 
+    def count_rows(self) -> float | None:
+        """Put the graph's iteration, 1 on the first data row and one more a row, in place of the sheet's
+        counter, which counts as the student likes (from 0, from 1): the rules read it (Adam's step, a
+        mini-batch's turn). Returns what the sheet's counter adds to it where it counts one a row, else None.
+
+        >>> numbers = Numbers.__new__(Numbers)
+        >>> numbers.columns, numbers._length, numbers._kept = {"iteration": array("d", [0, 1, 2])}, 3, {}
+        >>> numbers.count_rows(), list(numbers.columns["iteration"])
+        (-1.0, [1.0, 2.0, 3.0])
+        """
+        counted = self.columns.get("iteration")
+        self.columns["iteration"] = array("d", range(1, self._length + 1))
+        self._kept.clear()
+        if counted is None or not self._length:
+            return None
+        shifts = {value - k for k, value in enumerate(counted, start=1)}
+        return shifts.pop() if len(shifts) == 1 else None  # NaN (an empty cell) is never equal: None
+
     def found(self, table: Table, k: int, name: str):
         """The value of ``name`` in data row ``k`` as stored (a number, text, an error), None where empty."""
         column = self.columns.get(name)
@@ -129,6 +147,7 @@ class Context:
     rules: dict[str, Rule] = field(default_factory=dict)
     precision: dict[str, Precision] = field(default_factory=dict)
     numbers: Sequence = ()                    # per data row: {quantity: value} of the values that are numbers
+    counter_shift: float | None = None        # the sheet's counter minus the iteration, where it counts one a row
     exact: set[str] = field(init=False)       # columns typed as given: inputs, targets, fixed biases
     trained: set[str] = field(init=False)     # weights (and trained biases): typed in the first row only
 
@@ -206,6 +225,7 @@ def prepare(table: Table) -> Context:
     table = renamed(table, shape)
     present = set(table.columns) - {"iteration"}
     numbers = Numbers(table)
+    counter_shift = numbers.count_rows()
     rows = Found(table, numbers)
     network = shape.network()
     biases = [q.name for q in build_graph(network).of_role(BIAS)]
@@ -213,11 +233,12 @@ def prepare(table: Table) -> Context:
     # gradients are all zero changes none).
     trained = any(gradient_name(b) in present or (b in present and _varies(rows, b)) for b in biases)
     network = replace(network, train_biases=trained)
-    ctx = Context(table, build_graph(network), rows, {}, numbers=numbers)
+    ctx = Context(table, build_graph(network), rows, {}, numbers=numbers, counter_shift=counter_shift)
     ctx.precision = _precisions(ctx, present)
     _read_params(ctx, present)
-    # The counter is read (a mini-batch's turn depends on it), never judged: sheets count as they like.
-    readable = present | ({"iteration"} & set(table.columns))
+    # The iteration is the row's place (count_rows), with or without a counter column, never judged: sheets
+    # count as they like. The rules read it (Adam's step, a mini-batch's turn).
+    readable = present | {"iteration"}
     ctx.use(choose(network, readable, lambda graph, rules: _agreeing(ctx, graph, rules)))
     if len(shape.optimizers) > 1:
         ctx.use(_optimizer(ctx, shape.optimizers, readable & set(ctx.graph.index)))

@@ -395,6 +395,8 @@ def _reference(ctx, k: int, opaque: dict):
     labelled = {label.values[0][0]: name for name, label in table.labels.items()
                 if label.single is not None and name in ctx.params}
     row, above = table.rows[k], table.rows[k - 1] if k else None
+    counter = table.columns["iteration"].index if "iteration" in table.columns else None
+    shift = ctx.counter_shift
 
     def resolve(ref):
         name = by_column.get(ref.column)
@@ -403,6 +405,10 @@ def _reference(ctx, k: int, opaque: dict):
                 return Sym(name)
             if name and ref.row == above:
                 return Sym(name, prev=True)
+            if ref.column == counter and shift is not None and ref.row in (row, above):
+                # The sheet's counter, however it counts: the iteration and what its first row adds.
+                iteration = Sym("iteration", prev=ref.row == above)
+                return iteration + Num(shift) if shift else iteration
             if (ref.row, ref.column) in labelled:
                 return Param(labelled[ref.row, ref.column])
         key = f"{ref.sheet + '!' if ref.sheet else ''}{get_column_letter(ref.column)}{ref.row}"
@@ -418,7 +424,7 @@ def _environments(ctx, opaque: dict) -> list[tuple[dict, dict, dict]]:
     weights and, where the sheet has columns for them, random inputs and targets."""
     first, _ = compile_rows(ctx.graph)
     names = [q.name for q in ctx.graph.quantities]
-    rng = random.Random(20240101)
+    rng, steps = random.Random(20240101), random.Random(20241204)
     envs = []
     for _ in range(SAMPLES):
         shared = {}
@@ -431,6 +437,10 @@ def _environments(ctx, opaque: dict) -> list[tuple[dict, dict, dict]]:
             P = [ctx.params.get("lr", 0.5) if n == "lr" else shared.get(n, rng.uniform(-1.0, 1.0))
                  for n in ctx.graph.params]
             rows.append(dict(zip(names, first(P))))
+        # Rows of a random iteration, one after the other: a rule that reads it (Adam's step) is told apart
+        # from one that reads it one off. Drawn apart from the values, which stay as they were.
+        step = steps.randint(2, 60)
+        rows[0]["iteration"], rows[1]["iteration"] = float(step), float(step - 1)
         envs.append((rows[0], rows[1], {"lr": ctx.params.get("lr", 0.5), **ctx.params, **shared, **opaque}))
     return envs
 
@@ -458,7 +468,7 @@ def mutants(ctx, rule: Rule, extra: list, envs=None) -> list[Mutant]:
     seen, found = {correct}, []
     for words, source in itertools.chain(
             _references(ctx, rule, extra), _swaps(rule), _parentheses(rule.expr), _signs(rule),
-            _rows(rule), _dropped(rule), _other_columns(ctx, rule)):
+            _steps(rule), _rows(rule), _dropped(rule), _other_columns(ctx, rule)):
         if source in seen:
             continue
         seen.add(source)
@@ -548,6 +558,16 @@ def _rows(rule: Rule):
         if isinstance(leaf, Sym):
             other = Sym(leaf.name, prev=not leaf.prev)
             yield f"{_name(other)} where {_name(leaf)} belongs", python_source(_replace(rule.expr, leaf, other))
+
+
+def _steps(rule: Rule):
+    """The iteration one off: a counter from 0 read as one from 1, or the other way."""
+    for leaf in rule.leaves:
+        if isinstance(leaf, Sym) and leaf.name == "iteration" and not leaf.prev:
+            yield ("iteration − 1 where iteration belongs: a counter from 0 read as one from 1",
+                   python_source(_replace(rule.expr, leaf, leaf - Num(1.0))))
+            yield ("iteration + 1 where iteration belongs: a counter from 1 read as one from 0",
+                   python_source(_replace(rule.expr, leaf, leaf + Num(1.0))))
 
 
 def _dropped(rule: Rule):
