@@ -238,6 +238,36 @@ def test_adams_step_read_from_a_counter_from_0_as_if_from_1_is_named(tmp_path):
         assert "a counter from 0 read as one from 1" in found[name].diagnosis, found[name].diagnosis
 
 
+@pytest.mark.parametrize("adds_one", [True, False])
+def test_adams_formulas_over_a_counter_from_0_are_judged_by_what_they_compute(adds_one, tmp_path):
+    """sheetprop's Adam workbook with its counter started at 0 and saved without values (verify recalculates
+    it): formulas that read the counter plus 1 are right; left as they are, they read the step one behind,
+    and the formula is named for it."""
+    import re
+
+    config = short(configs.parse(COUNTED["adam"]))
+    workbook = openpyxl.load_workbook(built(config, tmp_path))
+    layout = Layout(build_graph(config.network))
+    first = layout.cell("iteration", 1)
+    column = first.rstrip("0123456789")
+    sheet = workbook.worksheets[1]
+    sheet[first] = "=0"
+    if adds_one:
+        for row in sheet.iter_rows(min_row=int(first[len(column):])):
+            for cell in row[1:]:
+                if isinstance(cell.value, str):
+                    cell.value = re.sub(rf"(?<![A-Z$]){column}{row[0].row}(?!\d)", f"({column}{row[0].row}+1)",
+                                        cell.value)
+    workbook.save(tmp_path / "from-0.xlsx")
+    report = verify(tmp_path / "from-0.xlsx")
+    if adds_one:
+        judged_everything(config, report)
+        return
+    found = {f.quantity: f for f in report.findings}
+    assert found["c1"].cell == layout.cell("c1", 1), sorted(found)
+    assert "a counter from 0 read as one from 1 (the formula is" in found["c1"].diagnosis, found["c1"].diagnosis
+
+
 @pytest.mark.parametrize("name", ["lecture", "blog", "targets-half", "xor", "optimizers"])
 def test_every_example_workbook_in_outputs_verifies_as_correct(name):
     """The committed example workbooks: the lecture's, biases, other targets, XOR's 2-3-1 over four examples
