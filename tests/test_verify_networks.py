@@ -166,7 +166,7 @@ def test_per_neuron_biases_named_b1_to_bn_are_the_neurons_biases_in_order(tmp_pa
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
 def test_each_optimizer_sheetprop_writes_verifies_and_a_slip_is_found(optimizer, tmp_path):
     """The optimizer is read from its state columns (v_w1, m_w1, c1, … as its record names them; momentum
-    and Nesterov, alike in their states, told apart by the updates at the labelled rate); every state column
+    and Nesterov, alike in their states, told apart by the updates at the rate); every state column
     is judged. The slip goes into the last row's gradient, which only the next row's state or update reads."""
     config = short(configs.parse({**WIDE, "optimizer": optimizer, "learning_rates": [0.3]}))
     path = built(config, tmp_path)
@@ -184,6 +184,31 @@ def test_each_optimizer_sheetprop_writes_verifies_and_a_slip_is_found(optimizer,
         return value * 1.01 + 0.01234567891 if (sheet, coordinate) == (title, cell) else value
     report = verify(values_only(path, tmp_path / "slip.xlsx", edit=slip))
     assert [(f.cell, f.quantity) for f in report.findings] == [(cell, name)], report.findings[:3]
+
+
+@pytest.mark.parametrize("kept", ["values", "formulas"])
+@pytest.mark.parametrize("optimizer", ["momentum", "nesterov"])
+def test_momentum_and_nesterov_are_told_apart_without_a_labelled_rate(optimizer, kept, tmp_path):
+    """Their states look alike; with no η label, the rate is the cell the first updates read (formulas), or
+    what the weight changes imply under each (values): the other one implies no single rate."""
+    config = short(configs.parse({**WIDE, "optimizer": optimizer, "learning_rates": [0.3], "iterations": 6}))
+    path = built(config, tmp_path)
+    value = Layout(build_graph(config.network)).param_cell("lr").replace("$", "")
+    column = value.rstrip("0123456789")
+    label = f"{column}{int(value[len(column):]) - 1}"  # the text above the value
+    if kept == "values":
+        def unlabelled(sheet, coordinate, found):
+            return None if sheet != "Compare" and coordinate in (label, value) else found
+        path = values_only(path, tmp_path / "unlabelled.xlsx", edit=unlabelled)
+    else:
+        workbook = openpyxl.load_workbook(path)
+        workbook.worksheets[1][label] = None
+        workbook.save(tmp_path / "unlabelled.xlsx")  # formulas only: verify recalculates them
+        path = tmp_path / "unlabelled.xlsx"
+    report = verify(path)
+    judged_everything(config, report)
+    words = report.sheets[0].learning_rate_words
+    assert "inferred from the weight change" in words or kept == "formulas", words
 
 
 # Sheets that read the counter: Adam's bias corrections, and mini-batches taken in turn.

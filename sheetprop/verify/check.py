@@ -270,17 +270,41 @@ def renamed(table: Table, shape) -> Table:
 
 def _optimizer(ctx: Context, names: tuple[str, ...], usable: set[str]) -> Graph:
     """Of optimizers whose states look alike (momentum, Nesterov), the one whose weight updates agree with
-    the most cells at the labelled rate; the first without one, or on a tie."""
+    the most cells: at the labelled rate, or the one the first updates read; else at the rate each one's
+    updates imply (one that is not the sheet's implies no single rate). The first on a tie."""
     graphs = [build_graph(replace(ctx.graph.network, optimizer=name)) for name in names]
     label = ctx.table.labels.get("lr")
     if not label or label.single is None:
-        return graphs[0]
-    ctx.params["lr"] = label.single
-    try:
-        scores = [_agreeing(ctx, g, [make_rule(g, n, usable) for n in g.trained if n in usable]) for g in graphs]
-    finally:
-        del ctx.params["lr"]
+        label = rate_cell(ctx)
+    given = label.single if label and label.single is not None else None
+    scores = []
+    for graph in graphs:
+        rules = [make_rule(graph, n, usable) for n in graph.trained if n in usable]
+        rate = given if given is not None else _implied_rate(ctx, graph, rules)
+        if rate is None:
+            scores.append(0)
+            continue
+        ctx.params["lr"] = rate
+        try:
+            scores.append(_agreeing(ctx, graph, rules))
+        finally:
+            del ctx.params["lr"]
     return graphs[max(range(len(graphs)), key=lambda i: (scores[i], -i))]
+
+
+def _implied_rate(ctx: Context, graph: Graph, rules: list[Rule]) -> float | None:
+    """The rate most weight changes imply under ``graph``'s updates (``rules``), on rows spread over the table."""
+    kept = (ctx.graph, ctx.exact, ctx.trained)
+    ctx.use(graph)
+    try:
+        found = rates.RowRates()
+        for k in range(1, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS)):
+            implied = [i for rule in rules if (i := _implied(ctx, rule, k))]
+            if implied:
+                found.append(rates.RowRate(k, tuple(implied)))
+        return rates.most_common(found)
+    finally:
+        ctx.graph, ctx.exact, ctx.trained = kept
 
 
 def _agreeing(ctx: Context, graph: Graph, rules: list[Rule]) -> int:
