@@ -31,7 +31,7 @@ _WHERE = {
     "verify_sheet": ("sheetprop.verify", "verify"),
     "Report": ("sheetprop.verify.findings", "Report"),
     "Finding": ("sheetprop.verify.findings", "Finding"),
-    "VerifyError": ("sheetprop.verify.read", "VerifyError"),
+    "VerifyError": ("sheetprop.files.read", "VerifyError"),
 }
 
 

@@ -25,7 +25,7 @@ import zipfile
 from html import unescape
 from pathlib import Path
 
-from sheetprop.verify import xlsx as reader
+from sheetprop.files import xlsx as reader
 
 CHUNK = reader.CHUNK
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -29,7 +29,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from xml.parsers import expat
 
-from sheetprop.verify import guard
+from sheetprop.files import guard
 
 CHUNK = 1 << 20
 MAX_RUN = CHUNK  # bytes of one tag or text (see feed)

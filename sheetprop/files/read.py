@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from sheetprop.files import guard, xlsx as reader
+from sheetprop.files.recalc import recalculate
 from sheetprop.libreoffice import Exhausted, LibreOfficeError, NotInstalled, convert
-from sheetprop.verify import guard, xlsx as reader
-from sheetprop.verify.recalc import recalculate
 
 NATIVE = (".xlsx", ".xlsm")
 CONVERTED = (".ods", ".fods", ".xls")
