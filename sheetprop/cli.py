@@ -401,6 +401,10 @@ def _verify(args) -> int:
     except BrokenPipeError:
         raise
     except VerifyError as error:
+        if shown and args.annotate:  # the report stands; only its copy failed
+            print(f"sheetprop: error: the report above stands, but the annotated copy {args.annotate} could not be "
+                  f"written: {error}", file=sys.stderr)
+            return 3
         if args.json:  # a grading script reads one JSON object whatever happened
             print(error_json(args.sheet, 2, str(error)))
         print(f"sheetprop: error: {error}", file=sys.stderr)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sheetprop.atomic import replacing
-from sheetprop.files.patch import CannotPatch, patch
-from sheetprop.files.read import Book, VerifyError
+from sheetprop.files.patch import patch
+from sheetprop.files.errors import CannotPatch, Refused
+from sheetprop.files.read import Book
 
 FILL = "FFC7CE"  # the light red of spreadsheet "bad" cells
 
@@ -21,11 +22,11 @@ def check_target(source: Path, out) -> None:
     """Refuse an annotated copy that could not be written, or would overwrite the sheet being verified."""
     out = Path(out)
     if out.is_dir():
-        raise VerifyError(f"{out} is a folder: name the annotated copy, e.g. {out / 'annotated.xlsx'}")
+        raise Refused(f"{out} is a folder: name the annotated copy, e.g. {out / 'annotated.xlsx'}")
     if out.suffix.lower() != ".xlsx":
-        raise VerifyError(f"{out.name}: the annotated copy is written as .xlsx; name it so")
+        raise Refused(f"{out.name}: the annotated copy is written as .xlsx; name it so")
     if out.exists() and source.exists() and out.samefile(source):
-        raise VerifyError(f"{out.name}: the annotated copy would overwrite the sheet being verified; name another file")
+        raise Refused(f"{out.name}: the annotated copy would overwrite the sheet being verified; name another file")
 
 
 def annotate(book: Book, marks: dict[str, dict[tuple[int, int], str]], out) -> Path:

@@ -24,6 +24,8 @@ import zipfile
 from pathlib import Path
 from xml.parsers import expat
 
+from sheetprop.files.errors import Refused
+
 MB = 1024 * 1024
 MAX_BYTES = 200 * MB          # a file LibreOffice or formualizer opens, and what its zip unpacks to; a
                               # hand-made sheet is under 1 MB
@@ -60,7 +62,7 @@ def file_problem(path: Path) -> str | None:
     try:
         info = path.stat()
     except FileNotFoundError:
-        return f"{path}: no such file"
+        return f"{path}: no such file: check the name and the folder"
     except OSError as error:
         return f"{path}: cannot be looked at ({error.strerror}): check the path"
     if stat.S_ISDIR(info.st_mode):
@@ -272,10 +274,6 @@ def _too_many_elements(name: str) -> str:
             f"where a sheet of the exercise has some tens of thousands: {SMALLER}")
 
 
-class Refused(Exception):
-    """Raised from inside expat's callbacks to stop reading: the message is the refusal."""
-
-
 # Elements whose text is one cell's or one string's (xlsx: shared and inline strings, cell values and
 # formulas, comments; ODF: cells and notes); any other element's text is counted on its own.
 TEXT_HOLDERS = {"si", "is", "c", "comment", "table-cell", "covered-table-cell", "annotation"}
@@ -389,7 +387,7 @@ def _claims(claims: Claims, stream, part: str, counting: bool = False) -> str | 
         while chunk := stream.read(CHUNK):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except Refused as refusal:
+    except Refused as refusal:  # raised inside expat's callbacks to stop reading
         return str(refusal)
     except expat.ExpatError as error:
         if part.lower().endswith((".xml", ".rels", ".vml")):  # a zip's part: damaged

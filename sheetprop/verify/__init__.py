@@ -22,8 +22,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from sheetprop.files.errors import FileError
+from sheetprop.files.read import read
 from sheetprop.verify.findings import Finding, Report, SheetReport
-from sheetprop.files.read import VerifyError, read
+
+VerifyError = FileError  # verify's name for every error of a file it cannot read, write or judge: one line each
 
 __all__ = ["verify", "Finding", "Report", "SheetReport", "VerifyError"]
 
