@@ -1,4 +1,5 @@
-"""Spreadsheet files from someone else, read and written: OOXML (.xlsx, .xlsm) and ODF (.ods, .fods).
+"""Spreadsheet files from someone else, read and written: OOXML (.xlsx, .xlsm and
+the templates .xltx, .xltm) and ODF (.ods, .fods).
 
 verify judges what this package reads and never the other way round: nothing here knows the exercise.
 

@@ -22,7 +22,7 @@ from sheetprop.files.errors import Refused, Unreadable
 from sheetprop.files.recalc import recalculate
 from sheetprop.libreoffice import LibreOfficeError, convert
 
-NATIVE = (".xlsx", ".xlsm")
+NATIVE = guard.OOXML
 CONVERTED = (".ods", ".fods", ".xls")
 
 
