@@ -161,7 +161,7 @@ def _base(name: Name) -> str:
     if role == ERROR:
         return f"E{name.neuron.number}" if name.neuron else TOTAL
     if role == WEIGHT:
-        return f"w{name.number}" if name.number else "w"
+        return f"w{name.number}" if name.number is not None else "w"
     if role == BIAS:
         return f"b_{neuron}" if name.neuron else f"b{name.number}"
     if role == ACT:
