@@ -93,11 +93,6 @@ class Config:
         """Every run the build makes: each optimizer at each learning rate, in that order."""
         return [Case(optimizer, rate) for optimizer in self.optimizers for rate in self.learning_rates]
 
-    @property
-    def shown_case(self) -> Case:
-        """The run the walkthrough works through: the first optimizer at ``shown_rate``."""
-        return Case(self.optimizers[0], self.shown_rate)
-
     def network_for(self, optimizer: str) -> Network:
         """The config's network, updated by ``optimizer``."""
         return replace(self.network, optimizer=optimizer)

@@ -8,7 +8,8 @@ columns; every consumer renders or evaluates them, none restates them. The algor
 (``torch.optim``) with the same names and defaults, so that runs match it.
 
 >>> from sheetprop.dialects import render
->>> [f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in OPTIMIZERS["momentum"].rules()]
+>>> from sheetprop.graph import update_rules
+>>> [f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in update_rules(OPTIMIZERS["momentum"])]
 ['v ← μ·v + ∂E/∂w', 'w ← w − η·v']
 """
 
@@ -18,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from sheetprop.expr import Expr, Fn, Param, Sym
+from sheetprop.expr import Expr, Fn, Param
 
 
 @dataclass(frozen=True)
@@ -79,17 +80,11 @@ class Optimizer:
     shared: tuple[State, ...] = ()
     hyperparameters: tuple[str, ...] = ()
 
-    def rules(self) -> list[tuple[Expr, Expr]]:
-        """(left, right) of each state's rule, then of the parameter's, for a generic weight w: prose
-        writes them ``left ← right``."""
-        refs = generic_refs()
-        return ([(Sym(state.key), state.expr(refs)) for state in (*self.shared, *self.states)]
-                + [(Sym("w"), self.step(refs))])
-
-
-def generic_refs() -> Refs:
-    """Refs for a generic weight w, as prose writes an update rule."""
-    return Refs(Sym("w"), Sym("∂E/∂w"), Sym("t"), Sym, Sym, Sym)
+    def rules(self, refs: Refs) -> list[tuple[Expr, Expr]]:
+        """(left, right) of each state's rule, then of the parameter's, over ``refs`` (those of any weight w,
+        ``graph.update_rules``, as prose writes them ``left ← right``)."""
+        return ([(refs.shared(state.key), state.expr(refs)) for state in self.shared]
+                + [(refs.now(state.key), state.expr(refs)) for state in self.states] + [(refs.w, self.step(refs))])
 
 
 HYPERPARAMETERS: dict[str, Hyperparameter] = {h.name: h for h in (

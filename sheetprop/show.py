@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from sheetprop.dialects import render
 from sheetprop.expr import Numeral, Param, Sym
-from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, READABLE_NODES, STATE, TARGET, WEIGHT
+from sheetprop.graph import (ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, READABLE_NODES, STATE, TARGET, WEIGHT,
+                             update_rules)
 from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.trace import Trace
 
@@ -49,7 +50,7 @@ def show_iteration(trace: Trace, iteration: int = 1, lr: float | None = None, di
     if iteration >= trace.iterations:
         return "\n".join(lines)
     after = trace.row(iteration + 1, rate)
-    rules = "; ".join(f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in optimizer.rules())
+    rules = "; ".join(f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in update_rules(optimizer))
     settings = ", ".join(f"{render(Param(name), 'math')} = {fmt(trace.values[name])}"
                          for name in optimizer.hyperparameters)
     lines += ["", f"updated for iteration {iteration + 1}: {rules} with η = {rate:g}"

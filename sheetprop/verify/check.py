@@ -11,6 +11,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from sheetprop import legend
 from sheetprop.expr import Sym
 from sheetprop.functions import ACTIVATIONS
 from sheetprop.graph import ACT, BIAS, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
@@ -18,7 +19,7 @@ from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport, excerpt
 from sheetprop.verify.network import choose, shape_of
-from sheetprop.files.read import is_number
+from sheetprop.files.read import Lazy, is_number
 from sheetprop.verify.rules import (SAFETY, Precision, Rule, Shapes, compile_source, exact_kinds, make_rule,
                                     noise, python_source, tolerance)
 from sheetprop.verify.formula import FormulaError, references
@@ -39,7 +40,7 @@ class Wrong:
     tolerance: float
 
 
-class Numbers(Sequence):
+class Numbers(Lazy):
     """Per data row of a table, the values that are numbers, as a dict {quantity: value}: held as one
     array per column (NaN where a cell holds no number) and made into a row's dict when asked for, the last
     few kept, so that a table of millions of cells is never held as dicts. The judging walks the rows in
@@ -59,17 +60,9 @@ class Numbers(Sequence):
     def __len__(self) -> int:
         return self._length
 
-    def __getitem__(self, k):
-        try:
+    def item(self, k: int) -> dict:
+        if k in self._kept:
             return self._kept[k]
-        except (KeyError, TypeError):  # not made yet, or a slice
-            pass
-        if isinstance(k, slice):
-            return [self[i] for i in range(*k.indices(self._length))]
-        if k < 0:
-            k += self._length
-        if not 0 <= k < self._length:
-            raise IndexError(k)
         row = {name: v for name, column in self.columns.items() if (v := column[k]) == v}
         if len(self._kept) >= self.KEPT:
             del self._kept[next(iter(self._kept))]  # the first made: the judging has moved past it
@@ -109,7 +102,7 @@ class Numbers(Sequence):
         return (v for v in column[start:] if v == v)
 
 
-class Found(Sequence):
+class Found(Lazy):
     """Per data row, the values as stored (numbers, text, errors; None where empty): ``found[k].get(name)``."""
 
     def __init__(self, table: Table, numbers: Numbers):
@@ -118,10 +111,8 @@ class Found(Sequence):
     def __len__(self) -> int:
         return len(self._numbers)
 
-    def __getitem__(self, k: int) -> "_Row":
-        if not -len(self) <= k < len(self):
-            raise IndexError(k)
-        return _Row(self._table, self._numbers, k % len(self))
+    def item(self, k: int) -> "_Row":
+        return _Row(self._table, self._numbers, k)
 
 
 @dataclass(frozen=True)
@@ -549,7 +540,7 @@ def missing_words(missing: list[str]) -> str:
     >>> print(missing_words(["i1", "lr"]).split(":")[0])
     i1, η have no column and no labelled cell (such as 'i1 =' with its value beside it)
     """
-    shown = ["η" if name == "lr" else name for name in missing]
+    shown = [legend.math(name) for name in missing]
     one = len(shown) == 1
     return (f"{', '.join(shown)} {'has' if one else 'have'} no column and no labelled cell (such as '{shown[0]} =' "
             f"with its value beside it): the cells that need {'it' if one else 'them'} are not judged")

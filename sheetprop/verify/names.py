@@ -32,10 +32,26 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from sheetprop import legend
+from sheetprop.legend import (ACT, BIAS, CHAIN, ERROR, HIDDEN, INPUT, INPUTS, NET, OUTPUTS, SLOPE_STEP, STATE, TARGET,
+                              WEIGHT, Name, Neuron)
+from sheetprop.optimizers import HYPERPARAMETERS
 
 _DROP = re.compile(r"[\s_\-.*()\[\]{}'’`\"]+")
 _LETTERS = str.maketrans({"∂": "d", "δ": "d", "σ": "sigma", "η": "eta", "α": "alpha"})
+
+
+def _neuron(kind: str):
+    """The neuron a captured index names: 'h' and '2' → h2; 'h' and '2.01' → h2.1 (of a deeper network)."""
+    def neuron(index: str) -> Neuron:
+        *layer, number = (int(part) for part in index.split("."))
+        return Neuron(kind, number, *layer)
+    return neuron
+
+
+def _of(role: str, kind: str):
+    return lambda index: Name(role, neuron=_neuron(kind)(index))
+
 
 # One pattern per kind of plain variable; the captured number is the neuron's (or the weight's), any
 # number: the network is read from the names, not assumed. A hidden neuron of a deeper network carries
@@ -43,18 +59,18 @@ _LETTERS = str.maketrans({"∂": "d", "δ": "d", "σ": "sigma", "η": "eta", "α
 _N = r"(\d+)"
 _HIDDEN = r"(\d+(?:\.\d+)?)"
 _VARIABLES = (
-    (rf"(?:i|x|in|input){_N}", "i{}"),
-    (rf"(?:t|to|target|targeto|targ){_N}", "t{}"),
-    (rf"(?:w|weight){_N}", "w{}"),
-    (rf"(?:b|bias){_N}", "b{}"),
-    (rf"(?:b|bias)h{_HIDDEN}", "b_h{}"),
-    (rf"(?:b|bias)o{_N}", "b_o{}"),
-    (rf"(?:net|z|in|sum)?h{_HIDDEN}", "h{}"),
-    (rf"(?:net|z|in|sum)?o{_N}", "o{}"),
-    (rf"(?:a|act|out|output|sigma|sigmoid|y|s|f)h{_HIDDEN}", "a_h{}"),
+    (rf"(?:i|x|in|input){_N}", _of(INPUT, INPUTS)),
+    (rf"(?:t|to|target|targeto|targ){_N}", _of(TARGET, OUTPUTS)),
+    (rf"(?:w|weight){_N}", lambda index: Name(WEIGHT, number=int(index))),
+    (rf"(?:b|bias){_N}", lambda index: Name(BIAS, number=int(index))),
+    (rf"(?:b|bias)h{_HIDDEN}", _of(BIAS, HIDDEN)),
+    (rf"(?:b|bias)o{_N}", _of(BIAS, OUTPUTS)),
+    (rf"(?:net|z|in|sum)?h{_HIDDEN}", _of(NET, HIDDEN)),
+    (rf"(?:net|z|in|sum)?o{_N}", _of(NET, OUTPUTS)),
+    (rf"(?:a|act|out|output|sigma|sigmoid|y|s|f)h{_HIDDEN}", _of(ACT, HIDDEN)),
     # a_01 for a_o1: the lecture's own notes type a zero for the letter o.
-    (rf"(?:a|act|out|output|sigma|sigmoid|y|s|f)[o0]{_N}", "a_o{}"),
-    (rf"(?:e|err|error)o?{_N}", "E{}"),
+    (rf"(?:a|act|out|output|sigma|sigmoid|y|s|f)[o0]{_N}", _of(ACT, OUTPUTS)),
+    (rf"(?:e|err|error)o?{_N}", _of(ERROR, OUTPUTS)),
 )
 _TOTALS = {"etotal", "etot", "e", "et", "total", "error", "loss", "totalerror", "errortotal", "esum", "sumerror"}
 _COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "#", "no", "nr", "k", "it", "run", "sno", "srno", "sn"}
@@ -63,9 +79,8 @@ _COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "
 _DERIVATIVE = re.compile(r"(?:delta|gradient|grad|d?(?:e|etotal|etot|et|error|loss)?/?d)(?P<x>[^/]+)")
 _SLOPE = re.compile(r"d(?P<a>[^/]+)/d(?P<z>[^/]+)")
 _RATE = re.compile(r"(?:learn(?:ing)?rate|lrate|lr|eta|alpha|stepsize)(?:eta|lr|alpha)?")
-_PARAMETER_KINDS = ("i", "t", "w", "b")
-_STATES = {state.key for o in OPTIMIZERS.values() for state in o.states}
-_SHARED_STATES = {state.key for o in OPTIMIZERS.values() for state in o.shared}
+_PARAMETERS = (INPUT, TARGET, WEIGHT, BIAS)
+_STATES, _SHARED_STATES = legend.state_keys()
 TERSE_RATE = {"h"}  # η typed as the letter it looks like: a label only where the weight changes agree
 
 
@@ -83,50 +98,60 @@ def squash(text) -> str:
     return _DROP.sub("", text).rstrip("=:").replace("\0", ".")
 
 
-def variable(text: str) -> str | None:
-    """The plain variable a squashed name stands for: i1, t2, w5, b1, h1, a_o2, E1 or E_total."""
+def variable(text: str) -> Name | None:
+    """The plain variable a squashed name stands for: i1, t2, w5, b1, h1, a_o2, E1 or E_total.
+
+    >>> legend.header(variable("outh2.01")), variable("etot") == Name(ERROR)
+    ('a_h2.1', True)
+    """
     for pattern, name in _VARIABLES:
         match = re.fullmatch(pattern, text)
         if match:
-            return name.format(".".join(str(int(part)) for part in match.group(1).split(".")))
-    return "E_total" if text in _TOTALS else None
+            return name(match.group(1))
+    return Name(ERROR) if text in _TOTALS else None
 
 
 def quantity(header) -> str | None:
     """The graph name a column header stands for, or None when it names nothing of the exercise."""
+    found = _named(header)
+    return legend.header(found) if found else None
+
+
+def _named(header) -> Name | None:
     if not isinstance(header, str):
         return None
     # One example of several, as the graph names it: h1[2], ∂E/∂w5[3].
     example = re.fullmatch(r"(.*\S)\s*\[(\d+)\]\s*", header, re.DOTALL)
     if example:
-        found = quantity(example[1])
-        return f"{found}[{int(example[2])}]" if found and found != "iteration" else None
-    found = _quantity(header) or state(header)
+        found = _named(example[1])
+        return found.of_example(int(example[2])) if found and found.role != legend.COUNTER and int(example[2]) \
+            else None
+    found = _quantity(header) or _state(header)
     if found is None and "(" in header.strip()[1:]:
         # A name explained in brackets after it: 't1 ( output of out_o1)'.
         found = _quantity(header.split("(")[0]) if header.split("(")[0].strip() else None
     return found
 
 
-def _quantity(header: str) -> str | None:
+def _quantity(header: str) -> Name | None:
     text = squash(header)
     if text in _COUNTERS:
-        return "iteration"
+        return Name(legend.COUNTER)
     found = variable(text)
     if found:
         return found
     slope = _SLOPE.fullmatch(text)
     if slope:
         a, z = variable(slope["a"]), variable(slope["z"])
-        if a and z and a.startswith("a_") and a[2:] == z:
-            return f"∂{a}/∂{z}"
-        if a and re.fullmatch(r"E\d+", a) and z in (f"a_o{a[1:]}", f"o{a[1:]}"):
-            return f"∂E/∂{z}"  # E1 alone depends on o1, so ∂E1/∂o1 is ∂E/∂o1
+        if a and z and a.role == ACT and z.role == NET and a.neuron == z.neuron:
+            return Name(CHAIN, neuron=a.neuron, step=SLOPE_STEP)
+        if a and z and a.role == ERROR and a.neuron and z.role in (ACT, NET) and z.neuron == a.neuron:
+            return legend.derivative(z)  # E1 alone depends on o1, so ∂E1/∂o1 is ∂E/∂o1
     derivative = _DERIVATIVE.fullmatch(text)
     if derivative:
         x = variable(derivative["x"])
-        if x and not x.startswith(("E", "i", "t")):
-            return f"∂E/∂{x}"
+        if x and x.role not in (ERROR, INPUT, TARGET):
+            return legend.derivative(x)
     return None
 
 
@@ -143,8 +168,8 @@ def parameter(label) -> str | None:
     if _RATE.fullmatch(text):
         return "lr"
     found = variable(text)
-    if found and found.startswith(_PARAMETER_KINDS):
-        return found
+    if found and found.role in _PARAMETERS:
+        return legend.header(found)
     return text if text in HYPERPARAMETERS else None
 
 
@@ -154,12 +179,17 @@ def state(header: str) -> str | None:
     >>> [state(h) for h in ("v_w5", "m_b_o1", "c2", "v", "x_w1")]
     ['v_w5', 'm_b_o1', 'c2', None, None]
     """
+    found = _state(header)
+    return legend.header(found) if found else None
+
+
+def _state(header: str) -> Name | None:
     text = header.strip()
     if text in _SHARED_STATES:
-        return text
+        return Name(STATE, key=text)
     key, _, rest = text.partition("_")
-    found = variable(squash(rest)) if key in _STATES and rest else None
-    return f"{key}_{found}" if found and found.startswith(("w", "b")) else None
+    param = variable(squash(rest)) if key in _STATES and rest else None
+    return Name(STATE, key=key, param=param) if param and param.role in (WEIGHT, BIAS) else None
 
 
 # A name starts after a separator: tried from inside a long word, the match would cost quadratic time.

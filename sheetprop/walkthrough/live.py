@@ -23,8 +23,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from sheetprop import legend
 from sheetprop.config import LEARNING_RATE_RANGE, Config
-from sheetprop.dialects import identifier, javascript_runtime, math_element, render
+from sheetprop.dialects import javascript_runtime, math_element, render
 from sheetprop.expr import Param
 from sheetprop.graph import BIAS, INPUT, TARGET, TOTAL, WEIGHT, Graph, build_graph
 from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
@@ -112,7 +113,7 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
         "chart": chart,
         "fields": fields,
         "total": graph.index[TOTAL],
-        "afterRows": [{"slot": graph.index[n], "markup": math_element(identifier(n))} for n in [*rows, TOTAL]],
+        "afterRows": [{"slot": graph.index[n], "markup": math_element(legend.mathml(n))} for n in [*rows, TOTAL]],
         "graphs": {o: {"params": g.params, "size": len(g.quantities), "total": g.index[TOTAL]}
                    for o, g in graphs.items()},
         "bce": config.network.loss == "bce",

@@ -322,7 +322,7 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
 
     sheet.write_string(trajectory_header, 0, "iteration", styles["header"])
     first_layout = layouts[cases[0].optimizer]
-    counter = next(c for c, q in enumerate(first_layout.graph.quantities) if q.kind == COUNTER)
+    counter = next(c for c, q in enumerate(first_layout.graph.quantities) if q.role == COUNTER)
     for i, case in enumerate(cases):
         sheet.write_string(trajectory_header, i + 1, names[case], styles["header"])
     counter_formula = f"='{names[cases[0]]}'!{first_layout.letters[counter]}{{row}}"
