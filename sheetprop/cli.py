@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sheetprop import __version__
 from sheetprop.numerals import DIGITS
+from sheetprop.parameters import LEARNING_RATE
 
 EXAMPLES = """examples:
   sheetprop build                              the lecture's 2-2-2 example into outputs/
@@ -174,7 +175,8 @@ def _parser() -> argparse.ArgumentParser:
                     "weights of one iteration, named as in the workbook.")
     show.add_argument("config", nargs="?", metavar="CONFIG", help="TOML config (default: the lecture example)")
     show.add_argument("--iteration", type=int, default=1, metavar="N", help="which iteration (default 1)")
-    show.add_argument("--lr", type=float, metavar="X", help="learning rate (default: the config's first)")
+    show.add_argument("--lr", type=float, metavar="X", help=f"learning rate {LEARNING_RATE.symbol}, in "
+                      f"{LEARNING_RATE.range_text} (default: the config's first)")
     show.add_argument("--optimizer", metavar="NAME",
                       help="which optimizer (default: the config's first); any of " + ", ".join(_optimizer_names()))
     show.add_argument("--digits", type=int, default=10, metavar="D", help="significant digits (default 10)")
@@ -229,9 +231,9 @@ def _show(args) -> int:
     from sheetprop.workbook.layout import max_iterations
 
     # The options first: a refusal must not wait for the config's run.
-    low, high = configs.LEARNING_RATE_RANGE
-    if args.lr is not None and not low <= args.lr <= high:  # nan and inf fail this too
-        raise configs.ConfigError(f"--lr: {args.lr:g} is outside {low:g} to {high:g}; give a rate in that range")
+    problem = args.lr is not None and LEARNING_RATE.problem(args.lr)  # nan and inf have one too
+    if problem:
+        raise configs.ConfigError(f"--lr: {problem}; give a rate in that range")
     if not 1 <= args.digits <= 17:
         raise configs.ConfigError("--digits: give a whole number from 1 to 17")
     if not 1 <= args.iteration <= max_iterations(1):

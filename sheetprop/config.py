@@ -22,7 +22,8 @@ from pathlib import Path
 from sheetprop.compare import Case, sheet_name
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
-from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from sheetprop.optimizers import OPTIMIZERS
+from sheetprop.parameters import LEARNING_RATE, PARAMETERS, Parameter, keyed
 from sheetprop.workbook.layout import MAX_COLUMNS, max_iterations
 
 # Bounds that keep every refusal quick: a config past them could never be a workbook anyway.
@@ -31,10 +32,9 @@ MAX_RUNS = 255                 # lines in one native chart (Excel's limit): opti
 MAX_TEXT = 200                 # characters of a name or a title
 MAX_LAYERS = 64                # layers, inputs and outputs included
 MAX_NESTING = 50               # brackets inside brackets in the TOML text
-LEARNING_RATE_RANGE = (1e-12, 1e6)  # past these a rate does nothing or overflows at once
 THRESHOLD_RANGE = (1e-100, 1e100)   # what the charts' log scale draws
 
-KEYS = {
+_SETTINGS = {
     "name": "a name for the run, any text: titles show it, file names are made from it",
     "title": "a title shown on every sheet",
     "layers": "neurons per layer, inputs first, e.g. [2, 2, 2]",
@@ -47,17 +47,35 @@ KEYS = {
     "biases": "one value per layer (shared by its neurons), or one list per layer with a value per neuron",
     "train_biases": "true to update the biases by gradient descent too",
     "batch_size": "examples per update (mini-batches taken in turn); default: all of them",
-    "learning_rates": "a list of positive learning rates, e.g. [0.1, 0.5, 1.0]",
+    "learning_rates": f"a list of learning rates {LEARNING_RATE.symbol}, each in {LEARNING_RATE.range_text}: "
+                      f"{LEARNING_RATE.help}, e.g. [0.1, 0.5, 1.0]",
     "iterations": "rows per learning rate (iteration 1 is the forward pass on the initial weights)",
     "threshold": "the E_total the comparison counts iterations down to",
     "walkthrough_rate": "the learning rate the walkthrough works the update through (default: the first)",
     "optimizer": f"how the weights are updated: one of {', '.join(OPTIMIZERS)} (default sgd)",
     "optimizers": "instead of 'optimizer': a list of optimizers to compare, each at every learning rate",
-    "momentum": "momentum and nesterov: how much of the previous velocity each step keeps (default 0.9)",
-    "alpha": "rmsprop: the decay of the running average of squared gradients (default 0.99)",
-    "betas": "adam: the decays [β1, β2] of the running averages of the gradient and its square (default [0.9, 0.999])",
-    "eps": "rmsprop and adam: added to the root of the squared-gradient average (default 1e-8)",
 }
+
+
+def _owners(group: tuple[Parameter, ...]) -> list[str]:
+    """The optimizers and losses that read a parameter of ``group``."""
+    names = {p.name for p in group}
+    return [o.name for o in OPTIMIZERS.values() if names & set(o.hyperparameters)]
+
+
+def _key_help(group: tuple[Parameter, ...]) -> str:
+    """A parameter key's help from its records: who reads it, what it does, its range and default."""
+    users = " and ".join(_owners(group))
+    if len(group) == 1:
+        p = group[0]
+        return f"{users}: {p.symbol}, {p.help}, in {p.range_text} (default {p.default:g})"
+    symbols = ", ".join(p.symbol for p in group)
+    return (f"{users}: [{symbols}]: " + "; ".join(f"{p.symbol}, {p.help}, in {p.range_text}" for p in group)
+            + f" (default [{', '.join(f'{p.default:g}' for p in group)}])")
+
+
+# Every key a config may hold with its help: the settings above, then each parameter's key from its record.
+KEYS = {**_SETTINGS, **{key: _key_help(group) for key, group in keyed().items() if key not in _SETTINGS}}
 
 
 class ConfigError(ValueError):
@@ -105,7 +123,7 @@ class Config:
     def values_for(self, optimizer: str) -> dict[str, float]:
         """The parameter values a run of ``optimizer`` reads: the config's, and PyTorch's defaults for
         hyperparameters of an optimizer the config does not list (``sheetprop show --optimizer``)."""
-        defaults = {name: HYPERPARAMETERS[name].default for name in OPTIMIZERS[optimizer].hyperparameters}
+        defaults = {name: PARAMETERS[name].default for name in OPTIMIZERS[optimizer].hyperparameters}
         return {**defaults, **self.values}
 
     @property
@@ -328,34 +346,32 @@ def _optimizers(data: dict) -> tuple[str, ...]:
     return tuple(value)
 
 
-# Config keys of the hyperparameters; 'betas' is PyTorch's pair [β1, β2].
-_HYPERPARAMETER_KEYS = {"momentum": ("momentum",), "alpha": ("alpha",), "betas": ("beta1", "beta2"), "eps": ("eps",)}
-
-
 def _hyperparameters(data: dict, optimizers: tuple[str, ...]) -> dict[str, float]:
-    """The hyperparameters of the chosen optimizers, given or PyTorch's defaults."""
+    """The parameters the chosen optimizers read, given or their defaults (PyTorch's); a key of several
+    parameters (``betas``) takes a list of them in its records' order."""
     used = {name for optimizer in optimizers for name in OPTIMIZERS[optimizer].hyperparameters}
     values = {}
-    for key, names in _HYPERPARAMETER_KEYS.items():
-        if not used.intersection(names):
-            if key in data:
-                users = [o for o in OPTIMIZERS if set(OPTIMIZERS[o].hyperparameters) & set(names)]
-                raise ConfigError(f"key '{key}': belongs to {' and '.join(users)}, not to {', '.join(optimizers)}; "
-                                  "remove it or choose that optimizer")
+    for key, group in keyed().items():
+        if group == (LEARNING_RATE,):
             continue
-        given = data.get(key, [HYPERPARAMETERS[n].default for n in names] if len(names) > 1
-                         else HYPERPARAMETERS[names[0]].default)
-        if len(names) > 1:
-            if not isinstance(given, list) or len(given) != len(names):
-                raise ConfigError(f"key '{key}': give {len(names)} numbers, e.g. {key} = [0.9, 0.999]")
+        if not used.intersection(p.name for p in group):
+            if key in data:
+                raise ConfigError(f"key '{key}': belongs to {' and '.join(_owners(group))}, not to "
+                                  f"{', '.join(optimizers)}; remove it or choose that optimizer")
+            continue
+        if len(group) > 1:
+            given = data.get(key, [p.default for p in group])
+            if not isinstance(given, list) or len(given) != len(group):
+                example = ", ".join(f"{p.default:g}" for p in group)
+                raise ConfigError(f"key '{key}': give {len(group)} numbers, e.g. {key} = [{example}]")
         else:
-            given = [given]
-        for name, value in zip(names, given):
+            given = [data.get(key, group[0].default)]
+        for p, value in zip(group, given):
             value = _number(value, key)
-            problem = HYPERPARAMETERS[name].problem(value)
+            problem = p.problem(value)
             if problem:
-                raise ConfigError(f"key '{key}': {name} = {problem}; give a value in that range")
-            values[name] = value
+                raise ConfigError(f"key '{key}': {p.name} = {problem}; give a value in that range")
+            values[p.name] = value
     return values
 
 
@@ -397,16 +413,15 @@ def file_stem(name: str) -> str:
 
 
 def learning_rate(value, key: str) -> float:
-    """A learning rate in LEARNING_RATE_RANGE, or a ConfigError naming ``key``.
+    """A learning rate in its record's range, or a ConfigError naming ``key``.
 
     >>> learning_rate(0.5, "learning_rates")
     0.5
     """
     rate = _number(value, key, positive=True)
-    low, high = LEARNING_RATE_RANGE
-    if not low <= rate <= high:
-        raise ConfigError(f"key '{key}': {rate!r} is outside "
-                          f"{low:g} to {high:g}; give a rate in that range")
+    problem = LEARNING_RATE.problem(rate)
+    if problem:
+        raise ConfigError(f"key '{key}': {problem}; give a rate in that range")
     return rate
 
 

@@ -27,9 +27,10 @@ import re
 from html import escape
 from typing import Callable
 
-from sheetprop.expr import Cycle, Expr, Fn, Num, Numeral, Op, Param, Sym, symbol
+from sheetprop.expr import Cycle, Expr, Fn, Num, Numeral, Op, Param, Sym
 from sheetprop.functions import FUNCTIONS
 from sheetprop.numerals import MINUS, number, parts
+from sheetprop.parameters import PARAMETERS, symbol
 
 # Precedence: higher binds tighter.
 PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
@@ -322,7 +323,8 @@ def identifier(text: str) -> str:
     >>> identifier("a_h1")
     '<msub><mi>a</mi><mrow><mi>h</mi><mn>1</mn></mrow></msub>'
     """
-    text = symbol(text)
+    if text in PARAMETERS:
+        return PARAMETERS[text].mathml
     if "/" in text:
         top, bottom = text.split("/", 1)
         return f"<mfrac>{_partial(top)}{_partial(bottom)}</mfrac>"

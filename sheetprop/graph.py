@@ -18,6 +18,7 @@ from sheetprop.dialects import render
 from sheetprop.expr import Cycle, Expr, Num, Param, Sym, size, substitute, sum_of
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.optimizers import OPTIMIZERS, Refs
+from sheetprop.parameters import LEARNING_RATE
 
 BIAS_MODES = ("none", "layer", "neuron")
 READABLE_NODES = 400  # a chain written out past this (about 1,500 characters) helps no reader
@@ -282,7 +283,7 @@ def build_graph(network: Network) -> Graph:
 
     add(Quantity("iteration", COUNTER, "iteration", Sym("iteration", prev=True) + 1, first=Num(1.0),
                  words="Iteration: 1 is the forward pass on the initial weights."))
-    params = ["lr", *optimizer.hyperparameters]
+    params = [LEARNING_RATE.name, *optimizer.hyperparameters]
 
     def refs(name: str) -> Refs:
         return Refs(Sym(name, prev=True), Sym(gradient_name(name), prev=True), Sym("iteration") - 1,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from sheetprop.expr import Sym
 from sheetprop.functions import ACTIVATIONS
 from sheetprop.graph import ACT, BIAS, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
+from sheetprop.parameters import symbol
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport, excerpt
@@ -549,7 +550,7 @@ def missing_words(missing: list[str]) -> str:
     >>> print(missing_words(["i1", "lr"]).split(":")[0])
     i1, η have no column and no labelled cell (such as 'i1 =' with its value beside it)
     """
-    shown = ["η" if name == "lr" else name for name in missing]
+    shown = [symbol(name) for name in missing]
     one = len(shown) == 1
     return (f"{', '.join(shown)} {'has' if one else 'have'} no column and no labelled cell (such as '{shown[0]} =' "
             f"with its value beside it): the cells that need {'it' if one else 'them'} are not judged")

@@ -32,7 +32,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from sheetprop.optimizers import OPTIMIZERS
+from sheetprop.parameters import PARAMETERS
 
 _DROP = re.compile(r"[\s_\-.*()\[\]{}'’`\"]+")
 _LETTERS = str.maketrans({"∂": "d", "δ": "d", "σ": "sigma", "η": "eta", "α": "alpha"})
@@ -62,11 +63,9 @@ _COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "
 # The words first: tried after it, d?…d would take the d of "delta" and leave "eltaw1".
 _DERIVATIVE = re.compile(r"(?:delta|gradient|grad|d?(?:e|etotal|etot|et|error|loss)?/?d)(?P<x>[^/]+)")
 _SLOPE = re.compile(r"d(?P<a>[^/]+)/d(?P<z>[^/]+)")
-_RATE = re.compile(r"(?:learn(?:ing)?rate|lrate|lr|eta|alpha|stepsize)(?:eta|lr|alpha)?")
 _PARAMETER_KINDS = ("i", "t", "w", "b")
 _STATES = {state.key for o in OPTIMIZERS.values() for state in o.states}
 _SHARED_STATES = {state.key for o in OPTIMIZERS.values() for state in o.shared}
-TERSE_RATE = {"h"}  # η typed as the letter it looks like: a label only where the weight changes agree
 
 
 def squash(text) -> str:
@@ -81,6 +80,40 @@ def squash(text) -> str:
     # A dot between digits is a deeper network's neuron (h2.1), not punctuation to drop.
     text = re.sub(r"(?<=\d)\.(?=\d)", "\0", text)
     return _DROP.sub("", text).rstrip("=:").replace("\0", ".")
+
+
+def _spellings() -> dict[str, str]:
+    """Every word of every parameter record, squashed, to the parameter's name (the first record to have
+    a word keeps it: α alone is the learning rate)."""
+    found: dict[str, str] = {}
+    for record in PARAMETERS.values():
+        for word in (record.name, record.symbol, *record.words):
+            found.setdefault(squash(word), record.name)
+    return found
+
+
+_SPELLINGS = _spellings()
+_LOOKALIKES = {squash(word): record.name for record in PARAMETERS.values() for word in record.lookalikes}
+
+
+def _spelled(text: str) -> str | None:
+    """The parameter a squashed label spells: one of its words, or two run together ('learning rate η')."""
+    if text in _SPELLINGS:
+        return _SPELLINGS[text]
+    for cut in range(1, len(text)):
+        first, second = _SPELLINGS.get(text[:cut]), _SPELLINGS.get(text[cut:])
+        if first and first == second:
+            return first
+    return None
+
+
+def lookalike(label: str) -> str | None:
+    """The parameter whose symbol a label types as a letter it looks like ('h' for η), or None.
+
+    >>> lookalike("h ="), lookalike("h1")
+    ('lr', None)
+    """
+    return _LOOKALIKES.get(squash(label))
 
 
 def variable(text: str) -> str | None:
@@ -131,21 +164,18 @@ def _quantity(header: str) -> str | None:
 
 
 def parameter(label) -> str | None:
-    """The parameter a label names: 'lr' for the learning rate, or an input, target, bias or weight."""
+    """The parameter a label names: a record of ``sheetprop.parameters`` ('lr' for the learning rate) by
+    the words people write for it, or an input, target, bias or weight."""
     if not isinstance(label, str):
         return None
-    # An optimizer's hyperparameter named by its record's name in brackets: 'μ (momentum)', 'α (alpha)'
+    # A parameter named by its record's name in brackets, as sheetprop labels it: 'μ (momentum)', 'α (alpha)'
     # (without them, α is a learning rate as often as not).
     for part in re.findall(r"\(([^()]*)\)", label):
-        if squash(part) in HYPERPARAMETERS:
+        if squash(part) in PARAMETERS:
             return squash(part)
     text = squash(label)
-    if _RATE.fullmatch(text):
-        return "lr"
-    found = variable(text)
-    if found and found.startswith(_PARAMETER_KINDS):
-        return found
-    return text if text in HYPERPARAMETERS else None
+    found = _spelled(text) or variable(text)
+    return found if found in PARAMETERS or found and found.startswith(_PARAMETER_KINDS) else None
 
 
 def state(header: str) -> str | None:

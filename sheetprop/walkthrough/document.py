@@ -22,13 +22,14 @@ from sheetprop.compare import Summary
 from sheetprop.config import Config
 from sheetprop.dialects import render
 from sheetprop.engine import compile_rows, iterate
-from sheetprop.expr import Cycle, Expr, Fn, Op, Sym, substitute, symbol
+from sheetprop.expr import Cycle, Expr, Fn, Op, Sym, substitute
 from sheetprop.functions import LOSSES
 from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP,
                              STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity)
 from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, Heading, Live, Name, Paragraph,
                                           Relation, Table)
 from sheetprop.numerals import DIGITS, number
+from sheetprop.parameters import LEARNING_RATE, symbol
 from sheetprop.walkthrough.reading import listed, loss_table, rate_table, reading
 
 # A group with more equations than this is summarised: its first neuron written out, the rest as a table.
@@ -205,12 +206,13 @@ def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) 
     rules = [part for left, right in optimizer.rules() for part in (Relation((left, right), "←"), ", ")][:-1]
     does = ("moves every weight against its gradient" if not optimizer.states else
             "updates every weight from its gradient and the state it keeps for it")
-    settings = [part for h in optimizer.hyperparameters for part in (f", {symbol(h)} = ", shown("p", h))]
+    settings = [part for name in (LEARNING_RATE.name, *optimizer.hyperparameters)
+                for part in (f", {symbol(name)} = ", shown("p", name))]
     blocks = [
         Heading(2, "6. Updating the weights"),
         Paragraph((f"{optimizer.words[0].upper()}{optimizer.words[1:]} {does}, "
                    "all at once, with the gradients of iteration 1: ", *rules,
-                   ". With ", Live(which, "which"), ", η = ", shown("p", "lr"), *settings, ":")),
+                   ". With ", Live(which, "which"), *settings, ":")),
     ]
     equations = [Equation(q.name, (q.expr,), q.expr, after[q.name], after=True) for q in trained]
     blocks += _summarised(graph, equations, lambda e: graph[e.name].group, after, after=True)

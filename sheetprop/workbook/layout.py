@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from sheetprop.expr import Param, render
 from sheetprop.graph import STATE
+from sheetprop.parameters import LEARNING_RATE
 
 if TYPE_CHECKING:
     from sheetprop.graph import Graph
@@ -63,7 +64,7 @@ class Layout:
         # Parameters sit above the column they feed; the learning rate above the iteration column, the
         # optimizer's hyperparameters above its state columns (the first ones no other parameter sits above).
         self.param_columns = {name: columns[name] for name in graph.params if name in columns}
-        self.param_columns["lr"] = 0
+        self.param_columns[LEARNING_RATE.name] = 0
         loose = [name for name in graph.params if name not in self.param_columns]
         states = [c for c, q in enumerate(graph.quantities) if q.role == STATE]
         taken = set(self.param_columns.values())
