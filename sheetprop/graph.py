@@ -18,7 +18,7 @@ from sheetprop.dialects import render
 from sheetprop.expr import Cycle, Expr, Num, Param, Sym, size, substitute, sum_of
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.optimizers import OPTIMIZERS, Refs
-from sheetprop.parameters import LEARNING_RATE
+from sheetprop.parameters import LEARNING_RATE, PARAMETERS
 
 BIAS_MODES = ("none", "layer", "neuron")
 READABLE_NODES = 400  # a chain written out past this (about 1,500 characters) helps no reader
@@ -186,6 +186,12 @@ class Graph:
         return [q.name for q in self.quantities if q.role == WEIGHT]
 
     @property
+    def settings(self) -> list[str]:
+        """The parameter records (``sheetprop.parameters``) the graph reads: the learning rate, the
+        optimizer's hyperparameters, the loss's parameters."""
+        return [name for name in self.params if name in PARAMETERS]
+
+    @property
     def trained(self) -> list[str]:
         """Names of the parameters the optimizer changes, in column order."""
         return [q.name for q in self.quantities if q.role in (WEIGHT, BIAS) and q.first is not None]
@@ -283,7 +289,7 @@ def build_graph(network: Network) -> Graph:
 
     add(Quantity("iteration", COUNTER, "iteration", Sym("iteration", prev=True) + 1, first=Num(1.0),
                  words="Iteration: 1 is the forward pass on the initial weights."))
-    params = [LEARNING_RATE.name, *optimizer.hyperparameters]
+    params = [LEARNING_RATE.name, *optimizer.hyperparameters, *loss.parameters]
 
     def refs(name: str) -> Refs:
         return Refs(Sym(name, prev=True), Sym(gradient_name(name), prev=True), Sym("iteration") - 1,

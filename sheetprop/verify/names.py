@@ -29,6 +29,7 @@ layer (h2.1), one example of several its number in brackets, as the graph names 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -82,26 +83,24 @@ def squash(text) -> str:
     return _DROP.sub("", text).rstrip("=:").replace("\0", ".")
 
 
-def _spellings() -> dict[str, str]:
+@functools.lru_cache(maxsize=4)
+def _spellings(records: tuple) -> tuple[dict[str, str], dict[str, str]]:
     """Every word of every parameter record, squashed, to the parameter's name (the first record to have
-    a word keeps it: α alone is the learning rate)."""
+    a word keeps it: α alone is the learning rate); and the same of their lookalikes."""
     found: dict[str, str] = {}
-    for record in PARAMETERS.values():
+    for record in records:
         for word in (record.name, record.symbol, *record.words):
             found.setdefault(squash(word), record.name)
-    return found
-
-
-_SPELLINGS = _spellings()
-_LOOKALIKES = {squash(word): record.name for record in PARAMETERS.values() for word in record.lookalikes}
+    return found, {squash(word): record.name for record in records for word in record.lookalikes}
 
 
 def _spelled(text: str) -> str | None:
     """The parameter a squashed label spells: one of its words, or two run together ('learning rate η')."""
-    if text in _SPELLINGS:
-        return _SPELLINGS[text]
+    spellings, _ = _spellings(tuple(PARAMETERS.values()))
+    if text in spellings:
+        return spellings[text]
     for cut in range(1, len(text)):
-        first, second = _SPELLINGS.get(text[:cut]), _SPELLINGS.get(text[cut:])
+        first, second = spellings.get(text[:cut]), spellings.get(text[cut:])
         if first and first == second:
             return first
     return None
@@ -113,7 +112,7 @@ def lookalike(label: str) -> str | None:
     >>> lookalike("h ="), lookalike("h1")
     ('lr', None)
     """
-    return _LOOKALIKES.get(squash(label))
+    return _spellings(tuple(PARAMETERS.values()))[1].get(squash(label))
 
 
 def variable(text: str) -> str | None:

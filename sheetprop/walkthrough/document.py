@@ -53,7 +53,8 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
     seconds = {r: list(iterate(graph, config.values, r, 2, compiled))[1] for r in config.learning_rates}
     first = next(iterate(graph, config.values, rate, 1, compiled))
     names = [q.name for q in graph.quantities]
-    values = dict(zip(names, first), lr=rate, **{h: config.values[h] for h in graph.optimizer.hyperparameters})
+    values = {**dict(zip(names, first)), **{name: config.values[name] for name in graph.settings[1:]},
+              LEARNING_RATE.name: rate}
     after = dict(zip(names, seconds[rate]))
     blocks = [
         Paragraph(("Backpropagation for this network, worked through with its own numbers: the forward "
@@ -66,7 +67,7 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
     ]
     blocks += _network(config, graph, values)
     blocks += _forward(graph, values)
-    blocks += _loss(graph, values)
+    blocks += _loss(graph, values, digits)
     blocks += _backward(graph, values)
     blocks += _gradients(graph, values)
     blocks += _updates(config, graph, values, after, seconds, digits)
@@ -118,10 +119,15 @@ def _forward(graph: Graph, values) -> list:
     return blocks + _grouped(graph, quantities, values, lambda q: q.group)
 
 
-def _loss(graph: Graph, values) -> list:
+def _loss(graph: Graph, values, digits: int) -> list:
     quantities = graph.of_role(ERROR)
+    loss = LOSSES[graph.network.loss]
+    # A loss's own parameters, as the update's are named: "… with δ = 1."
+    settings = [part for at, name in enumerate(loss.parameters) for part in (
+        f"{' with' if at == 0 else ','} {symbol(name)} = ", Live(number(values[name], digits), f"n:p:{name}:{digits}"))]
     blocks = [Heading(2, "3. The loss"),
-              Paragraph((f"How far the outputs are from the targets: {LOSSES[graph.network.loss].words}.",))]
+              Paragraph((f"How far the outputs are from the targets: {loss.words}", *settings, ".")
+                        if settings else (f"How far the outputs are from the targets: {loss.words}.",))]
     return blocks + _grouped(graph, quantities, values, lambda q: q.group)
 
 

@@ -27,7 +27,6 @@ from sheetprop.config import Config
 from sheetprop.dialects import identifier, javascript_runtime, math_element, render
 from sheetprop.expr import Param
 from sheetprop.graph import BIAS, INPUT, TARGET, TOTAL, WEIGHT, Graph, build_graph
-from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS
 from sheetprop.walkthrough.diagram import figure_digits
 
@@ -88,7 +87,8 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
     graphs = {graph.network.optimizer: graph}
     for optimizer in config.optimizers:
         graphs.setdefault(optimizer, build_graph(config.network_for(optimizer)))
-    hyper = list(dict.fromkeys(h for o in config.optimizers for h in OPTIMIZERS[o].hyperparameters))
+    # The parameter records every run reads, the learning rate aside (it has fields of its own).
+    hyper = list(dict.fromkeys(name for g in graphs.values() for name in g.settings if name != LEARNING_RATE.name))
     values = {**config.values_for(config.optimizers[0])}
     for optimizer in config.optimizers:
         values = {**config.values_for(optimizer), **values}
