@@ -100,8 +100,8 @@ def _spelled(text: str) -> str | None:
     if text in spellings:
         return spellings[text]
     for cut in range(1, len(text)):
-        first, second = spellings.get(text[:cut]), spellings.get(text[cut:])
-        if first and first == second:
+        first = spellings.get(text[:cut])
+        if first and spellings.get(text[cut:]) == first:
             return first
     return None
 
