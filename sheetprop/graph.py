@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from sheetprop import legend
 from sheetprop.dialects import render
 from sheetprop.expr import Cycle, Expr, Num, Param, Sym, size, substitute, sum_of
-from sheetprop.functions import ACTIVATIONS, LOSSES
+from sheetprop.functions import ACTIVATIONS, LOSSES, Loss
 # Roles and chain-rule steps are the legend's (a name's structure starts with them); chain-rule steps are
 # expanded in notes, the others are not.
 from sheetprop.legend import (ACT, BIAS, CHAIN, COUNTER, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP,  # noqa: F401
                               SLOPE_STEP, STATE, TARGET, TOTAL, WEIGHT, Name)
 from sheetprop.optimizers import OPTIMIZERS, Refs
+from sheetprop.parameters import LEARNING_RATE, PARAMETERS
 
 READABLE_NODES = 400  # a chain written out past this (about 1,500 characters) helps no reader
 
@@ -179,6 +180,12 @@ class Graph:
         return [q.name for q in self.quantities if q.role == WEIGHT]
 
     @property
+    def settings(self) -> list[str]:
+        """The parameter records (``sheetprop.parameters``) the graph reads: the learning rate, the
+        optimizer's hyperparameters, the loss's parameters."""
+        return [name for name in self.params if name in PARAMETERS]
+
+    @property
     def trained(self) -> list[str]:
         """Names of the parameters the optimizer changes, in column order."""
         return [q.name for q in self.quantities if q.role in (WEIGHT, BIAS) and q.first is not None]
@@ -203,6 +210,15 @@ class Graph:
 
 def _math(expr: Expr) -> str:
     return render(expr, "math")
+
+
+def loss_words(loss: Loss) -> str:
+    """A loss's description with the per-output error written out from its own definition.
+
+    >>> loss_words(LOSSES["half_sse"])
+    'half the sum of squared errors: E_total = Σ ½(t − a)²'
+    """
+    return f"{loss.description}: {TOTAL} = Σ {render(loss.error(Sym('a'), Sym('t'), Sym('n')), 'math')}"
 
 
 def gradient_name(param: str, example: int | None = None) -> str:
@@ -286,7 +302,7 @@ def build_graph(network: Network) -> Graph:
 
     add(Name(COUNTER), "iteration", Sym(legend.COUNTER_NAME, prev=True) + 1, first=Num(1.0),
         words="Iteration: 1 is the forward pass on the initial weights.")
-    params = ["lr", *optimizer.hyperparameters]
+    params = [LEARNING_RATE.name, *optimizer.hyperparameters, *loss.parameters]
 
     def trainable(group: str, members: list[tuple[Name, str, dict]]):
         """One group of trained parameters: the optimizer's state columns for each (all of one kind
@@ -367,7 +383,7 @@ def build_graph(network: Network) -> Graph:
                         loss.error(Sym(header(Name(ACT, neuron=neuron, example=number))), Sym(targets[k]), n_out),
                         words=f"Error of {neuron.name}", layer=last, neuron=neuron.name)
             errors.append(Sym(error.name))
-        add(Name(ERROR, example=number), _join("loss", group), sum_of(errors), words=loss.words)
+        add(Name(ERROR, example=number), _join("loss", group), sum_of(errors), words=loss_words(loss))
 
         # Backward pass: ∂E/∂a, ∂a/∂z and ∂E/∂z (δ) per neuron, output layer first.
         for layer in range(last, 0, -1):
