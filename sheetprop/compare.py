@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
-from sheetprop.dialects import NAMESPACE, render
+from sheetprop.dialects import NAMESPACE, function_source, render
 from sheetprop.expr import (FOLLOWING, ITEM, ArgMin, Expr, FirstWhere, Fn, If, Item, Nothing, Num, Otherwise, Param, Sym,
                             Text, equal, greater, less)
 
@@ -67,6 +67,7 @@ SHOWN: dict[str, Expr] = {
 BEST = Item(RUNS, ArgMin(FINALS))
 # The runs that reach the threshold, fastest first: by the iteration they reach it, then by final E_total.
 ARRIVAL = ("reached", "final")
+JUDGED, PICKED = ("E_total", "threshold", "iterations"), ("runs", "finals")  # what RUN and BEST read
 
 
 def shown(name: str) -> Expr:
@@ -77,19 +78,17 @@ def shown(name: str) -> Expr:
 def compiled(definitions: dict[str, Expr], arguments: tuple[str, ...]) -> Callable[..., dict]:
     """One Python function computing ``definitions`` in order from ``arguments``: a dict of their values.
 
-    >>> compiled(RUN, ("E_total", "threshold", "iterations"))([0.3, 0.2], 0.25, 2)["reached"]
+    >>> compiled(RUN, JUDGED)([0.3, 0.2], 0.25, 2)["reached"]
     2
     """
-    lines = [f"def definitions({', '.join(arguments)}):"]
-    lines += [f"    {name} = {render(expr, 'python')}" for name, expr in definitions.items()]
-    lines.append("    return {" + ", ".join(f"{name!r}: {name}" for name in definitions) + "}")
     namespace = dict(NAMESPACE)
-    exec(compile("\n".join(lines), "<sheetprop comparison>", "exec"), namespace)
+    exec(compile(function_source("definitions", definitions, arguments, "python"), "<sheetprop comparison>", "exec"),
+         namespace)
     return namespace["definitions"]
 
 
-_judge = compiled(RUN, ("E_total", "threshold", "iterations"))
-_best = compiled({"best": BEST}, ("runs", "finals"))
+_judge = compiled(RUN, JUDGED)
+_best = compiled({"best": BEST}, PICKED)
 _shown = compiled(SHOWN, ("final", "reached"))
 
 

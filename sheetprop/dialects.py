@@ -443,6 +443,29 @@ def render(expr: Expr, dialect: str, resolve: Resolve | None = None) -> str:
     return DIALECTS[dialect].render(expr, resolve)
 
 
+def function_source(name: str, definitions: dict[str, Expr], arguments: tuple[str, ...], dialect: str) -> str:
+    """A function in the python or js dialect that computes ``definitions`` in order from ``arguments``,
+    each definition reading the arguments and those above it, and returns them all by name.
+
+    >>> print(function_source("judged", {"half": Sym("x") / 2}, ("x",), "js"))
+    function judged(x) {
+      const half = x/2;
+      return {half};
+    }
+    """
+    if dialect == "python":
+        lines = [f"def {name}({', '.join(arguments)}):"]
+        lines += [f"    {key} = {render(expr, dialect)}" for key, expr in definitions.items()]
+        lines.append("    return {" + ", ".join(f"{key!r}: {key}" for key in definitions) + "}")
+    else:
+        lines = [f"function {name}({', '.join(arguments)}) {{"]
+        # a definition named as an argument replaces it: a parameter, not a second const
+        lines += [f"  {'' if key in arguments else 'const '}{key} = {render(expr, dialect)};"
+                  for key, expr in definitions.items()]
+        lines += ["  return {" + ", ".join(definitions) + "};", "}"]
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------------------------- runtimes
 
 def _pow(x: float, y: float) -> float:

@@ -57,11 +57,12 @@ def listed(items: list[str]) -> str:
 # The reading, as data the living page reads too (``live.py`` puts it in the page): each sentence names the
 # runs of a group, or each of them in a sentence of its own, and is said when the groups in ``when`` have
 # runs (True) or none (False), or at the iteration count given. A group takes the runs in the summary's
-# order with one of ``statuses`` (REACHED ones fastest first: ``compare.ARRIVAL``), with a value ``with``,
-# or the best; ``from``/``to`` cut it, and ``unless`` empties it where it is that other group.
+# order (or by the values ``order`` names: ``compare.ARRIVAL``, fastest first) with one of ``statuses``,
+# with a value ``with``, or the best; ``from``/``to`` cut it, and ``unless`` empties it where it is that
+# other group.
 GROUPS = {
-    "fastest": {"statuses": [REACHED], "to": 1},
-    "others": {"statuses": [REACHED], "from": 1},
+    "fastest": {"statuses": [REACHED], "order": ARRIVAL, "to": 1},
+    "others": {"statuses": [REACHED], "order": ARRIVAL, "from": 1},
     "slow": {"statuses": [DECREASING]},
     "diverging": {"statuses": [DIVERGING, OVERFLOWED]},
     "unchanged": {"statuses": [UNCHANGED]},
@@ -98,6 +99,7 @@ SENTENCES = (
     {"words": "The lowest E_total after {n} iterations is {runs}'s.", "about": "lowest",
      "when": {"fastest": True, "lowest": True}},
 )
+BEST_MARK = " (lowest final E_total)"  # after the best run's status in the table of runs
 _FIELD = re.compile(r"\{([^{}]+)\}")
 
 
@@ -109,8 +111,8 @@ def reading(summary: Summary, digits: int = DIGITS) -> list[str]:
         runs = [r for r in summary.rates if ("statuses" not in group or r.status in group["statuses"])
                 and ("with" not in group or getattr(r, group["with"]) is not None)
                 and (not group.get("best") or r.case == summary.best)]
-        if REACHED in group.get("statuses", ()):
-            runs.sort(key=lambda r: tuple(getattr(r, key) for key in ARRIVAL))
+        if "order" in group:
+            runs.sort(key=lambda r: tuple(getattr(r, key) for key in group["order"]))
         runs = runs[group.get("from", 0):group.get("to")]
         groups[name] = [] if "unless" in group and runs == groups[group["unless"]] else runs
     lines = []
@@ -171,7 +173,7 @@ def rate_table(summary: Summary, digits: int = DIGITS) -> Table:
     rows = []
     for r in summary.rates:
         reached = r.shown["reached"]
-        mark = " (lowest final E_total)" if r.case == summary.best else ""
+        mark = BEST_MARK if r.case == summary.best else ""
         rows.append((run_label(r.case, summary.named, digits), r.first, r.final, reached, r.status + mark))
     header = ("run" if summary.named else "learning rate", "E_total at 1", f"E_total at {summary.iterations}",
               f"first below {number(summary.threshold, digits)}", "status")
