@@ -25,8 +25,8 @@ from pathlib import Path
 
 from sheetprop.compare import BEST, JUDGED, PICKED, RUN, SHOWN
 from sheetprop.config import LEARNING_RATE_RANGE, Config
-from sheetprop.dialects import function_source, identifier, javascript_runtime, math_element, render
-from sheetprop.expr import Param
+from sheetprop.dialects import function_source, identifier, javascript_runtime, math_element
+from sheetprop.engine import row_source
 from sheetprop.graph import BIAS, INPUT, TARGET, TOTAL, WEIGHT, Graph, build_graph
 from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
 from sheetprop.walkthrough.diagram import figure_digits
@@ -44,21 +44,11 @@ def engine_source(graph: Graph) -> str:
     """JavaScript for one graph, an object: ``first(P, v)`` fills iteration 1's row, ``next(P, p, v)`` the
     row after ``p``.
 
-    The same walk as ``engine.compile_rows``: each quantity in column order, rendered in the js dialect,
-    Param nodes from ``P`` (``graph.params`` order), the previous row's values from ``p``. Rows are cut into
-    functions of CHUNK quantities: V8 leaves a function of tens of thousands of lines unoptimised.
+    The engine's walk (``engine.row_source``) in the js dialect. Rows are cut into functions of CHUNK
+    quantities: V8 leaves a function of tens of thousands of lines unoptimised.
     """
-    params = {name: i for i, name in enumerate(graph.params)}
-
-    def resolve(node) -> str:
-        if isinstance(node, Param):
-            return f"P[{params[node.name]}]"
-        slot = graph.index[node.name]
-        return f"p[{slot}]" if node.prev else f"v[{slot}]"
-
     def parts(first: bool) -> str:
-        lines = [f"v[{slot}] = {render(q.first if first and q.first is not None else q.expr, 'js', resolve)};"
-                 for slot, q in enumerate(graph.quantities)]
+        lines = [f"v[{slot}] = {text};" for slot, text in enumerate(row_source(graph, "js", first, "v[{}]".format))]
         chunks = ["(P, p, v) => {\n    " + "\n    ".join(lines[at:at + CHUNK]) + "\n  }"
                   for at in range(0, len(lines), CHUNK)]
         return "[\n  " + ",\n  ".join(chunks) + "\n]"
