@@ -208,7 +208,8 @@ class Excel(Dialect):
 
     def first_where(self, seq: str, test: str, steps: bool) -> str:
         # SUMPRODUCT takes its argument as an array in every program: no array formula needed.
-        return f"SUMPRODUCT(MATCH(TRUE,{test},0))"
+        found = f"SUMPRODUCT(MATCH(TRUE,{test},0))"
+        return f"IF(ROWS({seq})<2,NA(),{found})" if steps else found  # one item has no step
 
 
 class Python(Dialect):
@@ -498,11 +499,13 @@ def _argmin(values):
 
 
 def _first_where(seq, test):
-    return next((position for position, item in enumerate(seq, start=1) if test(item)), None)
+    return next((position for position, item in enumerate(seq, start=1) if _isnumber(item) and test(item)), None)
 
 
 def _first_step(seq, test):
-    return next((position for position in range(1, len(seq)) if test(seq[position - 1], seq[position])), None)
+    return next((position for position in range(1, len(seq))
+                 if _isnumber(seq[position - 1]) and _isnumber(seq[position]) and test(seq[position - 1], seq[position])),
+                None)
 
 
 def _otherwise(value, fallback):
@@ -515,10 +518,10 @@ SEARCHES = {
     "argmin": (_argmin, "values => { let best = null; for (let i = 0; i < values.length; i++) "
                         "if (Number.isFinite(values[i]) && (best === null || values[i] < values[best - 1])) best = i + 1; "
                         "return best; }"),
-    "first_where": (_first_where, "(seq, test) => { for (let i = 0; i < seq.length; i++) if (test(seq[i])) return i + 1; "
-                                  "return null; }"),
-    "first_step": (_first_step, "(seq, test) => { for (let i = 1; i < seq.length; i++) "
-                                "if (test(seq[i - 1], seq[i])) return i; return null; }"),
+    "first_where": (_first_where, "(seq, test) => { for (let i = 0; i < seq.length; i++) "
+                                  "if (Number.isFinite(seq[i]) && test(seq[i])) return i + 1; return null; }"),
+    "first_step": (_first_step, "(seq, test) => { for (let i = 1; i < seq.length; i++) if (Number.isFinite(seq[i - 1]) "
+                                "&& Number.isFinite(seq[i]) && test(seq[i - 1], seq[i])) return i; return null; }"),
     "otherwise": (_otherwise, "(value, fallback) => value === null || value === undefined "
                               "|| (typeof value === \"number\" && !Number.isFinite(value)) ? fallback : value"),
 }

@@ -139,7 +139,7 @@ class Item(Expr):
 class FirstWhere(Expr):
     """The first position (from 1) in ``seq`` whose item, ``ITEM`` in ``test``, makes ``test`` hold; or
     Nothing. Where ``test`` names ``FOLLOWING`` too (the item after), each item but the last is tested
-    with the one after it: a step."""
+    with the one after it: a step. An item that is no number (an error in a spreadsheet) never passes."""
 
     seq: Expr
     test: Expr
@@ -289,6 +289,23 @@ def fold(expr: Expr) -> Expr:
                 return fold(node.then if _COMPARE[test.op](*(a.value for a in test.args)) else node.otherwise)
         return None
     return substitute(expr, choose, every_node=True)
+
+
+def one_item(expr: Expr, seq: Expr) -> Expr:
+    """``expr`` for a sequence ``seq`` known to hold one item: a search over it becomes a test of that item
+    (Gnumeric's MATCH refuses a range of one cell), and one item makes no step.
+
+    >>> render(one_item(FirstWhere(Sym("L"), less(ITEM, Sym("t"))), Sym("L")), "math")
+    '(1 if L[1] < t, else none)'
+    """
+    def searched(node):
+        if isinstance(node, FirstWhere) and node.seq == seq:
+            if FOLLOWING in set(symbols(node.test)):
+                return Nothing()
+            first = Item(seq, Num(1))
+            return If(substitute(node.test, lambda leaf: first if leaf == ITEM else None), Num(1), Nothing())
+        return None
+    return substitute(expr, searched, every_node=True)
 
 
 _COMPARE = {"<": operator.lt, ">": operator.gt, "=": operator.eq}

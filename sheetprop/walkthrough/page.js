@@ -621,8 +621,12 @@
     const again = fromFragment(location.hash);
     apply(again.state, again.problems);
   });
-  // For the tests and the benchmark: the formatter, and recomputing without an edit.
+  // For the tests and the benchmark: the formatter, the comparison of given runs, recomputing without an edit.
   window.sheetprop = { number, mathmlNumber, edit: (name, text) => edit(name, inputs.get(name) || null, text),
+                       compared: (runs, threshold, d) => {
+                         const s = summarize(runs, threshold);
+                         return { results: s.results.map(r => [r.status, r.shown.reached, r.shown.final, r.overshoot]),
+                                  best: s.results.indexOf(s.best), reading: reading(s, d) }; },
                        state: () => structuredClone(state),
                        rows: () => { const r = compute(state); return { r1: Array.from(r.r1), r2: Array.from(r.r2),
                          runs: r.summary.results.map(x => [x.run.optimizer, x.run.rate, Array.from(x.losses, String)]) }; } };

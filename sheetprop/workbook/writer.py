@@ -20,7 +20,7 @@ from sheetprop.compare import OVERFLOW as FINAL_OVERFLOW
 from sheetprop.compare import (BEST, FINALS, ITERATIONS, LOSSES, NEVER, RUN, RUNS, STATUSES, THRESHOLD, Case, Summary,
                                labels, shown)
 from sheetprop.dialects import render
-from sheetprop.expr import Item, Num, Sym, fold, substitute
+from sheetprop.expr import Item, Num, Sym, fold, one_item, substitute
 from sheetprop.config import Config
 from sheetprop.expr import symbol
 from sheetprop.graph import COUNTER, TOTAL, Graph
@@ -288,32 +288,19 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
         sheet.write_string(table_row, column, text, styles["header"])
 
     values = styles.made(num_format=total_format)
-    # The comparison's definitions (compare.RUN) rendered as formulas: the run's E_total is its column of the
-    # trajectory below, and the iteration count is known, so the one-iteration test is settled here.
-    judged = {name: fold(substitute(expr, lambda node: Num(summary.iterations) if node == ITERATIONS else None))
-              for name, expr in RUN.items()}
     columns = {"first": o + 1, "final": o + 2, "reached": o + 3, "status": o + 4}
     formats = {"first": values, "final": values, "reached": styles.made(align="center"), "status": None}
     for i, (case, result) in enumerate(zip(cases, summary.rates)):
         r = first_data + i
         col = xl_col_to_name(i + 1)
-        ends = {1: f"${col}${first_iteration + 1}", -1: f"${col}${last_iteration + 1}"}
-        cells = {name: xl_rowcol_to_cell(r, column) for name, column in columns.items()}
         if named:
             sheet.write_string(r, 0, case.optimizer)
         sheet.write_formula(r, o, f"='{names[case]}'!{layouts[case.optimizer].param_cell('lr')}", None, case.rate)
+        formulas = run_formulas(summary.iterations, f"${col}${first_iteration + 1}", f"${col}${last_iteration + 1}",
+                                threshold, {name: xl_rowcol_to_cell(r, column) for name, column in columns.items()})
         for name, column in columns.items():
-            def resolve(node, name=name):
-                if isinstance(node, Item):  # E_total at iteration 1 or at the last: its own cell
-                    return ends[int(node.index.value)]
-                if node == LOSSES:
-                    return f"{ends[1]}:{ends[-1]}"
-                if node == THRESHOLD:
-                    return threshold
-                # this cell's own value is its definition; every other value is the cell that shows it
-                return judged[name] if node == Sym(name) else cells[node.name]
             value = result.shown[name]
-            sheet.write_formula(r, column, "=" + render(shown(name), "excel", resolve), formats[name],
+            sheet.write_formula(r, column, formulas[name], formats[name],
                                 cached(value) if isinstance(value, float) else value)
     # The columns from their header down: Gnumeric's INDEX refuses a range of one cell (#REF!), as one run has.
     final = xl_col_to_name(o + 2)
@@ -364,6 +351,35 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
     sheet.insert_chart(chart_row, 0, chart)
     # The chart's page starts a row above it: a program drawing its frame on the edge keeps it off the table's page.
     print_compare_sheet(sheet, sum(widths), [chart_row - 1, trajectory_header], trajectory_header)
+
+
+def run_formulas(iterations: int, first: str, last: str, threshold: str, cells: dict[str, str]) -> dict[str, str]:
+    """The formula of each of a run's values in ``cells`` (names of ``compare.RUN`` to their cells): its
+    definition as the cell shows it (``compare.shown``) in the excel dialect, E_total being the cells from
+    ``first`` to ``last``, the threshold the cell ``threshold``; the iteration count is settled here.
+
+    >>> run_formulas(1, "$B$9", "$B$9", "$B$3", {"reached": "D6"})["reached"]
+    '=IFERROR(IF($B$9<$B$3,1,NA()),"never")'
+    """
+    ends = {1: first, -1: last}
+
+    def definition(expr):
+        expr = fold(substitute(expr, lambda node: Num(iterations) if node == ITERATIONS else None))
+        return one_item(expr, LOSSES) if iterations == 1 else expr
+
+    formulas = {}
+    for name in cells:
+        def resolve(node, name=name):
+            if isinstance(node, Item):  # E_total at iteration 1 or at the last: its own cell
+                return ends[int(node.index.value)]
+            if node == LOSSES:
+                return f"{first}:{last}"
+            if node == THRESHOLD:
+                return threshold
+            # this cell's own value is its definition; every other value is the cell that shows it
+            return definition(RUN[name]) if node == Sym(name) else cells[node.name]
+        formulas[name] = "=" + render(shown(name), "excel", resolve)
+    return formulas
 
 
 ROW_PIXELS = 20  # the default row height, 15 points
