@@ -29,10 +29,11 @@ from typing import Callable
 
 import json
 
-from sheetprop.expr import (FOLLOWING, ITEM, ArgMin, Cycle, Expr, FirstWhere, Fn, If, Item, Nothing, Num, Numeral, Op,
-                            Otherwise, Param, Sym, Text, symbol, symbols)
+from sheetprop.expr import (FOLLOWING, ITEM, ArgMin, Call, Cycle, Expr, FirstWhere, Fn, If, Item, Nothing, Num, Numeral,
+                            Op, Otherwise, Param, Sym, Text, equal, greater, less, symbol, symbols)
 from sheetprop.functions import FUNCTIONS
-from sheetprop.numerals import MINUS, number, parts
+
+MINUS = "−"
 
 # Precedence: higher binds tighter.
 PRECEDENCE = {"<": 0, ">": 0, "=": 0, "+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
@@ -136,6 +137,8 @@ class Dialect:
             return self.item(self.node(expr.seq, resolve, 0), expr.index, self.node(expr.index, resolve, 0))
         if isinstance(expr, ArgMin):
             return self.argmin(self.node(expr.values, resolve, 0))
+        if isinstance(expr, Call):
+            return self.call(expr.name, [self.node(arg, resolve, 0) for arg in expr.args])
         if isinstance(expr, FirstWhere):
             seq = self.node(expr.seq, resolve, 0)
             steps = FOLLOWING in set(symbols(expr.test))
@@ -170,6 +173,9 @@ class Dialect:
     def first_where(self, seq: str, test: str, steps: bool) -> str:
         raise NotImplementedError
 
+    def call(self, name: str, args: list[str]) -> str:
+        return f"{name}({', '.join(args)})"
+
 
 class Excel(Dialect):
     name = "excel"
@@ -200,6 +206,11 @@ class Excel(Dialect):
     def argmin(self, values: str) -> str:
         # MIN passes words over, and MATCH finds the first equal: no array formula needed.
         return f"MATCH(MIN({values}),{values},0)"
+
+    def call(self, name: str, args: list[str]) -> str:
+        if name != "join":  # printing a number for people is the page's and Python's, not a cell's
+            raise ValueError(f"{name} has no spreadsheet form")
+        return "&".join(args)
 
     def bound(self, seq: str, steps: bool) -> tuple[str, str]:
         if not steps:
@@ -263,6 +274,9 @@ class Python(Dialect):
             return f"_first_step({seq}, lambda item, following: {test})"
         return f"_first_where({seq}, lambda item: {test})"
 
+    def call(self, name: str, args: list[str]) -> str:
+        return f"_{name}({', '.join(args)})"
+
 
 class JavaScript(Dialect):
     """JavaScript over ``F`` (the functions' runtimes): float64 like Python, and x/0 is ±Infinity natively."""
@@ -305,6 +319,9 @@ class JavaScript(Dialect):
         if steps:
             return f"F.firstStep({seq}, (item, following) => {test})"
         return f"F.firstWhere({seq}, item => {test})"
+
+    def call(self, name: str, args: list[str]) -> str:
+        return f"F.{_camel(name)}({', '.join(args)})"
 
 
 class Math(Dialect):
@@ -428,6 +445,9 @@ class MathML(Dialect):
     def first_where(self, seq: str, test: str, steps: bool) -> str:
         return self.bracket(f"<mtext>first&#xa0;</mtext><mi>i</mi><mtext>&#xa0;with&#xa0;</mtext>{test}")
 
+    def call(self, name: str, args: list[str]) -> str:
+        return f"<mrow><mi>{escape(name)}</mi><mo>&#x2061;</mo>{self.bracket(mo(',').join(args))}</mrow>"
+
     def cycle(self, counter: str, options: list[str]) -> str:
         listed = mo(";").join(options)
         index = f"{self.bracket(counter + mo(MINUS) + '<mn>1</mn>')}<mo>mod</mo><mn>{len(options)}</mn>" \
@@ -444,9 +464,11 @@ def render(expr: Expr, dialect: str, resolve: Resolve | None = None) -> str:
     return DIALECTS[dialect].render(expr, resolve)
 
 
-def function_source(name: str, definitions: dict[str, Expr], arguments: tuple[str, ...], dialect: str) -> str:
+def function_source(name: str, definitions: dict[str, Expr], arguments: tuple[str, ...], dialect: str,
+                    result: str | None = None) -> str:
     """A function in the python or js dialect that computes ``definitions`` in order from ``arguments``,
-    each definition reading the arguments and those above it, and returns them all by name.
+    each definition reading the arguments and those above it, and returns them all by name (or the one
+    named ``result``).
 
     >>> print(function_source("judged", {"half": Sym("x") / 2}, ("x",), "js"))
     function judged(x) {
@@ -457,13 +479,14 @@ def function_source(name: str, definitions: dict[str, Expr], arguments: tuple[st
     if dialect == "python":
         lines = [f"def {name}({', '.join(arguments)}):"]
         lines += [f"    {key} = {render(expr, dialect)}" for key, expr in definitions.items()]
-        lines.append("    return {" + ", ".join(f"{key!r}: {key}" for key in definitions) + "}")
+        lines.append(f"    return {result}" if result else
+                     "    return {" + ", ".join(f"{key!r}: {key}" for key in definitions) + "}")
     else:
         lines = [f"function {name}({', '.join(arguments)}) {{"]
         # a definition named as an argument replaces it: a parameter, not a second const
         lines += [f"  {'' if key in arguments else 'const '}{key} = {render(expr, dialect)};"
                   for key, expr in definitions.items()]
-        lines += ["  return {" + ", ".join(definitions) + "};", "}"]
+        lines += [f"  return {result or '{' + ', '.join(definitions) + '}'};", "}"]
     return "\n".join(lines)
 
 
@@ -526,9 +549,55 @@ SEARCHES = {
                               "|| (typeof value === \"number\" && !Number.isFinite(value)) ? fallback : value"),
 }
 
+# Printing a number for people (``Call`` nodes of NUMBER and NUMBER_MARKUP below), each beside its JavaScript.
+
+_SUPERSCRIPTS_FROM, _SUPERSCRIPTS_TO = "0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"
+
+
+def _g_format(x: float, digits: int) -> tuple[str, int | None]:
+    """Python's ``g`` format of ``x``: mantissa (its sign an ASCII '-') and power of ten, None when none."""
+    text = f"{x:.{digits}g}"
+    if "e" not in text or not math.isfinite(x):
+        return text, None
+    mantissa, exponent = text.split("e")
+    return mantissa, int(exponent)
+
+
+# Python's g format in JavaScript: round half to even on the exact binary value (toExponential rounds a tie
+# up), the exponent form below 1e-4 and from 10^d, trailing zeros dropped.
+_G_FORMAT_JS = """(x, d) => {
+    if (!Number.isFinite(x)) return [String(x), null];
+    const sign = x < 0 || Object.is(x, -0) ? "-" : "", a = Math.abs(x), form = /^(\\d)(?:\\.(\\d+))?e([+-]\\d+)$/;
+    let digits = "0", exponent = 0;
+    if (a !== 0) {
+      const m = form.exec(a.toExponential(d - 1)), exact = form.exec(a.toExponential(100));
+      digits = m[1] + (m[2] || ""); exponent = Number(m[3]);
+      const all = exact[1] + (exact[2] || "");
+      if (all[d] === "5" && /^0*$/.test(all.slice(d + 1)) && Number(all[d - 1]) % 2 === 0) {
+        digits = all.slice(0, d); exponent = Number(exact[3]);
+      }
+    }
+    if (exponent < -4 || exponent >= d) {
+      const fraction = digits.slice(1).replace(/0+$/, "");
+      return [sign + digits[0] + (fraction ? "." + fraction : ""), exponent];
+    }
+    const whole = exponent >= 0 ? digits.slice(0, exponent + 1) : "0";
+    const fraction = (exponent >= 0 ? digits.slice(exponent + 1) : "0".repeat(-exponent - 1) + digits).replace(/0+$/, "");
+    return [sign + whole + (fraction ? "." + fraction : ""), null];
+  }"""
+PRINTING = {
+    "g_format": (_g_format, _G_FORMAT_JS),
+    "unsigned": (lambda text: text.lstrip("-"), 'text => text.replace(/^-+/, "")'),
+    "signbit": (lambda x: math.copysign(1.0, x) < 0, "x => x < 0 || Object.is(x, -0)"),
+    "superscript": (lambda n: str(n).translate(str.maketrans(_SUPERSCRIPTS_FROM, _SUPERSCRIPTS_TO)),
+                    f'n => Array.from(String(n), c => "{_SUPERSCRIPTS_TO}"["{_SUPERSCRIPTS_FROM}".indexOf(c)]).join("")'),
+    "join": (lambda *parts: "".join(map(str, parts)), '(...parts) => parts.join("")'),
+}
+
 # What Python-dialect source runs with: each function's runtime as _name, and the operators' helpers.
 NAMESPACE: dict[str, Callable] = {**{f"_{f.name}": f.runtime for f in FUNCTIONS.values()},
-                                  "_pow": _pow, "_div": _div, **{f"_{name}": run for name, (run, _) in SEARCHES.items()}}
+                                  "_pow": _pow, "_div": _div,
+                                  **{f"_{name}": run for name, (run, _) in {**SEARCHES, **PRINTING}.items()}}
 
 
 def _camel(name: str) -> str:
@@ -543,7 +612,7 @@ def javascript_runtime() -> str:
     (True, True)
     """
     entries = [f"  {f.name}: {f.js}" for f in FUNCTIONS.values() if f.js]
-    entries += [f"  {_camel(name)}: {js}" for name, (_, js) in SEARCHES.items()]
+    entries += [f"  {_camel(name)}: {js}" for name, (_, js) in {**SEARCHES, **PRINTING}.items()]
     return "const F = {\n" + ",\n".join(entries) + "\n};"
 
 
@@ -604,20 +673,79 @@ def _subscript(text: str) -> str:
     return f"<mtext>{escape(text)}</mtext>"
 
 
+# ---------------------------------------------------------------------------------------------- numbers for people
+
+# A value printed to ``digits`` significant digits, as text (NUMBER) and as MathML (NUMBER_MARKUP): one
+# definition each, compiled below for Python and rendered in the js dialect for the living page.
+VALUE, DIGITS, OUTER = Sym("value"), Param("digits"), Param("outer")
+MANTISSA, POWER, BODY, POWERED, SIGNED = (Sym(n) for n in ("mantissa", "power", "body", "powered", "signed"))
+
+
+def _joined(*parts) -> Expr:
+    return Call("join", tuple(Text(p) if isinstance(p, str) else p for p in parts))
+
+
+def _around(method: Callable[[str], str], inner: Expr) -> Expr:
+    """``inner`` inside the MathML dialect's own spelling of ``method`` (a sign, brackets)."""
+    before, after = method("\0").split("\0")
+    return _joined(before, inner, after)
+
+
+def _is_number(x: Expr) -> Expr:
+    return Fn("isnumber", x)
+
+
+_NEGATIVE = Call("signbit", (VALUE,))
+_PARTS = {"parts": Call("g_format", (VALUE, DIGITS)), "mantissa": Item(Sym("parts"), Num(1)),
+          "power": Item(Sym("parts"), Num(2))}
+NUMBER: dict[str, Expr] = {**_PARTS, "text": If(
+    _is_number(VALUE),
+    _joined(If(_NEGATIVE, Text(MINUS), Text("")), Call("unsigned", (MANTISSA,)),
+            If(_is_number(POWER), _joined("×10", Call("superscript", (POWER,))), Text(""))),
+    If(equal(VALUE, VALUE), _joined(If(less(VALUE, 0), Text(MINUS), Text("")), "∞"), Text("NaN")))}
+_MARKUP = DIALECTS["mathml"]
+NUMBER_MARKUP: dict[str, Expr] = {
+    **_PARTS,
+    "body": _joined("<mn>", Call("unsigned", (MANTISSA,)), "</mn>"),
+    "powered": If(_is_number(POWER), _joined(
+        "<mrow>", BODY, mo("×") + "<msup><mn>10</mn>",
+        If(less(POWER, 0), _around(_MARKUP.negate, _joined("<mn>", -POWER, "</mn>")), _joined("<mn>", POWER, "</mn>")),
+        "</msup></mrow>"), BODY),
+    "signed": If(_NEGATIVE, _around(_MARKUP.negate, POWERED), POWERED),
+    # bracketed inside an operation when negative or written with a power of ten
+    "markup": If(_is_number(VALUE), If(greater(OUTER, 0), If(_NEGATIVE, _around(_MARKUP.bracket, SIGNED), If(
+        _is_number(POWER), _around(_MARKUP.bracket, SIGNED), SIGNED)), SIGNED),
+        If(equal(VALUE, VALUE), If(greater(VALUE, 0), Text("<mn>∞</mn>"), Text(_MARKUP.negate("<mn>∞</mn>"))),
+           Text("<mn>NaN</mn>")))}
+_PRINTERS = {"number": (NUMBER, ("value", "digits"), "text"),
+             "mathml_number": (NUMBER_MARKUP, ("value", "digits", "outer"), "markup")}
+_printers = dict(NAMESPACE)
+for _name, _printer in _PRINTERS.items():
+    exec(compile(function_source(_name, *_printer[:2], "python", _printer[2]), f"<sheetprop {_name}>", "exec"),
+         _printers)
+
+
+def number(value: float, digits: int) -> str:
+    """``value`` as text to ``digits`` significant digits, ×10ⁿ when tiny or huge, a real minus (NUMBER).
+
+    >>> number(-3.51085e-05, 6), number(float("-inf"), 3)
+    ('−3.51085×10⁻⁵', '−∞')
+    """
+    return _printers["number"](value, digits)
+
+
 def mathml_number(value: float, digits: int, outer: int = 0) -> str:
-    """A value as MathML: ``digits`` significant digits, ×10ⁿ when tiny or huge, bracketed inside an
-    operation when negative or written with a power of ten."""
-    dialect = DIALECTS["mathml"]
-    if value != value:
-        return "<mn>NaN</mn>"
-    if math.isinf(value):
-        return "<mn>∞</mn>" if value > 0 else dialect.negate("<mn>∞</mn>")
-    mantissa, exponent = parts(value, digits)
-    negative = mantissa.startswith("-")
-    body = f"<mn>{mantissa.lstrip('-')}</mn>"
-    if exponent is not None:
-        power = dialect.negate(f"<mn>{-exponent}</mn>") if exponent < 0 else f"<mn>{exponent}</mn>"
-        body = f"<mrow>{body}{mo('×')}<msup><mn>10</mn>{power}</msup></mrow>"
-    if negative:
-        body = dialect.negate(body)
-    return dialect.bracket(body) if outer > 0 and (negative or exponent is not None) else body
+    """A value as MathML (NUMBER_MARKUP): ``digits`` significant digits, ×10ⁿ when tiny or huge, bracketed
+    inside an operation when negative or written with a power of ten.
+
+    >>> mathml_number(-0.5, 3, 1)
+    '<mrow><mo stretchy="false">(</mo><mrow><mo>−</mo><mn>0.5</mn></mrow><mo stretchy="false">)</mo></mrow>'
+    """
+    return _printers["mathml_number"](value, digits, outer)
+
+
+def numbers_source() -> str:
+    """``NUMBERS``: ``number`` and ``mathml_number`` in the js dialect, for the living page."""
+    functions = ",\n".join(f"{_camel(name)}: {function_source(_camel(name), *printer[:2], 'js', printer[2])}"
+                           for name, printer in _PRINTERS.items())
+    return f"const NUMBERS = {{\n{functions}\n}};"

@@ -153,8 +153,17 @@ class ArgMin(Expr):
     values: Expr
 
 
+@dataclass(frozen=True, eq=True)
+class Call(Expr):
+    """A helper of the dialects' runtimes applied to several arguments: printing a number (``mantissa``,
+    ``superscript``, ``join`` …; see ``sheetprop.dialects.PRINTING``)."""
+
+    name: str
+    args: tuple
+
+
 ITEM, FOLLOWING = Sym("item"), Sym("following")  # the item FirstWhere tests, and the one after it
-_COMPOUND = (If, Otherwise, Item, FirstWhere, ArgMin)
+_COMPOUND = (If, Otherwise, Item, FirstWhere, ArgMin, Call)
 
 LEARNING_RATE = "lr"
 # The learning rate and the optimizers' hyperparameters (PyTorch's names) in the notation of the notes.
@@ -265,6 +274,8 @@ def substitute(expr: Expr, replace: Callable[[Expr], Expr | None], *, every_node
     if isinstance(expr, Cycle):
         return Cycle(substitute(expr.counter, replace, every_node=every_node),
                      tuple(substitute(o, replace, every_node=every_node) for o in expr.options))
+    if isinstance(expr, Call):
+        return Call(expr.name, tuple(substitute(arg, replace, every_node=every_node) for arg in expr.args))
     if isinstance(expr, _COMPOUND):
         return type(expr)(*(substitute(arg, replace, every_node=every_node) for arg in _parts(expr)))
     return expr
@@ -272,7 +283,7 @@ def substitute(expr: Expr, replace: Callable[[Expr], Expr | None], *, every_node
 
 def _parts(expr: Expr) -> tuple:
     """The subtrees of a compound node, in its fields' order."""
-    return tuple(getattr(expr, f.name) for f in fields(expr))
+    return expr.args if isinstance(expr, Call) else tuple(getattr(expr, f.name) for f in fields(expr))
 
 
 def fold(expr: Expr) -> Expr:

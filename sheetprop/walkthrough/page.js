@@ -1,75 +1,16 @@
 // The living walkthrough: its fields, its link, and the numbers it rewrites after an edit.
 // Nothing below computes the example: every value comes from ENGINES, generated above from the graph's
-// quantity definitions. This part reads what the user typed, runs them, and prints the numbers as
-// sheetprop.numerals and the walkthrough's tables print them (the tests hold the two side by side).
+// quantity definitions, and the comparison and the printing of numbers are rendered from theirs (COMPARISON,
+// NUMBERS). This part reads what the user typed, runs them, and writes the results into the page.
 (() => {
   const D = SPEC.digits;
-  const MINUS = "\u2212";
-  const SUPERSCRIPT = { "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸",
-                        "9": "⁹", "-": "⁻" };
-
-  // ------------------------------------------------------------------------------------------ numbers
-
-  // Mantissa and power of ten of Python's f"{x:.{d}g}" (sheetprop.numerals.parts): round half to even on
-  // the exact binary value, exponent form below 1e-4 and from 10^d, trailing zeros dropped.
-  function parts(x, d) {
-    const negative = x < 0 || Object.is(x, -0);
-    const a = Math.abs(x);
-    let digits = "0", exponent = 0;
-    if (a !== 0) {
-      let m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(a.toExponential(d - 1));
-      digits = m[1] + (m[2] || ""); exponent = Number(m[3]);
-      const exact = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(a.toExponential(100));
-      const all = exact[1] + (exact[2] || "");
-      // toExponential rounds a tie up; Python to the even digit.
-      if (all[d] === "5" && /^0*$/.test(all.slice(d + 1)) && Number(all[d - 1]) % 2 === 0) {
-        digits = all.slice(0, d); exponent = Number(exact[3]);
-      }
-    }
-    const sign = negative ? "-" : "";
-    if (exponent < -4 || exponent >= d) {
-      const fraction = digits.slice(1).replace(/0+$/, "");
-      return [sign + digits[0] + (fraction ? "." + fraction : ""), exponent];
-    }
-    let whole, fraction;
-    if (exponent >= 0) { whole = digits.slice(0, exponent + 1); fraction = digits.slice(exponent + 1); }
-    else { whole = "0"; fraction = "0".repeat(-exponent - 1) + digits; }
-    fraction = fraction.replace(/0+$/, "");
-    return [sign + whole + (fraction ? "." + fraction : ""), null];
-  }
-
-  function number(x, d) {
-    if (Number.isNaN(x)) return "NaN";
-    if (!Number.isFinite(x)) return (x < 0 ? MINUS : "") + "∞";
-    const [mantissa, exponent] = parts(x, d);
-    const text = exponent === null ? mantissa
-      : mantissa + "×10" + String(exponent).split("").map(c => SUPERSCRIPT[c]).join("");
-    return text.replace("-", MINUS);
-  }
+  // Numbers printed as sheetprop.numerals and the MathML dialect print them: NUMBERS is their definition
+  // (sheetprop.dialects.NUMBER, NUMBER_MARKUP) rendered in the js dialect above this script.
+  const number = (x, d) => NUMBERS.number(x, d), mathmlNumber = (x, d, outer) => NUMBERS.mathmlNumber(x, d, outer);
 
   function escapeHtml(text) {
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
       .replace(/'/g, "&#x27;");
-  }
-  const negate = text => `<mrow><mo>${MINUS}</mo>${text}</mrow>`;
-  function bracket(text) {
-    const stretch = text.includes("<mfrac") ? "" : ' stretchy="false"';
-    return `<mrow><mo${stretch}>(</mo>${text}<mo${stretch}>)</mo></mrow>`;
-  }
-
-  // sheetprop.dialects.mathml_number
-  function mathmlNumber(x, d, outer) {
-    if (Number.isNaN(x)) return "<mn>NaN</mn>";
-    if (!Number.isFinite(x)) return x > 0 ? "<mn>∞</mn>" : negate("<mn>∞</mn>");
-    const [mantissa, exponent] = parts(x, d);
-    const negative = mantissa.startsWith("-");
-    let body = `<mn>${mantissa.replace(/^-+/, "")}</mn>`;
-    if (exponent !== null) {
-      const power = exponent < 0 ? negate(`<mn>${-exponent}</mn>`) : `<mn>${exponent}</mn>`;
-      body = `<mrow>${body}<mo>×</mo><msup><mn>10</mn>${power}</msup></mrow>`;
-    }
-    if (negative) body = negate(body);
-    return outer && (negative || exponent !== null) ? bracket(body) : body;
   }
 
   // ------------------------------------------------------------------------------------------ state
@@ -109,7 +50,7 @@
         if (rates.includes(rate)) return { error: `${item} is given twice` };
         rates.push(rate);
       }
-      if (rates.length * SPEC.optimizers.length > 255) return { error: "at most 255 runs" };
+      if (rates.length * SPEC.optimizers.length > SPEC.maxRuns) return { error: `at most ${SPEC.maxRuns} runs` };
       return { value: rates };
     }
     if (name === "iterations") {
@@ -133,7 +74,10 @@
       if (below || above)
         return { error: `outside ${lowOpen ? "(" : "["}${low}, ${high === null ? "∞" : high}${highOpen ? ")" : "]"}` };
     }
-    if (field.kind === "target" && SPEC.bce && (value < 0 || value > 1)) return { error: "bce needs a target from 0 to 1" };
+    if (field.kind === "target" && SPEC.targets) {  // the config's rule (sheetprop.config.TARGET_RANGES)
+      const [low, high] = SPEC.targets.range;
+      if (value < low || value > high) return { error: `${SPEC.targets.loss} needs a target from ${low} to ${high}` };
+    }
     return { value };
   }
 
