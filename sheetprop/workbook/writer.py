@@ -16,8 +16,11 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from sheetprop.compare import (DECREASING, DIVERGING, ONE_ITERATION, OVERFLOWED, REACHED, STATUSES, UNCHANGED, Case,
-                               Summary, labels)
+from sheetprop.compare import OVERFLOW as FINAL_OVERFLOW
+from sheetprop.compare import (BEST, FINALS, ITERATIONS, LOSSES, NEVER, RUN, RUNS, STATUSES, THRESHOLD, Case, Summary,
+                               labels, shown)
+from sheetprop.dialects import render
+from sheetprop.expr import Item, Num, Sym, fold, one_item, substitute
 from sheetprop.config import Config
 from sheetprop.graph import COUNTER, TOTAL, Graph
 from sheetprop.exercise import Exercise
@@ -33,7 +36,6 @@ from sheetprop.workbook.style import (LEGEND, PRINTABLE_WIDTH_PX, colour_group, 
 CREATED = dt.datetime(2024, 1, 1)
 COMPARE = "Compare"
 OVERFLOW = "#NUM!"
-FINAL_OVERFLOW = "overflow"  # the final E_total of a run that overflowed, on the Compare sheet
 
 
 def write(run: Run, folder: Path) -> tuple[Path, ...]:
@@ -286,27 +288,20 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
         sheet.write_string(table_row, column, text, styles["header"])
 
     values = styles.made(num_format=total_format)
+    columns = {"first": o + 1, "final": o + 2, "reached": o + 3, "status": o + 4}
+    formats = {"first": values, "final": values, "reached": styles.made(align="center"), "status": None}
     for i, (case, result) in enumerate(zip(cases, summary.rates)):
         r = first_data + i
         col = xl_col_to_name(i + 1)
-        span = f"${col}${first_iteration + 1}:${col}${last_iteration + 1}"
-        first_cell, final_cell = f"${col}${first_iteration + 1}", f"${col}${last_iteration + 1}"
         if named:
             sheet.write_string(r, 0, case.optimizer)
         sheet.write_formula(r, o, f"='{names[case]}'!{layouts[case.optimizer].param_cell('lr')}", None, case.rate)
-        sheet.write_formula(r, o + 1, f"={first_cell}", values, cached(result.first))
-        # Text for a run that overflowed, so that MIN over the column (the best run) skips it.
-        sheet.write_formula(r, o + 2, f'=IF(ISNUMBER({final_cell}),{final_cell},"{FINAL_OVERFLOW}")', values,
-                            result.final if math.isfinite(result.final) else FINAL_OVERFLOW)
-        # SUMPRODUCT takes its argument as an array in every program: no array formula needed.
-        sheet.write_formula(r, o + 3, f'=IFERROR(SUMPRODUCT(MATCH(TRUE,{span}<{threshold},0)),"never")',
-                            styles.made(align="center"), result.reached if result.reached is not None else "never")
-        b, c, d = (xl_rowcol_to_cell(r, column) for column in (o + 1, o + 2, o + 3))
-        # compare.status, as a formula: one iteration has no update to judge.
-        judged = (f'"{ONE_ITERATION}"' if summary.iterations == 1 else
-                  f'IF({c}<{b},"{DECREASING}",IF({c}>{b},"{DIVERGING}","{UNCHANGED}"))')
-        sheet.write_formula(r, o + 4, f'=IF(ISNUMBER({d}),"{REACHED}",IF(ISNUMBER({b}),IF(ISNUMBER({c}),{judged},'
-                            f'"{OVERFLOWED}"),"{OVERFLOWED}"))', None, result.status)
+        formulas = run_formulas(summary.iterations, f"${col}${first_iteration + 1}", f"${col}${last_iteration + 1}",
+                                threshold, {name: xl_rowcol_to_cell(r, column) for name, column in columns.items()})
+        for name, column in columns.items():
+            value = result.shown[name]
+            sheet.write_formula(r, column, formulas[name], formats[name],
+                                cached(value) if isinstance(value, float) else value)
     # The columns from their header down: Gnumeric's INDEX refuses a range of one cell (#REF!), as one run has.
     final = xl_col_to_name(o + 2)
     final_range = f"${final}${first_data + 1}:${final}${first_data + n}"
@@ -314,11 +309,14 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
     sheet.write_string(best_row, 0, "best run" if named else "best rate", styles["best"])
     # Beside the best run's optimizer and rate (columns C, D), the note goes after them, where it has room.
     sheet.write_string(best_row, o + 3 if named else 1, "lowest final E_total", styles["help"])
-    shown = ([best.optimizer] if named else []) + [best.rate] if best else ["#N/A"] * (1 + o)
+    best_shown = ([best.optimizer] if named else []) + [best.rate] if best else ["#N/A"] * (1 + o)
+    from_header = substitute(BEST, lambda node: Item(node.seq, 1 + node.index) if isinstance(node, Item) else None,
+                             every_node=True)
     for k, column in enumerate(range(o + 1)):
         letter = xl_col_to_name(column)
-        sheet.write_formula(best_row, 2 + k, f"=INDEX(${letter}${first_data}:${letter}${first_data + n},"
-                            f"1+MATCH(MIN({final_range}),{final_range},0))", styles["best"], shown[k])
+        runs = f"${letter}${first_data}:${letter}${first_data + n}"
+        formula = render(from_header, "excel", lambda node: {RUNS: runs, FINALS: final_range}.get(node))
+        sheet.write_formula(best_row, 2 + k, "=" + formula, styles["best"], best_shown[k])
 
     sheet.write_string(trajectory_header, 0, "iteration", styles["header"])
     first_layout = layouts[cases[0].optimizer]
@@ -355,6 +353,35 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
     print_compare_sheet(sheet, sum(widths), [chart_row - 1, trajectory_header], trajectory_header)
 
 
+def run_formulas(iterations: int, first: str, last: str, threshold: str, cells: dict[str, str]) -> dict[str, str]:
+    """The formula of each of a run's values in ``cells`` (names of ``compare.RUN`` to their cells): its
+    definition as the cell shows it (``compare.shown``) in the excel dialect, E_total being the cells from
+    ``first`` to ``last``, the threshold the cell ``threshold``; the iteration count is settled here.
+
+    >>> run_formulas(1, "$B$9", "$B$9", "$B$3", {"reached": "D6"})["reached"]
+    '=IFERROR(IF($B$9<$B$3,1,NA()),"never")'
+    """
+    ends = {1: first, -1: last}
+
+    def definition(expr):
+        expr = fold(substitute(expr, lambda node: Num(iterations) if node == ITERATIONS else None))
+        return one_item(expr, LOSSES) if iterations == 1 else expr
+
+    formulas = {}
+    for name in cells:
+        def resolve(node, name=name):
+            if isinstance(node, Item):  # E_total at iteration 1 or at the last: its own cell
+                return ends[int(node.index.value)]
+            if node == LOSSES:
+                return f"{first}:{last}"
+            if node == THRESHOLD:
+                return threshold
+            # this cell's own value is its definition; every other value is the cell that shows it
+            return definition(RUN[name]) if node == Sym(name) else cells[node.name]
+        formulas[name] = "=" + render(shown(name), "excel", resolve)
+    return formulas
+
+
 ROW_PIXELS = 20  # the default row height, 15 points
 
 
@@ -372,7 +399,7 @@ def _compare_widths(headers: list[str], cases: list[Case], summary: Summary, tot
         widths[0] = max(widths[0], rate_width)
     widths.append(max(wrapped_width(headers[-4]), text_width("lowest final E_total"), values))
     widths.append(max(wrapped_width(headers[-3]), values, text_width(FINAL_OVERFLOW)))
-    widths.append(max(wrapped_width(headers[-2]), text_width("never")))
+    widths.append(max(wrapped_width(headers[-2]), text_width(NEVER)))
     widths.append(max(wrapped_width(headers[-1]), *(text_width(s) for s in STATUSES)))
     widths += [0] * max(0, len(cases) + 1 - len(widths))
     for i, case in enumerate(cases, start=1):  # the trajectory's columns
