@@ -2,6 +2,8 @@
 student, and a class report.
 
     folder.py    the submissions in the folder, found without following a link or opening a pipe
+    identity.py  whose each submission is: Canvas, Moodle and GitHub Classroom layouts, the roster
+    assignment.py what was assigned (sheets, quantities, iterations, network, values) and the cells it counts
     judge.py     one submission against its assignment: verify's report turned into a Grade
     verdict.py   a Grade as plain data: the row of grades.csv
     report.py    grades.csv (safe to open in a spreadsheet) and grades.html (the class report)
@@ -16,13 +18,17 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from sheetprop.grade.assignment import Assignment
 from sheetprop.grade.folder import Submission, submissions
+from sheetprop.grade.identity import match, who
 from sheetprop.grade.judge import grade_file
 from sheetprop.grade.report import write_csv, write_html
 from sheetprop.grade.verdict import COLUMNS, STATUSES, Finding, Grade
+from sheetprop.roster import variant
 
 __all__ = ["grade_folder", "grade_file", "write_grades", "submissions", "Grade", "Finding", "STATUSES", "COLUMNS"]
 
@@ -30,12 +36,17 @@ FILES_PER_WORKER = 8  # a worker is replaced after this many files: memory stays
 
 
 def grade_folder(folder, assignment, progress: Callable[[int], None] | None = None,
-                 workers: int | None = None) -> list[Grade]:
-    """Grade every submission under ``folder`` against ``assignment`` (a Config), in worker processes."""
+                 workers: int | None = None, roster=None) -> list[Grade]:
+    """Grade every submission under ``folder`` against ``assignment`` (a Config, or an Assignment), in
+    worker processes. With ``roster`` (roster.Student rows), each submission is judged against its
+    student's own variant, rows come in roster order, and a student with no submission gets a ``missing``
+    row; without, the student is who the folder's layout names."""
     folder = Path(folder)
     found = submissions(folder)
-    values = dict(assignment.values)
-    rates = tuple(assignment.learning_rates)
+    if not isinstance(assignment, Assignment):
+        variants = {student.id: variant(assignment, student.id) for student in roster or ()}
+        assignment = Assignment(assignment, variants)
+    owners = [_owner(submission, roster) for submission in found]
     workers = workers or min(2, os.cpu_count() or 1)
     grades: dict[int, Grade] = {}
     for k, submission in enumerate(found):
@@ -51,7 +62,8 @@ def grade_folder(folder, assignment, progress: Callable[[int], None] | None = No
     batch = workers * FILES_PER_WORKER
     for start in range(0, len(todo), batch):
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = {pool.submit(grade_file, found[k], folder, values, rates): k for k in todo[start:start + batch]}
+            futures = {pool.submit(grade_file, found[k], folder, assignment, owners[k][0] if roster else ""): k
+                       for k in todo[start:start + batch]}
             for future in concurrent.futures.as_completed(futures):
                 k = futures[future]
                 try:
@@ -61,7 +73,40 @@ def grade_folder(folder, assignment, progress: Callable[[int], None] | None = No
                                       notes=f"verify stopped on it ({type(error).__name__})")
                 if progress:
                     progress(1)
-    return [grades[k] for k in range(len(found))]
+    graded = [_owned(grades[k], *owners[k]) for k in range(len(found))]
+    return graded if roster is None else _in_roster_order(graded, roster, assignment)
+
+
+def _owner(submission, roster) -> tuple[str, str, str]:
+    """(id, name, note) of the student a submission belongs to."""
+    identity = who(submission.name)
+    if roster is None:
+        return identity.id, identity.name, ""
+    student, why = match(submission.name, identity, roster)
+    return (student.id, student.name, "") if student else ("", "", why)
+
+
+def _owned(grade: Grade, student: str, name: str, note: str) -> Grade:
+    notes = "; ".join(n for n in (note, grade.notes) if n)
+    return replace(grade, student=student, name=name, notes=notes)
+
+
+def _in_roster_order(grades: list[Grade], roster, assignment: Assignment) -> list[Grade]:
+    """The roster's students in its order, each with their submissions (a ``missing`` row for none), then
+    the submissions that match no student."""
+    by_student: dict[str, list[Grade]] = {}
+    for grade in grades:
+        by_student.setdefault(grade.student, []).append(grade)
+    total = sum(sum(assignment.cells(case.optimizer, ()).values()) for case in assignment.cases)
+    rows = []
+    for student in roster:
+        mine = by_student.get(student.id) or [Grade("", "missing", 0.0, notes="no submission found in DIR",
+                                                    right=0, assigned=total, student=student.id, name=student.name)]
+        if len(mine) > 1:
+            mine = [replace(g, notes="; ".join(n for n in (f"one of {len(mine)} submissions", g.notes) if n))
+                    for g in mine]
+        rows += mine
+    return rows + by_student.get("", [])
 
 
 def write_grades(grades: list[Grade], out_dir, title: str) -> tuple[Path, Path]:
