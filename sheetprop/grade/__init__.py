@@ -46,7 +46,8 @@ def grade_folder(folder, assignment, progress: Callable[[int], None] | None = No
     if not isinstance(assignment, Assignment):
         variants = {student.id: variant(assignment, student.id) for student in roster or ()}
         assignment = Assignment(assignment, variants)
-    owners = [_owner(submission, roster) for submission in found]
+    wrapper = _wrapper([submission.name for submission in found])
+    owners = [_owner(submission.name[len(wrapper):], roster) for submission in found]
     workers = workers or min(2, os.cpu_count() or 1)
     grades: dict[int, Grade] = {}
     for k, submission in enumerate(found):
@@ -77,12 +78,28 @@ def grade_folder(folder, assignment, progress: Callable[[int], None] | None = No
     return graded if roster is None else _in_roster_order(graded, roster, assignment)
 
 
-def _owner(submission, roster) -> tuple[str, str, str]:
-    """(id, name, note) of the student a submission belongs to."""
-    identity = who(submission.name)
+def _wrapper(names: list[str]) -> str:
+    """The folders every submission is in (``hw3-submissions/``, as ``gh classroom clone`` makes): no student's.
+
+    >>> _wrapper(["hw3-submissions/hw3-a/x.xlsx", "hw3-submissions/hw3-b/x.xlsx"]), _wrapper(["a/x.xlsx"])
+    ('hw3-submissions/', '')
+    """
+    prefix = ""
+    while len(names) > 1:  # one submission alone: its folder is its student
+        tops = {name[len(prefix):].split("/", 1)[0] for name in names}
+        deeper = all(name[len(prefix):].count("/") >= 2 for name in names)
+        if len(tops) != 1 or not deeper:
+            break
+        prefix += tops.pop() + "/"
+    return prefix
+
+
+def _owner(path: str, roster) -> tuple[str, str, str]:
+    """(id, name, note) of the student whose submission is at ``path`` (inside any wrapping folder)."""
+    identity = who(path)
     if roster is None:
         return identity.id, identity.name, ""
-    student, why = match(submission.name, identity, roster)
+    student, why = match(path, identity, roster)
     return (student.id, student.name, "") if student else ("", "", why)
 
 
