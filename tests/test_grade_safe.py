@@ -86,13 +86,14 @@ def test_the_html_escapes_every_name_under_its_policy(hostile):
 
 
 def test_a_file_swapped_for_a_link_after_listing_is_not_read(tmp_path):
+    from sheetprop.config import default
+    from sheetprop.grade.assignment import Assignment
     from sheetprop.grade.folder import submissions
     from sheetprop.grade.judge import grade_file
-    from sheetprop.config import parse
 
     (tmp_path / "ann.xlsx").write_bytes(b"PK")
     (listed,) = submissions(tmp_path)
     (tmp_path / "ann.xlsx").unlink()
     (tmp_path / "ann.xlsx").symlink_to("/etc/passwd")
-    grade = grade_file(listed, tmp_path, {}, ())
+    grade = grade_file(listed, tmp_path, Assignment(default()))
     assert grade.status == "unreadable" and "link" in grade.notes
