@@ -114,7 +114,7 @@ def _in_roster_order(grades: list[Grade], roster, assignment: Assignment) -> lis
     by_student: dict[str, list[Grade]] = {}
     for grade in grades:
         by_student.setdefault(grade.student, []).append(grade)
-    total = sum(sum(assignment.cells(case.optimizer, ()).values()) for case in assignment.cases)
+    total = assignment.total()
     rows = []
     for student in roster:
         mine = by_student.get(student.id) or [Grade("", "missing", 0.0, notes="no submission found in DIR",

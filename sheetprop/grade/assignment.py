@@ -39,6 +39,10 @@ class Assignment:
     variants: dict[str, dict[str, float]] = field(default_factory=dict)
     _cells: dict = field(default_factory=dict, compare=False, repr=False)  # optimizer → its cells, made once
 
+    def total(self) -> int:
+        """Every cell of the exercise as handed out: what a submission with nothing to judge is out of."""
+        return sum(sum(self.cells(case.optimizer, None).values()) for case in self.cases)
+
     def values(self, student: str = "", optimizer: str | None = None) -> dict[str, float]:
         """The starting values (and the optimizer's hyperparameters) ``student`` was given."""
         values = self.config.values_for(optimizer or self.config.optimizers[0])
@@ -53,17 +57,17 @@ class Assignment:
         return self.config.iterations
 
     def cells(self, optimizer: str, columns, blank: str = "all") -> dict[str, int]:
-        """The cells a sheet of ``optimizer`` must fill, by quantity, for a sheet with ``columns``, in an
-        exercise that leaves ``blank`` (Exercise.blank) empty."""
+        """The cells a sheet of ``optimizer`` must fill, by quantity, for a sheet with ``columns`` (None: the
+        exercise's, every column), in an exercise that leaves ``blank`` (Exercise.blank) empty."""
         if (optimizer, blank) not in self._cells:
             self._cells[optimizer, blank] = _cells(self.config, optimizer, blank)
         return {name: count for name, (role, count, _) in self._cells[optimizer, blank].items()
-                if role not in WHERE_PRESENT or name in columns}
+                if role not in WHERE_PRESENT or columns is None or name in columns}
 
     def given_first(self, optimizer: str, blank: str) -> set[str]:
         """The quantities the exercise fills on iteration 1 only (``--blank backward``'s forward pass): a
         judged cell of theirs on that row is no work of the student's."""
-        self.cells(optimizer, (), blank)
+        self.cells(optimizer, None, blank)
         return {name for name, (_, _, first) in self._cells[optimizer, blank].items() if first}
 
 

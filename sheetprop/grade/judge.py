@@ -39,10 +39,10 @@ def grade_file(submission: Submission, folder, assignment: Assignment, student: 
         report = verify(submission.path)
     except NothingToJudge as error:
         if error.blank:
-            return Grade(name, "not started", 0.0, notes=str(error), right=0, assigned=_assigned_total(assignment))
+            return Grade(name, "not started", 0.0, notes=str(error), right=0, assigned=assignment.total())
         if isinstance(error, NotTheExercise):
             return Grade(name, "not the exercise", notes=str(error))
-        return Grade(name, "incomplete", 0.0, notes=str(error), right=0, assigned=_assigned_total(assignment))
+        return Grade(name, "incomplete", 0.0, notes=str(error), right=0, assigned=assignment.total())
     except VerifyError as error:
         return Grade(name, "unreadable", notes=str(error))
     except Exception as error:  # noqa: BLE001 - one file's trouble is its row, never the batch's end
@@ -73,10 +73,6 @@ def handed_out(path) -> str:
     except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
         pass
     return "all"
-
-
-def _assigned_total(assignment: Assignment) -> int:
-    return sum(sum(assignment.cells(case.optimizer, ()).values()) for case in assignment.cases)
 
 
 @dataclass
@@ -219,13 +215,15 @@ def _value_differences(report, assignment: Assignment, student: str, same) -> li
         for quantity, value in sheet.givens.items():
             found.setdefault(quantity, value)
     optimizer = report.sheets[0].network.optimizer if report.sheets else None
-    own = assignment.values(student, optimizer if optimizer in {c.optimizer for c in assignment.cases} else None)
+    optimizer = optimizer if optimizer in {c.optimizer for c in assignment.cases} else None
+    own = assignment.values(student, optimizer)
     differ = [f"{q} = {v:.10g}, assigned {own[q]:.10g}" for q, v in found.items() if q in own and not same(v, own[q])]
     if differ and assignment.variants:
-        for other in assignment.variants:
-            theirs = assignment.values(other)
+        for other in ("", *assignment.variants):
+            theirs = assignment.values(other, optimizer)
             if other != student and all(same(v, theirs[q]) for q, v in found.items() if q in theirs):
-                return [f"the values of student {other}'s variant"]
+                return [f"the values of student {other}'s variant" if other else
+                        "the values of the exercise without a roster, not the student's own variant"]
     return differ
 
 
