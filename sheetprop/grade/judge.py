@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from openpyxl.utils.cell import coordinate_from_string
-
 from sheetprop.grade.assignment import Assignment, bias_difference, network_differences
 from sheetprop.grade.folder import Submission, still_inside
 from sheetprop.grade.verdict import Finding, Grade
@@ -184,6 +182,8 @@ def _place_unrated(sheets: list[_Sheet], cases) -> None:
 def _right_cells(sheet, cells: dict[str, int], given: set[str]) -> int:
     """The cells of ``sheet`` judged right, per assigned quantity at most as many as were assigned; the first
     row of a quantity the exercise gave there (``given``) is not counted."""
+    from openpyxl.utils.cell import coordinate_from_string
+
     by_letter = {letter: quantity for letter, quantity, _ in sheet.columns}
     wrong = Counter()
     for finding in sheet.findings:
