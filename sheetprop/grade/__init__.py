@@ -46,6 +46,7 @@ def grade_folder(folder, assignment, progress: Callable[[int], None] | None = No
     if not isinstance(assignment, Assignment):
         variants = {student.id: variant(assignment, student.id) for student in roster or ()}
         assignment = Assignment(assignment, variants)
+    assignment.prepare()
     wrapper = _wrapper([submission.name for submission in found])
     owners = [_owner(submission.name[len(wrapper):], roster) for submission in found]
     workers = workers or min(2, os.cpu_count() or 1)

@@ -39,6 +39,16 @@ class Assignment:
     variants: dict[str, dict[str, float]] = field(default_factory=dict)
     _cells: dict = field(default_factory=dict, compare=False, repr=False)  # optimizer → its cells, made once
 
+    def prepare(self) -> "Assignment":
+        """Count the assigned cells of every optimizer and every way an exercise leaves them, here: the
+        workers that grade get them with the assignment and need not load the exercise's writer."""
+        from sheetprop.exercise import BLANKS
+
+        for case in self.cases:
+            for blank in BLANKS:
+                self.cells(case.optimizer, None, blank)
+        return self
+
     def total(self) -> int:
         """Every cell of the exercise as handed out: what a submission with nothing to judge is out of."""
         return sum(sum(self.cells(case.optimizer, None).values()) for case in self.cases)
