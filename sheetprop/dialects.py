@@ -66,8 +66,7 @@ class Dialect:
         if isinstance(expr, Numeral):
             return self.numeral(expr, outer)
         if isinstance(expr, Fn):
-            inner = self.node(expr.arg, resolve, 0)
-            return FUNCTIONS[expr.name].forms[self.name].format(x=inner, bx=self.bracket(inner))
+            return self.function(FUNCTIONS[expr.name], self.node(expr.arg, resolve, 0))
         if isinstance(expr, Cycle):
             counter = self.node(expr.counter, resolve, self.precedence["-"])
             return self.cycle(counter, [self.node(option, resolve, 0) for option in expr.options])
@@ -95,6 +94,12 @@ class Dialect:
             text = self.join(expr.op, text, part, halved)
             previous = arg
         return text
+
+    separator = ", "  # between the arguments of a function of several
+
+    def function(self, record, inner: str) -> str:
+        """A function record applied to ``inner``, its rendered argument (or arguments)."""
+        return record.forms[self.name].format(x=inner, bx=self.bracket(inner))
 
     def join(self, op: str, left: str, right: str, halved: bool) -> str:
         return left + ("" if halved else self.symbols[op]) + right
@@ -138,7 +143,10 @@ class Dialect:
         if isinstance(expr, ArgMin):
             return self.argmin(self.node(expr.values, resolve, 0))
         if isinstance(expr, Call):
-            return self.call(expr.name, [self.node(arg, resolve, 0) for arg in expr.args])
+            args = [self.node(arg, resolve, 0) for arg in expr.args]
+            if expr.name in FUNCTIONS:  # a function of several arguments (MOD, MAX): its record's forms
+                return self.function(FUNCTIONS[expr.name], self.separator.join(args))
+            return self.call(expr.name, args)
         if isinstance(expr, FirstWhere):
             seq = self.node(expr.seq, resolve, 0)
             steps = FOLLOWING in set(symbols(expr.test))
@@ -179,6 +187,7 @@ class Dialect:
 
 class Excel(Dialect):
     name = "excel"
+    separator = ","
     # A spreadsheet's negation binds tighter than ^ (-2^2 is 4): a power under a minus keeps its brackets.
     precedence = {**PRECEDENCE, "neg": 5}
 
@@ -240,9 +249,10 @@ class Python(Dialect):
             return text
         return super().operation(expr, resolve, precedence)
 
+    def function(self, record, inner: str) -> str:
+        return f"_{record.name}({inner})"
+
     def node(self, expr: Expr, resolve: Resolve, outer: int) -> str:
-        if isinstance(expr, Fn):
-            return f"_{expr.name}({self.node(expr.arg, resolve, 0)})"
         if isinstance(expr, Op) and (expr.op == "^" or (expr.op == "/" and not all(
                 isinstance(a, Num) for a in expr.args[1:]))):
             return self.operation(expr, resolve, 0)  # a call: never bracketed
@@ -377,6 +387,7 @@ class MathML(Dialect):
 
     name = "mathml"
     precedence = {**PRECEDENCE, "/": 4}
+    separator = "<mo>,</mo>"
     half = True
 
     def name_of(self, node) -> str | None:
@@ -494,11 +505,12 @@ def function_source(name: str, definitions: dict[str, Expr], arguments: tuple[st
 
 def _pow(x: float, y: float) -> float:
     try:
-        return x ** y
+        result = float(x) ** y  # a float: 9 ** 99999999 of two integers would never finish
     except OverflowError:
         return math.inf
     except ZeroDivisionError:  # 0 ** -1: a spreadsheet's #DIV/0!
         return math.nan
+    return math.nan if isinstance(result, complex) else result  # (-8) ** (1/3): a spreadsheet's #NUM!
 
 
 def _div(x: float, y: float) -> float:

@@ -2,7 +2,8 @@
 
 A function record carries all there is to know about it: its float64 runtime (what the engine runs),
 its slope as an expression (what the backward pass differentiates with), its inverse where verify needs
-one, and its form in every dialect (``sheetprop.dialects``). Adding an activation is adding one record
+one, its form in every dialect (``sheetprop.dialects``) and the spreadsheet function that computes it
+(what verify's formula reader reads ``EXP(…)`` or ``MOD(…)`` as). Adding an activation is adding one record
 here with ``activation=True``; the CLI's and the config's choices are derived from these registries.
 
 >>> from sheetprop.dialects import render
@@ -30,9 +31,14 @@ Slope = Callable[[Expr, Expr], Expr]
 class Function:
     """One function of one argument, in every form it takes.
 
-    ``forms`` maps each dialect to a template: ``{x}`` is the rendered argument, ``{bx}`` the argument in
-    the dialect's brackets. The Python dialect calls ``runtime`` (as ``_name``); ``js`` is its JavaScript
-    runtime when no built-in will do. ``slope(z, a)`` is df/dz written with z and a = f(z).
+    ``forms`` maps each dialect to a template: ``{x}`` is the rendered argument (the arguments, separated
+    as the dialect separates them, for a function of several), ``{bx}`` the argument in the dialect's
+    brackets. The Python dialect calls ``runtime`` (as ``_name``); ``js`` is its JavaScript runtime when
+    no built-in will do. ``slope(z, a)`` is df/dz written with z and a = f(z). ``spreadsheet`` names the
+    spreadsheet function that computes it (none where a formula spells it out, as σ); ``arguments`` is how
+    many it takes (None: any number, as MAX), applied in a tree as ``Call(name, args)`` when not one.
+    ``spelled_out(z)`` is the function as people type it out in a formula (σ: 1/(1 + exp(−z))), where they
+    do: verify's slips of a formula (brackets left out) are slips of that.
     """
 
     name: str
@@ -42,6 +48,9 @@ class Function:
     inverse: Callable[[float], float] | None = None
     activation: bool = False
     js: str = ""
+    spreadsheet: str = ""
+    arguments: int | None = 1
+    spelled_out: Callable[[Expr], Expr] | None = None
 
 
 def _sigmoid(z: float) -> float:
@@ -78,6 +87,51 @@ def _atanh(a: float) -> float:
     return math.atanh(a) if -1.0 < a < 1.0 else math.nan
 
 
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:  # EXP(710) is #NUM! in a spreadsheet: no number
+        return math.inf
+
+
+def _log10(x: float) -> float:
+    if x > 0:
+        return math.log10(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _log(x: float, base: float = 10.0) -> float:
+    try:
+        return math.log(x, base)
+    except (ValueError, ZeroDivisionError):
+        return math.nan
+
+
+def _mod(a: float, b: float) -> float:
+    """A spreadsheet's MOD: the remainder takes the divisor's sign; by 0 it is an error (no number)."""
+    return a % b if b else math.nan
+
+
+def _spreads(run):
+    """A function of several values as a spreadsheet computes it: an error (nan) among them is the result."""
+    def over(*values):
+        return math.nan if any(v != v for v in values) else run(values)
+    return over
+
+
+def _choose(index: float, *options: float) -> float:
+    i = int(index) if index == index else 0
+    return options[i - 1] if 1 <= i <= len(options) else math.nan
+
+
+def _round(x: float, digits: float = 0.0) -> float:
+    """A spreadsheet's ROUND: halves away from zero (Python's round takes them to even)."""
+    if x != x or digits != digits:
+        return math.nan
+    scale = 10.0 ** int(digits)
+    return math.copysign(math.floor(abs(x) * scale + 0.5) / scale, x)
+
+
 def _isnumber(x) -> bool:
     """A number a spreadsheet cell can hold: not a word, not nothing, not inf or nan (an error there)."""
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
@@ -88,15 +142,21 @@ def _bracketed(form: str) -> dict:
     return {"math": f"{form}({{x}})", "mathml": f"<mrow><mi>{form}</mi><mo>&#x2061;</mo>{{bx}}</mrow>"}
 
 
+def _spelled(spreadsheet: str, js: str, form: str | None = None) -> dict:
+    """The forms of a function called by its name in a spreadsheet and in JavaScript (``js`` a template)."""
+    return {"excel": f"{spreadsheet}({{x}})", "js": js, **_bracketed(form or spreadsheet.lower())}
+
+
 FUNCTIONS: dict[str, Function] = {f.name: f for f in (
     # The spreadsheet's sigmoid branches on the sign so that EXP never overflows (EXP(710) is #NUM!).
     Function("sigmoid", _sigmoid, {
         "excel": "IF({x}>=0,1/(1+EXP(-{x})),EXP({x})/(1+EXP({x})))",
         "js": "F.sigmoid({x})", **_bracketed("σ")},
         slope=lambda z, a: a * (1 - a), inverse=_logit, activation=True,
+        spelled_out=lambda z: 1 / (1 + Fn("exp", -z)),
         js="z => z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z))"),
     Function("tanh", math.tanh, {"excel": "TANH({x})", "js": "Math.tanh({x})", **_bracketed("tanh")},
-             slope=lambda z, a: 1 - a ** 2, inverse=_atanh, activation=True),
+             slope=lambda z, a: 1 - a ** 2, inverse=_atanh, activation=True, spreadsheet="TANH"),
     # ReLU's slope at exactly 0 is taken as 0, as PyTorch does.
     Function("relu", _relu, {
         "excel": "MAX(0,{x})", "js": "F.relu({x})", "math": "max(0, {x})",
@@ -107,14 +167,34 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in (
         "excel": "IF({x}>0,1,0)", "js": "F.step({x})", "math": "[{x} > 0]",
         "mathml": "<mrow><mo stretchy=\"false\">[</mo>{x}<mo>&gt;</mo><mn>0</mn><mo stretchy=\"false\">]</mo></mrow>"},
         js="z => z > 0 ? 1 : z === z ? 0 : z"),
-    Function("ln", _ln, {"excel": "LN({x})", "js": "Math.log({x})", **_bracketed("ln")}, inverse=math.exp),
+    Function("ln", _ln, {"excel": "LN({x})", "js": "Math.log({x})", **_bracketed("ln")}, inverse=math.exp,
+             spreadsheet="LN"),
     Function("sqrt", _sqrt, {"excel": "SQRT({x})", "js": "Math.sqrt({x})", "math": "√({x})",
-                             "mathml": "<msqrt>{x}</msqrt>"}, slope=lambda z, a: 1 / (2 * a)),
+                             "mathml": "<msqrt>{x}</msqrt>"}, slope=lambda z, a: 1 / (2 * a), spreadsheet="SQRT"),
     # A test, not a number: the comparison of runs asks it of E_total (sheetprop.compare).
     Function("isnumber", _isnumber, {"excel": "ISNUMBER({x})", "js": "Number.isFinite({x})",
                                      "math": "{x} is a number",
-                                     "mathml": "<mrow>{x}<mtext>&#xa0;is a number</mtext></mrow>"}),
+                                     "mathml": "<mrow>{x}<mtext>&#xa0;is a number</mtext></mrow>"},
+             spreadsheet="ISNUMBER"),
+    # What hand-made sheets compute with besides: verify reads their formulas through these records.
+    Function("exp", _exp, _spelled("EXP", "Math.exp({x})"), slope=lambda z, a: a, inverse=_ln, spreadsheet="EXP"),
+    Function("abs", abs, _spelled("ABS", "Math.abs({x})"), spreadsheet="ABS"),
+    Function("log10", _log10, _spelled("LOG10", "Math.log10({x})", "log₁₀"), spreadsheet="LOG10"),
+    Function("log", _log, _spelled("LOG", "((x, b = 10) => Math.log(x) / Math.log(b))({x})"), spreadsheet="LOG",
+             arguments=None),
+    Function("mod", _mod, _spelled("MOD", "((a, b) => b ? a - b * Math.floor(a / b) : NaN)({x})"),
+             spreadsheet="MOD", arguments=2),
+    Function("max", _spreads(max), _spelled("MAX", "Math.max({x})"), spreadsheet="MAX", arguments=None),
+    Function("min", _spreads(min), _spelled("MIN", "Math.min({x})"), spreadsheet="MIN", arguments=None),
+    Function("int", lambda x: float(math.floor(x)) if math.isfinite(x) else math.nan,
+             _spelled("INT", "Math.floor({x})"), spreadsheet="INT"),
+    Function("round", _round, _spelled("ROUND", "((x, d = 0) => Math.sign(x) * Math.round(Math.abs(x) * 10 ** d) "
+                                                 "/ 10 ** d)({x})"), spreadsheet="ROUND", arguments=None),
+    Function("choose", _choose, _spelled("CHOOSE", "((i, ...o) => o[Math.trunc(i) - 1] ?? NaN)({x})"),
+             spreadsheet="CHOOSE", arguments=None),
 )}
+# The spreadsheet's name of each function that has one: what a formula calls it.
+SPREADSHEET = {f.spreadsheet: f for f in FUNCTIONS.values() if f.spreadsheet}
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,8 @@ def test_each_slip_is_reported_at_its_cell(reports, variant, title):
     assert [(f.cell, f.quantity) for f in sheet.findings] == [(cell, q) for cell, q, _ in expected]
     for finding, (_, _, words) in zip(sheet.findings, expected):
         if words is None:  # no usual slip: the formula is shown, or nothing is guessed
-            assert finding.diagnosis == ("" if variant == "values" else
+            assert finding.diagnosis == ("no usual slip reproduces its values: the values alone cannot tell what "
+                                         "the slip is" if variant == "values" else
                                          "the formula =1/(1+2.718281^(-K9)), that is 1/(1+2.718281^(-h2)), "
                                          "matches none of the usual slips")
             continue

@@ -310,7 +310,9 @@ def test_an_annotated_weight_under_eta_says_its_rate_is_wrong(book, tmp_path):
 
 
 def test_formula_functions_are_the_engines_where_they_share_a_name():
-    from sheetprop.dialects import NAMESPACE
+    from sheetprop.expr import Fn, Sym
+    from sheetprop.verify.evaluate import compile_tree
+    from sheetprop.verify.formula import read
 
-    assert rules.NAMESPACE["_ln"] is NAMESPACE["_ln"] and rules.NAMESPACE["_pow"] is NAMESPACE["_pow"]
-    assert rules.compile_source("_ln(V['x'])")({"x": 0.0}, {}, {}) == float("-inf")   # LN(0): no number either way
+    assert read("=LN(A1)", lambda ref: Sym("x")) == Fn("ln", Sym("x"))   # the record the engine computes with
+    assert compile_tree(Fn("ln", Sym("x")))({"x": 0.0}, {}, {}) == float("-inf")   # LN(0): no number either way

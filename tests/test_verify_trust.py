@@ -222,17 +222,26 @@ def context(tmp_path_factory):
 def test_no_slip_that_changes_nothing_is_offered(context, name, never):
     """Every slip offered computes something else than the definition (on random rows, by the engine),
     and none puts a name where it already stands."""
-    from sheetprop.verify.diagnose import _environments, mutants
-    from sheetprop.verify.rules import compile_source
+    import random
+
+    from sheetprop.engine import compile_rows
+    from sheetprop.verify.diagnose import mutants
+    from sheetprop.verify.evaluate import compile_tree
 
     rule = context.rules[name]
     offered = mutants(context, rule, [])
     words = [m.words for m in offered]
     assert never not in words and offered
     assert not any(w.split(" where ")[0] == w.split(" where ")[-1].split(" belongs")[0] for w in words if " where " in w)
-    envs = _environments(context, {})
+    graph, rng, envs = context.graph, random.Random(7), []
+    first, _ = compile_rows(graph)
+    names = [q.name for q in graph.quantities]
+    for _ in range(3):   # rows the engine computes from random parameters, the row above from others
+        values = [[0.5 if n == "lr" else rng.uniform(0.1, 0.9) for n in graph.params] for _ in range(2)]
+        V, U = (dict(zip(names, first(P))) for P in values)
+        envs.append((V, U, dict(zip(graph.params, values[0]))))
     for mutant in offered:
-        fn = compile_source(mutant.source)
+        fn = compile_tree(mutant.tree)
         assert any(abs(fn(V, U, P) - rule.fn(V, U, P)) > 1e-9 for V, U, P in envs), mutant.words
 
 

@@ -20,8 +20,8 @@ from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport, excerpt
 from sheetprop.verify.network import choose, shape_of
 from sheetprop.files.read import Lazy, is_number
-from sheetprop.verify.rules import (SAFETY, Precision, Rule, Shapes, compile_source, exact_kinds, make_rule,
-                                    noise, python_source, tolerance)
+from sheetprop.verify.evaluate import compile_tree
+from sheetprop.verify.rules import SAFETY, Precision, Rule, Shapes, exact_kinds, make_rule, noise, tolerance
 from sheetprop.verify.formula import FormulaError, references
 from sheetprop.verify.table import Label, Table
 
@@ -141,6 +141,8 @@ class Context:
     counter_shift: float | None = None        # the sheet's counter minus the iteration, where it counts one a row
     usable: set[str] = field(default_factory=set)  # the columns the rules read
     written_out: dict[str, Rule] = field(default_factory=dict)  # rules past the chain-rule columns, made when needed
+    points: tuple | None = None               # the diagnosis's random rows, computed once (diagnose._environments)
+    tried: int = 0                            # mutants the diagnosis has tried on this sheet (diagnose.MUTANTS)
     exact: set[str] = field(init=False)       # columns typed as given: inputs, targets, fixed biases
     trained: set[str] = field(init=False)     # weights (and trained biases): typed in the first row only
 
@@ -372,7 +374,7 @@ def _net_offsets(ctx: Context, graph: Graph, net, present: set[str], biases: lis
     activation = ACTIVATIONS[graph.network.activations[net.layer - 1]]
     output = next(q.name for q in graph.of_role(ACT) if (q.layer, q.neuron, q.example) == (net.layer, net.neuron,
                                                                                             net.example))
-    slope = compile_source(python_source(activation.slope(Sym("z"), Sym("a"))))
+    slope = compile_tree(activation.slope(Sym("z"), Sym("a")))
     P = dict(ctx.params, **{bias: 0.0 for bias in biases})
     offsets = []
     for k, V in enumerate(ctx.numbers[:5]):

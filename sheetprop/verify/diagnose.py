@@ -20,18 +20,23 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from sheetprop import legend
-from sheetprop.engine import compile_rows
-from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
-from sheetprop.functions import ACTIVATIONS
+from sheetprop.dialects import render
+from sheetprop.expr import Expr, Fn, Num, Op, Param, Sym, substitute, sum_of, symbols
+from sheetprop.functions import ACTIVATIONS, FUNCTIONS
 from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, SLOPE_STEP, TARGET, refs as graph_refs
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import Finding, as_found, excerpt
-from sheetprop.verify.formula import FormulaError, references, renamed, to_python, unwrap
-from sheetprop.verify.rules import Rule, compile_source, math_text, python_source
+from sheetprop.verify.evaluate import Batch, TooDeep, check_depth, preorder, rebuild, replace_at
+from sheetprop.verify.formula import FormulaError, read, read_tokens, references, renamed, unwrap
+from sheetprop.verify.formula import tokens as formula_tokens
+from sheetprop.verify.rules import Rule, math_text
 
 MATCH = 4.0            # a mutant reproduces a value within this many of the cell's tolerances
 SAMPLES = 3            # random points on which two formulas must agree to be the same
 MAX_CELLS = 30         # wrong cells a values-only diagnosis looks at
+REFERENCES = 2_000     # references tried per definition before only those of the same kind are (a wide network)
+MUTANTS = 100_000      # mutants tried per sheet: past them, a wrong quantity is reported without its slip
+CANNOT_TELL = "the values alone cannot tell"
 
 
 # The kinds of slip, each with the words a class report groups its findings under (a Finding's ``slip``).
@@ -60,11 +65,11 @@ SLIPS = {
 
 @dataclass(frozen=True)
 class Mutant:
-    """One plausible mistake: what it is, in words, the formula it gives, as Python over V, U, P, and its
-    kind (a key of SLIPS)."""
+    """One plausible mistake: what it is, in words, the definition's tree with it made, and its kind (a key
+    of SLIPS)."""
 
     words: str
-    source: str
+    tree: Expr
     slip: str = "reference"
 
 
@@ -359,66 +364,67 @@ def not_a_number(found) -> str:
 
 
 def _from_values(ctx, rule: Rule, cells: list) -> tuple[str, str] | None:
-    """The mutant that reproduces the most stored values, the first wrong cell's among them, and its kind."""
+    """The mutant that reproduces the most stored values, the first wrong cell's among them, and its kind.
+    Every mutant is evaluated on all the sampled rows at once, sharing what it does not change."""
     sample = [w for w in cells if isinstance(w.found, float)][:MAX_CELLS]
     if not sample:
         return None
-    best, best_count = None, 0
-    for mutant in mutants(ctx, rule, []):
-        fn = compile_source(mutant.source)
-        count = sum(1 for w in sample if _reproduces(ctx, fn, w))
-        if count > best_count and _reproduces(ctx, fn, sample[0]) and _changes(ctx, fn, sample[0]):
-            best, best_count = mutant, count
+    batch = Batch(len(sample), _row_values(ctx, [w.k for w in sample]))
+    found = [w.found for w in sample]
+    near = [MATCH * w.tolerance + 1e-300 for w in sample]
+    best, best_count, ties = None, 0, []
+    points = _environments(ctx, {})
+    for mutant in mutants(ctx, rule, [], points):
+        values = batch.values(mutant.tree)
+        first = values[0]
+        if not (abs(first - found[0]) <= near[0] and abs(first - sample[0].expected) > sample[0].tolerance):
+            continue  # it must make the first wrong cell what it is, and move it off its expected value
+        count = sum(1 for v, f, d in zip(values, found, near) if abs(v - f) <= d)
+        if count > best_count:
+            best, best_count, ties = mutant, count, []
+        elif count == best_count and len(ties) < 2 and not _same(points.values(mutant.tree), points.values(best.tree)):
+            ties.append(mutant)   # another formula, not the same one written otherwise: the values cannot choose
     if best is None:
-        return None
-    return (f"{best.words} (this reproduces the value in {best_count} of the {len(sample)} wrong rows checked)",
-            best.slip)
+        return (f"no usual slip reproduces its values: {CANNOT_TELL} what the slip is", "")
+    either = "".join(f", or {m.words}" for m in ties)
+    return (f"{best.words}{either} (this reproduces the value in {best_count} of the {len(sample)} wrong rows "
+            f"checked{f'; {CANNOT_TELL} which' if ties else ''})", best.slip)
 
 
-def _reproduces(ctx, fn, wrong) -> bool:
-    V, U = ctx.numbers[wrong.k], ctx.numbers[wrong.k - 1] if wrong.k else {}
-    try:
-        value = fn(V, U, ctx.params)
-    except (KeyError, ArithmeticError, ValueError, TypeError):
-        return False
-    return abs(value - wrong.found) <= MATCH * wrong.tolerance + 1e-300
+def _row_values(ctx, ks: list[int]):
+    """The values of a leaf on data rows ``ks`` (this row's, the row above's, a parameter's); nan where the
+    sheet has none."""
+    nan = math.nan
 
-
-def _changes(ctx, fn, wrong) -> bool:
-    """Does the mutant move the cell off its expected value, by more than the cell's tolerance? (One that
-    does not cannot be what made the cell wrong.)"""
-    V, U = ctx.numbers[wrong.k], ctx.numbers[wrong.k - 1] if wrong.k else {}
-    try:
-        return abs(fn(V, U, ctx.params) - wrong.expected) > wrong.tolerance
-    except (KeyError, ArithmeticError, ValueError, TypeError):
-        return False
+    def leaf(node) -> list[float]:
+        if isinstance(node, Param):
+            return [ctx.params.get(node.name, nan)] * len(ks)
+        if node.prev:
+            return [ctx.numbers[k - 1].get(node.name, nan) if k else nan for k in ks]
+        return [ctx.numbers[k].get(node.name, nan) for k in ks]
+    return leaf
 
 
 def _from_formula(ctx, rule: Rule, k: int, formula: str) -> tuple[str, str] | None:
-    """Which mistake the formula is, and its kind: compared with each mutant on random values of every cell."""
+    """Which mistake the formula is, and its kind: the formula read as a tree over the network's quantities,
+    compared with the definition and each mutant of it on random, self-consistent values of every cell."""
     opaque: dict[str, float] = {}
     try:
-        source = to_python(formula, _resolver(ctx, k, opaque))
-        user = compile_source(source)
-    except (FormulaError, SyntaxError, RecursionError, MemoryError):  # Python's compiler has limits too
+        user = check_depth(read(formula, _reference(ctx, k, opaque)))
+    except (FormulaError, TooDeep):
         return None
-    envs = _environments(ctx, opaque)
-    if _same(user, rule.fn, envs):
+    batch = _environments(ctx, opaque)
+    found = batch.values(user)
+    if _same(found, batch.values(rule.expr)):
         return (f"the formula {formula} is right, but the value stored is not its result: "
                 "recalculate the sheet (or an upstream cell changed after it was computed)"), "stale"
     extra = [Param(key) for key in opaque]
-    for mutant in mutants(ctx, rule, extra, envs):
-        if _same(user, compile_source(mutant.source), envs):
+    for mutant in mutants(ctx, rule, extra, batch):
+        if _same(found, batch.values(mutant.tree)):
             return f"{mutant.words} (the formula is {excerpt(formula)})", mutant.slip
     reference = _reference(ctx, k, {})
-    named = renamed(formula, lambda ref: math_text(reference(ref)))
+    named = renamed(formula, lambda ref: math_text(reference(ref)))   # as typed, in the definition's names
     return f"the formula {formula}, that is {named}, matches none of the usual slips", "unknown"
-
-
-def _resolver(ctx, k: int, opaque: dict):
-    """Python source for each reference of a formula in data row k (see _reference)."""
-    reference = _reference(ctx, k, opaque)
-    return lambda ref: python_source(reference(ref))
 
 
 def _reference(ctx, k: int, opaque: dict):
@@ -453,64 +459,98 @@ def _reference(ctx, k: int, opaque: dict):
     return resolve
 
 
-def _environments(ctx, opaque: dict) -> list[tuple[dict, dict, dict]]:
-    """Random, self-consistent rows (this one and the one above) computed by the engine from random
-    weights and, where the sheet has columns for them, random inputs and targets."""
-    first, _ = compile_rows(ctx.graph)
-    names = [q.name for q in ctx.graph.quantities]
+def _environments(ctx, opaque: dict) -> Batch:
+    """SAMPLES random, self-consistent pairs of rows (this one and the one above), each computed from random
+    weights and, where the sheet has columns for them, random inputs and targets, as one Batch: a tree
+    evaluated on it gives its value on each of them. The rows are computed once per sheet."""
+    if ctx.points is None or ctx.points[0] is not ctx.graph:
+        ctx.points = (ctx.graph, *_points(ctx))
+    _, settings, this, above = ctx.points
+    nan = [math.nan] * SAMPLES
+
+    def leaf(node) -> list[float]:
+        if isinstance(node, Param):
+            return [opaque[node.name]] * SAMPLES if node.name in opaque else \
+                [setting.get(node.name, math.nan) for setting in settings]
+        return (above if node.prev else this).get(node.name, nan)
+    return Batch(SAMPLES, leaf)
+
+
+def _points(ctx) -> tuple[list[dict], dict, dict]:
+    """The parameters of each random point, and the values of this row and the row above on each."""
+    graph = ctx.graph
     rng, steps = random.Random(20240101), random.Random(20241204)
-    envs = []
+    settings, rows = [], []
     for _ in range(SAMPLES):
         shared = {}
-        for name in ctx.graph.params:
+        for name in graph.params:
             if name == "lr" or name in ctx.trained:
                 continue
             shared[name] = rng.uniform(0.1, 0.9) if name in ctx.rules or name not in ctx.params else ctx.params[name]
-        rows = []
         for _ in range(2):
-            P = [ctx.params.get("lr", 0.5) if n == "lr" else shared.get(n, rng.uniform(-1.0, 1.0))
-                 for n in ctx.graph.params]
-            rows.append(dict(zip(names, first(P))))
-        # Rows of a random iteration, one after the other: a rule that reads it (Adam's step) is told apart
-        # from one that reads it one off. Drawn apart from the values, which stay as they were.
-        step = steps.randint(2, 60)
-        rows[0]["iteration"], rows[1]["iteration"] = float(step), float(step - 1)
-        envs.append((rows[0], rows[1], {"lr": ctx.params.get("lr", 0.5), **ctx.params, **shared, **opaque}))
-    return envs
+            rows.append({name: ctx.params.get("lr", 0.5) if name == "lr" else shared.get(name, rng.uniform(-1.0, 1.0))
+                         for name in graph.params})
+        settings.append({"lr": ctx.params.get("lr", 0.5), **ctx.params, **shared})
+    values = first_rows(graph, rows)   # this row and the row above, alternately
+    # Rows of a random iteration, one after the other: a rule that reads it (Adam's step) is told apart from
+    # one that reads it one off. Drawn apart from the values, which stay as they were.
+    iteration = [float(steps.randint(2, 60)) for _ in range(SAMPLES)]
+    this = {name: column[0::2] for name, column in values.items()} | {"iteration": iteration}
+    above = {name: column[1::2] for name, column in values.items()} | {"iteration": [i - 1 for i in iteration]}
+    return settings, this, above
 
 
-def _same(f, g, envs) -> bool:
-    for V, U, P in envs:
+def first_rows(graph, params: list[dict]) -> dict[str, list[float]]:
+    """Iteration 1's row of every quantity of ``graph``, for each of the parameter sets ``params`` at once."""
+    computed: dict[str, list[float]] = {}
+
+    def leaf(node) -> list[float]:
+        if isinstance(node, Param):
+            return [p.get(node.name, math.nan) for p in params]
+        return computed.get(node.name, [math.nan] * len(params))
+    batch = Batch(len(params), leaf)
+    for quantity in graph.quantities:
+        computed[quantity.name] = batch.values(quantity.first if quantity.first is not None else quantity.expr)
+    return computed
+
+
+def _same(a: list[float], b: list[float]) -> bool:
+    """Do two trees agree on every point (numbers only: nan or inf agree with nothing)?"""
+    for x, y in zip(a, b):
         try:
-            a, b = f(V, U, P), g(V, U, P)
-            # A formula may give a list (a bare range) or a truth value: only numbers can agree.
-            if not (math.isfinite(a) and math.isfinite(b)) or abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b)):
+            if not (math.isfinite(x) and math.isfinite(y)) or abs(x - y) > 1e-9 * max(1.0, abs(x), abs(y)):
                 return False
-        except (KeyError, ArithmeticError, ValueError, TypeError, RecursionError):
+        except TypeError:
             return False
     return True
 
 
 # ---------------------------------------------------------------------------------------- mutants
 
-def mutants(ctx, rule: Rule, extra: list, envs=None) -> list[Mutant]:
+def mutants(ctx, rule: Rule, extra: list, batch: Batch | None = None) -> list[Mutant]:
     """Plausible mistakes in ``rule``, most specific first, without duplicates, and without any that
     computes what the rule computes (two factors of a product swapped, t1 the column for t1 the
-    parameter): on random rows (``envs``) each must give another value."""
-    correct = python_source(rule.expr)
-    envs = envs if envs is not None else _environments(ctx, {})
-    seen, found = {correct}, []
+    parameter): on random rows (``batch``) each must give another value. Each is the definition's tree with
+    one part changed; none is compiled."""
+    batch = batch if batch is not None else _environments(ctx, {})
+    correct = batch.values(rule.expr)
+    seen, found = {rule.expr}, []
+    if ctx.tried >= MUTANTS:
+        return found
     # A sign before a swap: (t1 − a_o1) for (a_o1 − t1) is both, and a teacher calls it a sign.
     kinds = (("sign", _signs(rule)), ("swap", _swaps(rule)), ("parentheses", _parentheses(rule.expr)),
              ("iteration", _steps(rule)), ("row", _rows(rule)), ("factor", _dropped(rule)),
              ("column", _other_columns(ctx, rule)))
-    for slip, words, source in itertools.chain(
+    for slip, words, tree in itertools.chain(
             _references(ctx, rule, extra), ((slip, *mutant) for slip, made in kinds for mutant in made)):
-        if source in seen:
+        if tree in seen:
             continue
-        seen.add(source)
-        if not _same(compile_source(source), rule.fn, envs):
-            found.append(Mutant(words, source, slip))
+        seen.add(tree)
+        ctx.tried += 1
+        if ctx.tried > MUTANTS:
+            break
+        if not _same(batch.values(tree), correct):
+            found.append(Mutant(words, tree, slip))
     return found
 
 
@@ -523,58 +563,86 @@ def _candidates(ctx, rule: Rule, extra: list) -> list:
 def _references(ctx, rule: Rule, extra: list):
     """Every reference to one quantity (or just one of them) pointing at another, with its kind."""
     candidates = _candidates(ctx, rule, extra)
+    if len(candidates) * len(rule.leaves) > REFERENCES:
+        candidates = [c for c in candidates if _kind(ctx, c) in {_kind(ctx, leaf) for leaf in rule.leaves}]
     single = []
+    spots_of = {}
+    for i, node in enumerate(_nodes(rule.expr)):
+        if isinstance(node, (Sym, Param)):
+            spots_of.setdefault(node, []).append(i)
     for old in rule.leaves:
         kind = _kind(ctx, old)
+        spots = spots_of.get(old, [])
         for new in sorted(candidates, key=lambda c: _kind(ctx, c) != kind):
             new = Sym(new.name, prev=old.prev) if isinstance(new, Sym) and isinstance(old, Sym) else new
             if new == old or _name(new) == _name(old):
                 continue  # a name put where it already stands is no slip
-            yield (*_replace_words(ctx, rule, old, new), python_source(_replace(rule.expr, old, new)))
-            spots = [i for i, node in enumerate(_nodes(rule.expr)) if node == old]
+            yield (*_replace_words(ctx, rule, old, new), _replace(rule.expr, old, new))
             if len(spots) > 1:
                 for i in spots:
                     single.append(("reference",
                                    f"{_name(new)} where {_name(old)} belongs, in one of its {len(spots)} places",
-                                   python_source(_at(rule.expr, i, new))))
+                                   _at(rule.expr, i, new)))
     yield from single
 
 
 def _swaps(rule: Rule):
     for a, b in itertools.combinations(rule.leaves, 2):
-        swapped = substitute(rule.expr, lambda node, a=a, b=b: b if node == a else a if node == b else None)
-        yield f"{_name(a)} and {_name(b)} swapped", python_source(swapped)
+        swapped = rebuild(rule.expr, lambda node, a=a, b=b: b if node == a else a if node == b else None)
+        yield f"{_name(a)} and {_name(b)} swapped", swapped
 
 
 def _parentheses(expr):
-    """Each pair of brackets left out: (a_o1 − t1)·… typed as a_o1 − t1·…. The brackets are those the
-    tree's rendering needs around a subtree; the mutant is the rendering without them, read again.
+    """Each pair of brackets left out: (a_o1 − t1)·… typed as a_o1 − t1·…, 1/(1 + exp(−h1)) as 1/1 + exp(−h1),
+    ½(t1 − a_o1)² as 0.5·t1 − a_o1². The definition is written as a spreadsheet formula (a function such as
+    σ as people spell it out), a pair of its brackets dropped, and the tokens read back as a tree: how a
+    spreadsheet reads the formula typed without them, ``/`` and ``^`` included.
 
     >>> from sheetprop.expr import Fn
     >>> expr = (Sym("a_o1") - Param("t1")) * Sym("a_o1") * Fn("sigmoid", Sym("h1") + Sym("w5", prev=True))
-    >>> [(words, source) for words, source in _parentheses(expr)]  # the call's own brackets stay
-    [('missing parentheses around a_o1 − t1', "V['a_o1'] - P['t1']*V['a_o1']*_sigmoid(V['h1'] + U['w5'])")]
+    >>> [words for words, tree in _parentheses(expr)][1:]   # the call's own brackets stay
+    ['missing parentheses around 1/(1 + exp(−(h1 + w5′)))', 'missing parentheses around 1 + exp(−(h1 + w5′))', \
+'missing parentheses around h1 + w5′']
+
+    (The first pair of those changes nothing: ``mutants`` passes over a tree that computes what the
+    definition does.)
     """
-    source = python_source(expr)
-    for node in dict.fromkeys(n for n in _nodes(expr) if isinstance(n, Op)):
-        inner = python_source(node)
-        start = source.find(f"({inner})")
-        while start >= 0:
-            # A function call's brackets are not the kind people forget; a tuple's are no grouping.
-            if not (start and (source[start - 1].isalnum() or source[start - 1] in "_]")) \
-                    and not _top_level_comma(inner):
-                yield (f"missing parentheses around {math_text(node)}",
-                       source[:start] + inner + source[start + len(inner) + 2:])
-            start = source.find(f"({inner})", start + 1)
+    written = substitute(expr, _spelled_out, every_node=True)
+    leaves = list(dict.fromkeys(symbols(written)))
+    names = {f"LEAF{i}": leaf for i, leaf in enumerate(leaves)}
+    placeholders = {leaf: name for name, leaf in names.items()}
+    try:
+        text = render(written, "excel", lambda leaf: placeholders[leaf])
+        tokens = formula_tokens(text)
+    except (FormulaError, KeyError, ValueError):
+        return
+    pairs, opened = [], []
+    for i, (kind, token) in enumerate(tokens):
+        if token == "(":
+            opened.append((i, i > 0 and tokens[i - 1][0] == "name"))
+        elif token == ")" and opened:
+            start, call = opened.pop()
+            if not call:   # a function call's brackets are not the kind people forget
+                pairs.append((start, i))
+    resolve = names.get
+    for start, end in sorted(pairs):
+        try:
+            inner = read_tokens(tokens[start + 1:end], _no_cells, resolve)
+            tree = read_tokens(tokens[:start] + tokens[start + 1:end] + tokens[end + 1:], _no_cells, resolve)
+        except FormulaError:
+            continue
+        yield f"missing parentheses around {math_text(inner)}", tree
 
 
-def _top_level_comma(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            return True
-    return False
+def _spelled_out(node):
+    """A function as people type it out in a formula (σ(z) as 1/(1 + exp(−z))), where its record says so."""
+    if isinstance(node, Fn) and FUNCTIONS[node.name].spelled_out is not None:
+        return FUNCTIONS[node.name].spelled_out(substitute(node.arg, _spelled_out, every_node=True))
+    return None
+
+
+def _no_cells(ref):
+    raise FormulaError("no cell references in a rendered definition")
 
 
 def _signs(rule: Rule):
@@ -587,15 +655,14 @@ def _signs(rule: Rule):
             flips = [Op("-", (sum_of(node.args[:j] + node.args[j + 1:]), term))
                      for j, term in enumerate(node.args) if j]
         for flipped in flips:
-            yield (f"{math_text(flipped)} where {math_text(node)} belongs (sign flipped)",
-                   python_source(_at(rule.expr, i, flipped)))
+            yield f"{math_text(flipped)} where {math_text(node)} belongs (sign flipped)", _at(rule.expr, i, flipped)
 
 
 def _rows(rule: Rule):
     for leaf in rule.leaves:
         if isinstance(leaf, Sym):
             other = Sym(leaf.name, prev=not leaf.prev)
-            yield f"{_name(other)} where {_name(leaf)} belongs", python_source(_replace(rule.expr, leaf, other))
+            yield f"{_name(other)} where {_name(leaf)} belongs", _replace(rule.expr, leaf, other)
 
 
 def _steps(rule: Rule):
@@ -603,9 +670,9 @@ def _steps(rule: Rule):
     for leaf in rule.leaves:
         if isinstance(leaf, Sym) and leaf.name == "iteration" and not leaf.prev:
             yield ("iteration − 1 where iteration belongs: a counter from 0 read as one from 1",
-                   python_source(_replace(rule.expr, leaf, leaf - Num(1.0))))
+                   _replace(rule.expr, leaf, leaf - Num(1.0)))
             yield ("iteration + 1 where iteration belongs: a counter from 1 read as one from 0",
-                   python_source(_replace(rule.expr, leaf, leaf + Num(1.0))))
+                   _replace(rule.expr, leaf, leaf + Num(1.0)))
 
 
 def _dropped(rule: Rule):
@@ -614,13 +681,13 @@ def _dropped(rule: Rule):
             for j, factor in enumerate(node.args):
                 rest = node.args[:j] + node.args[j + 1:]
                 yield (f"the factor {math_text(factor)} left out",
-                       python_source(_at(rule.expr, i, rest[0] if len(rest) == 1 else Op("*", rest))))
+                       _at(rule.expr, i, rest[0] if len(rest) == 1 else Op("*", rest)))
 
 
 def _other_columns(ctx, rule: Rule):
     for name in ctx.rules:
         if name != rule.name:
-            yield f"the value of {name} (this row) instead of {rule.name}", f"V[{name!r}]"
+            yield f"the value of {name} (this row) instead of {rule.name}", Sym(name)
 
 
 def _replace_words(ctx, rule: Rule, old, new) -> tuple[str, str]:
@@ -674,18 +741,16 @@ def _name(node) -> str:
 # ---------------------------------------------------------------------------------------- trees
 
 def _nodes(expr) -> list:
-    """Every node of ``expr``, in the order substitute offers them: outermost first, left to right."""
-    found = []
-    substitute(expr, lambda node: found.append(node), every_node=True)  # append gives None: nothing replaced
-    return found
+    """Every node of ``expr``, outermost first, left to right (as ``substitute`` offers them)."""
+    return list(preorder(expr))
 
 
 def _at(expr, i: int, new):
-    """``expr`` with its i-th node (counted as _nodes counts) replaced by ``new``."""
-    count = itertools.count()
-    return substitute(expr, lambda node: new if next(count) == i else None, every_node=True)
+    """``expr`` with its i-th node (counted as _nodes counts) replaced by ``new``; what does not contain it
+    is shared with ``expr``."""
+    return replace_at(expr, i, new)
 
 
 def _replace(expr, old, new):
-    """Every subtree equal to ``old`` replaced by ``new``."""
-    return substitute(expr, lambda node: new if node == old else None, every_node=True)
+    """Every subtree equal to ``old`` replaced by ``new``; what holds none is shared with ``expr``."""
+    return rebuild(expr, lambda node: new if node == old else None)

@@ -1,29 +1,28 @@
-"""Enough of Excel's formula language to read a hand-made sheet: formulas become Python source.
+"""Enough of Excel's formula language to read a hand-made sheet: a formula becomes an expression tree.
 
-Cell references are handed to a resolver, which decides what each one stands for (a quantity of
-this row or the row above, a parameter, a constant), so one formula can be evaluated on any values.
+Cell references are handed to a resolver, which decides what each one stands for (a quantity of this row
+or the row above, a parameter, a constant): the formula becomes an expression in the graph's own terms,
+evaluated and compared like the definitions. Spreadsheet functions are sheetprop.functions' records.
 
->>> to_python("=(R66-A66)*R66*(1-R66)*J66", lambda ref: ref.text)
-'((((R66 - A66) * R66) * (1 - R66)) * J66)'
->>> to_python("=-E5^2+EXP(-$B$2)%", lambda ref: ref.text)
-'(_power((-E5), 2) + (_exp((-$B$2)) / 100))'
+>>> from sheetprop.dialects import render
+>>> render(read("=(R66-A66)*R66*(1-R66)*J66", lambda ref: Sym(ref.text)), "math")
+'(R66 − A66)·R66·(1 − R66)·J66'
+>>> read("=-E5^2+EXP(-$B$2)%", lambda ref: Sym(ref.text))
+Op(op='+', args=(Op(op='^', args=(Op(op='neg', args=(Sym(name='E5', prev=False),)), Num(value=2.0))), Op(op='/', args=(Fn(name='exp', arg=Op(op='neg', args=(Sym(name='$B$2', prev=False),))), Num(value=100.0)))))
 >>> [ref.text for ref in references("=E66-$I$64*X66")], references("=E66-$I$64*X66")[1].row_absolute
 (['E66', '$I$64', 'X66'], True)
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Callable
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from sheetprop.functions import FUNCTIONS
-
-_ln = FUNCTIONS["ln"].runtime
-_sqrt = FUNCTIONS["sqrt"].runtime
+from sheetprop.expr import Call, Expr, Fn, If, Num, Op, Sym, sum_of
+from sheetprop.functions import SPREADSHEET
 
 MAX_LENGTH = 8192       # Excel's own limit on a formula's length
 MAX_RANGE = 10_000      # cells of one range spelled out; =SUM(A1:XFD1048576) would be 17 billion
@@ -59,36 +58,16 @@ _BINARY = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "+": 3, "-": 3, "*
 _PYTHON_OPERATORS = {"=": "==", "<>": "!="}
 
 
-def _safe(function):
-    def call(*args):
-        try:
-            return function(*args)
-        except (OverflowError, ValueError, ZeroDivisionError):
-            return math.nan
-    return call
+MAX_NESTING = 64        # brackets and calls inside one another; Excel allows 64 levels of functions
+_COMPARISONS = {"=": "=", "<": "<", ">": ">", "<>": "=", ">=": "<", "<=": ">"}  # the last three: negated
 
 
-def _flat(args):
-    for arg in args:
-        if isinstance(arg, list):
-            yield from _flat(arg)
-        else:
-            yield arg
+class _Negated:
+    """A comparison a tree writes as the opposite one: a ≥ b is not a < b. Only IF reads it (its branches
+    swapped); anywhere else a comparison is no number."""
 
-
-# LN, SQRT and TANH are the engine's own (LN(0) is -inf there and #NUM! in a spreadsheet:
-# neither is a number a cell can agree with). POWER is not the engine's _pow, which is Python's **:
-# (-8)^(1/3) is a complex number there and #NUM! here, and 9^99999999 of two integers would never finish.
-NAMESPACE = {
-    "_exp": _safe(math.exp), "_ln": _ln, "_log10": _safe(math.log10),
-    "_log": _safe(lambda x, base=10: math.log(x, base)), "_sqrt": _sqrt,
-    "_power": _safe(math.pow), "_tanh": math.tanh, "_abs": abs,
-    "_sum": lambda *a: math.fsum(_flat(a)), "_product": lambda *a: math.prod(_flat(a)),
-    "_max": lambda *a: max(_flat(a)), "_min": lambda *a: min(_flat(a)),
-    "_average": lambda *a: (lambda v: math.fsum(v) / len(v))(list(_flat(a))),
-    "_sumproduct": lambda x, y: math.fsum(p * q for p, q in zip(_flat([x]), _flat([y]))),
-}
-_FUNCTIONS = {name[1:].upper(): name for name in NAMESPACE}
+    def __init__(self, test: Expr):
+        self.test = test
 
 
 # Google Sheets exports a formula Excel lacks a function for as IFERROR(__xludf.DUMMYFUNCTION("…"), cached):
@@ -134,17 +113,26 @@ def renamed(formula: str, name: Callable[[Ref], str]) -> str:
     return "".join(parts)
 
 
-def to_python(formula: str, resolve: Callable[[Ref], str],
-              resolve_name: Callable[[str], str] | None = None) -> str:
-    """Python source computing ``formula``; ``resolve`` gives the source for each cell reference."""
-    parser = _Parser(list(_tokens(formula)), resolve, resolve_name)
-    try:
-        source = parser.expression(0)
-    except RecursionError:
-        raise FormulaError("the formula is nested too deeply to read") from None
+def read(formula: str, resolve: Callable[[Ref], Expr], resolve_name: Callable[[str], Expr] | None = None) -> Expr:
+    """The expression tree ``formula`` computes; ``resolve`` gives the node each cell reference stands for,
+    ``resolve_name`` the node of a defined name. Raises FormulaError on what it cannot read."""
+    return read_tokens(list(_tokens(formula)), resolve, resolve_name, formula)
+
+
+def tokens(formula: str) -> list[tuple[str, str]]:
+    """The formula's tokens (kind, text), spaces left out: what ``read_tokens`` reads."""
+    return list(_tokens(formula))
+
+
+def read_tokens(tokens: list, resolve: Callable[[Ref], Expr], resolve_name=None, formula: str = "") -> Expr:
+    """The tree of a formula given as its tokens (a formula with a pair of brackets left out, say)."""
+    parser = _Parser(tokens, resolve, resolve_name)
+    tree = parser.expression(0)
     if parser.peek() is not None:
-        raise FormulaError(f"cannot read {formula!r} past {parser.peek()[1]!r}")
-    return source
+        raise FormulaError(f"cannot read {formula or 'the formula'!r} past {parser.peek()[1]!r}")
+    if isinstance(tree, (_Negated, list)):
+        raise FormulaError("the formula gives a truth value or a range, not a number")
+    return tree
 
 
 def _tokens(formula: str):
@@ -174,10 +162,12 @@ def _cells(text: str) -> list[Ref]:
 
 
 class _Parser:
-    """Precedence climbing over the tokens, writing fully bracketed Python as it goes."""
+    """Precedence climbing over the tokens, building the tree as it goes. A chain of one operator (a + b + c)
+    is one node of many arguments, computed from the left as the spreadsheet does: a long sum is wide, not
+    deep."""
 
     def __init__(self, tokens, resolve, resolve_name):
-        self.tokens, self.at = tokens, 0
+        self.tokens, self.at, self.nesting = tokens, 0, 0
         self.resolve, self.resolve_name = resolve, resolve_name
 
     def peek(self):
@@ -190,54 +180,62 @@ class _Parser:
         self.at += 1
         return token
 
-    def expression(self, loosest: int) -> str:
+    def expression(self, loosest: int):
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise FormulaError(f"the formula nests brackets or functions more than {MAX_NESTING} deep")
         left = self.unary()
         while (token := self.peek()) and token[0] == "op" and _BINARY.get(token[1], -1) >= loosest:
             operator = self.take()[1]
             right = self.expression(_BINARY[operator] + 1)
-            if operator == "^":
-                # POWER, as the spreadsheet computes it: Python's 9**99999999 (integers) would never
-                # finish, and (-8)**(1/3) is a complex number.
-                left = f"_power({left}, {right})"
+            if operator in _COMPARISONS:
+                test = Op(_COMPARISONS[operator], (_number(left), _number(right)))
+                left = _Negated(test) if operator in ("<>", ">=", "<=") else test
+            elif operator in "+-*/" and isinstance(left, Op) and left.op == operator and left is not self.bracketed:
+                left = Op(operator, (*left.args, _number(right)))
             else:
-                left = f"({left} {_PYTHON_OPERATORS.get(operator, operator)} {right})"
+                left = Op(operator, (_number(left), _number(right)))
+        self.nesting -= 1
         return left
 
-    def unary(self) -> str:
+    bracketed = None   # the last bracketed subexpression: (a + b) + c stays two nodes, as typed
+
+    def unary(self):
         # Excel's negation binds tighter than ^: -2^2 is 4.
         token = self.peek()
         if token and token[1] in "-+" and token[0] == "op":
             self.take()
-            inner = self.unary()
-            return f"(-{inner})" if token[1] == "-" else inner
+            inner = _number(self.unary())
+            return Op("neg", (inner,)) if token[1] == "-" else inner
         value = self.primary()
         while (token := self.peek()) and token[1] == "%":
             self.take()
-            value = f"({value} / 100)"
+            value = Op("/", (_number(value), Num(100.0)))
         return value
 
-    def primary(self) -> str:
+    def primary(self):
         kind, text = self.take()
         if kind == "number":
-            return text
+            return Num(float(text))
         if kind == "ref":
             cells = [self.resolve(ref) for ref in _cells(text)]
-            return cells[0] if len(cells) == 1 else "[" + ", ".join(cells) + "]"
+            return cells[0] if len(cells) == 1 else cells
         if kind == "name":
             if (token := self.peek()) and token[1] == "(":
                 return self.call(text.upper())
             if text.upper() in ("TRUE", "FALSE"):
-                return text.capitalize()
+                return Num(1.0 if text.upper() == "TRUE" else 0.0)
             if self.resolve_name:
                 return self.resolve_name(text)
             raise FormulaError(f"unknown name {text!r}")
         if text == "(":
             inner = self.expression(0)
             self.take(")")
+            self.bracketed = inner
             return inner
         raise FormulaError(f"unexpected {text!r}")
 
-    def call(self, name: str) -> str:
+    def call(self, name: str):
         self.take("(")
         args = []
         while (token := self.peek()) and token[1] != ")":
@@ -245,10 +243,54 @@ class _Parser:
             if (token := self.peek()) and token[1] in ",;":
                 self.take()
         self.take(")")
-        if name == "IF" and len(args) in (2, 3):
-            otherwise = args[2] if len(args) == 3 else "False"
-            return f"({args[1]} if {args[0]} else {otherwise})"
-        name = name.removeprefix("_XLFN.")
-        if name not in _FUNCTIONS:
-            raise FormulaError(f"unknown function {name}")
-        return f"{_FUNCTIONS[name]}({', '.join(args)})"
+        return _function(name.removeprefix("_XLFN."), args)
+
+
+def _number(node) -> Expr:
+    """A node that computes a number: not a range, not a bare comparison of IF's."""
+    if isinstance(node, list):
+        raise FormulaError("a range where one value belongs")
+    if isinstance(node, _Negated):
+        raise FormulaError("a comparison where a number belongs")
+    return node
+
+
+def _spread(args: list) -> list[Expr]:
+    """The values of a function's arguments, ranges spelled out."""
+    found = []
+    for arg in args:
+        found.extend(arg if isinstance(arg, list) else [_number(arg)])
+    return found
+
+
+def _function(name: str, args: list) -> Expr:
+    """A spreadsheet function applied: a record of sheetprop.functions, or arithmetic a formula spells with
+    a function's name (IF, POWER, SUM, PRODUCT, AVERAGE, SUMPRODUCT)."""
+    if name == "IF" and len(args) in (2, 3):
+        test, then = args[0], _number(args[1])
+        otherwise = _number(args[2]) if len(args) == 3 else Num(0.0)   # IF without else: FALSE, 0
+        if not isinstance(test, _Negated) and not (isinstance(test, Op) and test.op in ("<", ">", "=")):
+            test = _Negated(Op("=", (_number(test), Num(0.0))))   # a number is true where it is not 0
+        if isinstance(test, _Negated):
+            return If(test.test, otherwise, then)
+        return If(test, then, otherwise)
+    if name == "POWER" and len(args) == 2:
+        return Op("^", (_number(args[0]), _number(args[1])))
+    if name in ("SUM", "PRODUCT", "AVERAGE") and args:
+        values = _spread(args)
+        if name == "PRODUCT":
+            return values[0] if len(values) == 1 else Op("*", tuple(values))
+        total = sum_of(values)
+        return total if name == "SUM" else Op("/", (total, Num(float(len(values)))))
+    if name == "SUMPRODUCT" and len(args) == 2 and all(isinstance(a, list) for a in args) \
+            and len(args[0]) == len(args[1]):
+        return sum_of([x * y for x, y in zip(args[0], args[1])])
+    record = SPREADSHEET.get(name)
+    if record is None:
+        raise FormulaError(f"unknown function {name}")
+    values = _spread(args)
+    if record.arguments == 1 and len(values) == 1:
+        return Fn(record.name, values[0])
+    if record.arguments is not None and len(values) != record.arguments:
+        raise FormulaError(f"{name} takes {record.arguments} values, not {len(values)}")
+    return Call(record.name, tuple(values))

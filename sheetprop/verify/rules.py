@@ -2,7 +2,7 @@
 
 A hand-made sheet rarely has a column for every chain-rule step; a step it lacks is written out in
 its definition until only the sheet's columns (this row's, and the row above's for an update) and
-parameters remain. The result is compiled to Python once per quantity:
+parameters remain. The result is compiled once per quantity, as straight-line steps (``evaluate``):
 
 >>> from sheetprop.graph import Network, build_graph
 >>> graph = build_graph(Network(layers=(2, 2, 2)))
@@ -18,19 +18,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 from sheetprop import legend
-from sheetprop.dialects import NAMESPACE as ENGINE_FUNCTIONS, render
+from sheetprop.dialects import render
 from sheetprop.expr import Expr, Param, Sym, substitute, symbols
 from sheetprop.graph import BIAS, COUNTER, INPUT, TARGET, Graph
-from sheetprop.verify.formula import NAMESPACE as FORMULA_FUNCTIONS
+from sheetprop.verify.evaluate import compile_tree
 
-# Definitions compile to the engine's functions, parsed formulas to the spreadsheet's; the two share
-# names only where they are the same function (formula.py takes _ln and _tanh from the engine).
-assert all(ENGINE_FUNCTIONS[n] is f for n, f in FORMULA_FUNCTIONS.items() if n in ENGINE_FUNCTIONS)
-# int: the Python dialect picks a mini-batch's turn with it (the counter's value, modulo the batches).
-NAMESPACE = {**ENGINE_FUNCTIONS, **FORMULA_FUNCTIONS, "int": int}
 MAX_DIGITS = 15             # LibreOffice and Excel store 15 significant digits; more is float noise
 SAFETY = 2.0                # rounding bounds are first-order; leave room for the second
 LONG = 3                    # a value of this many significant digits or more may have been rounded to them,
@@ -42,12 +38,16 @@ NOISE_ULPS = 64
 
 @dataclass(frozen=True)
 class Rule:
-    """How one quantity is judged: its definition over the sheet's columns, and that compiled."""
+    """How one quantity is judged: its definition over the sheet's columns, compiled when first used (a
+    network's candidates make many rules that are never evaluated)."""
 
     name: str
     expr: Expr
-    fn: Callable[[dict, dict, dict], float]
     leaves: tuple  # the Sym and Param nodes the definition reads, each once
+
+    @cached_property
+    def fn(self) -> Callable[[dict, dict, dict], float]:
+        return compile_tree(self.expr)
 
     @property
     def update(self) -> bool:
@@ -67,26 +67,11 @@ def math_text(expr: Expr) -> str:
     return render(expr, "math", lambda node: legend.math(node.name, previous=isinstance(node, Sym) and node.prev))
 
 
-def python_source(expr: Expr) -> str:
-    """The definition as Python over three dicts: V this row, U the row above, P the parameters."""
-    def name(node):
-        if isinstance(node, Param):
-            return f"P[{node.name!r}]"
-        return f"{'U' if node.prev else 'V'}[{node.name!r}]"
-    return render(expr, "python", name)
-
-
-def compile_source(source: str) -> Callable[[dict, dict, dict], float]:
-    """A function of (V, U, P) from Python we wrote ourselves (from a definition or a parsed formula:
-    cell names are dict keys, never pasted as code), with no builtins in reach."""
-    return eval(f"lambda V, U, P: {source}", {"__builtins__": {}, **NAMESPACE})  # noqa: S307
-
-
 def make_rule(graph: Graph, name: str, present: set[str]) -> Rule:
     """The rule for ``name``, its definition written out down to the ``present`` columns."""
     expr = expand(graph[name].expr, graph, present)
     leaves = tuple(dict.fromkeys(symbols(expr)))
-    return Rule(name, expr, compile_source(python_source(expr)), leaves)
+    return Rule(name, expr, leaves)
 
 
 def expand(expr: Expr, graph: Graph, present: set[str]) -> Expr:
