@@ -54,6 +54,7 @@ def verify(path, annotate=None) -> Report:
 def verify_file(path, annotate=None, report_to=None) -> Report:
     """verify, with ``report_to(report)`` called before the annotated copy is written (the command line
     prints the report there), so that a copy that fails does not lose the report."""
+    from sheetprop.verify import kind
     from sheetprop.verify.check import judge
     from sheetprop.verify.table import find_tables, is_blank, why_not
 
@@ -71,7 +72,15 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
             if not tables:
                 skipped.append((grid.title, why_not(grid)))
                 blank = blank or is_blank(grid)
-            sheets.extend(judge(table) for table in tables)
+            for table in tables:
+                # Another kind of exercise (a perceptron, batch normalisation, …) is said in one line, not judged.
+                other = kind.before_judging(table)
+                sheet = judge(table) if other is None else None
+                other = other or kind.after_judging(sheet)
+                if other:
+                    skipped.append((grid.title, other))
+                else:
+                    sheets.append(sheet)
             grid = tables = None  # let this sheet go before the next one is read
         book.close()
         if not filled:
@@ -100,8 +109,9 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
 
 
 def _why(skipped: list[tuple[str, str]]) -> str:
-    """The most telling reason among the sheets': one that found a header row, else the general one."""
-    for title, why in skipped:
+    """The most telling reason among the sheets': another kind of exercise, one that found a header row,
+    else the general one."""
+    for title, why in sorted(skipped, key=lambda item: not item[1].startswith("it looks like")):
         if not why.startswith("no header row"):
             return f"sheet {title}: {why}" if len(skipped) > 1 else why
     return "name its columns (h1, a_h1, w1, …) in one header row above the rows of numbers"

@@ -1,0 +1,224 @@
+"""verify reads a sheet's own formulas as expressions over the network, and names a slip as the difference
+(issue 28): one function table, formulas as trees, mutations on trees, refusals, columns from meaning.
+
+Sheets are made for the tests (tests/handmade.py, sheetprop's own writer); the values a formula should give
+are computed here from the functions' definitions in Python's math, never read from the code under test.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sheetprop.expr import Param
+from sheetprop.functions import SPREADSHEET
+from sheetprop.verify.evaluate import compile_tree
+from sheetprop.verify.formula import read
+
+# What each spreadsheet function gives, as a spreadsheet computes it, written out here.
+EXPECTED = {
+    "TANH": lambda x: math.tanh(x), "LN": lambda x: math.log(x), "SQRT": lambda x: math.sqrt(x),
+    "EXP": lambda x: math.exp(x), "ABS": lambda x: abs(x), "LOG10": lambda x: math.log10(x),
+    "LOG": lambda x, b=10: math.log(x) / math.log(b), "MOD": lambda a, b: a - b * math.floor(a / b),
+    "MAX": lambda *v: max(v), "MIN": lambda *v: min(v), "INT": lambda x: math.floor(x),
+    "ROUND": lambda x, d=0: math.floor(abs(x) * 10 ** d + 0.5) / 10 ** d * (1 if x >= 0 else -1),
+    "CHOOSE": lambda i, *o: o[int(i) - 1], "ISNUMBER": lambda x: True,
+}
+ARGUMENTS = {1: [(0.7,), (2.5,)], 2: [(7.5, 2.0), (-7.5, 2.0)]}
+SEVERAL = {"LOG": [(100.0,), (8.0, 2.0)], "MAX": [(2.0, 1.5, 3.0), (0.3,)], "MIN": [(2.0, 1.5, 3.0), (-0.3,)],
+           "ROUND": [(2.5,), (-2.345, 2.0)], "CHOOSE": [(2.0, 1.5, 3.0), (1.0, 4.0)]}
+
+
+def read_value(formula: str, cells: dict[str, float] | None = None) -> float:
+    """The value of a formula as verify's reader computes it, its references read from ``cells``."""
+    return compile_tree(read(formula, lambda ref: Param(ref.text)))({}, {}, cells or {})
+
+
+@pytest.mark.parametrize("name", sorted(SPREADSHEET))
+def test_every_spreadsheet_function_of_the_records_is_read_through_its_record(name):
+    """The reader knows a spreadsheet function because a record of sheetprop.functions names it (MOD
+    included, which sheetprop's own mini-batch formulas use), and computes it as that record does."""
+    assert name in EXPECTED, f"{name}: a new record: write its expected value in EXPECTED"
+    arity = SPREADSHEET[name].arguments
+    for args in ARGUMENTS[arity] if arity else SEVERAL[name]:
+        formula = f"={name}({','.join(repr(a) for a in args)})"
+        assert math.isclose(read_value(formula), EXPECTED[name](*args), rel_tol=1e-15), formula
+
+
+def test_sheetprops_own_mini_batch_formula_is_read():
+    """CHOOSE(MOD(counter−1, batches)+1, …): each iteration the next batch's gradient."""
+    formula = "=CHOOSE(MOD($A7-1,3)+1,B7,C7,D7)"
+    cells = {"$A7": 5.0, "B7": 10.0, "C7": 20.0, "D7": 30.0}
+    assert read_value(formula, cells) == 20.0   # iteration 5: (5 − 1) mod 3 + 1 = 2, the second batch
+    assert read_value("=MAX(B7:D7)-MIN(B7,C7)", {"B7": 1.0, "C7": 4.0, "D7": 2.0}) == 3.0
+
+
+# ---------------------------------------------------------------------------------------- formulas as trees
+
+import dataclasses  # noqa: E402
+
+import openpyxl  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import handmade  # noqa: E402
+from sheetprop import config as configs  # noqa: E402
+from sheetprop.runs import Run  # noqa: E402
+from sheetprop.verify import NotTheExercise, verify  # noqa: E402
+from sheetprop.workbook.writer import write_workbook  # noqa: E402
+
+LECTURE = {"name": "lecture", "layers": [2, 2, 2], "inputs": [0.05, 0.10], "targets": [0.01, 0.99],
+           "weights": [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]], "learning_rates": [0.5],
+           "iterations": 6}
+
+
+def own_workbook(folder, data=None, edit=None):
+    """sheetprop's own workbook (its writer: every quantity a column, the exercise's layout) with
+    ``edit(sheet)`` applied to its first rate sheet, saved by openpyxl without cached values."""
+    config = configs.parse(data or LECTURE)
+    path = folder / "own.xlsx"
+    write_workbook(path, Run.of(config))
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.worksheets[1]
+    if edit:
+        edit(sheet)
+    for other in workbook.worksheets[2:]:
+        workbook.remove(other)
+    workbook.save(path)
+    return path, sheet
+
+
+def column_of(sheet, header: str, header_row: int = 6) -> str:
+    return next(c.column_letter for c in sheet[header_row] if c.value == header)
+
+
+@pytest.mark.parametrize("header, typed, words", [
+    # ∂E/∂a_h2 times the slope of the wrong hidden unit, past the δ column the layout has
+    ("∂E/∂w3", "={AH}*{O}*(1-{O})*{B}", "a_h1·(1 − a_h1) where a_h2·(1 − a_h2) belongs: the slope of the wrong hidden unit"),
+    # brackets left out around / and ^
+    ("a_h1", "=1/1+EXP(-{N})", "missing parentheses around 1 + exp(−h1)"),
+    ("E1", "=0.5*{D}-{S}^2", "missing parentheses around t1 − a_o1"),
+    ("∂E/∂o1", "={Z}*{Y}", None),   # the factors swapped: the same product, no slip
+])
+def test_a_formula_of_the_exercise_layout_is_read_as_a_tree_and_its_slip_named(tmp_path, header, typed, words):
+    """The issue's slips in sheetprop's own layout (every chain-rule step a column): named from the
+    formula, said in the definition's words."""
+    row = 8
+
+    def edit(sheet):
+        letters = {name: column_of(sheet, name) for name in ("a_h1", "h1", "t1", "a_o1", "i1", "∂E/∂a_h2",
+                                                               "∂a_o1/∂o1", "∂E/∂a_o1")}
+        cells = {"AH": letters["∂E/∂a_h2"], "O": letters["a_h1"], "B": letters["i1"], "N": letters["h1"],
+                 "D": letters["t1"], "S": letters["a_o1"], "Z": letters["∂a_o1/∂o1"], "Y": letters["∂E/∂a_o1"]}
+        sheet[f"{column_of(sheet, header)}{row}"] = typed.format(**{k: f"{v}{row}" for k, v in cells.items()})
+    path, _ = own_workbook(tmp_path, edit=edit)
+    report = verify(path)
+    if words is None:
+        assert report.findings == () and report.status == 0
+        return
+    (finding,) = report.findings
+    assert finding.quantity == header and finding.cell.endswith(str(row))
+    assert words in finding.diagnosis, finding.diagnosis
+
+
+def test_a_formula_nested_past_any_persons_is_a_judgement_not_a_crash(tmp_path):
+    """A formula of 80 nested brackets (or a chain of 2,000 alternating operators) is read no further
+    than a spreadsheet allows: the cell is still judged by its value."""
+    def edit(sheet):
+        h1 = column_of(sheet, "h1")
+        sheet[f"{column_of(sheet, 'a_h1')}8"] = "=" + "(" * 80 + f"{h1}8" + ")" * 80
+        sheet[f"{column_of(sheet, 'E_total')}9"] = "=" + "+".join(f"{column_of(sheet, 'E1')}9-0" for _ in range(1000))
+    path, _ = own_workbook(tmp_path, edit=edit)
+    report = verify(path)
+    assert {f.quantity for f in report.findings} == {"a_h1", "E_total"}
+
+
+# ---------------------------------------------------------------------------------------- refusals
+
+def other_kind(path, headers: list[str], rows: list[list[float]]) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "exercise"
+    sheet.append(["My homework"])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+
+
+def perceptron_rows(pattern=((0, 0, 0), (0, 1, 0), (1, 0, 0), (1, 1, 1)), epochs=3, lr=0.5):
+    """The perceptron rule over AND, one row per example, typed here: w += η(t − y)x."""
+    w1, w2, rows = 0.1, -0.2, []
+    for _ in range(epochs):
+        for x1, x2, t in pattern:
+            o = w1 * x1 + w2 * x2
+            y = 1.0 if o > 0 else 0.0
+            rows.append([x1, x2, t, w1, w2, o, y, t - y])
+            w1, w2 = w1 + lr * (t - y) * x1, w2 + lr * (t - y) * x2
+    return rows
+
+
+def test_a_perceptron_over_and_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "perceptron.xlsx"
+    other_kind(path, ["X_1", "X_2", "T1", "W_1", "W_2", "o1", "a_o1", "E1"], perceptron_rows())
+    with pytest.raises(NotTheExercise) as refused:
+        verify(path)
+    message = str(refused.value)
+    assert "\n" not in message and "perceptron" in message and "one row per training example" in message
+    assert "not judged" in message
+
+
+def test_a_perceptron_on_one_example_is_refused_by_its_step_outputs(tmp_path):
+    """Inputs kept, outputs only 0 and 1: a step activation's."""
+    path = tmp_path / "step.xlsx"
+    rows = [r for r in perceptron_rows(pattern=((1, 1, 1), (1, 1, 1)), epochs=3)]
+    rows = [[1, 1, 1, *r[3:6], float(k % 2), r[7]] for k, r in enumerate(rows)]
+    other_kind(path, ["x1", "x2", "t1", "w1", "w2", "o1", "a_o1", "E1"], rows)
+    with pytest.raises(NotTheExercise, match="a perceptron: its outputs .a_o1. are only 0 and 1"):
+        verify(path)
+
+
+def test_adaline_a_single_neuron_whose_weights_follow_another_rule_is_refused(tmp_path):
+    """ADALINE's Widrow–Hoff rule, w += η(t − net)x, on one example with a sigmoid read out: no hidden layer,
+    and every weight change disagrees with the gradient of the error."""
+    import math as m
+
+    x1, x2, t, w1, w2, rows = 0.05, 0.10, 0.9, 0.15, 0.20, []
+    for _ in range(6):
+        o = w1 * x1 + w2 * x2
+        a = 1 / (1 + m.exp(-o))
+        rows.append([x1, x2, t, w1, w2, o, a, 0.5 * (t - a) ** 2, (t - o) * x1, (t - o) * x2])
+        w1, w2 = w1 + 0.5 * (t - o) * x1, w2 + 0.5 * (t - o) * x2
+    path = tmp_path / "adaline.xlsx"
+    other_kind(path, ["x1", "x2", "t1", "w1", "w2", "o1", "a_o1", "E_total", "∂E/∂w1", "∂E/∂w2"], rows)
+    with pytest.raises(NotTheExercise, match="single neuron without a hidden layer"):
+        verify(path)
+
+
+def test_batch_normalisation_is_refused(tmp_path):
+    spec = dataclasses.replace(handmade.SHEETS[0], extra=("γ", "=1"), title="bn")
+    path = tmp_path / "bn.xlsx"
+    workbook = openpyxl.Workbook()
+    handmade.write(spec, workbook.active)
+    sheet = workbook.active
+    sheet.cell(spec.header_row, spec.column("dw8") + 2, "β")
+    for k in range(spec.iterations):
+        sheet.cell(spec.row(k), spec.column("dw8") + 2, 0.0)
+    workbook.save(path)
+    with pytest.raises(NotTheExercise, match="batch normalisation"):
+        verify(path)
+
+
+def test_a_single_slip_in_a_network_without_a_hidden_layer_is_named_not_refused(tmp_path):
+    """A network without a hidden layer is judged when its weights learn by its gradient: one slip is a slip."""
+    data = {"name": "single", "layers": [2, 1], "inputs": [0.05, 0.10], "targets": [0.9], "learning_rates": [0.5],
+            "weights": [[[0.15, 0.20]]], "iterations": 6}
+
+    def edit(sheet):
+        sheet[f"{column_of(sheet, '∂E/∂w2')}9"] = "=" + sheet[f"{column_of(sheet, '∂E/∂w2')}9"].value[1:].replace(
+            column_of(sheet, "i2") + "9", column_of(sheet, "i1") + "9")
+    path, _ = own_workbook(tmp_path, data, edit)
+    report = verify(path)
+    assert [f.quantity for f in report.findings] == ["∂E/∂w2"]
+    assert "i1 where i2 belongs" in report.findings[0].diagnosis
