@@ -46,6 +46,7 @@ VERIFY_EXAMPLES = """examples:
   sheetprop verify my-sheet.xlsx                      each wrong quantity: first wrong cell, expected value, slip
   sheetprop verify my-sheet.ods --json                the same findings as JSON, for graders
   sheetprop verify my-sheet.xlsx --annotate out.xlsx  a copy with wrong cells highlighted and commented
+  sheetprop verify my-sheet.ods --annotate out.ods    the copy in the sheet's own format
 """
 
 
@@ -406,7 +407,8 @@ def _add_verify(commands) -> None:
                     "could not be written; a report printed before it stands).")
     verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .xltx, .xltm, .ods)")
     verify.add_argument("--json", action="store_true", help="print the findings as JSON")
-    verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted")
+    verify.add_argument("--annotate", metavar="OUT", help="also write a copy with wrong cells highlighted and commented "
+                        "(the comments print at the end), as .xlsx or in the sheet's own format (.ods for an .ods)")
     verify.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     verify.set_defaults(run=_verify)
 
