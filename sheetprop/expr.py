@@ -2,8 +2,10 @@
 
 The same tree renders to every dialect (``sheetprop.dialects``): a spreadsheet formula, Python for the
 engine, JavaScript for the page, plain math and MathML for people; and it is evaluated on a sheet's own
-cells by verify. This module holds the nodes and the walks that do not depend on a dialect.
+cells by verify. This module holds the nodes and the walks that do not depend on a dialect (it imports
+nothing of sheetprop's: the dialects, the functions and the legend build on it).
 
+>>> from sheetprop.dialects import render
 >>> a, t = Sym("a_o1"), Sym("t1")
 >>> render(a - t, "math")
 'a_o1 − t1'
@@ -110,6 +112,7 @@ def _wrap(value) -> Expr:
 def sum_of(terms) -> Expr:
     """The sum of several expressions as one n-ary node (a single term stays as it is).
 
+    >>> from sheetprop.dialects import render
     >>> render(sum_of([Sym("x"), Sym("y"), Sym("z")]), "math")
     'x + y + z'
     """
@@ -160,6 +163,7 @@ def substitute(expr: Expr, replace: Callable[[Expr], Expr | None], *, every_node
     With ``every_node``, ``replace`` is offered every node, each once, outermost first and left to right
     (the inside of a node it replaces is not offered):
 
+    >>> from sheetprop.dialects import render
     >>> a, b = Sym("a"), Sym("b")
     >>> render(substitute((a - b) * a, lambda node: b - a if node == a - b else None, every_node=True), "math")
     '(b − a)·a'
@@ -178,10 +182,3 @@ def substitute(expr: Expr, replace: Callable[[Expr], Expr | None], *, every_node
         return Cycle(substitute(expr.counter, replace, every_node=every_node),
                      tuple(substitute(o, replace, every_node=every_node) for o in expr.options))
     return expr
-
-
-def render(expr: Expr, dialect: str, resolve: Callable[[Expr], "str | Expr"] | None = None) -> str:
-    """Render ``expr`` in one dialect (see ``sheetprop.dialects.render``)."""
-    from sheetprop.dialects import render as in_dialect
-
-    return in_dialect(expr, dialect, resolve)

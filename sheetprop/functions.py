@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from sheetprop.expr import Expr, Fn, Num, Sym
+from sheetprop.expr import Expr, Fn, Num
 
 Slope = Callable[[Expr, Expr], Expr]
 
@@ -142,17 +142,6 @@ class Loss:
     description: str
     error: Callable[[Expr, Expr, int], Expr]
     slope: Callable[[Expr, Expr, int], Expr]
-
-    @property
-    def words(self) -> str:
-        """The description with the per-output error written out from its own definition.
-
-        >>> LOSSES["half_sse"].words
-        'half the sum of squared errors: E_total = Σ ½(t − a)²'
-        """
-        from sheetprop.dialects import render
-
-        return f"{self.description}: E_total = Σ {render(self.error(Sym('a'), Sym('t'), Sym('n')), 'math')}"
 
 
 LOSSES = {

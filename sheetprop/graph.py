@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sheetprop import legend
 from sheetprop.dialects import render
 from sheetprop.expr import Cycle, Expr, Num, Param, Sym, size, substitute, sum_of
-from sheetprop.functions import ACTIVATIONS, LOSSES
+from sheetprop.functions import ACTIVATIONS, LOSSES, Loss
 # Roles and chain-rule steps are the legend's (a name's structure starts with them); chain-rule steps are
 # expanded in notes, the others are not.
 from sheetprop.legend import (ACT, BIAS, CHAIN, COUNTER, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP,  # noqa: F401
@@ -205,6 +205,15 @@ def _math(expr: Expr) -> str:
     return render(expr, "math")
 
 
+def loss_words(loss: Loss) -> str:
+    """A loss's description with the per-output error written out from its own definition.
+
+    >>> loss_words(LOSSES["half_sse"])
+    'half the sum of squared errors: E_total = Σ ½(t − a)²'
+    """
+    return f"{loss.description}: {TOTAL} = Σ {render(loss.error(Sym('a'), Sym('t'), Sym('n')), 'math')}"
+
+
 def gradient_name(param: str, example: int | None = None) -> str:
     """The name of a parameter's gradient column: ∂E/∂w5, or ∂E/∂w5[2] for one example of several."""
     return legend.header(Name(GRADIENT, param=legend.parse(param), example=example))
@@ -367,7 +376,7 @@ def build_graph(network: Network) -> Graph:
                         loss.error(Sym(header(Name(ACT, neuron=neuron, example=number))), Sym(targets[k]), n_out),
                         words=f"Error of {neuron.name}", layer=last, neuron=neuron.name)
             errors.append(Sym(error.name))
-        add(Name(ERROR, example=number), _join("loss", group), sum_of(errors), words=loss.words)
+        add(Name(ERROR, example=number), _join("loss", group), sum_of(errors), words=loss_words(loss))
 
         # Backward pass: ∂E/∂a, ∂a/∂z and ∂E/∂z (δ) per neuron, output layer first.
         for layer in range(last, 0, -1):

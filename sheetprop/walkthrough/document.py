@@ -26,7 +26,7 @@ from sheetprop.engine import compile_rows, iterate
 from sheetprop.expr import Cycle, Expr, Fn, Op, Sym, substitute
 from sheetprop.functions import LOSSES
 from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP,
-                             STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity, update_rules)
+                             STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity, loss_words, update_rules)
 from sheetprop.legend import WEIGHT_STEP
 from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, Heading, Live, Name, Paragraph,
                                           Relation, Table)
@@ -89,7 +89,7 @@ def _network(config: Config, graph: Graph, values) -> list:
     blocks = [
         Heading(2, "1. The network"),
         Paragraph((f"A {shape} network (neurons per layer, inputs first) with {activations}, {biases}, "
-                   f"and the loss {LOSSES[network.loss].words}.{examples}",)),
+                   f"and the loss {loss_words(LOSSES[network.loss])}.{examples}",)),
         Figure("network", f"The {shape} network with its starting values."),
         Paragraph(("The starting values: inputs, targets, initial weights"
                    + (" and biases." if network.biases != "none" else "."),)),
@@ -122,7 +122,7 @@ def _forward(graph: Graph, values) -> list:
 def _loss(graph: Graph, values) -> list:
     quantities = graph.of_role(ERROR)
     blocks = [Heading(2, "3. The loss"),
-              Paragraph((f"How far the outputs are from the targets: {LOSSES[graph.network.loss].words}.",))]
+              Paragraph((f"How far the outputs are from the targets: {loss_words(LOSSES[graph.network.loss])}.",))]
     return blocks + _grouped(graph, quantities, values, lambda q: q.group)
 
 
