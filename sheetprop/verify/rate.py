@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sheetprop.verify.findings import excerpt
-from sheetprop.verify.read import Lazy
+from sheetprop.files.read import Lazy
 from sheetprop.verify.table import Label, a1
 
 
