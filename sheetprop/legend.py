@@ -86,6 +86,7 @@ class Name:
     example: int | None = None
 
     def of_example(self, example: int | None) -> "Name":
+        """The same name for one training example (None: for what all of them share)."""
         return replace(self, example=example)
 
 
