@@ -136,12 +136,17 @@ ACTIVATIONS: dict[str, Activation] = {
 
 @dataclass(frozen=True)
 class Loss:
-    """Per-output error E_k = error(a, t, n) and its derivative ∂E/∂a_k = slope(a, t, n); E_total = Σ E_k."""
+    """Per-output error E_k = error(a, t, n) and its derivative ∂E/∂a_k = slope(a, t, n); E_total = Σ E_k.
+
+    ``parameters`` names the records of ``sheetprop.parameters`` the error reads (as their ``param``
+    nodes): each becomes a labelled cell, a config key and a field of the page, as an optimizer's do.
+    """
 
     name: str
     description: str
     error: Callable[[Expr, Expr, int], Expr]
     slope: Callable[[Expr, Expr, int], Expr]
+    parameters: tuple[str, ...] = ()
 
 
 LOSSES = {

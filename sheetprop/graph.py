@@ -23,6 +23,7 @@ from sheetprop.functions import ACTIVATIONS, LOSSES, Loss
 from sheetprop.legend import (ACT, BIAS, CHAIN, COUNTER, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP,  # noqa: F401
                               SLOPE_STEP, STATE, TARGET, TOTAL, WEIGHT, Name)
 from sheetprop.optimizers import OPTIMIZERS, Refs
+from sheetprop.parameters import LEARNING_RATE, PARAMETERS
 
 READABLE_NODES = 400  # a chain written out past this (about 1,500 characters) helps no reader
 
@@ -179,6 +180,12 @@ class Graph:
         return [q.name for q in self.quantities if q.role == WEIGHT]
 
     @property
+    def settings(self) -> list[str]:
+        """The parameter records (``sheetprop.parameters``) the graph reads: the learning rate, the
+        optimizer's hyperparameters, the loss's parameters."""
+        return [name for name in self.params if name in PARAMETERS]
+
+    @property
     def trained(self) -> list[str]:
         """Names of the parameters the optimizer changes, in column order."""
         return [q.name for q in self.quantities if q.role in (WEIGHT, BIAS) and q.first is not None]
@@ -295,7 +302,7 @@ def build_graph(network: Network) -> Graph:
 
     add(Name(COUNTER), "iteration", Sym(legend.COUNTER_NAME, prev=True) + 1, first=Num(1.0),
         words="Iteration: 1 is the forward pass on the initial weights.")
-    params = ["lr", *optimizer.hyperparameters]
+    params = [LEARNING_RATE.name, *optimizer.hyperparameters, *loss.parameters]
 
     def trainable(group: str, members: list[tuple[Name, str, dict]]):
         """One group of trained parameters: the optimizer's state columns for each (all of one kind

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, replace
 from html import escape
 
-from sheetprop.expr import symbol
+from sheetprop.parameters import PARAMETERS, symbol
 from sheetprop.optimizers import OPTIMIZERS
 
 # Roles of quantities (a name's structure begins with one).
@@ -336,7 +336,8 @@ def mathml(text: str, after: bool = False) -> str:
     '<msubsup><mi>w</mi><mn>5</mn><mo>+</mo></msubsup>'
     """
     name = parse(text)
-    markup = _typeset(name) if name is not None else _symbol(symbol(text))
+    markup = (_typeset(name) if name is not None else PARAMETERS[text].mathml if text in PARAMETERS
+              else _symbol(text))
     if not after:
         return markup
     if markup.startswith("<msub>"):

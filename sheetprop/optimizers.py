@@ -3,9 +3,9 @@
 An optimizer says what a parameter becomes on the next row (``step``) and the state it keeps: per
 parameter (``states``: a velocity, running averages) and per row, shared by every parameter (``shared``:
 Adam's bias corrections). Each is an expression over the previous row's values, this row's state and the
-optimizer's hyperparameters, which are parameter cells of their own. The graph adds those expressions as
-columns; every consumer renders or evaluates them, none restates them. The algorithms are PyTorch's
-(``torch.optim``) with the same names and defaults, so that runs match it.
+optimizer's hyperparameters, which are parameter cells of their own (records of ``sheetprop.parameters``).
+The graph adds those expressions as columns; every consumer renders or evaluates them, none restates them.
+The algorithms are PyTorch's (``torch.optim``) with the same names and defaults, so that runs match it.
 
 >>> from sheetprop.dialects import render
 >>> from sheetprop.graph import update_rules
@@ -15,11 +15,11 @@ columns; every consumer renders or evaluates them, none restates them. The algor
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
-from sheetprop.expr import Expr, Fn, Param
+from sheetprop.expr import Expr, Fn
+from sheetprop.parameters import PARAMETERS
 
 
 @dataclass(frozen=True)
@@ -47,31 +47,9 @@ class State:
 
 
 @dataclass(frozen=True)
-class Hyperparameter:
-    """A parameter cell of the optimizer: its name (PyTorch's), default and the range it must lie in."""
-
-    name: str
-    default: float
-    words: str
-    low: float = 0.0
-    high: float = 1.0
-    low_open: bool = False
-    high_open: bool = True
-
-    def problem(self, value: float) -> str | None:
-        """What is wrong with ``value``, or None when it may be used."""
-        below = value <= self.low if self.low_open else value < self.low
-        above = value >= self.high if self.high_open else value > self.high
-        if not math.isfinite(value) or below or above:
-            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-            high = "∞" if math.isinf(self.high) else f"{self.high:g}"
-            return f"{value!r} is outside {left}{self.low:g}, {high}{right}"
-        return None
-
-
-@dataclass(frozen=True)
 class Optimizer:
-    """An update rule: the hyperparameters it reads, the state it keeps, the parameter's next value."""
+    """An update rule: the hyperparameters it reads (names of ``sheetprop.parameters`` records), the state
+    it keeps, the parameter's next value."""
 
     name: str
     words: str
@@ -87,16 +65,7 @@ class Optimizer:
                 + [(refs.now(state.key), state.expr(refs)) for state in self.states] + [(refs.w, self.step(refs))])
 
 
-HYPERPARAMETERS: dict[str, Hyperparameter] = {h.name: h for h in (
-    Hyperparameter("momentum", 0.9, "momentum μ: how much of the previous velocity each step keeps"),
-    Hyperparameter("alpha", 0.99, "α: the decay of the running average of squared gradients"),
-    Hyperparameter("beta1", 0.9, "β1: the decay of the running average of gradients"),
-    Hyperparameter("beta2", 0.999, "β2: the decay of the running average of squared gradients"),
-    Hyperparameter("eps", 1e-8, "ε: keeps the step finite where the squared gradients are tiny",
-                   low_open=True, high=math.inf),
-)}
-
-_MU, _ALPHA, _B1, _B2, _EPS, _LR = (Param(n) for n in ("momentum", "alpha", "beta1", "beta2", "eps", "lr"))
+_MU, _ALPHA, _B1, _B2, _EPS, _LR = (PARAMETERS[n].param for n in ("momentum", "alpha", "beta1", "beta2", "eps", "lr"))
 
 
 def _root(x: Expr) -> Expr:

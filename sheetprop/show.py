@@ -13,6 +13,7 @@ from sheetprop.dialects import render
 from sheetprop.expr import Numeral, Param, Sym
 from sheetprop.graph import (ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, READABLE_NODES, STATE, TARGET, WEIGHT,
                              update_rules)
+from sheetprop.functions import LOSSES
 from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.trace import Trace
 
@@ -36,6 +37,9 @@ def show_iteration(trace: Trace, iteration: int = 1, lr: float | None = None, di
     lines = [f"{trace.config.heading} — {named}learning rate {rate:g}, iteration {iteration}"]
     for title, roles in SECTIONS:
         lines += ["", title]
+        if title == "loss":  # the loss's own parameters, as the update's are given below
+            lines += [f"  {render(Param(name), 'math')} = {fmt(trace.values[name])}"
+                      for name in LOSSES[graph.network.loss].parameters]
         for quantity in graph.quantities:
             if quantity.role not in roles:
                 continue

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from sheetprop import legend
 from sheetprop.expr import Sym
-from sheetprop.functions import ACTIVATIONS
+from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import ACT, BIAS, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
@@ -226,13 +226,16 @@ def prepare(table: Table) -> Context:
     network = replace(network, train_biases=trained)
     ctx = Context(table, build_graph(network), rows, {}, numbers=numbers, counter_shift=counter_shift)
     ctx.precision = _precisions(ctx, present)
-    _read_params(ctx, present)
+    # Every loss's own parameters as well: choosing the loss weighs each candidate with its labelled values.
+    losses = [name for loss in LOSSES.values() for name in loss.parameters]
+    labelled = _read_params(ctx, present, [*ctx.graph.params, *losses])
     # The iteration is the row's place (count_rows), with or without a counter column, never judged: sheets
     # count as they like. The rules read it (Adam's step, a mini-batch's turn).
     readable = present | {"iteration"}
     ctx.use(choose(network, readable, lambda graph, rules: _agreeing(ctx, graph, rules)))
     if len(shape.optimizers) > 1:
         ctx.use(_optimizer(ctx, shape.optimizers, readable & set(ctx.graph.index)))
+    ctx.notes += [labelled[name] for name in ctx.graph.params if name in labelled]
     if not biases:
         _infer_biases(ctx, readable)
     usable = {n for n in readable if n in ctx.graph.index}
@@ -309,21 +312,24 @@ def _agreeing(ctx: Context, graph: Graph, rules: list[Rule]) -> int:
         ctx.graph, ctx.exact, ctx.trained = kept
 
 
-def _read_params(ctx: Context, present: set[str]) -> None:
-    """Inputs, targets and untrained biases: a labelled value, else the first number of their column
-    (a first cell of text is reported where it stands, not taken for a missing column)."""
-    for name in ctx.graph.params:
+def _read_params(ctx: Context, present: set[str], names) -> dict[str, str]:
+    """Inputs, targets, untrained biases and parameter records of ``names``: a labelled value, else the
+    first number of their column (a first cell of text is reported where it stands, not taken for a
+    missing column). Returns the note of each value read from a label without a column."""
+    notes = {}
+    for name in dict.fromkeys(names):
         label = ctx.table.labels.get(name)
         if name == "lr" or name in ctx.trained:
             continue
         if label and label.single is not None:
             ctx.params[name] = label.single
             if name not in present:
-                ctx.notes.append(f"{name} = {label.single:g}, from {label.where}")
+                notes[name] = f"{name} = {label.single:g}, from {label.where}"
         elif name in present:
             first = next(ctx.numbers.column(name), None)
             if first is not None:
                 ctx.params[name] = first
+    return notes
 
 
 def _infer_biases(ctx: Context, present: set[str]) -> None:

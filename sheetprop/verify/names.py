@@ -29,13 +29,14 @@ layer (h2.1), one example of several its number in brackets, as the graph names 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 from sheetprop import legend
 from sheetprop.legend import (ACT, BIAS, CHAIN, ERROR, HIDDEN, INPUT, INPUTS, NET, OUTPUTS, SLOPE_STEP, STATE, TARGET,
                               WEIGHT, Name, Neuron)
-from sheetprop.optimizers import HYPERPARAMETERS
+from sheetprop.parameters import PARAMETERS
 
 _DROP = re.compile(r"[\s_\-.*()\[\]{}'’`\"]+")
 _LETTERS = str.maketrans({"∂": "d", "δ": "d", "σ": "sigma", "η": "eta", "α": "alpha"})
@@ -78,10 +79,8 @@ _COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "
 # The words first: tried after it, d?…d would take the d of "delta" and leave "eltaw1".
 _DERIVATIVE = re.compile(r"(?:delta|gradient|grad|d?(?:e|etotal|etot|et|error|loss)?/?d)(?P<x>[^/]+)")
 _SLOPE = re.compile(r"d(?P<a>[^/]+)/d(?P<z>[^/]+)")
-_RATE = re.compile(r"(?:learn(?:ing)?rate|lrate|lr|eta|alpha|stepsize)(?:eta|lr|alpha)?")
 _PARAMETERS = (INPUT, TARGET, WEIGHT, BIAS)
 _STATES, _SHARED_STATES = legend.state_keys()
-TERSE_RATE = {"h"}  # η typed as the letter it looks like: a label only where the weight changes agree
 
 
 def squash(text) -> str:
@@ -96,6 +95,38 @@ def squash(text) -> str:
     # A dot between digits is a deeper network's neuron (h2.1), not punctuation to drop.
     text = re.sub(r"(?<=\d)\.(?=\d)", "\0", text)
     return _DROP.sub("", text).rstrip("=:").replace("\0", ".")
+
+
+@functools.lru_cache(maxsize=4)
+def _spellings(records: tuple) -> tuple[dict[str, str], dict[str, str]]:
+    """Every word of every parameter record, squashed, to the parameter's name (the first record to have
+    a word keeps it: α alone is the learning rate); and the same of their lookalikes."""
+    found: dict[str, str] = {}
+    for record in records:
+        for word in (record.name, record.symbol, *record.words):
+            found.setdefault(squash(word), record.name)
+    return found, {squash(word): record.name for record in records for word in record.lookalikes}
+
+
+def _spelled(text: str) -> str | None:
+    """The parameter a squashed label spells: one of its words, or two run together ('learning rate η')."""
+    spellings, _ = _spellings(tuple(PARAMETERS.values()))
+    if text in spellings:
+        return spellings[text]
+    for cut in range(1, len(text)):
+        first = spellings.get(text[:cut])
+        if first and spellings.get(text[cut:]) == first:
+            return first
+    return None
+
+
+def lookalike(label: str) -> str | None:
+    """The parameter whose symbol a label types as a letter it looks like ('h' for η), or None.
+
+    >>> lookalike("h ="), lookalike("h1")
+    ('lr', None)
+    """
+    return _spellings(tuple(PARAMETERS.values()))[1].get(squash(label))
 
 
 def variable(text: str) -> Name | None:
@@ -156,21 +187,21 @@ def _quantity(header: str) -> Name | None:
 
 
 def parameter(label) -> str | None:
-    """The parameter a label names: 'lr' for the learning rate, or an input, target, bias or weight."""
+    """The parameter a label names: a record of ``sheetprop.parameters`` ('lr' for the learning rate) by
+    the words people write for it, or an input, target, bias or weight."""
     if not isinstance(label, str):
         return None
-    # An optimizer's hyperparameter named by its record's name in brackets: 'μ (momentum)', 'α (alpha)'
+    # A parameter named by its record's name in brackets, as sheetprop labels it: 'μ (momentum)', 'α (alpha)'
     # (without them, α is a learning rate as often as not).
     for part in re.findall(r"\(([^()]*)\)", label):
-        if squash(part) in HYPERPARAMETERS:
+        if squash(part) in PARAMETERS:
             return squash(part)
     text = squash(label)
-    if _RATE.fullmatch(text):
-        return "lr"
+    spelled = _spelled(text)
+    if spelled:
+        return spelled
     found = variable(text)
-    if found and found.role in _PARAMETERS:
-        return legend.header(found)
-    return text if text in HYPERPARAMETERS else None
+    return legend.header(found) if found and found.role in _PARAMETERS else None
 
 
 def state(header: str) -> str | None:

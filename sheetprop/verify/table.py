@@ -263,9 +263,8 @@ def _read_label(grid: Grid, row: int, column: int, text: str) -> list[Label]:
         prose = names.is_prose(text)
         return [Label(name, (row, column), text, (((row, column), value),), prose) for name, value in inline]
     name = names.parameter(text)
-    terse = not name and names.squash(text) in names.TERSE_RATE
-    if terse:
-        name = "lr"
+    lookalike = None if name else names.lookalike(text)
+    name, terse = name or lookalike, lookalike is not None
     if not name:
         return []
     right, text_right = _numbers_along(grid, [(row, c) for c in range(column + 1, column + 30)], 0)

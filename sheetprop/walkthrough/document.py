@@ -31,6 +31,7 @@ from sheetprop.legend import WEIGHT_STEP
 from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, Heading, Live, Name, Paragraph,
                                           Relation, Table)
 from sheetprop.numerals import DIGITS, number
+from sheetprop.parameters import LEARNING_RATE
 from sheetprop.walkthrough.reading import listed, loss_table, rate_table, reading
 
 # A group with more equations than this is summarised: its first neuron written out, the rest as a table.
@@ -54,7 +55,8 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
     seconds = {r: list(iterate(graph, config.values, r, 2, compiled))[1] for r in config.learning_rates}
     first = next(iterate(graph, config.values, rate, 1, compiled))
     names = [q.name for q in graph.quantities]
-    values = dict(zip(names, first), lr=rate, **{h: config.values[h] for h in graph.optimizer.hyperparameters})
+    values = {**dict(zip(names, first)), **{name: config.values[name] for name in graph.settings[1:]},
+              LEARNING_RATE.name: rate}
     after = dict(zip(names, seconds[rate]))
     blocks = [
         Paragraph(("Backpropagation for this network, worked through with its own numbers: the forward "
@@ -67,7 +69,7 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
     ]
     blocks += _network(config, graph, values)
     blocks += _forward(graph, values)
-    blocks += _loss(graph, values)
+    blocks += _loss(graph, values, digits)
     blocks += _backward(graph, values)
     blocks += _gradients(graph, values)
     blocks += _updates(config, graph, values, after, seconds, digits)
@@ -119,10 +121,15 @@ def _forward(graph: Graph, values) -> list:
     return blocks + _grouped(graph, quantities, values, lambda q: q.group)
 
 
-def _loss(graph: Graph, values) -> list:
+def _loss(graph: Graph, values, digits: int) -> list:
     quantities = graph.of_role(ERROR)
+    loss = LOSSES[graph.network.loss]
+    # A loss's own parameters, as the update's are named: "… with δ = 1."
+    settings = [part for at, name in enumerate(loss.parameters) for part in (
+        f"{' with' if at == 0 else ','} {legend.math(name)} = ", Live(number(values[name], digits), f"n:p:{name}:{digits}"))]
     blocks = [Heading(2, "3. The loss"),
-              Paragraph((f"How far the outputs are from the targets: {loss_words(LOSSES[graph.network.loss])}.",))]
+              Paragraph((f"How far the outputs are from the targets: {loss_words(loss)}", *settings, ".")
+                        if settings else (f"How far the outputs are from the targets: {loss_words(loss)}.",))]
     return blocks + _grouped(graph, quantities, values, lambda q: q.group)
 
 
@@ -210,12 +217,13 @@ def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) 
     rules = [part for left, right in update_rules(optimizer) for part in (Relation((left, right), "←"), ", ")][:-1]
     does = ("moves every weight against its gradient" if not optimizer.states else
             "updates every weight from its gradient and the state it keeps for it")
-    settings = [part for h in optimizer.hyperparameters for part in (f", {legend.math(h)} = ", shown("p", h))]
+    settings = [part for name in (LEARNING_RATE.name, *optimizer.hyperparameters)
+                for part in (f", {legend.math(name)} = ", shown("p", name))]
     blocks = [
         Heading(2, "6. Updating the weights"),
         Paragraph((f"{optimizer.words[0].upper()}{optimizer.words[1:]} {does}, "
                    "all at once, with the gradients of iteration 1: ", *rules,
-                   ". With ", Live(which, "which"), ", η = ", shown("p", "lr"), *settings, ":")),
+                   ". With ", Live(which, "which"), *settings, ":")),
     ]
     equations = [Equation(q.name, (q.expr,), q.expr, after[q.name], after=True) for q in trained]
     blocks += _summarised(graph, equations, lambda e: graph[e.name].group, after, after=True)
