@@ -19,9 +19,11 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+from sheetprop import legend
 from sheetprop.compare import Case, sheet_name
 from sheetprop.functions import ACTIVATIONS, LOSSES
-from sheetprop.graph import Network, bias_names, neuron_names, weight_names
+from sheetprop.graph import Network, bias_names, weight_names
+from sheetprop.legend import INPUT, TARGET
 from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS, Parameter, keyed
 from sheetprop.workbook.layout import MAX_COLUMNS, max_iterations
@@ -297,11 +299,12 @@ def parse(data: dict, source: str = "") -> Config:
                       train_biases=train_biases, examples=len(inputs),
                       batch_size=0 if batch_size == len(inputs) else batch_size, optimizer=optimizers[0])
     values: dict[str, float] = {}
-    names = neuron_names(network)
+    inputs_of = legend.neurons(network.layers)[0]
     for e, (x, t) in enumerate(zip(inputs, targets), start=1):
-        suffix = f"[{e}]" if network.examples > 1 else ""
-        values.update({f"{n}{suffix}": v for n, v in zip(names[0], x)})
-        values.update({f"t{k}{suffix}": v for k, v in enumerate(t, start=1)})
+        example = e if network.examples > 1 else None
+        values.update({legend.header(legend.Name(INPUT, neuron=n, example=example)): v for n, v in zip(inputs_of, x)})
+        values.update({legend.header(legend.Name(TARGET, neuron=legend.Neuron(legend.OUTPUTS, k), example=example)): v
+                       for k, v in enumerate(t, start=1)})
     values.update(weights)
     values.update(zip(dict.fromkeys(b for layer in bias_names(network) for b in layer), bias_values))
     values.update(settings)

@@ -158,7 +158,6 @@ class Loss:
     parameters: tuple[str, ...] = ()
 
 
-
 LOSSES = {
     "half_sse": Loss(
         "half_sse", "half the sum of squared errors",

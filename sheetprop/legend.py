@@ -8,7 +8,7 @@ one place that turns a structure into a name, in every notation, and a name back
   ``h1.2``, ``∂E/∂w5[2]``, ``v_w5``, ``b_h1``, ``E_total``); ``parse`` reads it back,
 - ``math``: a name in plain-text math (a parameter by its symbol, η for ``lr``; ′ for the row above, ⁺ for
   the value after the update),
-- ``mathml``: a name typeset (a₅ with a subscript, ∂E/∂w5 as a fraction),
+- ``mathml``: a name typeset (w₅, a with the subscript h1, ∂E/∂w5 as a fraction),
 - ``defined``: a spreadsheet's defined name (no cell reference look-alike: ``w_5``, ``dE_dw_5``), which
   ``parse_defined`` reads back.
 
@@ -86,6 +86,7 @@ class Name:
     example: int | None = None
 
     def of_example(self, example: int | None) -> "Name":
+        """The same name for one training example (None: for what all of them share)."""
         return replace(self, example=example)
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from sheetprop import config as configs
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
+from sheetprop.legend import BIAS_MODES
 from sheetprop.walkthrough.diagram import network_svg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +72,7 @@ layers = st.lists(st.integers(1, 7), min_size=2, max_size=5).filter(
 
 
 @settings(max_examples=150, deadline=None)
-@given(layers=layers, biases=st.sampled_from(["none", "layer", "neuron"]), examples=st.sampled_from([1, 3]),
+@given(layers=layers, biases=st.sampled_from(BIAS_MODES), examples=st.sampled_from([1, 3]),
        data=st.data())
 def test_no_edge_label_overlaps_another_label_a_neuron_or_a_text(layers, biases, examples, data):
     network = Network(layers=tuple(layers), biases=biases, examples=examples)

@@ -16,12 +16,12 @@ import pytest
 
 import handmade
 from handmade import HIDDEN
+from helpers import REAL
 from sheetprop import config as configs
 from sheetprop.exercise import build_exercise
 from test_exercise import fill, lecture
 from test_grade_safe import lecture_toml
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "sheets" / "real"
 SLIP = {"∂E/∂w3": f"=({HIDDEN.format('w6', 'w8')})*[a_h1]*(1-[a_h1])*[i1]"}
 
 

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 import reference
 from helpers import close, run, value
 from sheetprop import config as configs
+from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import ACT, NET, build_graph
+from sheetprop.legend import BIAS_MODES
 
 numbers = st.floats(min_value=-2, max_value=2, allow_nan=False).map(lambda x: round(x, 6))
 weights = st.floats(min_value=-1, max_value=1, allow_nan=False).map(lambda x: round(x, 6))
@@ -19,8 +21,8 @@ unit = st.floats(min_value=0.02, max_value=0.98).map(lambda x: round(x, 6))
 def networks(draw):
     """A random config: up to 4 layers of 1-6 neurons, every activation and loss, biases, 1-8 examples."""
     layers = draw(st.lists(st.integers(1, 6), min_size=2, max_size=4))
-    loss = draw(st.sampled_from(["half_sse", "mse", "bce"]))
-    activations = draw(st.lists(st.sampled_from(["sigmoid", "tanh", "relu", "linear"]),
+    loss = draw(st.sampled_from(sorted(LOSSES)))
+    activations = draw(st.lists(st.sampled_from(sorted(ACTIVATIONS)),
                                 min_size=len(layers) - 1, max_size=len(layers) - 1))
     if loss == "bce":
         activations[-1] = "sigmoid"
@@ -35,7 +37,7 @@ def networks(draw):
         "learning_rates": [draw(st.sampled_from([0.05, 0.1, 0.3]))],
         "iterations": 50,
     }
-    bias_mode = draw(st.sampled_from(["none", "layer", "neuron"]))
+    bias_mode = draw(st.sampled_from(BIAS_MODES))
     if bias_mode == "layer":
         data["biases"] = draw(st.lists(numbers, min_size=len(layers) - 1, max_size=len(layers) - 1))
     elif bias_mode == "neuron":

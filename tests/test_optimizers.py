@@ -15,12 +15,13 @@ from helpers import close, workbook_mismatches
 from sheetprop import config as configs
 from sheetprop.compare import Case
 from sheetprop.libreoffice import recalculate
+from sheetprop.optimizers import OPTIMIZERS as REGISTRY
 from sheetprop.outputs import build
 from sheetprop.runs import Run
 from sheetprop.workbook.layout import Layout
 from xlsx_patch import patch_cell
 
-OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam"]
+OPTIMIZERS = list(REGISTRY)
 LECTURE = dict(inputs=[0.05, 0.10], targets=[0.01, 0.99], weights=[0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55])
 NETWORKS = {
     "lecture": LECTURE,

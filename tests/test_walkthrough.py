@@ -18,7 +18,7 @@ from sheetprop import config as configs
 from sheetprop.outputs import build
 from sheetprop.compare import summarize
 from sheetprop.engine import iterate
-from sheetprop.expr import render
+from sheetprop.dialects import render
 from sheetprop.graph import CHAIN, GRADIENT, build_graph
 from sheetprop.walkthrough.document import walkthrough
 from sheetprop.walkthrough.markdown import markdown

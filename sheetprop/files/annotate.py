@@ -14,7 +14,6 @@ setup (``cellComments="atEnd"``; LibreOffice does not read it), an OpenDocument 
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 import zipfile
 from pathlib import Path

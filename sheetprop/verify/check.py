@@ -17,7 +17,7 @@ from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import ACT, BIAS, CHAIN, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
-from sheetprop.verify.findings import Finding, SheetReport, excerpt
+from sheetprop.verify.findings import RATE, Finding, SheetReport, excerpt
 from sheetprop.verify.network import choose, shape_of
 from sheetprop.files.read import Lazy, is_number
 from sheetprop.verify.rules import (SAFETY, Precision, Rule, Shapes, compile_source, exact_kinds, make_rule,
@@ -184,7 +184,7 @@ def judge(table: Table) -> SheetReport:
     judged, wrong, skipped = judge_cells(ctx)
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
     # Weights that never change are judged by that one finding; they count as judged cells.
-    still = sum(len(f.cells) for f in found if f.quantity == "η" and choice.still)
+    still = sum(len(f.cells) for f in found if f.quantity == RATE and choice.still)
     return _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged, skipped)
 
 
@@ -556,7 +556,7 @@ def core_unjudged(ctx: Context, counts: dict[str, int], choice: rates.Choice, fo
     """The core quantities (E_total, the gradients, the weight updates) of which not one cell was judged:
     missing from the table, or every cell reading something that is not there. Weights with one row only
     have no update to judge; weights that never change are judged by their η finding."""
-    if choice.still or any(f.quantity == "η" for f in found):
+    if choice.still or any(f.quantity == RATE for f in found):
         counts = {**counts, **{n: 1 for n in ctx.trained}}
     core = (TOTAL, *(gradient_name(w) for w in ctx.graph.weights), *ctx.graph.weights)
     missing = [n for n in core if not counts.get(n)]

@@ -25,7 +25,7 @@ from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
 from sheetprop.functions import ACTIVATIONS
 from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, SLOPE_STEP, TARGET, refs as graph_refs
 from sheetprop.verify import rate as rates
-from sheetprop.verify.findings import Finding, as_found, excerpt
+from sheetprop.verify.findings import RATE, Finding, as_found, excerpt
 from sheetprop.verify.formula import FormulaError, references, renamed, to_python, unwrap
 from sheetprop.verify.rules import Rule, compile_source, math_text, python_source
 
@@ -145,7 +145,7 @@ def _rate_finding(ctx, rate_rows: dict, row_rates, cells) -> Finding:
     found = row.rate if row else as_found(in_row[0].found)
     changes = f"the weights change as for η = {rates.history(row_rates, table.rows)}; " if row_rates else ""
     words, slip = _rate_slip(ctx, k, found, row, rate_rows[k], row_rates)
-    return Finding(table.grid.title, table.cell(in_row[0].name, table.rows[k]), "η", "learning rate", found, lr,
+    return Finding(table.grid.title, table.cell(in_row[0].name, table.rows[k]), RATE, "learning rate", found, lr,
                    f"w = {_update(ctx).rule} for every weight, with one η ({lr:g}) on every row",
                    changes + words, len(rate_rows), len(ctx.rows) - 1,
                    tuple(table.cell(w.name, table.rows[w.k]) for w in _by_row(cells)), slip)
@@ -161,7 +161,7 @@ def _still_finding(ctx, row_rates) -> Finding:
     weights = sorted((n for n in ctx.trained if n in ctx.rules), key=lambda n: table.columns[n].index)
     still = [r.k for r in row_rates if r.allows(0.0)] or [r.k for r in row_rates]
     cells = tuple(table.cell(name, table.rows[k]) for k in still for name in weights)
-    return Finding(table.grid.title, cells[0], "η", "learning rate", 0.0, None,
+    return Finding(table.grid.title, cells[0], RATE, "learning rate", 0.0, None,
                    f"w = {update.rule} for every weight, with one η above 0 on every row",
                    f"the weights never change: each is copied from the row above without the step {update.step}; "
                    f"write {update.rule} with η {_rate_cell(ctx)}", len(still), len(ctx.rows) - 1, cells, "no update")

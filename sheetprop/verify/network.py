@@ -62,14 +62,6 @@ class Shape:
                              alias.of_example(structure.example))
 
 
-def split_example(name: str) -> tuple[str, int | None]:
-    """'h1[2]' → ('h1', 2); 'h1' → ('h1', None)."""
-    structure = legend.parse(name)
-    if structure is None or structure.example is None:
-        return name, None
-    return legend.header(structure.of_example(None)), structure.example
-
-
 def shape_of(names, given=()) -> Shape | None:
     """The network ``names`` (a table's header names) mention; ``given`` (names of labelled cells) fills in
     the inputs, targets or biases no header names. None when no output layer is named."""

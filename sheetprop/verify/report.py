@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from sheetprop.verify.findings import Finding, Report, SheetReport
+from sheetprop.verify.findings import RATE, Finding, Report, SheetReport
 
 
 def as_text(report: Report) -> str:
@@ -49,7 +49,7 @@ def _sheet(sheet: SheetReport) -> list[str]:
 def _finding(f: Finding) -> list[str]:
     found, expected = numbers(f.found, f.expected)
     header = "" if f.header == f.quantity else f" ({f.header})"
-    rows = "update rows" if f.quantity == "η" else "cells"
+    rows = "update rows" if f.quantity == RATE else "cells"
     lines = [f"  {f.where} {f.quantity}{header}: found {found}, expected {expected}; "
              f"wrong in {f.wrong} of its {f.judged} {rows}"]
     lines += textwrap.wrap(f"correct: {f.correct}", 110, initial_indent="      ", subsequent_indent="        ")

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Mapping
 
+from sheetprop import legend
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
+from sheetprop.legend import TARGET
 from sheetprop.numerals import DIGITS, number
 
 RADIUS, MARGIN = 24, 70
@@ -178,7 +180,7 @@ def _nodes(network, columns, position, values, digits: int) -> tuple[list[str], 
             if layer == 0 and network.examples == 1:
                 texts.append(Text(x - RADIUS - 8, y + 5, number(values[name], digits), anchor="end", value=name))
             if layer == last and network.examples == 1:
-                target = f"t{index + 1}"
+                target = legend.header(legend.Name(TARGET, neuron=legend.Neuron(legend.OUTPUTS, index + 1)))
                 texts.append(Text(x + RADIUS + 8, y + 5, f"{target} = {number(values[target], digits)}", value=target))
             if layer and network.biases == "neuron":
                 bias = biases[layer - 1][index]
