@@ -44,7 +44,7 @@ def test_public_surface_is_locked():
     assert trace_methods == {"frame", "iterations", "learning_rates", "optimizer", "row", "summary", "value", "values"}
     finding_fields = [f.name for f in __import__("dataclasses").fields(sheetprop.Finding)]
     assert finding_fields == ["sheet", "cell", "quantity", "header", "found", "expected", "correct", "diagnosis",
-                              "wrong", "judged", "cells"]
+                              "wrong", "judged", "cells", "slip"]
 
 
 def test_frame_is_tidy_and_matches_torch():
