@@ -89,6 +89,12 @@ def grade_file(path, assignment_values: dict[str, float], rates: tuple[float, ..
     return _from_report(name, report, assignment_values, rates)
 
 
+def grade_report(name: str, report, assignment) -> Grade:
+    """The Grade of a report verify has made, against ``assignment`` (a Config): the check page shows a
+    student this beside verify's report."""
+    return _from_report(name, report, dict(assignment.values), tuple(assignment.learning_rates))
+
+
 def _from_report(name: str, report, assignment_values: dict[str, float], rates: tuple[float, ...]) -> Grade:
     judged = {q for sheet in report.sheets for _, q, _ in sheet.columns
               if q != "iteration" and not q.endswith("(not judged)")}
@@ -140,12 +146,20 @@ def _same(a: float, b: float) -> bool:
 
 def grade_folder(folder, assignment, progress: Callable[[int], None] | None = None,
                  workers: int | None = None) -> list[Grade]:
-    """Grade every submission under ``folder`` against ``assignment`` (a Config), in worker processes."""
+    """Grade every submission under ``folder`` against ``assignment`` (a Config), in worker processes;
+    ``workers=0``: one file after another in this process (where none can be started: the browser)."""
     folder = Path(folder)
     files = submissions(folder)
     values = dict(assignment.values)
     rates = tuple(assignment.learning_rates)
     names = [path.relative_to(folder).as_posix() for path in files]
+    if workers == 0:
+        grades = []
+        for path, name in zip(files, names):
+            grades.append(grade_file(path, values, rates, name))
+            if progress:
+                progress(1)
+        return grades
     workers = workers or min(2, os.cpu_count() or 1)
     grades: dict[int, Grade] = {}
     # spawn: a fresh interpreter per worker (fork copies the parent). A fresh pool per batch of
@@ -187,9 +201,9 @@ def slips(grades: list[Grade]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def write_html(grades: list[Grade], path: Path, title: str) -> None:
+def write_html(grades: list[Grade], path: Path, title: str, chart: bool = True) -> None:
     """grades.html: a self-contained class report (the table, the common slips, each student's findings,
-    the distribution as an inline SVG chart)."""
+    the distribution as an inline SVG chart unless ``chart`` is False: the check page has no matplotlib)."""
     from html import escape
 
     statuses = Counter(grade.status for grade in grades)
@@ -225,7 +239,7 @@ th {{ background: #DDEBF7; }} td.n {{ text-align: right; }} li.note {{ color: #5
 </style></head><body>
 <h1>{escape(title)}</h1>
 <p>{len(grades)} files: {escape(summary) or "none"}.</p>
-{_chart(statuses, common)}
+{_chart(statuses, common) if chart else ""}
 <h2>The class's common slips</h2>
 <table><thead><tr><th>quantity</th><th>students</th></tr></thead><tbody>
 {slip_rows}
@@ -266,13 +280,13 @@ def _chart(statuses: Counter, common: list[tuple[str, int]]) -> str:
     return svg[svg.index("<svg"):]
 
 
-def write_grades(grades: list[Grade], out_dir, title: str) -> tuple[Path, Path]:
-    """Write grades.csv and grades.html into ``out_dir``, both or neither."""
+def write_grades(grades: list[Grade], out_dir, title: str, chart: bool = True) -> tuple[Path, Path]:
+    """Write grades.csv and grades.html (with its chart, or not) into ``out_dir``, both or neither."""
     from sheetprop.outputs import staging
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with staging(out_dir) as folder:
         write_csv(grades, folder / "grades.csv")
-        write_html(grades, folder / "grades.html", title)
+        write_html(grades, folder / "grades.html", title, chart)
     return out_dir / "grades.csv", out_dir / "grades.html"
