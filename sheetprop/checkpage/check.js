@@ -133,8 +133,16 @@ function showCheck({ name, answer, annotated }) {
     links.push(link(new Blob([annotated], { type: XLSX }), `${stem}-checked.xlsx`,
                     "Download your sheet with the wrong cells highlighted"));
   }
-  links.push(link(new Blob([result.json], { type: "application/json" }), `${name}.json`, "the report as JSON"));
+  if (result.unwritten) {
+    const note = document.createElement("span");
+    note.className = "problem";
+    note.textContent = result.unwritten.charAt(0).toUpperCase() + result.unwritten.slice(1) + ".";
+    links.push(note);
+  }
   $("downloads").replaceChildren(...links);
+  $("json").textContent = result.json;
+  $("json-box").hidden = false;
+  $("csv-box").hidden = true;
   finish(`Checked ${name}. Drop another sheet to check it.`);
 }
 
@@ -144,6 +152,9 @@ function showGrades({ answer }) {
   $("result").dataset.kind = "grade";
   $("assigned").replaceChildren();
   $("report").hidden = true;
+  $("json-box").hidden = true;
+  $("csv-box").hidden = !result.csv;
+  $("csv").textContent = result.csv || "";
   if (result.error) {
     $("result-title").textContent = "The class";
     $("verdict").className = "verdict problem";
@@ -162,7 +173,7 @@ function showGrades({ answer }) {
   // grade's own class report, its body shown here (escaped by grade; parsed, never run).
   const page = new DOMParser().parseFromString(result.html, "text/html");
   for (const node of page.querySelectorAll("script, style, meta, link")) node.remove();
-  $("class-report").replaceChildren(...Array.from(page.body.childNodes, node => document.adoptNode(node)));
+  $("class-report").replaceChildren(...Array.from(page.body.childNodes).map(node => document.adoptNode(node)));
   finish(`Graded ${result.files} sheets.`);
 }
 
@@ -174,7 +185,8 @@ function link(blob, filename, text) {
   const a = document.createElement("a");
   a.href = url;
   a.download = filename;
-  a.textContent = text;
+  a.textContent = `${text} (${blob.size < 1e6 ? Math.ceil(blob.size / 1e3) + " kB" : (blob.size / 1e6).toFixed(1) + " MB"})`;
+  a.dataset.bytes = String(blob.size);
   a.className = "button";
   return a;
 }

@@ -69,10 +69,14 @@ def check(path, assignment_file=None) -> str:
             message = f"verify failed on {name} ({detail}): a bug in sheetprop; run sheetprop verify --debug on it"
             return _answer(3, error_json(name, 3, message), message)
         report, annotated = reports[0], None  # the report stands without its highlighted copy
+        unwritten = f"the report stands, but the highlighted copy could not be written ({detail})"
+    else:
+        unwritten = None
     finally:
         os.chdir(here)
     answer = json.loads(_answer(report.status, as_json(report), None, as_text(report)))
     answer["annotated"] = str(annotated) if annotated and annotated.exists() and report.findings else None
+    answer["unwritten"] = unwritten
     answer["assignment"] = _against_assignment(name, report, assignment_file)
     return json.dumps(answer, ensure_ascii=False)
 

@@ -47,7 +47,9 @@ async function start(setup) {
     stdout: () => {},
     stderr: () => {},
   });
-  for (const wheel of await Promise.all(wheels)) pyodide.unpackArchive(wheel, "wheel");
+  // Into site-packages, not the working folder (the default), which each check changes.
+  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
+  for (const wheel of await Promise.all(wheels)) pyodide.unpackArchive(wheel, "wheel", { extractDir: sitePackages });
   if (assignment) {
     assignmentFile = `${HOME}/assignment.toml`;
     pyodide.FS.writeFile(assignmentFile, await assignment);
