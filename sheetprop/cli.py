@@ -23,6 +23,7 @@ EXAMPLES = """examples:
   sheetprop build --digits 4                   the walkthrough's numbers to 4 significant digits
   sheetprop show --iteration 2 --lr 0.5        one iteration's numbers and math in the terminal
   sheetprop verify my-sheet.xlsx               find the slips in a hand-made sheet
+  sheetprop check-page --out check             a web page where students check their sheets themselves
 """
 SHOW_EXAMPLES = """examples:
   sheetprop show                               iteration 1 of the lecture example
@@ -391,16 +392,17 @@ def _add_check_page(commands) -> None:
 
 def _check_page(args) -> int:
     from sheetprop import config as configs
-    from sheetprop.checkpage import folder_size, write_check_page
+    from sheetprop.checkpage import write_check_page
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise configs.ConfigError(f"--out: {args.out} is a file, not a folder; give a folder to write the page into")
     config = configs.load(args.config) if args.config else configs.default()
-    written = write_check_page(out, config, args.config, args.pyodide)
+    written = write_check_page(out, args.config, args.pyodide)
     if not args.quiet:
-        print(f"{config.heading}: wrote the check page into {out} ({len(written)} files, "
-              f"{folder_size(out) / 1e6:.1f} MB): serve it (python3 -m http.server -d {out}) or put it on a web host")
+        size = sum(path.stat().st_size for path in written)
+        print(f"{config.heading}: wrote the check page into {out} ({len(written)} files, {size / 1e6:.1f} MB): "
+              f"serve it (python3 -m http.server -d {out}) or put it on a web host")
     return 0
 
 

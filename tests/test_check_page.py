@@ -119,11 +119,10 @@ def page(site, tmp_path_factory):
     browser = Driven(tmp_path_factory.mktemp("chromium"))
     browser.served, browser.closed = served, False
     browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": STATUSES})
-    started = time.monotonic()
     browser.driver.get(served.url)
     state = wait(browser, "return document.body.dataset.ready || document.body.dataset.failed && 'failed'")
-    browser.ready_seconds = time.monotonic() - started
     assert state == "1", browser.script("return document.getElementById('status').textContent")
+    browser.loaded = len(served.requested)  # what a visit fetches: after it, nothing (the page works offline)
     yield browser
     if not browser.closed:
         browser.quit()
@@ -178,6 +177,7 @@ def test_the_page_says_what_sheetprop_verify_says(page, sheets, case):
     elif case == "correct":
         assert expected["status"] == 0 and shown["verdict"] == "Every judged cell agrees with the correct formula."
         assert shown["downloads"] == []
+        assert shown["assigned"] == ["Against the assignment, as sheetprop grade marks it: correct, score 1."]
     else:
         assert expected["findings"] and all(f["diagnosis"] for f in expected["findings"])
         assert shown["verdict"].startswith(f"{len(expected['findings'])} quantit")
@@ -244,6 +244,7 @@ def test_nothing_was_requested_outside_the_folder_or_from_another_host(page, sit
     assert "pyodide.asm.wasm" in paths and any(p.endswith(".whl") for p in paths)
     for path in paths:
         assert (site / path).resolve().is_relative_to(site.resolve()) and (site / path).is_file(), path
+    assert len(paths) == page.loaded, paths[page.loaded:]  # every check and the class after loading: offline
     requests = site_requests(page.log, "http://127.0.0.1")
     assert any(url.endswith("/pyodide.asm.wasm") for url in requests)  # the worker's requests are seen
     assert [url for url in requests if not url.startswith(page.served.url)] == []
@@ -267,6 +268,15 @@ def test_the_wheels_alone_judge_a_sheet(sheets, tmp_path):
     answer = json.loads(ran.stdout)
     expected = command_line("verify", "slip.xlsx", "--json", cwd=tmp_path)
     assert json.loads(answer["json"]) == json.loads(expected.stdout) and answer["status"] == 1
+
+
+def test_a_file_the_browser_would_hold_whole_is_refused_before_it_is_copied():
+    from sheetprop.verify.guard import MAX_BYTES
+
+    assert inbrowser.refusal("class.xlsx", MAX_BYTES) is None
+    refused = json.loads(inbrowser.refusal("class.xlsx", MAX_BYTES + 1))
+    assert refused["status"] == 2 and refused["error"].endswith("the page reads: run sheetprop verify on it")
+    assert "not a spreadsheet the page can read" in json.loads(inbrowser.refusal("notes.docx", 10))["error"]
 
 
 def test_the_highlighted_copy_is_the_command_lines(sheets, tmp_path):
@@ -294,7 +304,7 @@ def test_a_sheet_against_its_assignment(sheets, tmp_path):
 
 def test_the_page_is_written_whole_and_the_same_each_time(tmp_path):
     first = write_check_page(tmp_path / "a")
-    second = write_check_page(tmp_path / "b", configs.load(ROOT / "examples" / "blog.toml"), ROOT / "examples" / "blog.toml")
+    second = write_check_page(tmp_path / "b", ROOT / "examples" / "blog.toml")
     names = {path.name for path in first}
     assert {"index.html", "worker.js", "check.js", "check.css", *runtime.FILES} <= names
     assert {p.name for p in second} == names | {"assignment.toml"}
@@ -304,6 +314,17 @@ def test_the_page_is_written_whole_and_the_same_each_time(tmp_path):
     assert "blog" in html.lower() and "0.35" in html
     third = write_check_page(tmp_path / "b")  # the default again: the blog's assignment goes
     assert not (tmp_path / "b" / "assignment.toml").exists() and {p.name for p in third} == names
+
+
+def test_the_command(tmp_path):
+    ran = command_line("check-page", "examples/blog.toml", "--out", tmp_path / "check", cwd=ROOT)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith(f"{configs.load(ROOT / 'examples' / 'blog.toml').heading}: wrote the check page into ")
+    assert (tmp_path / "check" / "assignment.toml").read_bytes() == (ROOT / "examples" / "blog.toml").read_bytes()
+    (tmp_path / "file").write_text("")
+    ran = command_line("check-page", "--out", tmp_path / "file", cwd=ROOT)
+    assert ran.returncode == 2 and "is a file, not a folder" in ran.stderr
+    assert "check-page" in command_line("--help", cwd=ROOT).stdout
 
 
 def test_pyodide_is_the_pinned_package_or_nothing(tmp_path, monkeypatch):

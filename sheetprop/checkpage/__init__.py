@@ -31,15 +31,15 @@ ASSETS = ("check.js", "worker.js", "check.css")
 ASSIGNMENT = "assignment.toml"
 
 
-def write_check_page(out, config=None, config_path=None, pyodide=None) -> list[Path]:
-    """Write the page into folder ``out`` for the assignment ``config`` (read from ``config_path``; None: the
-    lecture example), with Pyodide from ``pyodide`` (a pyodide-VERSION.tgz) or the cache. Every file is
-    written or none; returns the files written."""
+def write_check_page(out, config_path=None, pyodide=None) -> list[Path]:
+    """Write the page into folder ``out`` for the assignment at ``config_path`` (None: the lecture example),
+    with Pyodide from ``pyodide`` (a pyodide-VERSION.tgz) or the cache. Every file is written or none;
+    returns the files written."""
     from sheetprop import __version__
     from sheetprop import config as configs
     from sheetprop.outputs import locked, staging
 
-    config = config or configs.default()
+    config = configs.load(config_path) if config_path else configs.default()
     python = runtime.load(pyodide)
     built = wheel_files.wheels()
     files: dict[str, bytes] = {name: data for name, data in python.files.items()}
@@ -102,9 +102,3 @@ def assignment_html(config) -> str:
     about = "".join(f"<tr><th scope=row>{escape(key)}</th><td>{escape(text)}</td></tr>" for key, text in rows)
     return (f"<table class=about><tbody>{about}</tbody></table>\n"
             f"<p>The values given (inputs, targets, starting weights):</p>\n<dl class=given>{given}</dl>")
-
-
-def folder_size(folder) -> int:
-    """Bytes of every file under ``folder``."""
-    return sum(path.stat().st_size for path in Path(folder).rglob("*") if path.is_file())
-

@@ -120,12 +120,16 @@ function showCheck({ name, answer, annotated }) {
   } else {
     verdict.textContent = "Not every quantity could be judged: see below. This is no verdict of correct.";
   }
-  const assigned = $("assigned");
+  const assigned = $("assigned"), graded = result.assignment;
   assigned.replaceChildren();
-  for (const value of (result.assignment && result.assignment.values) || []) {
+  const line = text => {
     const item = document.createElement("li");
-    item.textContent = "Not the assignment's value: " + value;
+    item.textContent = text;
     assigned.append(item);
+  };
+  if (graded) {
+    line(`Against the assignment, as sheetprop grade marks it: ${graded.status}` + (graded.score ? `, score ${graded.score}.` : "."));
+    for (const value of graded.values) line("Not the assignment's value: " + value + ".");
   }
   const links = [];
   if (annotated) {

@@ -44,9 +44,10 @@ def refusal(name: str, size: int) -> str | None:
 def check(path, assignment_file=None) -> str:
     """verify on one file as ``sheetprop verify FILE --json --annotate OUT`` runs it, from the file's own
     folder (so the report names the file as the command line given its name does). The answer:
-    ``{"status", "json", "text", "annotated", "error", "assignment"}``; ``json`` is the command line's
-    JSON, ``annotated`` the path of the highlighted copy when one was written, ``assignment`` grade's
-    verdict against ``assignment_file`` (a config; None: the lecture example)."""
+    ``{"status", "json", "text", "error", "annotated", "unwritten", "assignment"}``: ``json`` is the command
+    line's JSON, ``annotated`` the path of the highlighted copy when one was written (``unwritten`` why
+    not, when writing it failed), ``assignment`` grade's verdict against ``assignment_file`` (a config;
+    None: the lecture example)."""
     from sheetprop.verify import VerifyError, verify_file
     from sheetprop.verify.report import as_json, as_text, error_json
 
@@ -125,7 +126,7 @@ def assignment(path=None):
 
 def _answer(status: int, report_json: str, error: str | None, text: str = "") -> str:
     return json.dumps({"status": status, "json": report_json, "text": text, "error": error, "annotated": None,
-                       "assignment": None}, ensure_ascii=False)
+                       "unwritten": None, "assignment": None}, ensure_ascii=False)
 
 
 def discard(folder) -> None:

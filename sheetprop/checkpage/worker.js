@@ -84,7 +84,7 @@ function check({ name, bytes }) {
   const refused = inbrowser.refusal(name, bytes.byteLength);
   if (refused) {
     const error = JSON.parse(refused).error;
-    const answer = JSON.stringify({ status: 2, json: refused, text: "", error, annotated: null, assignment: null });
+    const answer = JSON.stringify({ status: 2, json: refused, text: "", error, annotated: null, unwritten: null, assignment: null });
     return postMessage({ type: "checked", name, answer, annotated: null });
   }
   const where = folder(), path = `${where}/${name}`;
