@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import json
 import os
 import platform
 import statistics
@@ -39,8 +40,9 @@ def serve(folder: Path) -> http.server.ThreadingHTTPServer:
     return server
 
 
-def visit(url: str, sheet: Path, work: Path, mbit: float) -> tuple[float, float]:
-    """Seconds from navigation to ready, and to the first report on ``sheet``, in a fresh profile."""
+def visit(url: str, sheet: Path, work: Path, mbit: float) -> tuple[float, float, dict]:
+    """Seconds from navigation to ready, and to the first report on ``sheet``, in a fresh profile; and the
+    worker's own seconds (from its start) to Python running, the wheels installed, sheetprop imported."""
     from browser import Driven
     from selenium.webdriver.common.by import By
 
@@ -54,9 +56,10 @@ def visit(url: str, sheet: Path, work: Path, mbit: float) -> tuple[float, float]
         start = time.perf_counter()
         browser.driver.get(url)
         ready = _until(browser, "return document.body.dataset.ready || document.body.dataset.failed") - start
+        steps = json.loads(browser.script("return document.body.dataset.timings || '{}'"))
         browser.driver.find_element(By.ID, "pick-file").send_keys(str(sheet))
         report = _until(browser, "return document.body.dataset.done || document.body.dataset.failed") - start
-        return ready, report
+        return ready, report, steps
     finally:
         browser.quit()
 
@@ -99,17 +102,22 @@ def main() -> None:
             print(f"  {kind}: {sum(f.stat().st_size for f in members) / 1e6:.2f} MB")
         server = serve(folder)
         url = f"http://127.0.0.1:{server.server_port}/"
-        readies, reports = [], []
+        readies, reports, steps = [], [], []
         for k in range(args.repeat):
-            ready, report = visit(url, sheet, Path(scratch) / f"chromium-{k}", args.mbit)
+            ready, report, step = visit(url, sheet, Path(scratch) / f"chromium-{k}", args.mbit)
             readies.append(ready)
             reports.append(report)
-            print(f"  visit {k + 1}: ready {ready:.1f} s, first report {report:.1f} s", flush=True)
+            steps.append(step)
+            print(f"  visit {k + 1}: ready {ready:.1f} s, first report {report:.1f} s (in the worker: Python "
+                  f"{step['python']:.1f} s, wheels {step['wheels']:.1f} s, sheetprop imported {step['imports']:.1f} s)",
+                  flush=True)
         server.shutdown()
     speed = f"throttled to {args.mbit:g} Mbit/s" if args.mbit else "local server, no throttling"
     print(f"first visit ({speed}), {args.repeat} visits, each in a fresh profile, on {sheet.name}:")
     print(f"  to ready:        median {statistics.median(readies):.1f} s (range {min(readies):.1f}–{max(readies):.1f})")
     print(f"  to first report: median {statistics.median(reports):.1f} s (range {min(reports):.1f}–{max(reports):.1f})")
+    for key, what in [("python", "Python running"), ("wheels", "wheels installed"), ("imports", "sheetprop imported")]:
+        print(f"  worker, from its start to {what}: median {statistics.median(s[key] for s in steps):.1f} s")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ function answered(data) {
     progress.hidden = true;
     say(`Ready (Python started in ${data.seconds.toFixed(1)} s). Drop your sheet, or choose it.`);
     document.body.dataset.ready = "1";
+    document.body.dataset.timings = JSON.stringify(data.timings);  // seconds to each step, for benchmarks
     enable(true);
   } else if (data.type === "grading") {
     progress.hidden = false;
@@ -222,7 +223,8 @@ drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", async event => {
   event.preventDefault();
   drop.classList.remove("over");
-  if (busy || !document.body.dataset.ready) return;
+  if (!document.body.dataset.ready) return say("Python is still starting in your browser: drop it again once the page says Ready.");
+  if (busy) return;
   const items = Array.from(event.dataTransfer.items || [], item => item.webkitGetAsEntry && item.webkitGetAsEntry()).filter(Boolean);
   if (items.length === 1 && items[0].isFile) return checkFile(event.dataTransfer.files[0]);
   const files = [];

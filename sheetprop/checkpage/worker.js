@@ -39,6 +39,7 @@ async function start(setup) {
   report(true);
   const wheels = setup.wheels.map(name => fetch(name).then(fetched));
   const assignment = setup.assignment ? fetch(setup.assignment).then(response => response.text()) : null;
+  const seconds = () => (performance.now() - started) / 1000, timings = {};
   pyodide = await loadPyodide({
     indexURL: new URL(".", location.href).href,
     packageBaseUrl: new URL(".", location.href).href,  // no package is ever loaded; if one were, from here
@@ -47,6 +48,7 @@ async function start(setup) {
     stdout: () => {},
     stderr: () => {},
   });
+  timings.python = seconds();
   // Into site-packages, not the working folder (the default), which each check changes.
   const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
   for (const wheel of await Promise.all(wheels)) pyodide.unpackArchive(wheel, "wheel", { extractDir: sitePackages });
@@ -54,13 +56,15 @@ async function start(setup) {
     assignmentFile = `${HOME}/assignment.toml`;
     pyodide.FS.writeFile(assignmentFile, await assignment);
   }
+  timings.wheels = seconds();
   phase = "Starting sheetprop";
   loaded = total;
   report(true);
   // The judging's modules imported now, so that the first sheet waits for none of them.
   pyodide.runPython("import sheetprop.verify.check, sheetprop.verify.annotate, sheetprop.grade");
   inbrowser = pyodide.pyimport("sheetprop.checkpage.inbrowser");
-  postMessage({ type: "ready", seconds: (performance.now() - started) / 1000 });
+  timings.imports = seconds();
+  postMessage({ type: "ready", seconds: seconds(), timings });
 }
 
 async function fetched(response) {
