@@ -254,15 +254,20 @@ def test_nothing_was_requested_outside_the_folder_or_from_another_host(page, sit
 
 def test_the_wheels_alone_judge_a_sheet(sheets, tmp_path):
     """verify and grade run on the standard library and the page's wheels only (no site-packages: no pandas,
-    matplotlib or formualizer), as in the browser."""
+    matplotlib or formualizer), as in the browser; judging needs no XlsxWriter (the highlighted copy does)."""
     for wheel in wheels.wheels():
         (tmp_path / wheel.name).write_bytes(wheel.data)
-    script = ("import sys, json; sys.path[:0] = sys.argv[2:]\n"
+    (xlsxwriter,) = tmp_path.glob("xlsxwriter-*.whl")
+    script = ("import sys; sys.path[:0] = sys.argv[3:]\n"
+              "from sheetprop.verify import verify\n"
+              "assert verify(sys.argv[1]).findings and 'xlsxwriter' not in sys.modules\n"
+              "sys.path.insert(0, sys.argv[2])\n"
               "from sheetprop.checkpage import inbrowser\n"
               "print(inbrowser.check(sys.argv[1]))\n"
               "assert not {'pandas', 'matplotlib', 'formualizer', 'numpy'} & set(sys.modules), sorted(sys.modules)")
     path = shutil.copy(sheets["slip"], tmp_path / "slip.xlsx")
-    ran = subprocess.run([sys.executable, "-S", "-E", "-c", script, str(path), *map(str, sorted(tmp_path.glob("*.whl")))],
+    others = sorted(set(tmp_path.glob("*.whl")) - {xlsxwriter})
+    ran = subprocess.run([sys.executable, "-S", "-E", "-c", script, str(path), str(xlsxwriter), *map(str, others)],
                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert ran.returncode == 0, ran.stderr[-3000:]
     answer = json.loads(ran.stdout)
