@@ -1,9 +1,10 @@
 """A workbook as Google Sheets' "Download → Microsoft Excel (.xlsx)" writes it, made here from a workbook
 with cached values (openpyxl reads its formulas and values; the package is written by hand).
 
-What such a download looks like, unlike Excel's or LibreOffice's: no docProps (no app.xml, no core.xml),
-no calcChain and no <dimension>; a workbook.xml declaring the Mac-Excel namespaces (mx, mv) with an
-empty <workbookPr/>, <definedNames/> and <calcPr/>; sheets referred to as rId3, rId4, … after styles and
+What such a download looks like, unlike Excel's or LibreOffice's (as readers of it have met it): no
+docProps (no app.xml, no core.xml), no calcChain, no <dimension> and no <bookViews>; a workbook.xml declaring
+the Mac-Excel namespaces (mx, mv) with an empty <workbookPr/>, <definedNames/> and <calcPr/>; sheets
+referred to as rId3, rId4, … after styles and
 shared strings; styles with decimal attribute values ("10.0") and an alignment on every format; every
 text a shared string; <sheetFormatPr customHeight="1" defaultColWidth="12.63" defaultRowHeight="15.75"/>;
 formulas without their '=' each with its cached value, and formulas with no Excel function wrapped as

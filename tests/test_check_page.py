@@ -284,6 +284,14 @@ def test_a_file_the_browser_would_hold_whole_is_refused_before_it_is_copied():
     assert "not a spreadsheet the page can read" in json.loads(inbrowser.refusal("notes.docx", 10))["error"]
 
 
+def test_a_folder_without_sheets_is_said_so(tmp_path):
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "notes.txt").write_text("no sheet here")
+    answer = json.loads(inbrowser.grade(tmp_path / "class", tmp_path / "out"))
+    assert answer == {"error": "none of these is an .xlsx, .xlsm or .ods file: give the submitted sheets"}
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_highlighted_copy_is_the_command_lines(sheets, tmp_path):
     path = shutil.copy(sheets["google"], tmp_path / "google.xlsx")
     answer = json.loads(inbrowser.check(path))

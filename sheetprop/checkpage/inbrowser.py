@@ -93,9 +93,9 @@ def _against_assignment(name: str, report, assignment_file) -> dict:
 def grade(folder, out, assignment_file=None, progress=None) -> str:
     """``sheetprop grade FOLDER --assignment ASSIGNMENT --out OUT``, one file after another (no process can
     be started in a browser) and the class report without its chart (no matplotlib there). The answer:
-    ``{"files", "counts", "csv", "html"}`` with grades.csv's and grades.html's text; ``progress(done, total)``
+    ``{"files", "csv", "html"}`` with grades.csv's and grades.html's text; ``progress(done, total)``
     after each file."""
-    from sheetprop.grade import STATUSES, grade_folder, submissions, write_grades
+    from sheetprop.grade import grade_folder, submissions, write_grades
 
     config = assignment(assignment_file)
     total = len(submissions(folder))
@@ -111,10 +111,8 @@ def grade(folder, out, assignment_file=None, progress=None) -> str:
 
     grades = grade_folder(folder, config, advance, workers=0)
     csv_path, html_path = write_grades(grades, out, f"{config.heading}: grades", chart=False)
-    counts = {status: sum(g.status == status for g in grades) for status in STATUSES}
-    return json.dumps({"files": len(grades), "counts": counts,
-                       "csv": csv_path.read_text(encoding="utf-8"), "html": html_path.read_text(encoding="utf-8")},
-                      ensure_ascii=False)
+    return json.dumps({"files": len(grades), "csv": csv_path.read_text(encoding="utf-8"),
+                       "html": html_path.read_text(encoding="utf-8")}, ensure_ascii=False)
 
 
 def assignment(path=None):
