@@ -416,7 +416,7 @@ def _add_verify(commands) -> None:
                     "Exit status: 0 all judged cells agree, 1 something in the sheet is wrong, 2 the file cannot "
                     "be read (or nothing in it can be judged), 3 verify itself failed (a bug, or the annotated copy "
                     "could not be written; a report printed before it stands).")
-    verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .ods)")
+    verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .xltx, .xltm, .ods)")
     verify.add_argument("--json", action="store_true", help="print the findings as JSON")
     verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted")
     verify.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -443,6 +443,10 @@ def _verify(args) -> int:
     except BrokenPipeError:
         raise
     except VerifyError as error:
+        if shown and args.annotate:  # the report stands; only its copy failed
+            print(f"sheetprop: error: the report above stands, but the annotated copy {args.annotate} could not be "
+                  f"written: {error}", file=sys.stderr)
+            return 3
         if args.json:  # a grading script reads one JSON object whatever happened
             print(error_json(args.sheet, 2, str(error)))
         print(f"sheetprop: error: {error}", file=sys.stderr)

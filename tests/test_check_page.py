@@ -276,7 +276,7 @@ def test_the_wheels_alone_judge_a_sheet(sheets, tmp_path):
 
 
 def test_a_file_the_browser_would_hold_whole_is_refused_before_it_is_copied():
-    from sheetprop.verify.guard import MAX_BYTES
+    from sheetprop.files.guard import MAX_BYTES
 
     assert inbrowser.refusal("class.xlsx", MAX_BYTES) is None
     refused = json.loads(inbrowser.refusal("class.xlsx", MAX_BYTES + 1))

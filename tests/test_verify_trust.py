@@ -207,7 +207,7 @@ def test_a_typed_given_is_not_diagnosed_as_a_wrong_reference(tmp_path):
 def context(tmp_path_factory):
     """verify's context of the correct sheet (values, 10 digits), to look at the slips it would offer."""
     from sheetprop.verify.check import prepare
-    from sheetprop.verify.read import read
+    from sheetprop.files.read import read
     from sheetprop.verify.table import find_table
 
     folder = tmp_path_factory.mktemp("mutants")

@@ -17,23 +17,21 @@ import os
 import shutil
 from pathlib import Path
 
-# What the browser reads itself; anything else needs LibreOffice, which cannot run there.
-READ = (".xlsx", ".xlsm", ".xltx", ".xltm")
-
 
 def refusal(name: str, size: int) -> str | None:
     """A JSON error when ``name`` cannot be checked in a browser at all (said before its bytes are copied
     into Python's memory), else None."""
-    from sheetprop.verify.guard import MAX_BYTES, MB
+    from sheetprop.files.guard import MAX_BYTES, MB
+    from sheetprop.files.read import CONVERTED, NATIVE  # read as they are; converted by LibreOffice first
     from sheetprop.verify.report import error_json
 
     suffix = Path(name).suffix.lower()
-    if suffix in (".ods", ".fods", ".xls"):
+    if suffix in CONVERTED:
         kind = "an OpenDocument sheet" if "od" in suffix else "an old-style .xls workbook"
         return error_json(name, 2, f"{name} is {kind}, which needs LibreOffice to read, and LibreOffice cannot run "
                                    "in a web browser: save it as .xlsx in your spreadsheet program and check that, "
                                    "or run sheetprop verify on it")
-    if suffix not in READ:
+    if suffix not in NATIVE:
         return error_json(name, 2, f"{name}: not a spreadsheet the page can read: give an .xlsx, .xlsm or .xltx file")
     if size > MAX_BYTES:  # the browser holds the whole file in memory, where verify would stream it from disk
         return error_json(name, 2, f"{name} is {size / MB:,.0f} MB, over the {MAX_BYTES // MB} MB the page reads: "

@@ -61,7 +61,7 @@ async function start(setup) {
   loaded = total;
   report(true);
   // The judging's modules imported now, so that the first sheet waits for none of them.
-  pyodide.runPython("import sheetprop.verify.check, sheetprop.verify.annotate, sheetprop.grade");
+  pyodide.runPython("import sheetprop.verify.check, sheetprop.files.annotate, sheetprop.grade");
   inbrowser = pyodide.pyimport("sheetprop.checkpage.inbrowser");
   timings.imports = seconds();
   postMessage({ type: "ready", seconds: seconds(), timings });

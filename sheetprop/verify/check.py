@@ -18,7 +18,7 @@ from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport, excerpt
 from sheetprop.verify.network import choose, shape_of
-from sheetprop.verify.read import is_number
+from sheetprop.files.read import is_number
 from sheetprop.verify.rules import (SAFETY, Precision, Rule, Shapes, compile_source, exact_kinds, make_rule,
                                     noise, python_source, tolerance)
 from sheetprop.verify.formula import FormulaError, references

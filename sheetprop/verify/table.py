@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from sheetprop.verify import names
 from sheetprop.verify.findings import excerpt
 from sheetprop.verify.network import shape_of, split_example
-from sheetprop.verify.read import Grid, is_number
+from sheetprop.files.read import Grid, is_number
 
 MIN_QUANTITIES = 6          # fewer named columns than this is not the exercise
 # A table computes a forward pass (nets, activations, errors) and names an output layer (a network whose
