@@ -31,6 +31,7 @@ from browser import Driven, site_requests
 from sheetprop import config as configs
 from sheetprop.checkpage import POLICY, inbrowser, runtime, wheels, write_check_page
 from sheetprop.libreoffice import convert, recalculate
+from test_files import SHEET_MAIN, TEMPLATES, rezipped
 from test_verify_hostile import MB, SHEET_CLOSE, SHEET_OPEN, rewritten
 
 from selenium.webdriver.common.by import By  # selenium: the test extra; a missing one fails loudly
@@ -54,7 +55,8 @@ def book(folder: Path, name: str, sheets) -> Path:
 @pytest.fixture(scope="module")
 def sheets(tmp_path_factory) -> dict[str, Path]:
     """Every file the page is given: a correct sheet, the classic slip (the slope of the wrong hidden unit), a
-    Google Sheets download with a correct sheet and a slip, a zip bomb, a sheet saved without values, an .ods."""
+    Google Sheets download with a correct sheet and a slip, a zip bomb, the slip as an Excel template, a
+    sheet saved without values, an .ods."""
     folder = tmp_path_factory.mktemp("sheets")
     correct = book(folder, "correct", [SHEETS["correct"]])
     slip = book(folder, "slip", [SHEETS["hidden unit"]])
@@ -68,10 +70,13 @@ def sheets(tmp_path_factory) -> dict[str, Path]:
             stream.write(piece)
         stream.write(SHEET_CLOSE)
     hostile = rewritten(correct, folder / "bomb.xlsx", "xl/worksheets/sheet1.xml", bomb)
+    template = rezipped(slip, folder / "template.xltx",  # the slip saved as an Excel template
+                        {"[Content_Types].xml": lambda xml: xml.replace(SHEET_MAIN, TEMPLATES[".xltx"])})
     uncached = folder / "uncached.xlsx"
     handmade.write_workbook(uncached, [SHEETS["correct"]])
     ods = convert(correct, folder / "ods", "ods")
-    return {"correct": correct, "slip": slip, "google": google, "hostile": hostile, "uncached": uncached, "ods": ods}
+    return {"correct": correct, "slip": slip, "google": google, "hostile": hostile, "template": template,
+            "uncached": uncached, "ods": ods}
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +166,7 @@ def command_line(*args, cwd: Path) -> subprocess.CompletedProcess:
                           cwd=cwd, env=env, timeout=600)
 
 
-@pytest.mark.parametrize("case", ["correct", "slip", "google", "hostile"])
+@pytest.mark.parametrize("case", ["correct", "slip", "google", "hostile", "template"])
 def test_the_page_says_what_sheetprop_verify_says(page, sheets, case):
     path = sheets[case]
     shown = give(page, "pick-file", path)
