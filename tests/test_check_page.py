@@ -10,6 +10,7 @@ Chromium's net log (which sees the Web Worker's requests) nothing from the page 
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import json
 import os
@@ -330,6 +331,11 @@ def test_the_page_is_written_whole_and_the_same_each_time(tmp_path):
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in first]
     html = (tmp_path / "b" / "index.html").read_text(encoding="utf-8")
     assert "blog" in html.lower() and "0.35" in html
+    # Each file names the next with its hash: a cache never serves an old one beside a new one.
+    for where, named in [("index.html", "check.js"), ("index.html", "check.css"), ("check.js", "worker.js"),
+                         ("worker.js", "pyodide.mjs")]:
+        version = hashlib.sha256((tmp_path / "b" / named).read_bytes()).hexdigest()[:12]
+        assert f'{named}?v={version}"' in (tmp_path / "b" / where).read_text(encoding="utf-8"), (where, named)
     third = write_check_page(tmp_path / "b")  # the default again: the blog's assignment goes
     assert not (tmp_path / "b" / "assignment.toml").exists() and {p.name for p in third} == names
 

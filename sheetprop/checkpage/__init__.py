@@ -52,8 +52,8 @@ def write_check_page(out, config_path=None, pyodide=None) -> list[Path]:
     for asset in ASSETS:
         files[asset] = (resources.files(__package__) / asset).read_bytes()
     # Each script names the next by its content's hash, so a browser's cache never mixes two versions.
-    files["worker.js"] = files["worker.js"].replace(b'"./pyodide.mjs"', f'"./{_versioned("pyodide.mjs", files["pyodide.mjs"])}"'.encode())
-    files["check.js"] = files["check.js"].replace(b'"worker.js"', f'"{_versioned("worker.js", files["worker.js"])}"'.encode())
+    for script, named in (("worker.js", "pyodide.mjs"), ("check.js", "worker.js")):
+        files[script] = files[script].replace(f'"./{named}"'.encode(), f'"./{_versioned(named, files[named])}"'.encode())
     setup = {
         "pyodide": {"version": python.version, "lock_info": python.lock_info},
         "wheels": [_versioned(wheel.name, wheel.data) for wheel in built],
@@ -73,12 +73,13 @@ def write_check_page(out, config_path=None, pyodide=None) -> list[Path]:
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"--out: {out} is a file, not a folder; give a folder to write the page into")
     out.mkdir(parents=True, exist_ok=True)
-    with locked(out), staging(out) as folder:
-        for name, data in files.items():
-            (folder / name).write_bytes(data)
-    for stale in [*out.glob("*-py3-none-any.whl"), out / ASSIGNMENT]:  # a page written before, for another
-        if stale.name not in files and stale.is_file():
-            stale.unlink()
+    with locked(out):
+        with staging(out) as folder:
+            for name, data in files.items():
+                (folder / name).write_bytes(data)
+        for stale in [*out.glob("*-py3-none-any.whl"), out / ASSIGNMENT]:  # of a page written before
+            if stale.name not in files and stale.is_file():
+                stale.unlink()
     return sorted(out / name for name in files)
 
 

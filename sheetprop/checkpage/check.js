@@ -22,7 +22,7 @@ function start() {
     say("This browser cannot run WebAssembly, which the check needs: use a current Firefox, Chrome, Edge or Safari.", true);
     return;
   }
-  worker = new Worker("worker.js", { type: "module" });
+  worker = new Worker("./worker.js", { type: "module" });
   worker.onmessage = ({ data }) => answered(data);
   worker.onerror = event => {
     event.preventDefault();
