@@ -256,6 +256,18 @@ def test_nothing_was_requested_outside_the_folder_or_from_another_host(page, sit
     assert [url for url in requests if not url.startswith(page.served.url)] == []
 
 
+def test_opened_as_a_file_the_page_says_how_to_serve_it(site, tmp_path):
+    browser = Driven(tmp_path / "chromium")
+    try:
+        browser.open(site / "index.html")
+        shown = wait(browser, "return document.getElementById('status').classList.contains('problem') && "
+                              "document.getElementById('status').textContent")
+    finally:
+        assert browser.quit() == []
+    assert shown.startswith("A browser runs Python only for a page served over http(s), not opened as a file. "
+                            f"Serve this folder (python3 -m http.server -d {site.name}) and open http://localhost:8000/")
+
+
 # ---------------------------------------------------------------------------------------- without a browser
 
 def test_the_wheels_alone_judge_a_sheet(sheets, tmp_path):
