@@ -107,7 +107,31 @@ class Book:
         self._workbook.close()
 
 
-class Sheets(Sequence):
+class Lazy(Sequence):
+    """A sequence whose items are made when asked for, by ``item(index)``: the indexing (negative
+    indices, slices, bounds) is here, once.
+
+    >>> class Squares(Lazy):
+    ...     def __len__(self): return 4
+    ...     def item(self, index): return index * index
+    >>> Squares()[-1], Squares()[1:3], list(Squares())
+    (9, [1, 4], [0, 1, 4, 9])
+    """
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.item(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.item(index)
+
+    def item(self, index: int):
+        raise NotImplementedError
+
+
+class Sheets(Lazy):
     """A book's grids, read one at a time as they are asked for (the last one kept), so that a workbook
     of millions of cells is never held whole."""
 
@@ -118,13 +142,7 @@ class Sheets(Sequence):
     def __len__(self) -> int:
         return len(self._book.titles)
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def item(self, index: int) -> Grid:
         if self._last is None or self._last[0] != index:
             if self._last is not None:
                 self._last = None  # let the sheet before go first
@@ -134,7 +152,7 @@ class Sheets(Sequence):
 
     def __iter__(self):
         for index in range(len(self)):
-            yield self[index]
+            yield self.item(index)
 
 
 def _give_back() -> None:
