@@ -91,11 +91,12 @@ def _versioned(name: str, data: bytes) -> str:
 def assignment_html(config) -> str:
     """The assignment as the page shows it: the network, the rates and every given value."""
     from sheetprop.functions import LOSSES
+    from sheetprop.graph import loss_words
 
     net = config.network
     biases = "none" if net.biases == "none" else f"per {net.biases}" + (", trained" if net.train_biases else "")
     rows = [("network", "-".join(map(str, net.layers)) + f" ({', '.join(dict.fromkeys(net.activations))})"),
-            ("loss", LOSSES[net.loss].words), ("biases", biases),
+            ("loss", loss_words(LOSSES[net.loss])), ("biases", biases),
             ("optimizer", ", ".join(config.optimizers)),
             ("learning rates η", ", ".join(f"{rate:g}" for rate in config.learning_rates)),
             ("iterations", f"{config.iterations}")]
