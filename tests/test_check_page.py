@@ -14,6 +14,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -80,9 +81,27 @@ def sheets(tmp_path_factory) -> dict[str, Path]:
             "uncached": uncached, "ods": ods}
 
 
+# The assignment the hand-made sheets answer whole: the lecture's network and values, η = 0.5, 8 iterations.
+ASSIGNMENT = """name = "by hand"
+title = "Backpropagation by hand: eight iterations at 0.5"
+inputs = [0.05, 0.10]
+targets = [0.01, 0.99]
+weights = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]
+learning_rates = [0.5]
+iterations = 8
+"""
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    return write_check_page(tmp_path_factory.mktemp("site") / "check")[0].parent
+def assignment(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("assignment") / "by-hand.toml"
+    path.write_text(ASSIGNMENT, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, assignment) -> Path:
+    return write_check_page(tmp_path_factory.mktemp("site") / "check", assignment)[0].parent
 
 
 class Served:
@@ -212,7 +231,7 @@ def test_what_a_browser_cannot_do_is_said_with_the_way_around_it(page, sheets, c
         assert word in shown["verdict"], shown["verdict"]
 
 
-def test_a_class_folder_gives_the_grades_csv_of_sheetprop_grade(page, sheets, tmp_path):
+def test_a_class_folder_gives_the_grades_csv_of_sheetprop_grade(page, sheets, assignment, tmp_path):
     folder = tmp_path / "class"
     for student, case in [("ann", "correct"), ("ben", "slip"), ("cat", "google"), ("dan", "hostile")]:
         (folder / student).mkdir(parents=True)
@@ -220,22 +239,28 @@ def test_a_class_folder_gives_the_grades_csv_of_sheetprop_grade(page, sheets, tm
     (folder / "eve.xlsx").write_bytes(b"a page of notes, not a workbook")
     shown = give(page, "pick-folder", folder)
     assert shown["failed"] is None, shown["status"]
-    ran = command_line("grade", folder, "--out", tmp_path / "out", "--quiet", cwd=tmp_path)
+    ran = command_line("grade", folder, "--assignment", assignment, "--out", tmp_path / "out", "--quiet", cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     expected = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8")
     assert shown["csv"] == expected
     assert len(expected.splitlines()) == 6 and "ben/slip.xlsx,wrong" in expected and "eve.xlsx,unreadable" in expected
-    assert "The class's common slips" in shown["classReport"] and "ben/slip.xlsx" in shown["classReport"]
+    # grade's own class report, the same as the command line's grades.html but for the chart (no matplotlib).
+    report = (tmp_path / "out" / "grades.html").read_text(encoding="utf-8")
+    for heading in re.findall(r"<h2>([^<]*)</h2>", report):
+        assert heading.replace("&#x27;", "'") in shown["classReport"]
+    assert "<svg" in report and "ben/slip.xlsx" in shown["classReport"] and "slope of the wrong hidden unit" in shown["classReport"]
     assert [name for name, _ in shown["downloads"]] == ["grades.csv", "grades.html"]
 
 
-def test_the_page_shows_its_loading_its_promise_and_the_assignment(page, site):
+def test_the_page_shows_its_loading_its_promise_and_the_assignment(page, site, assignment):
     html = (site / "index.html").read_text(encoding="utf-8")
     assert f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">' in html
     assert "'wasm-unsafe-eval'" in POLICY and "http" not in POLICY and "'unsafe-inline'" not in POLICY
     shown = page.script("return document.body.innerText")
     assert "Your file never leaves this computer." in shown
-    for name, value in configs.default().values.items():
+    given = configs.load(assignment)
+    assert f"The assignment: {given.heading}" in shown and "0.5\niterations\t8" in shown.replace(" ", "")
+    for name, value in given.values.items():
         assert f"{name}\n{value:.15g}" in shown or f"{name}\t{value:.15g}" in shown
     statuses = page.script("return window.statuses")
     assert any("Loading Python and sheetprop into your browser" in s and " MB)" in s for s in statuses), statuses
@@ -323,14 +348,17 @@ def test_the_highlighted_copy_is_the_command_lines(sheets, tmp_path):
     assert marked[SHEETS["target"].cell("dw5", 2)].comment.text.startswith("sheetprop verify: ∂E/∂w5 is wrong here")
 
 
-def test_a_sheet_against_its_assignment(sheets, tmp_path):
-    """A student's sheet of the lecture's values checked on a page for another assignment (targets 0.5, 0.5):
-    grade's verdict names the values that differ from the assignment's."""
+def test_a_sheet_against_its_assignment(sheets, assignment, tmp_path):
+    """grade's verdict on a student's sheet, beside verify's report: correct against the assignment it answers
+    whole; incomplete against the lecture's six rates of 201 iterations, saying what is missing; wrong against
+    other targets, naming them."""
     path = shutil.copy(sheets["correct"], tmp_path / "correct.xlsx")
+    whole = json.loads(inbrowser.check(path, assignment))["assignment"]
+    assert whole == {"status": "correct", "score": "1", "values": [], "notes": ""}
     lecture = json.loads(inbrowser.check(path))["assignment"]
-    assert lecture == {"status": "correct", "score": "1", "values": []}
+    assert lecture["status"] == "incomplete" and float(lecture["score"]) < 0.2 and lecture["notes"], lecture
     other = json.loads(inbrowser.check(path, ROOT / "examples" / "targets-half.toml"))["assignment"]
-    assert "t1 = 0.01, assigned 0.5" in other["values"], other
+    assert other["status"] == "wrong" and any(v.startswith("t1 = 0.01, assigned 0.5") for v in other["values"]), other
 
 
 def test_the_page_is_written_whole_and_the_same_each_time(tmp_path):

@@ -133,7 +133,9 @@
       assigned.append(item);
     };
     if (graded) {
-      line(`Against the assignment, as sheetprop grade marks it: ${graded.status}` + (graded.score ? `, score ${graded.score}.` : "."));
+      const notes = graded.notes ? ` (${graded.notes})` : "";
+      line(`Against the assignment, as sheetprop grade marks it: ${graded.status}` +
+           (graded.score ? `, score ${graded.score}` : "") + notes + ".");
       for (const value of graded.values) line("Not the assignment's value: " + value + ".");
     }
     const links = [];

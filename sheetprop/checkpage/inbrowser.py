@@ -76,16 +76,18 @@ def check(path, assignment_file=None) -> str:
     answer = json.loads(_answer(report.status, as_json(report), None, as_text(report)))
     answer["annotated"] = str(annotated) if annotated and annotated.exists() and report.findings else None
     answer["unwritten"] = unwritten
-    answer["assignment"] = _against_assignment(name, report, assignment_file)
+    answer["assignment"] = _against_assignment(path, report, assignment_file)
     return json.dumps(answer, ensure_ascii=False)
 
 
-def _against_assignment(name: str, report, assignment_file) -> dict:
-    """grade's verdict on the report: status, score and the values that differ from the assignment's."""
-    from sheetprop.grade import grade_report
+def _against_assignment(path: Path, report, assignment_file) -> dict:
+    """grade's verdict on the report: status, score, the values that differ from the assignment's, and what
+    else it notes (what is missing, for one)."""
+    from sheetprop.grade.assignment import Assignment
+    from sheetprop.grade.judge import from_report, handed_out
 
-    grade = grade_report(name, report, assignment(assignment_file))
-    return {"status": grade.status, "score": grade.row()["score"], "values": list(grade.values)}
+    grade = from_report(path.name, report, Assignment(assignment(assignment_file)), "", handed_out(path))
+    return {"status": grade.status, "score": grade.row()["score"], "values": list(grade.values), "notes": grade.notes}
 
 
 def grade(folder, out, assignment_file=None, progress=None) -> str:
