@@ -24,6 +24,7 @@ EXAMPLES = """examples:
   sheetprop build --digits 4                   the walkthrough's numbers to 4 significant digits
   sheetprop show --iteration 2 --lr 0.5        one iteration's numbers and math in the terminal
   sheetprop verify my-sheet.xlsx               find the slips in a hand-made sheet
+  sheetprop check-page --out check             a web page where students check their sheets themselves
 """
 SHOW_EXAMPLES = """examples:
   sheetprop show                               iteration 1 of the lecture example
@@ -41,6 +42,11 @@ GRADE_EXAMPLES = """examples:
   sheetprop grade submissions/                          grades.csv and grades.html beside the sheets
   sheetprop grade submissions/ --assignment examples/blog.toml --out report
   sheetprop grade submissions/ --roster roster.csv      one row per student, in roster order
+"""
+CHECK_PAGE_EXAMPLES = """examples:
+  sheetprop check-page --out check                   the page for the lecture example: serve check/ or put it online
+  sheetprop check-page examples/blog.toml --out check  for your own assignment
+  python3 -m http.server -d check                    try it at http://localhost:8000/
 """
 VERIFY_EXAMPLES = """examples:
   sheetprop verify my-sheet.xlsx                      each wrong quantity: first wrong cell, expected value, slip
@@ -190,6 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_verify(commands)
     _add_exercise(commands)
     _add_grade(commands)
+    _add_check_page(commands)
     return parser
 
 
@@ -392,6 +399,41 @@ def _grade(args) -> int:
         counts = {s: sum(g.status == s for g in grades) for s in STATUSES}
         print(f"graded {total} files: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
         print(f"wrote {csv_path}, {html_path}")
+    return 0
+
+
+def _add_check_page(commands) -> None:
+    page = commands.add_parser(
+        "check-page", help="write a web page where students check their sheets and teachers grade, in the browser",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_PAGE_EXAMPLES,
+        description="Write a static folder (index.html and what it loads, about 14 MB) where a student drops a sheet "
+                    "and sees the report sheetprop verify prints, with a highlighted copy to download, and a teacher "
+                    "drops a folder and gets the class report and grades.csv, as sheetprop grade writes them. It runs "
+                    "sheetprop itself in the browser (Pyodide): the files never leave the computer. Pyodide comes from "
+                    "the npm registry, fetched once with npm into sheetprop's cache (or given with --pyodide).")
+    page.add_argument("config", nargs="?", metavar="CONFIG", help="the assignment's TOML config (default: the lecture example)")
+    page.add_argument("--out", required=True, metavar="DIR", help="folder to write the page into")
+    page.add_argument("--pyodide", metavar="FILE",
+                      help="a pyodide-VERSION.tgz fetched elsewhere with 'npm pack pyodide@VERSION' (default: fetched "
+                           "with npm, once)")
+    page.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    page.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    page.set_defaults(run=_check_page)
+
+
+def _check_page(args) -> int:
+    from sheetprop import config as configs
+    from sheetprop.checkpage import write_check_page
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise configs.ConfigError(f"--out: {args.out} is a file, not a folder; give a folder to write the page into")
+    config = configs.load(args.config) if args.config else configs.default()
+    written = write_check_page(out, args.config, args.pyodide)
+    if not args.quiet:
+        size = sum(path.stat().st_size for path in written)
+        print(f"{config.heading}: wrote the check page into {out} ({len(written)} files, {size / 1e6:.1f} MB): "
+              f"serve it (python3 -m http.server -d {out}) or put it on a web host")
     return 0
 
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import functools
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -62,6 +62,8 @@ def sandbox() -> tuple[str, ...] | None:
 
 def _limits(memory: int | None):
     """preexec_fn: cap the address space of LibreOffice and everything it starts."""
+    import resource  # POSIX only, absent where verify runs in the browser (Pyodide)
+
     def apply():
         if memory is not None:
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -85,6 +87,10 @@ def convert(source, out_dir, fmt: str = "xlsx", timeout: float = 600, untrusted:
     (``out_dir/<source stem>.<fmt>``).
     """
     source, out_dir = Path(source).resolve(), Path(out_dir).resolve()
+    if sys.platform == "emscripten":  # the check page: Python in a browser, which cannot start a program
+        raise NotInstalled(f"{source.name} needs LibreOffice (an .ods, or formulas saved without their values), "
+                           "which cannot run in a web browser: open it in your spreadsheet program, save it as "
+                           ".xlsx and check that, or run sheetprop verify on it")
     prefix = sandbox()
     if prefix is None and untrusted:
         raise NoSandbox(f"LibreOffice would be needed to read {source.name}, and sheetprop runs it on a file from "

@@ -105,10 +105,11 @@ def grouped(findings) -> list[tuple[Finding, int]]:
     return [(example, len(sheets)) for example, sheets in first.values()]
 
 
-def write_html(grades: list[Grade], path: Path, title: str) -> None:
-    """grades.html: a self-contained class report — the verdicts, the class's misconceptions (which students,
-    one example cell each), every submission's row, and each student's detail folded under <details>; it
-    fits a laptop screen and an A4 page without scrolling sideways."""
+def write_html(grades: list[Grade], path: Path, title: str, chart: bool = True) -> None:
+    """grades.html: a self-contained class report — the verdicts (and their chart, drawn by matplotlib, unless
+    ``chart`` is False: the check page has none), the class's misconceptions (which students, one example
+    cell each), every submission's row, and each student's detail folded under <details>; it fits a laptop
+    screen and an A4 page without scrolling sideways."""
     from html import escape
 
     statuses = Counter(grade.status for grade in grades)
@@ -154,7 +155,7 @@ svg {{ max-width: 100%; height: auto; }}
 <h1>{escape(title)}</h1>
 <p>{len(grades)} rows: {escape(summary) or "none"}.</p>
 <p class=muted>The {escape(SCORE)}</p>
-{_chart(statuses, found)}
+{_chart(statuses, found) if chart else ""}
 <h2>The class's misconceptions</h2>
 {"".join(groups) or "<p>No slip in any submission.</p>"}
 <h2>Every submission</h2>
