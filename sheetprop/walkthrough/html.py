@@ -59,7 +59,6 @@ td.edited, input.num.edited { background: #e4f1ff; }
 .live-panel label { white-space: nowrap; }
 .live-panel button { font: inherit; padding: .1rem .8rem; }
 .live-status { color: #9b2c1f; min-height: 1.2em; margin: .3rem 0 0; }
-figure svg.live-chart text { font-size: 12px; }
 @media print {
   input.num { border: 0; background: none; }
   .live-panel { border: 0; background: none; padding: 0; }

@@ -23,6 +23,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from sheetprop import palette
+from sheetprop.compare import labels, names_optimizers
 from sheetprop.config import LEARNING_RATE_RANGE, Config
 from sheetprop.dialects import identifier, javascript_runtime, math_element, render
 from sheetprop.expr import Param
@@ -116,6 +118,8 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
         "graphs": {o: {"params": g.params, "size": len(g.quantities), "total": g.index[TOTAL]}
                    for o, g in graphs.items()},
         "bce": config.network.loss == "bce",
+        "palette": palette.for_page(),
+        "chart": _chart(config),
     }
     engines = ",\n".join(f"{json.dumps(o)}: {engine_source(g)}" for o, g in graphs.items())
     data = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
@@ -123,6 +127,21 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
               f"{javascript_runtime()}\nconst SPEC = {data};\nconst ENGINES = {{\n{engines}\n}};\n"
               + PAGE_SCRIPT.read_text(encoding="utf-8"))
     return LivePage(script, dict(graph.index))
+
+
+def _chart(config: Config) -> dict:
+    """What the page's chart draws as the build's PNG does (``plots``): its texts, the config's runs' labels,
+    the PNG's layout in fractions of its size, and its font sizes in its pixels."""
+    from sheetprop import plots
+
+    named = names_optimizers(config.cases)
+    width, height = (round(inches * plots.DPI) for inches in plots.SIZE)
+    return {"title": plots.chart_title(config.heading, named, config.threshold),
+            "legendTitle": plots.legend_title(named), "maxLegend": plots.MAX_LEGEND,
+            "labels": [[case.optimizer, case.rate, label] for case, label in labels(config.cases).items()],
+            "width": width, "height": height, "layout": {**plots.LAYOUT, "gap": plots.LEGEND_GAP},
+            "font": round(plots.FONT_POINTS * plots.DPI / 72, 1), "titleScale": 1.2, "legendScale": 0.833,
+            "markerSize": round(plots.MARKER_POINTS * plots.DPI / 72, 1)}
 
 
 def _range(h) -> list:

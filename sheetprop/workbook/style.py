@@ -9,12 +9,12 @@ scientific notation.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from xlsxwriter.utility import xl_pixel_width
 
 from sheetprop.expr import Param
 from sheetprop.graph import ACT, BIAS, CHAIN, COUNTER, ERROR, GRADIENT, NET, STATE, WEIGHT, Quantity
+from sheetprop.palette import BACKWARD, FORWARD, GRADIENTS, LOSS, PARAMETERS, UPDATES, ColourGroup
 
 DIGITS = 9                      # significant digits shown, as many as the walkthrough prints
 FIXED_RANGE = (1e-4, 1e5)       # magnitudes shown in fixed decimals; others in scientific notation
@@ -22,24 +22,7 @@ SCIENTIFIC = "0." + "0" * (DIGITS - 1) + "E+00"
 PADDING = 12                    # pixels around a cell's text (Excel's own is 7)
 BOLD = 1.1                      # bold text is wider than xl_pixel_width's regular Calibri 11
 
-
-@dataclass(frozen=True)
-class ColourGroup:
-    """One colour of the legend: its name, the header cell's fill and the tint of its column's cells."""
-
-    name: str
-    header: str
-    tint: str
-
-
-PARAMETERS = ColourGroup("parameters", "#FFE699", "#FFFAE6")
-FORWARD = ColourGroup("forward pass", "#BDD7EE", "#F2F7FC")
-LOSS = ColourGroup("loss", "#F8CBAD", "#FDF2EB")
-BACKWARD = ColourGroup("backward pass", "#D9C8EC", "#F7F3FB")
-GRADIENTS = ColourGroup("gradients", "#C6E0B4", "#F1F8EC")
-UPDATES = ColourGroup("updates", "#A9DCD6", "#EDF8F6")
-LEGEND = (PARAMETERS, FORWARD, LOSS, BACKWARD, GRADIENTS, UPDATES)
-
+# Each role's colour group (the groups' colours are the palette's).
 _BY_ROLE = {NET: FORWARD, ACT: FORWARD, ERROR: LOSS, CHAIN: BACKWARD, GRADIENT: GRADIENTS, WEIGHT: UPDATES,
             BIAS: UPDATES, STATE: UPDATES}
 

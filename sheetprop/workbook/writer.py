@@ -26,8 +26,9 @@ from sheetprop.runs import Run
 from sheetprop.workbook.fast import FormulaSheet
 from sheetprop.workbook.layout import (COMPARE_CHART_ROWS, FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW,
                                        PARAM_LABEL_ROW, PARAM_ROW, TITLE_ROW, Layout, compare_first_row)
-from sheetprop.workbook.style import (LEGEND, PRINTABLE_WIDTH_PX, colour_group, number_format, print_compare_sheet, print_rate_sheet,
-                                      sample_text, shows_as_given, text_width, wrapped_width)
+from sheetprop.palette import HEADER, LEGEND, LINE_WIDTH, series
+from sheetprop.workbook.style import (PRINTABLE_WIDTH_PX, colour_group, number_format, print_compare_sheet,
+                                      print_rate_sheet, sample_text, shows_as_given, text_width, wrapped_width)
 
 # Fixed metadata keeps regenerated outputs byte-identical.
 CREATED = dt.datetime(2024, 1, 1)
@@ -108,7 +109,7 @@ class _Styles(dict):
             # The editable cells, as spreadsheets mark input cells: blue on pale yellow, boxed.
             param=self.made(font_color="#0000CC", bg_color="#FFF2CC", border=1),
             header=self.made(bold=True, bottom=2, align="center", valign="bottom", text_wrap=True,
-                             bg_color="#DDEBF7"),
+                             bg_color=HEADER),
             count=self.made(num_format="0"),
             best=self.made(bold=True, bg_color="#E2EFDA"),
         )
@@ -383,11 +384,13 @@ def _compare_widths(headers: list[str], cases: list[Case], summary: Summary, tot
 def _compare_chart(workbook, summary: Summary, header_row: int, first_row: int, last_row: int):
     chart = workbook.add_chart({"type": "scatter", "subtype": "straight"})
     for i in range(len(summary.trajectories)):
+        look = series(i)
         chart.add_series({
             "name": [COMPARE, header_row, i + 1],
             "categories": [COMPARE, first_row, 0, last_row, 0],
             "values": [COMPARE, first_row, i + 1, last_row, i + 1],
-            "line": {"width": 1.75},
+            # Markers on every one of hundreds of points would hide the lines: the dash tells runs apart in grey.
+            "line": {"width": LINE_WIDTH, "color": look.colour, "dash_type": look.dash.excel},
         })
     by = "run" if summary.named else "learning rate"
     chart.set_title({"name": f"E_total against iteration, by {by}"})
