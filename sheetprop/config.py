@@ -23,6 +23,8 @@ from sheetprop.compare import Case, sheet_name
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
 from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from sheetprop.paper import DEFAULT as DEFAULT_PAPER
+from sheetprop.paper import PAPERS
 from sheetprop.workbook.layout import MAX_COLUMNS, max_iterations
 
 # Bounds that keep every refusal quick: a config past them could never be a workbook anyway.
@@ -51,6 +53,7 @@ KEYS = {
     "iterations": "rows per learning rate (iteration 1 is the forward pass on the initial weights)",
     "threshold": "the E_total the comparison counts iterations down to",
     "walkthrough_rate": "the learning rate the walkthrough works the update through (default: the first)",
+    "paper": f"the paper the sheets and the walkthrough print on: {' or '.join(PAPERS)} (default {DEFAULT_PAPER})",
     "optimizer": f"how the weights are updated: one of {', '.join(OPTIMIZERS)} (default sgd)",
     "optimizers": "instead of 'optimizer': a list of optimizers to compare, each at every learning rate",
     "momentum": "momentum and nesterov: how much of the previous velocity each step keeps (default 0.9)",
@@ -78,6 +81,7 @@ class Config:
     source: str = field(default="", compare=False)
     walkthrough_rate: float | None = None
     optimizers: tuple[str, ...] = ("sgd",)
+    paper: str = DEFAULT_PAPER
 
     @property
     def heading(self) -> str:
@@ -308,9 +312,14 @@ def parse(data: dict, source: str = "") -> Config:
         listed = ", ".join(f"{r:g}" for r in rates)
         raise ConfigError(f"key 'walkthrough_rate': {shown!r} is not one of the learning_rates ({listed}); "
                           "choose one of them or add it to learning_rates")
+    paper = data.get("paper", DEFAULT_PAPER)
+    if not isinstance(paper, str) or paper.lower() not in PAPERS:
+        raise ConfigError(f"key 'paper': {paper!r} is not a paper size; give one of {', '.join(PAPERS)}, "
+                          'e.g. paper = "letter"')
     return Config(name=name, network=network, values=values, learning_rates=rates, iterations=iterations,
                   threshold=threshold, title=title, source=source,
-                  walkthrough_rate=None if shown is None else float(shown), optimizers=optimizers)
+                  walkthrough_rate=None if shown is None else float(shown), optimizers=optimizers,
+                  paper=paper.lower())
 
 
 def _optimizers(data: dict) -> tuple[str, ...]:

@@ -129,17 +129,21 @@ def test_column_groups_are_coloured_with_a_legend(book):
     assert sheet.cell(1, 1).fill.fgColor.rgb in (None, "00000000")  # the rows above the table stay white
 
 
-def test_every_sheet_prints_landscape_readably_with_its_header_rows(book, lecture):
+def test_every_sheet_prints_landscape_readably_with_its_title_and_header_rows(book, lecture):
     for title in book.sheetnames:
         sheet = book[title]
         assert sheet.page_setup.orientation == "landscape", title
+        assert sheet.page_setup.paperSize == 9  # A4 (SpreadsheetML's paper size 9), the config's default
         assert "&A" in sheet.oddFooter.left.text and "&P" in sheet.oddFooter.right.text
+        assert sheet.oddHeader.center.text.endswith(sheet["A1"].value)  # the sheet's title atop every page
     for title in book.sheetnames[1:]:
         sheet = book[title]
         # a print scale, not fit-to-page (which would shrink 44 columns to a fifth and ignore the page breaks)
         assert not sheet.sheet_properties.pageSetUpPr or not sheet.sheet_properties.pageSetUpPr.fitToPage
         assert 60 <= (sheet.page_setup.scale or 100) <= 100, title  # 100 is the default
-        assert sheet.print_title_rows == f"$1:${FIRST_ROW}"  # the rows frozen on screen
+        assert sheet.print_title_rows == f"${GROUP_ROW + 1}:${FIRST_ROW}"  # the group and name rows
+        # The title runs in the header; the rows on editing the sheet are for the screen.
+        assert sheet.print_area == f"'{title}'!$A$3:$AR${FIRST_ROW + lecture.iterations}"
         assert sheet.print_title_cols == "$A:$A" and sheet.page_setup.pageOrder == "overThenDown"
         starts = {column for column, quantity in enumerate(build_graph(lecture.network).quantities, start=1)
                   if column > 2 and quantity.group != build_graph(lecture.network).quantities[column - 2].group}
@@ -152,6 +156,13 @@ def test_every_sheet_prints_landscape_readably_with_its_header_rows(book, lectur
     assert len(breaks) == 2 and breaks[1] == header - 1  # the chart's page ends where the trajectory begins
     assert not compare.sheet_properties.pageSetUpPr or not compare.sheet_properties.pageSetUpPr.fitToPage
     assert 10 <= (compare.page_setup.scale or 100) <= 100  # 100 is the default
+
+
+def test_paper_letter_in_the_config_prints_on_letter(tmp_path):
+    config = configs.parse({"name": "letter", "inputs": [0.05, 0.1], "targets": [0.01, 0.99], "paper": "letter",
+                            "weights": [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55], "iterations": 3})
+    book = openpyxl.load_workbook(build(config, tmp_path).workbook)
+    assert {book[title].page_setup.paperSize for title in book.sheetnames} == {1}  # US Letter
 
 
 def chart_anchor(path) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -44,6 +44,21 @@ figure { margin: 1rem 0; } figure img, figure svg { max-width: 100%; height: aut
 figcaption { color: #5a6570; font-size: .92rem; }
 """
 
+def print_style(paper: str = "A4") -> str:
+    """How the page prints, on ``paper`` (a CSS page size): the whole width of the paper, no scrollbar (a box
+    that scrolls on screen prints whole), no line of math or row of a table cut between two pages."""
+    return f"""
+@page {{ size: {paper} portrait; margin: 14mm 13mm; }}
+@media print {{
+  body {{ max-width: none; margin: 0; padding: 0; font-size: 10.5pt; line-height: 1.4; }}
+  .equations {{ overflow: visible; background: none; border-left: 3px solid #d5dbe3; border-radius: 0; }}
+  .equations > div, tr, figure, .live-panel {{ break-inside: avoid; }}
+  h1, h2, h3, h2 + p {{ break-after: avoid; }}
+  thead {{ display: table-header-group; }}
+}}
+"""
+
+
 # The living page's fields read as the numbers they hold: on paper no box, no button.
 LIVE_STYLE = """
 input.num { font: inherit; font-variant-numeric: tabular-nums; color: inherit; text-align: right;
@@ -89,9 +104,10 @@ class _LiveMathML(MathML):
 _LIVE = _LiveMathML()
 
 
-def html(document: Document, figures: Mapping[str, str], live=None) -> str:
+def html(document: Document, figures: Mapping[str, str], live=None, paper: str = "A4") -> str:
     """The page; ``figures`` maps a figure kind to its markup (inline SVG, or an <img> with a data URI);
-    ``live`` (a ``live.LivePage``) makes it a page that recomputes when a number is edited."""
+    ``live`` (a ``live.LivePage``) makes it a page that recomputes when a number is edited; it prints on
+    ``paper`` (a CSS page size)."""
     slots = live.slots if live is not None else None
     body = [f"<h1>{escape(document.title)}</h1>"]
     for run in document.runs():
@@ -104,7 +120,8 @@ def html(document: Document, figures: Mapping[str, str], live=None) -> str:
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(document.title)}</title>\n<style>{STYLE}{LIVE_STYLE if live else ''}</style>\n"
+            f"<title>{escape(document.title)}</title>\n<style>{STYLE}{LIVE_STYLE if live else ''}{print_style(paper)}"
+            "</style>\n"
             "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
 
 
