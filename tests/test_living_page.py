@@ -271,10 +271,11 @@ def test_the_pages_numbers_are_printed_as_python_prints_them(browser, tmp_path):
             return values.map(v => { const x = v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity
                                        : v === "-0" ? -0 : v;
               return [window.sheetprop.number(x, digits), window.sheetprop.mathmlNumber(x, digits, 0),
-                      window.sheetprop.mathmlNumber(x, digits, 1)]; });""",
+                      window.sheetprop.mathmlNumber(x, digits, 1), window.sheetprop.number(x, digits, true)]; });""",
                              [_js(v) for v in values], digits)
-        for value, (text, plain, inside) in zip(values, got):
+        for value, (text, plain, inside, zeros) in zip(values, got):
             assert text == number(value, digits), (value, digits)
+            assert zeros == number(value, digits, zeros=True), (value, digits)  # a table's column
             assert plain == mathml_number(value, digits, 0), (value, digits)
             assert inside == mathml_number(value, digits, 1), (value, digits)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sheetprop.dialects import MathML, identifier, math_element, mo, render
 from sheetprop.expr import Expr, Numeral
+from sheetprop.numerals import number
 from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Live, Name, Paragraph, Relation, Side,
                                           Table, numbers_of, one_line, right_sides, updates_this_row)
 from sheetprop.walkthrough.markdown import cell
@@ -31,7 +32,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width:
        padding: 0 1.2rem; line-height: 1.55; color: #1d232b; }
 h1 { font-size: 1.7rem; margin-bottom: .4rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #d5dbe3; }
 h3 { margin: 1.4rem 0 .4rem; font-size: 1.05rem; color: #34495e; }
-math { font-size: 1.12em; }
+math { font-size: 1.12em; math-style: normal; } mfrac > * { math-style: normal; }  /* fractions at full size */
 .equations { display: grid; grid-template-columns: max-content auto; column-gap: .35em; row-gap: .1em;
              align-items: baseline;
              overflow-x: auto; padding: .5rem .9rem; background: #f6f8fa; border-radius: 6px; }
@@ -40,7 +41,8 @@ math { font-size: 1.12em; }
 table { border-collapse: collapse; margin: .6rem 0; font-size: .95rem; }
 th, td { padding: .25rem .7rem; border-bottom: 1px solid #e1e5ea; text-align: left; }
 th { background: #eef2f6; } .number { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 1rem 0; } figure img, figure svg { max-width: 100%; height: auto; }
+figure { margin: 1rem 0; overflow-x: auto; } figure img, figure svg { max-width: 100%; height: auto; }
+@media screen and (min-width: 1200px) { html { font-size: 18px; } }  /* a projector's 1280 pixels: read from the back */
 figcaption { color: #5a6570; font-size: .92rem; }
 """
 
@@ -53,6 +55,7 @@ def print_style(paper: str = "A4") -> str:
   body {{ max-width: none; margin: 0; padding: 0; font-size: 10.5pt; line-height: 1.4; }}
   .equations {{ overflow: visible; background: none; border-left: 3px solid #d5dbe3; border-radius: 0; }}
   .equations > div, tr, figure, .live-panel {{ break-inside: avoid; }}
+  figure {{ overflow: visible; }} figure svg {{ min-width: 0 !important; }}  /* the page's width, however wide */
   h1, h2, h3, h2 + p {{ break-after: avoid; }}
   thead {{ display: table-header-group; }}
 }}
@@ -211,6 +214,7 @@ def _table(table: Table, digits: int, slots=None) -> str:
     numeric = table.numeric()
     head = "".join(f'<th{" class=number" if n else ""}>{escape(str(h))}</th>' for h, n in zip(table.header, numeric))
     live = slots is not None and table.live
+    computed = table.live != "start"  # the starting values show as typed
     rows = []
     for index, row in enumerate(table.rows):
         attributes = ""
@@ -222,6 +226,8 @@ def _table(table: Table, digits: int, slots=None) -> str:
         for value in row:
             if isinstance(value, Name):
                 cells.append(f"<td>{math_element(identifier(value))}</td>")
+            elif isinstance(value, float) and computed:  # all its digits, zeros too: a column lines up
+                cells.append(f'<td class="number">{escape(number(value, digits, zeros=True))}</td>')
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 cells.append(f'<td class="number">{escape(cell(value, digits))}</td>')
             else:

@@ -14,11 +14,11 @@
   // ------------------------------------------------------------------------------------------ numbers
 
   // Mantissa and power of ten of Python's f"{x:.{d}g}" (sheetprop.numerals.parts): round half to even on
-  // the exact binary value, exponent form below 1e-4 and from 10^d, trailing zeros dropped.
-  function parts(x, d) {
+  // the exact binary value, exponent form below 1e-4 and from 10^d, trailing zeros dropped unless ``zeros``.
+  function parts(x, d, zeros = false) {
     const negative = x < 0 || Object.is(x, -0);
     const a = Math.abs(x);
-    let digits = "0", exponent = 0;
+    let digits = zeros ? "0".repeat(d) : "0", exponent = 0;
     if (a !== 0) {
       let m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(a.toExponential(d - 1));
       digits = m[1] + (m[2] || ""); exponent = Number(m[3]);
@@ -30,21 +30,22 @@
       }
     }
     const sign = negative ? "-" : "";
+    const trim = text => zeros ? text : text.replace(/0+$/, "");
     if (exponent < -4 || exponent >= d) {
-      const fraction = digits.slice(1).replace(/0+$/, "");
+      const fraction = trim(digits.slice(1));
       return [sign + digits[0] + (fraction ? "." + fraction : ""), exponent];
     }
     let whole, fraction;
     if (exponent >= 0) { whole = digits.slice(0, exponent + 1); fraction = digits.slice(exponent + 1); }
     else { whole = "0"; fraction = "0".repeat(-exponent - 1) + digits; }
-    fraction = fraction.replace(/0+$/, "");
+    fraction = trim(fraction);
     return [sign + whole + (fraction ? "." + fraction : ""), null];
   }
 
-  function number(x, d) {
+  function number(x, d, zeros = false) {
     if (Number.isNaN(x)) return "NaN";
     if (!Number.isFinite(x)) return (x < 0 ? MINUS : "") + "∞";
-    const [mantissa, exponent] = parts(x, d);
+    const [mantissa, exponent] = parts(x, d, zeros);
     const text = exponent === null ? mantissa
       : mantissa + "×10" + String(exponent).split("").map(c => SUPERSCRIPT[c]).join("");
     return text.replace("-", MINUS);
@@ -347,7 +348,7 @@
     const head = header.map((h, i) => `<th${numeric[i] ? " class=number" : ""}>${escapeHtml(h)}</th>`).join("");
     const lines = body.map(row => "<tr>" + row.map(c => {
       if ("markup" in c) return `<td>${c.markup}</td>`;
-      if ("num" in c) return `<td class="number">${escapeHtml(number(c.num, D))}</td>`;
+      if ("num" in c) return `<td class="number">${escapeHtml(number(c.num, D, true))}</td>`;
       if ("int" in c) return `<td class="number">${c.int}</td>`;
       return `<td${c.text === "" || c.text === "never" ? " class=number" : ""}>${escapeHtml(c.text)}</td>`;
     }).join("") + "</tr>");
@@ -692,8 +693,8 @@
       const pool = finite.length ? finite : numbers;
       let low = pool[0], high = pool[0];
       for (const v of pool) { if (v < low) low = v; if (v > high) high = v; }
-      f.cells[2].textContent = number(low, D);
-      f.cells[3].textContent = number(high, D);
+      f.cells[2].textContent = number(low, D, true);
+      f.cells[3].textContent = number(high, D, true);
     }
     const summary = result.summary;
     for (const [name, body] of [["after", () => afterTable(result)], ["losses", () => lossTable(summary)],
