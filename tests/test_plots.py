@@ -199,3 +199,26 @@ def test_the_prepared_process_draws_the_same_png_without_matplotlibs_property_ta
         drawn[how] = told, path.read_bytes()
     assert drawn["plain"][0] == ["True"] and drawn["prepared"][0] == ["False"]  # the tables were left out
     assert drawn["prepared"][1] == drawn["plain"][1]
+
+
+@pytest.mark.parametrize("example", ["lecture", "optimizers"])
+def test_the_legend_sits_beside_the_panels_never_on_the_data(example, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from sheetprop.config import load
+
+    config = default() if example == "lecture" else load(plots.Path(__file__).parent.parent / "examples" / f"{example}.toml")
+    run = Run.of(config)
+    labels = []
+    real = Figure.legend
+    monkeypatch.setattr(Figure, "legend", lambda self, *a, **k: labels.extend(
+        h.get_label() for h in k.get("handles", ())) or real(self, *a, **k))
+    plots.plot_learning_rates(tmp_path / "chart.png", run.summary, config.heading)
+    image = pixels((tmp_path / "chart.png").read_bytes())
+    right = panels(image)[1].stop  # the log panel's right edge
+    for k in range(len(run.summary.trajectories)):
+        colour = rgb(palette.series(k).colour)
+        beside = (np.abs(image[:, right + 2:] - colour).sum(axis=2) <= 12).sum()
+        assert beside > 20, (k, beside)  # each run's swatch in the legend, right of the panels
+    best = run.summary.label(run.summary.best)
+    assert f"{best} (best)" in labels and not any("  " in label for label in labels)
