@@ -48,12 +48,18 @@ sys.exit(status)
 ANNOTATE = """
 import pickle, resource, sys, time, types
 from pathlib import Path
-from sheetprop.verify.annotate import annotate
 with open(sys.argv[1], "rb") as handle:
     report = pickle.load(handle)
 path = Path(sys.argv[2])
 start, cpu = time.perf_counter(), time.process_time()
-annotate(types.SimpleNamespace(path=path, xlsx=path, converted=False), report, Path(sys.argv[3]))
+try:
+    from sheetprop.files.annotate import annotate
+    from sheetprop.verify.notes import notes
+    marks = notes(report)
+except ImportError:  # a checkout from before sheetprop.files (--against)
+    from sheetprop.verify.annotate import annotate
+    marks = report
+annotate(types.SimpleNamespace(path=path, xlsx=path, converted=False), marks, Path(sys.argv[3]))
 print(time.perf_counter() - start, time.process_time() - cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 # A child that verifies a workbook and pickles the report.

@@ -7,7 +7,8 @@ The public API, imported lazily so that the command line starts fast:
 - ``build(config, out_dir)`` → ``BuildResult`` (the workbook and the PNG chart)
 - ``show_iteration(trace, iteration=1, lr=None, digits=10)`` → text
 - ``verify_sheet(path, annotate=None)`` → ``Report`` of a hand-made sheet (``.findings``: ``Finding`` objects)
-- ``ConfigError``: what a bad config raises; ``VerifyError``: a file verify cannot read
+- ``ConfigError``: what a bad config raises; ``VerifyError``: a file verify cannot read, write or judge
+  (``sheetprop.files.errors.FileError``; each message one line that says what to do)
 """
 
 __version__ = "0.1.0"
@@ -31,7 +32,7 @@ _WHERE = {
     "verify_sheet": ("sheetprop.verify", "verify"),
     "Report": ("sheetprop.verify.findings", "Report"),
     "Finding": ("sheetprop.verify.findings", "Finding"),
-    "VerifyError": ("sheetprop.verify.read", "VerifyError"),
+    "VerifyError": ("sheetprop.files.errors", "FileError"),
 }
 
 

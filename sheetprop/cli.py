@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sheetprop import __version__
 from sheetprop.numerals import DIGITS
+from sheetprop.parameters import LEARNING_RATE
 
 EXAMPLES = """examples:
   sheetprop build                              the lecture's 2-2-2 example into outputs/
@@ -83,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sheetprop: error: no space left on the device{where}; free some space and run again "
                   "(nothing was half-written, earlier outputs are as they were)", file=sys.stderr)
             return 1
-        status = 2 if isinstance(error, ConfigError) else 1
-        print(f"sheetprop: error: {_one_line(error)}", file=sys.stderr)
-        return status
+        # A config's problems one line each, every one of them at once.
+        for problem in error.problems if isinstance(error, ConfigError) else (error,):
+            print(f"sheetprop: error: {_one_line(problem)}", file=sys.stderr)
+        return 2 if isinstance(error, ConfigError) else 1
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -133,7 +135,7 @@ def _no_space(error: BaseException) -> bool:
     return False
 
 
-def _one_line(error: BaseException) -> str:
+def _one_line(error) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
@@ -181,7 +183,8 @@ def _parser() -> argparse.ArgumentParser:
                     "weights of one iteration, named as in the workbook.")
     show.add_argument("config", nargs="?", metavar="CONFIG", help="TOML config (default: the lecture example)")
     show.add_argument("--iteration", type=int, default=1, metavar="N", help="which iteration (default 1)")
-    show.add_argument("--lr", type=float, metavar="X", help="learning rate (default: the config's first)")
+    show.add_argument("--lr", type=float, metavar="X", help=f"learning rate {LEARNING_RATE.symbol}, in "
+                      f"{LEARNING_RATE.range_text} (default: the config's first)")
     show.add_argument("--optimizer", metavar="NAME",
                       help="which optimizer (default: the config's first); any of " + ", ".join(_optimizer_names()))
     show.add_argument("--digits", type=int, default=10, metavar="D", help="significant digits (default 10)")
@@ -208,7 +211,15 @@ def _build(args) -> int:
         out = Path(args.out)
         if out.exists() and not out.is_dir():
             raise configs.ConfigError(f"--out: {args.out} is a file, not a folder; give a folder to write into")
-        loaded = [configs.load(path) for path in args.configs] or [configs.default()]
+        loaded, problems = [], []
+        for path in args.configs:  # every file's problems, before anything is built
+            try:
+                loaded.append(configs.load(path))
+            except configs.ConfigError as error:
+                problems += error.problems
+        if problems:
+            raise configs.ConfigError(*problems)
+        loaded = loaded or [configs.default()]
         stems = {}
         for path, config in zip(args.configs, loaded):
             if config.stem in stems:
@@ -237,9 +248,9 @@ def _show(args) -> int:
     from sheetprop.workbook.layout import max_iterations
 
     # The options first: a refusal must not wait for the config's run.
-    low, high = configs.LEARNING_RATE_RANGE
-    if args.lr is not None and not low <= args.lr <= high:  # nan and inf fail this too
-        raise configs.ConfigError(f"--lr: {args.lr:g} is outside {low:g} to {high:g}; give a rate in that range")
+    problem = args.lr is not None and LEARNING_RATE.problem(args.lr)  # nan and inf have one too
+    if problem:
+        raise configs.ConfigError(f"--lr: {problem}; give a rate in that range")
     if not 1 <= args.digits <= 17:
         raise configs.ConfigError("--digits: give a whole number from 1 to 17")
     if not 1 <= args.iteration <= max_iterations(1):
@@ -248,8 +259,9 @@ def _show(args) -> int:
     config = configs.load(args.config) if args.config else configs.default()
     optimizer = args.optimizer or config.optimizers[0]
     if optimizer not in _optimizer_names():
-        raise configs.ConfigError(f"--optimizer: unknown optimizer {optimizer!r}; use one of "
-                                  + ", ".join(_optimizer_names()))
+        from sheetprop.optimizers import OPTIMIZERS
+
+        optimizer = configs.choose(optimizer, OPTIMIZERS, "--optimizer", "optimizer")
     rates = config.learning_rates if args.csv else [args.lr or config.learning_rates[0]]
     if args.lr is not None and args.lr not in rates:
         rates = [*rates, args.lr]
@@ -386,7 +398,7 @@ def _add_verify(commands) -> None:
                     "Exit status: 0 all judged cells agree, 1 something in the sheet is wrong, 2 the file cannot "
                     "be read (or nothing in it can be judged), 3 verify itself failed (a bug, or the annotated copy "
                     "could not be written; a report printed before it stands).")
-    verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .ods)")
+    verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .xltx, .xltm, .ods)")
     verify.add_argument("--json", action="store_true", help="print the findings as JSON")
     verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted "
                         "('-': the copy to stdout, the report to stderr)")
@@ -426,6 +438,10 @@ def _verify(args) -> int:
     except BrokenPipeError:
         raise
     except VerifyError as error:
+        if shown and args.annotate:  # the report stands; only its copy failed
+            print(f"sheetprop: error: the report above stands, but the annotated copy {args.annotate} could not be "
+                  f"written: {error}", file=sys.stderr)
+            return 3
         if args.json:  # a grading script reads one JSON object whatever happened
             print(error_json(args.sheet, 2, str(error)), file=report_out)
         print(f"sheetprop: error: {error}", file=sys.stderr)

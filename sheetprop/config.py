@@ -22,9 +22,10 @@ from pathlib import Path
 from sheetprop.compare import Case, sheet_name
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
-from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.paper import DEFAULT as DEFAULT_PAPER
 from sheetprop.paper import PAPERS
+from sheetprop.parameters import LEARNING_RATE, PARAMETERS, Parameter, keyed
 from sheetprop.workbook.layout import MAX_COLUMNS, max_iterations
 
 # Bounds that keep every refusal quick: a config past them could never be a workbook anyway.
@@ -33,10 +34,9 @@ MAX_RUNS = 255                 # lines in one native chart (Excel's limit): opti
 MAX_TEXT = 200                 # characters of a name or a title
 MAX_LAYERS = 64                # layers, inputs and outputs included
 MAX_NESTING = 50               # brackets inside brackets in the TOML text
-LEARNING_RATE_RANGE = (1e-12, 1e6)  # past these a rate does nothing or overflows at once
 THRESHOLD_RANGE = (1e-100, 1e100)   # what the charts' log scale draws
 
-KEYS = {
+_SETTINGS = {
     "name": "a name for the run, any text: titles show it, file names are made from it",
     "title": "a title shown on every sheet",
     "layers": "neurons per layer, inputs first, e.g. [2, 2, 2]",
@@ -49,22 +49,53 @@ KEYS = {
     "biases": "one value per layer (shared by its neurons), or one list per layer with a value per neuron",
     "train_biases": "true to update the biases by gradient descent too",
     "batch_size": "examples per update (mini-batches taken in turn); default: all of them",
-    "learning_rates": "a list of positive learning rates, e.g. [0.1, 0.5, 1.0]",
+    "learning_rates": f"a list of learning rates {LEARNING_RATE.symbol}, each in {LEARNING_RATE.range_text}: "
+                      f"{LEARNING_RATE.help}, e.g. [0.1, 0.5, 1.0]",
     "iterations": "rows per learning rate (iteration 1 is the forward pass on the initial weights)",
     "threshold": "the E_total the comparison counts iterations down to",
     "walkthrough_rate": "the learning rate the walkthrough works the update through (default: the first)",
     "paper": f"the paper the sheets and the walkthrough print on: {' or '.join(PAPERS)} (default {DEFAULT_PAPER})",
     "optimizer": f"how the weights are updated: one of {', '.join(OPTIMIZERS)} (default sgd)",
     "optimizers": "instead of 'optimizer': a list of optimizers to compare, each at every learning rate",
-    "momentum": "momentum and nesterov: how much of the previous velocity each step keeps (default 0.9)",
-    "alpha": "rmsprop: the decay of the running average of squared gradients (default 0.99)",
-    "betas": "adam: the decays [β1, β2] of the running averages of the gradient and its square (default [0.9, 0.999])",
-    "eps": "rmsprop and adam: added to the root of the squared-gradient average (default 1e-8)",
 }
 
 
+def _key_help(group: tuple[Parameter, ...]) -> str:
+    """A parameter key's help from its records: who reads it, what it does, its range and default."""
+    users = " and ".join(name for _, name in readers(group))
+    if len(group) == 1:
+        p = group[0]
+        return f"{users}: {p.symbol}, {p.help}, in {p.range_text} (default {p.default:g})"
+    symbols = ", ".join(p.symbol for p in group)
+    return (f"{users}: [{symbols}]: " + "; ".join(f"{p.symbol}, {p.help}, in {p.range_text}" for p in group)
+            + f" (default [{', '.join(f'{p.default:g}' for p in group)}])")
+
+
+def keys() -> dict[str, str]:
+    """Every key a config may hold, with its help: the settings above, then each parameter's key from its
+    records (read each time: a record added is a key at once).
+
+    >>> keys()["betas"].split(":")[0], list(keys())[-1]
+    ('adam', 'eps')
+    """
+    return {**_SETTINGS, **{key: _key_help(group) for key, group in keyed().items() if key not in _SETTINGS}}
+
+
 class ConfigError(ValueError):
-    """A config value is missing or invalid; the message names the key and how to fix it."""
+    """A config value is missing or invalid; the message names the key and how to fix it. A config with
+    several problems raises one ConfigError holding each (``problems``), its message one line each.
+
+    >>> print(ConfigError("key 'a': fix it", "key 'b': fix that"))
+    key 'a': fix it
+    key 'b': fix that
+    """
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(str(problem) for problem in self.args)
 
 
 @dataclass(frozen=True)
@@ -97,11 +128,6 @@ class Config:
         """Every run the build makes: each optimizer at each learning rate, in that order."""
         return [Case(optimizer, rate) for optimizer in self.optimizers for rate in self.learning_rates]
 
-    @property
-    def shown_case(self) -> Case:
-        """The run the walkthrough works through: the first optimizer at ``shown_rate``."""
-        return Case(self.optimizers[0], self.shown_rate)
-
     def network_for(self, optimizer: str) -> Network:
         """The config's network, updated by ``optimizer``."""
         return replace(self.network, optimizer=optimizer)
@@ -109,7 +135,7 @@ class Config:
     def values_for(self, optimizer: str) -> dict[str, float]:
         """The parameter values a run of ``optimizer`` reads: the config's, and PyTorch's defaults for
         hyperparameters of an optimizer the config does not list (``sheetprop show --optimizer``)."""
-        defaults = {name: HYPERPARAMETERS[name].default for name in OPTIMIZERS[optimizer].hyperparameters}
+        defaults = {name: PARAMETERS[name].default for name in OPTIMIZERS[optimizer].hyperparameters}
         return {**defaults, **self.values}
 
     @property
@@ -155,7 +181,7 @@ def load(path: str | Path) -> Config:
     try:
         return parse(data, source=str(path))
     except ConfigError as error:
-        raise ConfigError(f"{path}: {error}") from None
+        raise ConfigError(*(f"{path}: {problem}" for problem in error.problems)) from None
 
 
 def _read(path: Path) -> str:
@@ -219,65 +245,150 @@ def _nesting_at(text: str) -> int:
 
 
 def parse(data: dict, source: str = "") -> Config:
-    """Validate a config given as a dict (as TOML reads it)."""
-    for key in data:
-        if key not in KEYS:
-            close = difflib.get_close_matches(key, KEYS, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(KEYS)}"
-            raise ConfigError(f"unknown key '{key}'; {hint}")
-    name = _name(data.get("name", "sheetprop"))
-    title = data.get("title", "")
-    if not isinstance(title, str):
-        raise ConfigError("key 'title': must be text, e.g. title = \"Lecture example\"")
-    if len(title) > MAX_TEXT:
-        raise ConfigError(f"key 'title': {len(title):,} characters; give at most {MAX_TEXT}")
-    _printable(title, "title")
+    """Validate a config given as a dict (as TOML reads it); every problem found is reported at once, one
+    line each, in one ConfigError.
 
-    inputs = _examples(data, "inputs")
-    targets = _examples(data, "targets")
-    if len(inputs) != len(targets):
-        raise ConfigError(f"keys 'inputs' and 'targets': {len(inputs)} input examples but {len(targets)} "
-                          "target examples; give one target list per input list")
-    n_in, n_out = len(inputs[0]), len(targets[0])
-    layers = _layers(data, n_in, n_out)
-    if len(inputs) * sum(layers[1:]) > MAX_COLUMNS:  # a column per neuron and example at least
-        raise ConfigError(f"key 'inputs': {len(inputs):,} examples of {sum(layers[1:]):,} neurons do not fit a sheet "
-                          f"of {MAX_COLUMNS:,} columns; give fewer examples")
-    activations = _activations(data, len(layers) - 1)
-    loss = data.get("loss", "half_sse")
-    if not isinstance(loss, str) or loss not in LOSSES:
-        raise ConfigError(f"key 'loss': unknown loss {loss!r}; use one of {', '.join(LOSSES)}")
-    if loss == "bce" and activations[-1] != "sigmoid":
-        raise ConfigError("key 'loss': bce needs outputs in (0, 1); set the last activation to sigmoid")
-    if loss == "bce" and not all(0 <= t <= 1 for example in targets for t in example):
-        raise ConfigError("key 'targets': bce compares probabilities; give targets from 0 to 1 or use loss = \"half_sse\"")
+    >>> try:
+    ...     parse({"inputs": [0.05], "targets": [1], "weights": [0.1, 0.2], "learning_rate": 0.5, "loss": "MSE",
+    ...            "activations": "Tanh", "iterations": 0})
+    ... except ConfigError as error:
+    ...     print(error)
+    unknown key 'learning_rate'; did you mean 'learning_rates'?
+    key 'iterations': must be a whole number of at least 1, e.g. iterations = 100
+    """
+    problems = _Problems()
+    known = keys()
+    for key in data:
+        if key not in known:
+            problems.add(f"unknown key '{key}'; {suggestion(key, known)}")
+    name = problems.attempt(_name, data.get("name", "sheetprop"))
+    title = problems.attempt(_title, data.get("title", ""))
+
+    inputs = problems.attempt(_examples, data, "inputs")
+    targets = problems.attempt(_examples, data, "targets")
+    if inputs and targets and len(inputs) != len(targets):
+        problems.add(f"keys 'inputs' and 'targets': {len(inputs)} input examples but {len(targets)} "
+                     "target examples; give one target list per input list")
+    layers = problems.attempt(_layers, data, len(inputs[0]), len(targets[0])) if inputs and targets else None
+    if layers and inputs and len(inputs) * sum(layers[1:]) > MAX_COLUMNS:  # a column per neuron and example
+        problems.add(f"key 'inputs': {len(inputs):,} examples of {sum(layers[1:]):,} neurons do not fit a sheet "
+                     f"of {MAX_COLUMNS:,} columns; give fewer examples")
+    activations = problems.attempt(_activations, data, len(layers) - 1 if layers else None)
+    loss = problems.attempt(_loss, data, activations, targets)
     train_biases = data.get("train_biases", False)
     if not isinstance(train_biases, bool):
-        raise ConfigError("key 'train_biases': must be true or false")
-    bias_mode, bias_values = _biases(data.get("biases"), layers)
-    optimizers = _optimizers(data)
-    batch_size = data.get("batch_size", len(inputs))
-    if (not isinstance(batch_size, int) or isinstance(batch_size, bool)
-            or not 1 <= batch_size <= len(inputs)):
-        raise ConfigError(f"key 'batch_size': must be a whole number from 1 to {len(inputs)} "
-                          "(the number of examples)")
+        problems.add("key 'train_biases': must be true or false")
+    biases = problems.attempt(_biases, data.get("biases"), layers) if layers else None
+    optimizers = problems.attempt(_optimizers, data)
+    batch_size = problems.attempt(_batch_size, data, len(inputs)) if inputs else None
+    settings = problems.attempt(_settings, data, optimizers, loss)
+    rates = problems.attempt(_rates, data, optimizers)
+    runs = len(rates) * len(optimizers) if rates and optimizers else None
+    iterations = problems.attempt(_iterations, data, runs, len(optimizers or ()))
+    threshold = problems.attempt(_threshold, data)
+    shown = problems.attempt(_walkthrough_rate, data, rates)
+    paper = problems.attempt(choose, data.get("paper", DEFAULT_PAPER), PAPERS, "paper", "paper size")
+    weights = None
+    if layers:  # named by the layers alone, so that their problems show beside the others'
+        sketch = Network(layers=layers, biases=biases[0] if biases else "none",
+                         examples=len(inputs) if inputs else 1)
+        weights = problems.attempt(_weights, data, sketch)
+    if problems.found:
+        raise ConfigError(*problems.found)
+
+    bias_mode, bias_values = biases
     network = Network(layers=layers, activations=activations, loss=loss, biases=bias_mode,
                       train_biases=train_biases, examples=len(inputs),
                       batch_size=0 if batch_size == len(inputs) else batch_size, optimizer=optimizers[0])
-
     values: dict[str, float] = {}
     names = neuron_names(network)
     for e, (x, t) in enumerate(zip(inputs, targets), start=1):
         suffix = f"[{e}]" if network.examples > 1 else ""
         values.update({f"{n}{suffix}": v for n, v in zip(names[0], x)})
         values.update({f"t{k}{suffix}": v for k, v in enumerate(t, start=1)})
-    values.update(_weights(data, network))
+    values.update(weights)
     values.update(zip(dict.fromkeys(b for layer in bias_names(network) for b in layer), bias_values))
-    values.update(_hyperparameters(data, optimizers))
+    values.update(settings)
+    return Config(name=name, network=network, values=values, learning_rates=rates, iterations=iterations,
+                  threshold=threshold, title=title, source=source, walkthrough_rate=shown, optimizers=optimizers,
+                  paper=paper)
 
-    rates = data.get("learning_rates", [0.5])
+
+class _Problems:
+    """The problems of one config, gathered so that one run reports every one of them."""
+
+    def __init__(self):
+        self.found: list[str] = []
+
+    def add(self, problem: str) -> None:
+        self.found.append(problem)
+
+    def attempt(self, check, *args):
+        """What ``check(*args)`` gives, or None when it raises a ConfigError (whose problems are kept)."""
+        try:
+            return check(*args)
+        except ConfigError as error:
+            self.found += error.problems
+            return None
+
+
+def suggestion(word, known) -> str:
+    """What to write instead of an unknown ``word``: the near ones of ``known``, else all of them.
+
+    >>> suggestion("learning_rate", ["learning_rates", "iterations"]), suggestion("adagrad", ["sgd", "adam"])
+    ("did you mean 'learning_rates'?", 'use one of sgd, adam')
+    """
+    close = difflib.get_close_matches(word.strip().casefold(), list(known), n=2) if isinstance(word, str) else []
+    if close:
+        return f"did you mean {' or '.join(repr(c) for c in close)}?"
+    return f"use one of {', '.join(known)}"
+
+
+def choose(value, known, key: str, kind: str) -> str:
+    """The name of ``known`` that ``value`` spells, in any case ('Tanh' is tanh: no two names differ by case
+    alone), or a ConfigError naming ``key`` (or a command-line option, ``--optimizer``) with the near names.
+
+    >>> choose("Tanh", ACTIVATIONS, "activations", "activation")
+    'tanh'
+    """
+    if isinstance(value, str):
+        folded = {name.casefold(): name for name in known}
+        if value.strip().casefold() in folded:
+            return folded[value.strip().casefold()]
+    where = key if key.startswith("--") else f"key '{key}'"
+    raise ConfigError(f"{where}: unknown {kind} {value!r}; {suggestion(value, known)}")
+
+
+def _title(value) -> str:
+    if not isinstance(value, str):
+        raise ConfigError("key 'title': must be text, e.g. title = \"Lecture example\"")
+    if len(value) > MAX_TEXT:
+        raise ConfigError(f"key 'title': {len(value):,} characters; give at most {MAX_TEXT}")
+    _printable(value, "title")
+    return value
+
+
+def _loss(data: dict, activations: tuple[str, ...] | None, targets: list[list[float]] | None) -> str:
+    loss = choose(data.get("loss", "half_sse"), LOSSES, "loss", "loss")
+    if loss == "bce" and activations and activations[-1] != "sigmoid":
+        raise ConfigError("key 'loss': bce needs outputs in (0, 1); set the last activation to sigmoid")
+    if loss == "bce" and targets and not all(0 <= t <= 1 for example in targets for t in example):
+        raise ConfigError("key 'targets': bce compares probabilities; give targets from 0 to 1 or use loss = \"half_sse\"")
+    return loss
+
+
+def _batch_size(data: dict, examples: int) -> int:
+    batch_size = data.get("batch_size", examples)
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or not 1 <= batch_size <= examples:
+        raise ConfigError(f"key 'batch_size': must be a whole number from 1 to {examples} (the number of examples)")
+    return batch_size
+
+
+def _rates(data: dict, optimizers: tuple[str, ...] | None) -> tuple[float, ...]:
+    rates = data.get("learning_rates", [LEARNING_RATE.default])
     if not isinstance(rates, list) or not rates:
         raise ConfigError("key 'learning_rates': must be a non-empty list, e.g. learning_rates = [0.1, 0.5]")
+    optimizers = optimizers or ("sgd",)
     runs = len(rates) * len(optimizers)
     if runs > MAX_RUNS:
         many = (f"{len(rates):,} learning rates" if len(optimizers) == 1
@@ -294,32 +405,39 @@ def parse(data: dict, source: str = "") -> Config:
             raise ConfigError(f"key 'learning_rates': {named[sheet]!r} and {case.rate!r} differ only past 15 digits "
                               "and would share a sheet; list rates that differ sooner")
         named[sheet] = case.rate
+    return rates
 
+
+def _iterations(data: dict, runs: int | None, optimizers: int) -> int:
     iterations = data.get("iterations", 100)
     if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
         raise ConfigError("key 'iterations': must be a whole number of at least 1, e.g. iterations = 100")
-    compared = (f"{len(rates)} learning rate{'s' * (len(rates) > 1)}" if len(optimizers) == 1
-                else f"{runs} runs: {len(optimizers)} optimizers × {len(rates)} learning rates")
-    if iterations > max_iterations(runs):
+    if runs is not None and iterations > max_iterations(runs):
+        compared = (f"{runs} learning rate{'s' * (runs > 1)}" if optimizers == 1
+                    else f"{runs} runs: {optimizers} optimizers × {runs // optimizers} learning rates")
         raise ConfigError(f"key 'iterations': {iterations:,} rows do not fit in a spreadsheet "
                           f"(at most {max_iterations(runs):,} with {compared}); lower it")
+    return iterations
+
+
+def _threshold(data: dict) -> float:
     threshold = _number(data.get("threshold", 0.01), "threshold", positive=True)
     if not THRESHOLD_RANGE[0] <= threshold <= THRESHOLD_RANGE[1]:
         raise ConfigError(f"key 'threshold': {threshold!r} is outside {THRESHOLD_RANGE[0]:g} to "
                           f"{THRESHOLD_RANGE[1]:g}; give a threshold in that range")
+    return threshold
+
+
+def _walkthrough_rate(data: dict, rates: tuple[float, ...] | None) -> float | None:
     shown = data.get("walkthrough_rate")
-    if shown is not None and _number(shown, "walkthrough_rate", positive=True) not in rates:
+    if shown is None:
+        return None
+    rate = _number(shown, "walkthrough_rate", positive=True)
+    if rates is not None and rate not in rates:
         listed = ", ".join(f"{r:g}" for r in rates)
         raise ConfigError(f"key 'walkthrough_rate': {shown!r} is not one of the learning_rates ({listed}); "
                           "choose one of them or add it to learning_rates")
-    paper = data.get("paper", DEFAULT_PAPER)
-    if not isinstance(paper, str) or paper.lower() not in PAPERS:
-        raise ConfigError(f"key 'paper': {paper!r} is not a paper size; give one of {', '.join(PAPERS)}, "
-                          'e.g. paper = "letter"')
-    return Config(name=name, network=network, values=values, learning_rates=rates, iterations=iterations,
-                  threshold=threshold, title=title, source=source,
-                  walkthrough_rate=None if shown is None else float(shown), optimizers=optimizers,
-                  paper=paper.lower())
+    return rate
 
 
 def _optimizers(data: dict) -> tuple[str, ...]:
@@ -329,42 +447,67 @@ def _optimizers(data: dict) -> tuple[str, ...]:
     key = "optimizers" if "optimizers" in data else "optimizer"
     if not isinstance(value, list) or not value:
         raise ConfigError("key 'optimizers': must be a non-empty list, e.g. optimizers = [\"sgd\", \"adam\"]")
-    for name in value:
-        if not isinstance(name, str) or name not in OPTIMIZERS:
-            raise ConfigError(f"key '{key}': unknown optimizer {name!r}; use one of {', '.join(OPTIMIZERS)}")
-    if len(set(value)) != len(value):
+    problems = _Problems()
+    names = [problems.attempt(choose, name, OPTIMIZERS, key, "optimizer") for name in value]
+    if problems.found:
+        raise ConfigError(*problems.found)
+    if len(set(names)) != len(names):
         raise ConfigError("key 'optimizers': an optimizer is listed twice; list each once")
-    return tuple(value)
+    return tuple(names)
 
 
-# Config keys of the hyperparameters; 'betas' is PyTorch's pair [β1, β2].
-_HYPERPARAMETER_KEYS = {"momentum": ("momentum",), "alpha": ("alpha",), "betas": ("beta1", "beta2"), "eps": ("eps",)}
+def readers(group: tuple[Parameter, ...]) -> list[tuple[str, str]]:
+    """Who reads a parameter of ``group``: ('optimizer', name) and ('loss', name) pairs, in registry order.
+
+    >>> readers((PARAMETERS["momentum"],))
+    [('optimizer', 'momentum'), ('optimizer', 'nesterov')]
+    """
+    names = {p.name for p in group}
+    return ([("optimizer", o.name) for o in OPTIMIZERS.values() if names & set(o.hyperparameters)]
+            + [("loss", loss.name) for loss in LOSSES.values() if names & set(loss.parameters)])
 
 
-def _hyperparameters(data: dict, optimizers: tuple[str, ...]) -> dict[str, float]:
-    """The hyperparameters of the chosen optimizers, given or PyTorch's defaults."""
-    used = {name for optimizer in optimizers for name in OPTIMIZERS[optimizer].hyperparameters}
+def _settings(data: dict, optimizers: tuple[str, ...] | None, loss: str | None) -> dict[str, float]:
+    """The parameters the chosen optimizers and loss read, given or their defaults (PyTorch's); a key of
+    several parameters (``betas``) takes a list of them in its records' order. Unknown optimizers or loss
+    (None): each given value is still checked against its range."""
+    problems = _Problems()
+    used = {name for optimizer in optimizers or () for name in OPTIMIZERS[optimizer].hyperparameters}
+    used |= set(LOSSES[loss].parameters) if loss else set()
     values = {}
-    for key, names in _HYPERPARAMETER_KEYS.items():
-        if not used.intersection(names):
-            if key in data:
-                users = [o for o in OPTIMIZERS if set(OPTIMIZERS[o].hyperparameters) & set(names)]
-                raise ConfigError(f"key '{key}': belongs to {' and '.join(users)}, not to {', '.join(optimizers)}; "
-                                  "remove it or choose that optimizer")
+    chosen = {"optimizer": optimizers, "loss": (loss,) if loss else None}
+    for key, group in keyed().items():
+        needed = used.intersection(p.name for p in group)
+        if group == (LEARNING_RATE,) or not needed and key not in data:
             continue
-        given = data.get(key, [HYPERPARAMETERS[n].default for n in names] if len(names) > 1
-                         else HYPERPARAMETERS[names[0]].default)
-        if len(names) > 1:
-            if not isinstance(given, list) or len(given) != len(names):
-                raise ConfigError(f"key '{key}': give {len(names)} numbers, e.g. {key} = [0.9, 0.999]")
-        else:
-            given = [given]
-        for name, value in zip(names, given):
-            value = _number(value, key)
-            problem = HYPERPARAMETERS[name].problem(value)
-            if problem:
-                raise ConfigError(f"key '{key}': {name} = {problem}; give a value in that range")
-            values[name] = value
+        owners = readers(group)
+        if not needed and owners and chosen[owners[0][0]] is not None:
+            kind = owners[0][0]
+            problems.add(f"key '{key}': belongs to {' and '.join(name for _, name in owners)}, not to "
+                         f"{', '.join(chosen[kind])}; remove it or choose that {kind}")
+            continue
+        values.update(problems.attempt(_group, data, key, group) or {})
+    if problems.found:
+        raise ConfigError(*problems.found)
+    return {name: value for name, value in values.items() if name in used}
+
+
+def _group(data: dict, key: str, group: tuple[Parameter, ...]) -> dict[str, float]:
+    """The values of the parameters one key sets, each in its range."""
+    if len(group) > 1:
+        given = data.get(key, [p.default for p in group])
+        if not isinstance(given, list) or len(given) != len(group):
+            example = ", ".join(f"{p.default:g}" for p in group)
+            raise ConfigError(f"key '{key}': give {len(group)} numbers, e.g. {key} = [{example}]")
+    else:
+        given = [data.get(key, group[0].default)]
+    values = {}
+    for p, value in zip(group, given):
+        value = _number(value, key)
+        problem = p.problem(value)
+        if problem:
+            raise ConfigError(f"key '{key}': {p.name} = {problem}; give a value in that range")
+        values[p.name] = value
     return values
 
 
@@ -406,16 +549,15 @@ def file_stem(name: str) -> str:
 
 
 def learning_rate(value, key: str) -> float:
-    """A learning rate in LEARNING_RATE_RANGE, or a ConfigError naming ``key``.
+    """A learning rate in its record's range, or a ConfigError naming ``key``.
 
     >>> learning_rate(0.5, "learning_rates")
     0.5
     """
     rate = _number(value, key, positive=True)
-    low, high = LEARNING_RATE_RANGE
-    if not low <= rate <= high:
-        raise ConfigError(f"key '{key}': {rate!r} is outside "
-                          f"{low:g} to {high:g}; give a rate in that range")
+    problem = LEARNING_RATE.problem(rate)
+    if problem:
+        raise ConfigError(f"key '{key}': {problem}; give a rate in that range")
     return rate
 
 
@@ -437,7 +579,7 @@ def _numbers(value, key: str) -> list[float]:
 
 def _examples(data: dict, key: str) -> list[list[float]]:
     if key not in data:
-        raise ConfigError(f"missing key '{key}'; add it: {key} = [...] ({KEYS[key]})")
+        raise ConfigError(f"missing key '{key}'; add it: {key} = [...] ({_SETTINGS[key]})")
     value = data[key]
     rows = value if isinstance(value, list) and value and all(isinstance(v, list) for v in value) else [value]
     rows = [_numbers(row, key) for row in rows]
@@ -492,15 +634,18 @@ def _given_layers(data: dict, n_in: int, n_out: int) -> tuple[int, ...]:
     raise ConfigError("key 'layers': missing; say how many neurons each layer has, e.g. layers = [2, 2, 2]")
 
 
-def _activations(data: dict, count: int) -> tuple[str, ...]:
+def _activations(data: dict, count: int | None) -> tuple[str, ...]:
+    """One activation per layer after the inputs (``count`` of them; None when the layers are unknown:
+    the names are still checked)."""
     value = data.get("activations", "sigmoid")
-    names = [value] * count if isinstance(value, str) else value
-    if not isinstance(names, list) or len(names) != count:
+    names = [value] * (count or 1) if isinstance(value, str) else value
+    if not isinstance(names, list) or count is not None and len(names) != count:
         raise ConfigError(f"key 'activations': give one name, or a list of {count} (one per layer after the inputs)")
-    for name in names:
-        if not isinstance(name, str) or name not in ACTIVATIONS:
-            raise ConfigError(f"key 'activations': unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
-    return tuple(names)
+    problems = _Problems()
+    chosen = tuple(problems.attempt(choose, name, ACTIVATIONS, "activations", "activation") for name in names)
+    if problems.found:
+        raise ConfigError(*dict.fromkeys(problems.found))  # a name repeated is one problem
+    return chosen
 
 
 def _weights(data: dict, network: Network) -> dict[str, float]:

@@ -23,11 +23,11 @@ leaves, numbers and operators are spelled. Functions take their form from their 
 from __future__ import annotations
 
 import math
-import re
 from html import escape
 from typing import Callable
 
-from sheetprop.expr import Cycle, Expr, Fn, Num, Numeral, Op, Param, Sym, symbol
+from sheetprop import legend
+from sheetprop.expr import Cycle, Expr, Fn, Num, Numeral, Op, Param, Sym
 from sheetprop.functions import FUNCTIONS
 from sheetprop.numerals import MINUS, number, parts
 
@@ -182,7 +182,7 @@ class Math(Dialect):
     half = True
 
     def name_of(self, node) -> str:
-        return symbol(node.name)
+        return legend.math(node.name)
 
     def power(self, base: str, exponent: Expr, text: str) -> str:
         if "/" in base and not base.startswith("("):  # a name written as a fraction: (∂E/∂w1)², not ∂E/∂w1²
@@ -215,7 +215,7 @@ class MathML(Dialect):
     half = True
 
     def name_of(self, node) -> str:
-        return identifier(node.name)
+        return legend.mathml(node.name)
 
     def operation(self, expr: Op, resolve: Resolve, precedence: int) -> str:
         if expr.op == "/":
@@ -302,10 +302,6 @@ def javascript_runtime() -> str:
 
 # ---------------------------------------------------------------------------------------------- MathML parts
 
-_INDEXED = re.compile(r"([^\W\d_]+)(\d[\d.]*)")  # h1, w12, h1.3, β1
-_EXAMPLE = re.compile(r"(.*)\[(\d+)\]")
-
-
 def mo(text: str) -> str:
     return f"<mo>{escape(text)}</mo>"
 
@@ -314,47 +310,6 @@ def math_element(content: str, display: bool = False) -> str:
     """Wrap MathML content in a ``<math>`` element."""
     mode = ' display="block"' if display else ""
     return f'<math{mode}><mrow>{content}</mrow></math>'
-
-
-def identifier(text: str) -> str:
-    """A name typeset: ``w5`` → w₅, ``a_o1`` → a with subscript o1, ``∂E/∂w5`` → a fraction, ``lr`` → η.
-
-    >>> identifier("a_h1")
-    '<msub><mi>a</mi><mrow><mi>h</mi><mn>1</mn></mrow></msub>'
-    """
-    text = symbol(text)
-    if "/" in text:
-        top, bottom = text.split("/", 1)
-        return f"<mfrac>{_partial(top)}{_partial(bottom)}</mfrac>"
-    example = _EXAMPLE.fullmatch(text)
-    if example:
-        return f"<mrow>{identifier(example[1])}{DIALECTS['mathml'].bracket(f'<mn>{example[2]}</mn>', '[', ']')}</mrow>"
-    base, _, subscript = text.partition("_")
-    if subscript:
-        return f"<msub>{_indexed(base)}{_subscript(subscript)}</msub>"
-    return _indexed(base)
-
-
-def _partial(text: str) -> str:
-    if text.startswith("∂"):
-        return f"<mrow><mi>∂</mi>{identifier(text[1:])}</mrow>"
-    return identifier(text)
-
-
-def _indexed(text: str) -> str:
-    """``h1`` → h with subscript 1; ``total`` stays a word."""
-    match = _INDEXED.fullmatch(text)
-    if match:
-        return f"<msub><mi>{escape(match[1])}</mi><mn>{match[2]}</mn></msub>"
-    return f"<mi>{escape(text)}</mi>"
-
-
-def _subscript(text: str) -> str:
-    """The part after ``_``: ``h1`` → h1 set small, ``total`` → the word."""
-    match = _INDEXED.fullmatch(text)
-    if match:
-        return f"<mrow><mi>{escape(match[1])}</mi><mn>{match[2]}</mn></mrow>"
-    return f"<mtext>{escape(text)}</mtext>"
 
 
 def mathml_number(value: float, digits: int, outer: int = 0) -> str:

@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 from sheetprop.dialects import NAMESPACE
 from sheetprop.expr import Param, render
 from sheetprop.graph import Graph
+from sheetprop.parameters import LEARNING_RATE
 
 RowFunction = Callable[[list, list], list]
 
@@ -58,7 +59,7 @@ def iterate(graph: Graph, values: dict[str, float], lr: float, iterations: int,
     ``values`` maps every parameter name but ``lr`` (inputs, targets, initial weights, biases) to its value.
     """
     first, following = rows or compile_rows(graph)
-    P = [lr if name == "lr" else float(values[name]) for name in graph.params]
+    P = [lr if name == LEARNING_RATE.name else float(values[name]) for name in graph.params]
     row = first(P)
     yield row
     for _ in range(iterations - 1):

@@ -57,6 +57,7 @@ def build_exercise(config, out_dir, blank: str = "all", formats: tuple[str, ...]
                    progress=None) -> tuple[Path, ...]:
     """Write ``NAME-exercise.xlsx`` (and/or ``.ods``) into ``out_dir``: one sheet per run of ``config``,
     the cells ``blank`` names left empty. All files or none replace their namesakes."""
+    from sheetprop.config import ConfigError
     from sheetprop.libreoffice import convert, soffice
     from sheetprop.outputs import staging
     from sheetprop.runs import Run
@@ -66,7 +67,9 @@ def build_exercise(config, out_dir, blank: str = "all", formats: tuple[str, ...]
     if blank not in BLANKS:
         raise ValueError(f"blank {blank!r}: choose one of {', '.join(BLANKS)}")
     run = Run.of(config, progress=progress)
-    Layout(run.graph).check_fits(config.iterations)
+    misfit = Layout(run.graph).misfit(config.iterations)
+    if misfit:
+        raise ConfigError(misfit)
     if "ods" in formats:
         soffice()  # no LibreOffice: stop before anything is written
     out_dir = Path(out_dir)

@@ -88,21 +88,6 @@ class Numeral(Expr):
     digits: int
 
 
-LEARNING_RATE = "lr"
-# The learning rate and the optimizers' hyperparameters (PyTorch's names) in the notation of the notes.
-_SYMBOLS = {LEARNING_RATE: "η", "momentum": "μ", "alpha": "α", "beta1": "β1", "beta2": "β2", "eps": "ε"}
-
-
-def symbol(name: str) -> str:
-    """How people write a name: the learning rate ``lr`` is η, a hyperparameter its Greek letter (β1 for
-    ``beta1``); every other name is written as it is.
-
-    >>> symbol("lr"), symbol("w5")
-    ('η', 'w5')
-    """
-    return _SYMBOLS.get(name, name)
-
-
 def _wrap(value) -> Expr:
     return value if isinstance(value, Expr) else Num(float(value))
 

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from sheetprop.expr import Expr, Fn, Num, Sym
+from sheetprop.expr import Expr, Fn, Num
 
 Slope = Callable[[Expr, Expr], Expr]
 
@@ -136,23 +136,18 @@ ACTIVATIONS: dict[str, Activation] = {
 
 @dataclass(frozen=True)
 class Loss:
-    """Per-output error E_k = error(a, t, n) and its derivative ∂E/∂a_k = slope(a, t, n); E_total = Σ E_k."""
+    """Per-output error E_k = error(a, t, n) and its derivative ∂E/∂a_k = slope(a, t, n); E_total = Σ E_k.
+
+    ``parameters`` names the records of ``sheetprop.parameters`` the error reads (as their ``param``
+    nodes): each becomes a labelled cell, a config key and a field of the page, as an optimizer's do.
+    """
 
     name: str
     description: str
     error: Callable[[Expr, Expr, int], Expr]
     slope: Callable[[Expr, Expr, int], Expr]
+    parameters: tuple[str, ...] = ()
 
-    @property
-    def words(self) -> str:
-        """The description with the per-output error written out from its own definition.
-
-        >>> LOSSES["half_sse"].words
-        'half the sum of squared errors: E_total = Σ ½(t − a)²'
-        """
-        from sheetprop.dialects import render
-
-        return f"{self.description}: E_total = Σ {render(self.error(Sym('a'), Sym('t'), Sym('n')), 'math')}"
 
 
 LOSSES = {

@@ -14,20 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sheetprop import legend
 from sheetprop.dialects import render
 from sheetprop.expr import Cycle, Expr, Num, Param, Sym, size, substitute, sum_of
-from sheetprop.functions import ACTIVATIONS, LOSSES
+from sheetprop.functions import ACTIVATIONS, LOSSES, Loss
+# Roles and chain-rule steps are the legend's (a name's structure starts with them); chain-rule steps are
+# expanded in notes, the others are not.
+from sheetprop.legend import (ACT, BIAS, CHAIN, COUNTER, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP,  # noqa: F401
+                              SLOPE_STEP, STATE, TARGET, TOTAL, WEIGHT, Name)
 from sheetprop.optimizers import OPTIMIZERS, Refs
+from sheetprop.parameters import LEARNING_RATE, PARAMETERS
 
-BIAS_MODES = ("none", "layer", "neuron")
 READABLE_NODES = 400  # a chain written out past this (about 1,500 characters) helps no reader
-
-# Roles of quantities; chain-rule steps are expanded in notes, the others are not.
-COUNTER, INPUT, TARGET, WEIGHT, BIAS, NET, ACT, ERROR, CHAIN, GRADIENT, STATE = (
-    "counter", "input", "target", "weight", "bias", "net", "activation", "error", "chain", "gradient", "state")
-# The three chain-rule steps of a neuron: ∂E/∂a, the activation's slope ∂a/∂z, and δ = ∂E/∂z.
-OUTPUT_STEP, SLOPE_STEP, DELTA_STEP = "∂E/∂a", "∂a/∂z", "δ"
-TOTAL = "E_total"
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,8 @@ class Quantity:
     ``layer`` counts from 0 (the inputs); a weight's is its receiver's. ``neuron`` is the neuron a quantity
     belongs to (a weight's receiver; ``sender`` the neuron it comes from), ``example`` the training example
     (None when there is one, or for what all of them share), ``param`` the parameter a gradient, update or
-    optimizer state belongs to, ``step`` which chain-rule step a CHAIN quantity is.
+    optimizer state belongs to, ``step`` which chain-rule step a CHAIN quantity is. ``structure`` is what
+    its name says (``sheetprop.legend``): ``name`` is the legend's header for it.
     """
 
     name: str
@@ -104,11 +103,7 @@ class Quantity:
     example: int | None = None
     param: str | None = None
     step: str | None = None
-
-    @property
-    def kind(self) -> str:
-        """The role (the name earlier versions used)."""
-        return self.role
+    structure: Name | None = field(default=None, repr=False)
 
     def math(self) -> str:
         """The definition as the lecture writes it, e.g. ``a_h1 = σ(h1)``."""
@@ -176,13 +171,19 @@ class Graph:
         """The expression a chain-rule step stands for (used to write notes out in full)."""
         if isinstance(node, Sym) and not node.prev and node.name in self.index:
             quantity = self[node.name]
-            if quantity.kind == CHAIN:
+            if quantity.role == CHAIN:
                 return quantity.expr
         return None
 
     @property
     def weights(self) -> list[str]:
         return [q.name for q in self.quantities if q.role == WEIGHT]
+
+    @property
+    def settings(self) -> list[str]:
+        """The parameter records (``sheetprop.parameters``) the graph reads: the learning rate, the
+        optimizer's hyperparameters, the loss's parameters."""
+        return [name for name in self.params if name in PARAMETERS]
 
     @property
     def trained(self) -> list[str]:
@@ -211,9 +212,18 @@ def _math(expr: Expr) -> str:
     return render(expr, "math")
 
 
+def loss_words(loss: Loss) -> str:
+    """A loss's description with the per-output error written out from its own definition.
+
+    >>> loss_words(LOSSES["half_sse"])
+    'half the sum of squared errors: E_total = Σ ½(t − a)²'
+    """
+    return f"{loss.description}: {TOTAL} = Σ {render(loss.error(Sym('a'), Sym('t'), Sym('n')), 'math')}"
+
+
 def gradient_name(param: str, example: int | None = None) -> str:
     """The name of a parameter's gradient column: ∂E/∂w5, or ∂E/∂w5[2] for one example of several."""
-    return f"∂E/∂{param}" + (f"[{example}]" if example else "")
+    return legend.header(Name(GRADIENT, param=legend.parse(param), example=example))
 
 
 def neuron_names(network: Network) -> list[list[str]]:
@@ -222,13 +232,7 @@ def neuron_names(network: Network) -> list[list[str]]:
     >>> neuron_names(Network(layers=(2, 3, 2, 1)))
     [['i1', 'i2'], ['h1.1', 'h1.2', 'h1.3'], ['h2.1', 'h2.2'], ['o1']]
     """
-    hidden = len(network.layers) - 2
-    names = [[f"i{j}" for j in range(1, network.layers[0] + 1)]]
-    for layer in range(1, hidden + 1):
-        prefix = "h" if hidden == 1 else f"h{layer}."
-        names.append([f"{prefix}{j}" for j in range(1, network.layers[layer] + 1)])
-    names.append([f"o{j}" for j in range(1, network.layers[-1] + 1)])
-    return names
+    return [[n.name for n in layer] for layer in legend.neurons(network.layers)]
 
 
 def weight_names(network: Network) -> list[list[list[str]]]:
@@ -237,30 +241,36 @@ def weight_names(network: Network) -> list[list[list[str]]]:
     >>> weight_names(Network(layers=(2, 2, 2)))[1]
     [['w5', 'w6'], ['w7', 'w8']]
     """
-    count = 0
-    layers = []
-    for before, after in zip(network.layers, network.layers[1:]):
-        rows = []
-        for _ in range(after):
-            rows.append([f"w{count + k + 1}" for k in range(before)])
-            count += before
-        layers.append(rows)
-    return layers
+    return [[[legend.header(w) for w in row] for row in layer] for layer in legend.weights(network.layers)]
 
 
 def bias_names(network: Network) -> list[list[str]]:
     """The bias each neuron of each non-input layer uses: b1, b2 shared per layer, or b_h1, b_o1 per neuron."""
-    neurons = neuron_names(network)[1:]
-    if network.biases == "layer":
-        return [[f"b{layer + 1}"] * len(names) for layer, names in enumerate(neurons)]
-    if network.biases == "neuron":
-        return [[f"b_{name}" for name in names] for names in neurons]
-    return [[] for _ in neurons]
+    return [[legend.header(b) for b in layer] for layer in legend.biases(network.layers, network.biases)]
 
 
-def _example(name: str, example: int, network: Network) -> str:
-    """Per-example quantities carry the example's number when there are several: h1[2]."""
-    return f"{name}[{example}]" if network.examples > 1 else name
+def refs(param: Name, prose: bool = False) -> Refs:
+    """What an update of ``param`` refers to (``optimizers.Refs``): the parameter and its gradient on the row
+    above, its states and the shared ones, the update's number. ``prose`` writes the rule as the notes do
+    for any weight (``legend.GENERIC_WEIGHT``): w and ∂E/∂w of no row in particular, the update's number t.
+    """
+    def state(key: str) -> str:
+        return legend.header(Name(STATE, key=key, param=param))
+
+    counter = Sym("t") if prose else Sym(legend.COUNTER_NAME) - 1
+    return Refs(Sym(legend.header(param), prev=not prose), Sym(legend.header(Name(GRADIENT, param=param)), prev=not prose),
+                counter, lambda key: Sym(state(key)), lambda key: Sym(state(key), prev=True),
+                lambda key: Sym(legend.header(Name(STATE, key=key))))
+
+
+def update_rules(optimizer) -> list[tuple[Expr, Expr]]:
+    """(left, right) of each of ``optimizer``'s rules, its states' then the parameter's, for any weight w:
+    prose writes them ``left ← right``.
+
+    >>> [f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in update_rules(OPTIMIZERS["momentum"])]
+    ['v ← μ·v + ∂E/∂w', 'w ← w − η·v']
+    """
+    return optimizer.rules(refs(legend.GENERIC_WEIGHT, prose=True))
 
 
 def build_graph(network: Network) -> Graph:
@@ -269,169 +279,169 @@ def build_graph(network: Network) -> Graph:
         raise ValueError(f"unknown loss {network.loss!r}")
     loss = LOSSES[network.loss]
     optimizer = OPTIMIZERS[network.optimizer]
-    neurons = neuron_names(network)
-    weights = weight_names(network)
-    biases = bias_names(network)
+    header = legend.header
+    neurons = legend.neurons(network.layers)
+    weights = legend.weights(network.layers)
+    biases = legend.biases(network.layers, network.biases)
     distinct_biases = list(dict.fromkeys(b for layer in biases for b in layer))
     outputs = neurons[-1]
     n_out = len(outputs)
     last = len(network.layers) - 1
     several = network.examples > 1
     quantities: list[Quantity] = []
-    add = quantities.append
 
-    add(Quantity("iteration", COUNTER, "iteration", Sym("iteration", prev=True) + 1, first=Num(1.0),
-                 words="Iteration: 1 is the forward pass on the initial weights."))
-    params = ["lr", *optimizer.hyperparameters]
+    def add(structure: Name, group: str, expr: Expr, **where) -> Quantity:
+        """Add the quantity ``structure`` names: its name, role, step and example are the structure's."""
+        quantity = Quantity(header(structure), structure.role, group, expr, example=structure.example,
+                            step=structure.step, structure=structure, **where)
+        quantities.append(quantity)
+        return quantity
 
-    def refs(name: str) -> Refs:
-        return Refs(Sym(name, prev=True), Sym(gradient_name(name), prev=True), Sym("iteration") - 1,
-                    lambda key: Sym(state_name(key, name)), lambda key: Sym(state_name(key, name), prev=True),
-                    lambda key: Sym(key))
+    def delta(neuron, number: int | None) -> Sym:
+        return Sym(header(Name(CHAIN, neuron=neuron, step=DELTA_STEP, example=number)))
 
-    def trainable(group: str, members: list[tuple[str, str, str, dict]]):
+    add(Name(COUNTER), "iteration", Sym(legend.COUNTER_NAME, prev=True) + 1, first=Num(1.0),
+        words="Iteration: 1 is the forward pass on the initial weights.")
+    params = [LEARNING_RATE.name, *optimizer.hyperparameters, *loss.parameters]
+
+    def trainable(group: str, members: list[tuple[Name, str, dict]]):
         """One group of trained parameters: the optimizer's state columns for each (all of one kind
-        together), then the parameters' own columns. Each member is (name, role, words, where)."""
+        together), then the parameters' own columns. Each member is (structure, words, where)."""
         for state in optimizer.states:
-            for name, _, _, where in members:
-                add(Quantity(state_name(state.key, name), STATE, group, state.expr(refs(name)),
-                             first=Num(state.first), words=f"{state.words} of {name}", param=name, **where))
-        for name, role, words, where in members:
-            params.append(name)
-            add(Quantity(name, role, group, optimizer.step(refs(name)), first=Param(name), words=words, param=name,
-                         **where))
+            for param, _, where in members:
+                add(Name(STATE, key=state.key, param=param), group, state.expr(refs(param)), first=Num(state.first),
+                    words=f"{state.words} of {header(param)}", param=header(param), **where)
+        for param, words, where in members:
+            params.append(header(param))
+            add(param, group, optimizer.step(refs(param)), first=Param(header(param)), words=words,
+                param=header(param), **where)
 
     def example_head(example: int) -> list[str]:
         """Inputs and targets of one example; returns the target names."""
-        ex = lambda name: _example(name, example, network)  # noqa: E731
         number = example if several else None
         group = f"example {example}" if several else ""
-        for name in neurons[0]:
-            params.append(ex(name))
-            add(Quantity(ex(name), INPUT, _join("inputs", group), Param(ex(name)), words=f"Input {ex(name)}",
-                         layer=0, neuron=name, example=number))
-        targets = [ex(f"t{k}") for k in range(1, n_out + 1)]
+        for neuron in neurons[0]:
+            name = header(Name(INPUT, neuron=neuron, example=number))
+            params.append(name)
+            add(Name(INPUT, neuron=neuron, example=number), _join("inputs", group), Param(name), words=f"Input {name}",
+                layer=0, neuron=neuron.name)
+        targets = [header(Name(TARGET, neuron=neuron, example=number)) for neuron in outputs]
         for name, neuron in zip(targets, outputs):
             params.append(name)
-            add(Quantity(name, TARGET, _join("targets", group), Param(name), words=f"Target {name}",
-                         layer=last, neuron=neuron, example=number))
+            add(Name(TARGET, neuron=neuron, example=number), _join("targets", group), Param(name),
+                words=f"Target {name}", layer=last, neuron=neuron.name)
         return targets
 
     # The lecture's column order puts the one example's inputs and targets before the weights.
     heads = {1: example_head(1)} if not several else {}
     for state in optimizer.shared:  # what every parameter's update shares, before any of them
-        add(Quantity(state.key, STATE, "optimizer", state.expr(refs("")), words=state.words))
+        add(Name(STATE, key=state.key), "optimizer", state.expr(refs(legend.GENERIC_WEIGHT)), words=state.words)
     for layer, rows in enumerate(weights, start=1):
         trainable(f"weights into {layer_label(layer, network)}", [
-            (name, WEIGHT, f"Weight {sender} → {receiver}", dict(layer=layer, neuron=receiver, sender=sender))
-            for receiver, row in zip(neurons[layer], rows) for sender, name in zip(neurons[layer - 1], row)])
+            (weight, f"Weight {sender.name} → {receiver.name}",
+             dict(layer=layer, neuron=receiver.name, sender=sender.name))
+            for receiver, row in zip(neurons[layer], rows) for sender, weight in zip(neurons[layer - 1], row)])
     placed = {}
-    for name in distinct_biases:
-        layer = next(i for i, names in enumerate(biases, start=1) if name in names)
-        placed[name] = dict(layer=layer, neuron=neurons[layer][biases[layer - 1].index(name)]
+    for bias in distinct_biases:
+        layer = next(i for i, names in enumerate(biases, start=1) if bias in names)
+        placed[bias] = dict(layer=layer, neuron=neurons[layer][biases[layer - 1].index(bias)].name
                             if network.biases == "neuron" else None)
     if network.train_biases:
-        trainable("biases", [(name, BIAS, f"Bias {name}", where) for name, where in placed.items()])
+        trainable("biases", [(bias, f"Bias {header(bias)}", where) for bias, where in placed.items()])
     else:
-        for name, where in placed.items():
-            params.append(name)
-            add(Quantity(name, BIAS, "biases", Param(name), words=f"Bias {name} (not trained)", **where))
+        for bias, where in placed.items():
+            params.append(header(bias))
+            add(bias, "biases", Param(header(bias)), words=f"Bias {header(bias)} (not trained)", **where)
 
     for example in range(1, network.examples + 1):
-        ex = lambda name: _example(name, example, network)  # noqa: E731
         number = example if several else None
         group = f"example {example}" if several else ""
         targets = heads.get(example) or example_head(example)
 
         # Forward pass: z = Σ w·a(previous layer) (+ b), a = f(z).
-        previous = [Sym(ex(name)) for name in neurons[0]]
+        previous = [Sym(header(Name(INPUT, neuron=neuron, example=number))) for neuron in neurons[0]]
         for layer in range(1, last + 1):
             activation = ACTIVATIONS[network.activations[layer - 1]]
             group_name = _join(layer_label(layer, network), group)
             current = []
-            for j, name in enumerate(neurons[layer]):
-                terms = [Sym(w) * a for w, a in zip(weights[layer - 1][j], previous)]
+            for j, neuron in enumerate(neurons[layer]):
+                terms = [Sym(header(w)) * a for w, a in zip(weights[layer - 1][j], previous)]
                 if biases[layer - 1]:
-                    terms.append(Sym(biases[layer - 1][j]))
-                where = dict(layer=layer, neuron=name, example=number)
-                add(Quantity(ex(name), NET, group_name, sum_of(terms), words=f"Net input of {name}", **where))
-                add(Quantity(ex(f"a_{name}"), ACT, group_name, activation.apply(Sym(ex(name))),
-                             words=f"Output (activation) of {name}: {activation.name}", **where))
-                current.append(Sym(ex(f"a_{name}")))
+                    terms.append(Sym(header(biases[layer - 1][j])))
+                where = dict(layer=layer, neuron=neuron.name)
+                net = add(Name(NET, neuron=neuron, example=number), group_name, sum_of(terms),
+                          words=f"Net input of {neuron.name}", **where)
+                output = add(Name(ACT, neuron=neuron, example=number), group_name, activation.apply(Sym(net.name)),
+                             words=f"Output (activation) of {neuron.name}: {activation.name}", **where)
+                current.append(Sym(output.name))
             previous = current
 
         # Loss.
         errors = []
-        for k, name in enumerate(outputs):
-            e_name = ex(f"E{k + 1}")
-            add(Quantity(e_name, ERROR, _join("loss", group),
-                         loss.error(Sym(ex(f"a_{name}")), Sym(targets[k]), n_out), words=f"Error of {name}",
-                         layer=last, neuron=name, example=number))
-            errors.append(Sym(e_name))
-        add(Quantity(ex(TOTAL), ERROR, _join("loss", group), sum_of(errors), words=loss.words, example=number))
+        for k, neuron in enumerate(outputs):
+            error = add(Name(ERROR, neuron=neuron, example=number), _join("loss", group),
+                        loss.error(Sym(header(Name(ACT, neuron=neuron, example=number))), Sym(targets[k]), n_out),
+                        words=f"Error of {neuron.name}", layer=last, neuron=neuron.name)
+            errors.append(Sym(error.name))
+        add(Name(ERROR, example=number), _join("loss", group), sum_of(errors), words=loss_words(loss))
 
         # Backward pass: ∂E/∂a, ∂a/∂z and ∂E/∂z (δ) per neuron, output layer first.
         for layer in range(last, 0, -1):
             activation = ACTIVATIONS[network.activations[layer - 1]]
             group_name = _join("backward: " + layer_label(layer, network), group)
-            for j, name in enumerate(neurons[layer]):
-                a, z = ex(f"a_{name}"), ex(name)
+            for j, neuron in enumerate(neurons[layer]):
+                a, z = (header(Name(role, neuron=neuron, example=number)) for role in (ACT, NET))
                 if layer == last:
                     d_a = loss.slope(Sym(a), Sym(targets[j]), n_out)
                     words = f"How E_total changes with {a}"
                 else:
-                    d_a = sum_of(Sym(ex(f"∂E/∂{receiver}")) * Sym(weights[layer][k][j])
+                    d_a = sum_of(delta(receiver, number) * Sym(header(weights[layer][k][j]))
                                  for k, receiver in enumerate(neurons[layer + 1]))
                     words = f"How E_total changes with {a}, summed over the neurons {a} feeds"
-                slope = ex(f"∂a_{name}/∂{name}")
-                where = dict(layer=layer, neuron=name, example=number)
-                add(Quantity(f"∂E/∂{a}", CHAIN, group_name, d_a, words=words, step=OUTPUT_STEP, **where))
-                add(Quantity(slope, CHAIN, group_name, activation.slope(Sym(z), Sym(a)),
-                             words=f"Slope of {activation.name} at {z}", step=SLOPE_STEP, **where))
-                add(Quantity(f"∂E/∂{z}", CHAIN, group_name, Sym(f"∂E/∂{a}") * Sym(slope),
-                             words=f"δ_{z}: how E_total changes with the net input {z}", step=DELTA_STEP, **where))
+                where = dict(layer=layer, neuron=neuron.name)
+                output = add(Name(CHAIN, neuron=neuron, step=OUTPUT_STEP, example=number), group_name, d_a,
+                             words=words, **where)
+                slope = add(Name(CHAIN, neuron=neuron, step=SLOPE_STEP, example=number), group_name,
+                            activation.slope(Sym(z), Sym(a)), words=f"Slope of {activation.name} at {z}", **where)
+                add(Name(CHAIN, neuron=neuron, step=DELTA_STEP, example=number), group_name,
+                    Sym(output.name) * Sym(slope.name), words=f"δ_{z}: how E_total changes with the net input {z}",
+                    **where)
 
         # Gradients of this example: ∂E/∂w = δ(receiver)·a(sender).
         group_name = _join("gradients", group)
         for layer in range(1, last + 1):
-            senders = [ex(n) if layer == 1 else ex(f"a_{n}") for n in neurons[layer - 1]]
+            senders = [Sym(header(Name(INPUT if layer == 1 else ACT, neuron=n, example=number)))
+                       for n in neurons[layer - 1]]
             for j, receiver in enumerate(neurons[layer]):
                 for sender, neuron, w in zip(senders, neurons[layer - 1], weights[layer - 1][j]):
-                    add(Quantity(gradient_name(w, number), GRADIENT, group_name,
-                                 Sym(f"∂E/∂{ex(receiver)}") * Sym(sender), words=f"Gradient of E_total for {w}",
-                                 layer=layer, neuron=receiver, sender=neuron, example=number, param=w))
+                    add(Name(GRADIENT, param=w, example=number), group_name, delta(receiver, number) * sender,
+                        words=f"Gradient of E_total for {header(w)}", layer=layer, neuron=receiver.name,
+                        sender=neuron.name, param=header(w))
         if network.train_biases:
-            for name in distinct_biases:
-                deltas = [Sym(f"∂E/∂{ex(n)}") for layer, names in enumerate(neurons[1:])
-                          for n, b in zip(names, biases[layer]) if b == name]
-                bias = next(q for q in quantities if q.name == name)
-                add(Quantity(gradient_name(name, number), GRADIENT, group_name, sum_of(deltas),
-                             words=f"Gradient of E_total for {name}: the δ of every neuron it feeds",
-                             layer=bias.layer, neuron=bias.neuron, example=number, param=name))
+            for bias in distinct_biases:
+                deltas = [delta(n, number) for layer, names in enumerate(neurons[1:])
+                          for n, b in zip(names, biases[layer]) if b == bias]
+                add(Name(GRADIENT, param=bias, example=number), group_name, sum_of(deltas),
+                    words=f"Gradient of E_total for {header(bias)}: the δ of every neuron it feeds",
+                    param=header(bias), **placed[bias])
 
     if several:
-        def mean(name: str, examples: list[int]) -> Expr:
-            return sum_of(Sym(_example(name, e, network)) for e in examples) / len(examples)
+        def mean(structure: Name, examples: list[int]) -> Expr:
+            return sum_of(Sym(header(structure.of_example(e))) for e in examples) / len(examples)
 
         everyone, batches = list(range(1, network.examples + 1)), network.batches()
-        add(Quantity(TOTAL, ERROR, "batch mean", mean(TOTAL, everyone),
-                     words="E_total averaged over all the examples"))
+        add(Name(ERROR), "batch mean", mean(Name(ERROR), everyone), words="E_total averaged over all the examples")
         for param in [q for q in quantities if q.role in (WEIGHT, BIAS) and q.first is not None]:
-            name = param.name
+            name, gradient_of = param.name, Name(GRADIENT, param=param.structure)
             if len(batches) == 1:
-                gradient, words = mean(gradient_name(name), everyone), f"Gradient for {name} averaged over the examples"
+                gradient, words = mean(gradient_of, everyone), f"Gradient for {name} averaged over the examples"
             else:
-                gradient = Cycle(Sym("iteration"), tuple(mean(gradient_name(name), batch) for batch in batches))
+                gradient = Cycle(Sym(legend.COUNTER_NAME), tuple(mean(gradient_of, batch) for batch in batches))
                 words = (f"Gradient for {name} averaged over this iteration's mini-batch "
                          f"(batches of {network.batch_size}, taken in turn)")
-            add(Quantity(gradient_name(name), GRADIENT, "batch mean", gradient, words=words, layer=param.layer,
-                         neuron=param.neuron, sender=param.sender, param=name))
+            add(gradient_of, "batch mean", gradient, words=words, layer=param.layer, neuron=param.neuron,
+                sender=param.sender, param=name)
     return Graph(network, quantities, params)
-
-
-def state_name(key: str, param: str) -> str:
-    """The column of one optimizer state of one parameter: v_w5."""
-    return f"{key}_{param}"
 
 
 def layer_label(layer: int, network: Network) -> str:

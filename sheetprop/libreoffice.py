@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import resource
 import shutil
 import signal
 import subprocess
-import time
 import tempfile
+import time
 from pathlib import Path
+
+from sheetprop.files.errors import Exhausted, LibreOfficeError, NoSandbox, NotInstalled
 
 _PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
@@ -33,22 +36,6 @@ _PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
 <item oor:path="/org.openoffice.Office.Calc/Content/Update"><prop oor:name="Link" oor:op="fuse"><value>2</value></prop></item>
 </oor:items>
 """
-
-
-class LibreOfficeError(RuntimeError):
-    """LibreOffice is missing or could not convert the file."""
-
-
-class NotInstalled(LibreOfficeError):
-    """LibreOffice is missing: the file itself may be fine."""
-
-
-class NoSandbox(NotInstalled):
-    """No network namespace can be made here, so LibreOffice is not run on a file from someone else."""
-
-
-class Exhausted(LibreOfficeError):
-    """LibreOffice ran out of the time or the memory it may use: the file asks too much."""
 
 
 UNTRUSTED_MEMORY = 2 * 1024 ** 3   # address space; a hand-made sheet converts within a few hundred MB
@@ -121,8 +108,19 @@ def convert(source, out_dir, fmt: str = "xlsx", timeout: float = 600, untrusted:
                                    f"{-returncode if returncode < 0 else returncode - 128}"
                                    + (f"; it may use at most {memory // 1024 ** 2:,} MB here" if memory else "")
                                    + "): the file asks for more than a sheet of the exercise needs")
-        raise LibreOfficeError(f"LibreOffice could not convert {source.name}: {stderr.strip() or stdout.strip()}")
+        raise LibreOfficeError(_failed(source.name, stderr.strip() or stdout.strip(), untrusted))
     return target
+
+
+def _failed(name: str, output: str, untrusted: bool) -> str:
+    """Why LibreOffice could not convert ``name``, in a line: its own words (without its warnings about
+    Java), and what to do about a file from someone else."""
+    said = " ".join(line.strip() for line in re.sub(r"Warning: [^\n]*", "", output).splitlines() if line.strip())
+    message = f"LibreOffice could not convert {name}: {said}".replace(": Error:", ":").rstrip(": ")
+    if untrusted:
+        message += (" (damaged, password-protected, or not a spreadsheet?): if it opens in your spreadsheet program, "
+                    "save it as .xlsx without a password and verify that")
+    return message
 
 
 def _run(command: list[str], timeout: float, memory: int | None, name: str) -> tuple[int, str, str]:

@@ -41,13 +41,3 @@ def number(value: float, digits: int = DIGITS, zeros: bool = False) -> str:
     mantissa, exponent = parts(value, digits, zeros)
     text = mantissa if exponent is None else f"{mantissa}×10{str(exponent).translate(_SUPERSCRIPTS)}"
     return text.replace("-", MINUS, 1)
-
-
-def operand(value: float, digits: int = DIGITS) -> str:
-    """The value as it reads inside an expression: bracketed when negative or written with ×10ⁿ.
-
-    >>> operand(-0.5), operand(0.25)
-    ('(−0.5)', '0.25')
-    """
-    text = number(value, digits)
-    return f"({text})" if text.startswith(MINUS) or "×" in text else text

@@ -3,22 +3,23 @@
 An optimizer says what a parameter becomes on the next row (``step``) and the state it keeps: per
 parameter (``states``: a velocity, running averages) and per row, shared by every parameter (``shared``:
 Adam's bias corrections). Each is an expression over the previous row's values, this row's state and the
-optimizer's hyperparameters, which are parameter cells of their own. The graph adds those expressions as
-columns; every consumer renders or evaluates them, none restates them. The algorithms are PyTorch's
-(``torch.optim``) with the same names and defaults, so that runs match it.
+optimizer's hyperparameters, which are parameter cells of their own (records of ``sheetprop.parameters``).
+The graph adds those expressions as columns; every consumer renders or evaluates them, none restates them.
+The algorithms are PyTorch's (``torch.optim``) with the same names and defaults, so that runs match it.
 
 >>> from sheetprop.dialects import render
->>> [f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in OPTIMIZERS["momentum"].rules()]
+>>> from sheetprop.graph import update_rules
+>>> [f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in update_rules(OPTIMIZERS["momentum"])]
 ['v ← μ·v + ∂E/∂w', 'w ← w − η·v']
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
-from sheetprop.expr import Expr, Fn, Param, Sym
+from sheetprop.expr import Expr, Fn
+from sheetprop.parameters import PARAMETERS
 
 
 @dataclass(frozen=True)
@@ -46,31 +47,9 @@ class State:
 
 
 @dataclass(frozen=True)
-class Hyperparameter:
-    """A parameter cell of the optimizer: its name (PyTorch's), default and the range it must lie in."""
-
-    name: str
-    default: float
-    words: str
-    low: float = 0.0
-    high: float = 1.0
-    low_open: bool = False
-    high_open: bool = True
-
-    def problem(self, value: float) -> str | None:
-        """What is wrong with ``value``, or None when it may be used."""
-        below = value <= self.low if self.low_open else value < self.low
-        above = value >= self.high if self.high_open else value > self.high
-        if not math.isfinite(value) or below or above:
-            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-            high = "∞" if math.isinf(self.high) else f"{self.high:g}"
-            return f"{value!r} is outside {left}{self.low:g}, {high}{right}"
-        return None
-
-
-@dataclass(frozen=True)
 class Optimizer:
-    """An update rule: the hyperparameters it reads, the state it keeps, the parameter's next value."""
+    """An update rule: the hyperparameters it reads (names of ``sheetprop.parameters`` records), the state
+    it keeps, the parameter's next value."""
 
     name: str
     words: str
@@ -79,29 +58,14 @@ class Optimizer:
     shared: tuple[State, ...] = ()
     hyperparameters: tuple[str, ...] = ()
 
-    def rules(self) -> list[tuple[Expr, Expr]]:
-        """(left, right) of each state's rule, then of the parameter's, for a generic weight w: prose
-        writes them ``left ← right``."""
-        refs = generic_refs()
-        return ([(Sym(state.key), state.expr(refs)) for state in (*self.shared, *self.states)]
-                + [(Sym("w"), self.step(refs))])
+    def rules(self, refs: Refs) -> list[tuple[Expr, Expr]]:
+        """(left, right) of each state's rule, then of the parameter's, over ``refs`` (those of any weight w,
+        ``graph.update_rules``, as prose writes them ``left ← right``)."""
+        return ([(refs.shared(state.key), state.expr(refs)) for state in self.shared]
+                + [(refs.now(state.key), state.expr(refs)) for state in self.states] + [(refs.w, self.step(refs))])
 
 
-def generic_refs() -> Refs:
-    """Refs for a generic weight w, as prose writes an update rule."""
-    return Refs(Sym("w"), Sym("∂E/∂w"), Sym("t"), Sym, Sym, Sym)
-
-
-HYPERPARAMETERS: dict[str, Hyperparameter] = {h.name: h for h in (
-    Hyperparameter("momentum", 0.9, "momentum μ: how much of the previous velocity each step keeps"),
-    Hyperparameter("alpha", 0.99, "α: the decay of the running average of squared gradients"),
-    Hyperparameter("beta1", 0.9, "β1: the decay of the running average of gradients"),
-    Hyperparameter("beta2", 0.999, "β2: the decay of the running average of squared gradients"),
-    Hyperparameter("eps", 1e-8, "ε: keeps the step finite where the squared gradients are tiny",
-                   low_open=True, high=math.inf),
-)}
-
-_MU, _ALPHA, _B1, _B2, _EPS, _LR = (Param(n) for n in ("momentum", "alpha", "beta1", "beta2", "eps", "lr"))
+_MU, _ALPHA, _B1, _B2, _EPS, _LR = (PARAMETERS[n].param for n in ("momentum", "alpha", "beta1", "beta2", "eps", "lr"))
 
 
 def _root(x: Expr) -> Expr:

@@ -78,10 +78,9 @@ def build_with(asides: dict | None, config: configs.Config, out_dir, progress: C
         # folder goes.
         asides = start_asides(WRITERS) if asides is None else asides
         stop_asides({name: aside for name, aside in asides.items() if name not in {w.name for w in writers}})
-        try:
-            Layout(run.graph).check_fits(config.iterations)
-        except configs.ConfigError as error:  # name the file, as every other config error does
-            raise configs.ConfigError(f"{config.source}: {error}" if config.source else str(error)) from None
+        misfit = Layout(run.graph).misfit(config.iterations)
+        if misfit:  # named with the file, as every other config problem is
+            raise configs.ConfigError(f"{config.source}: {misfit}" if config.source else misfit)
         for writer in writers:
             check = getattr(importlib.import_module(writer.where.split(":")[0]), "check", None)
             if check:

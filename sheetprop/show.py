@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from sheetprop.dialects import render
 from sheetprop.expr import Numeral, Param, Sym
-from sheetprop.graph import ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, READABLE_NODES, STATE, TARGET, WEIGHT
+from sheetprop.graph import (ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, READABLE_NODES, STATE, TARGET, WEIGHT,
+                             update_rules)
+from sheetprop.functions import LOSSES
 from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.trace import Trace
 
@@ -35,6 +37,9 @@ def show_iteration(trace: Trace, iteration: int = 1, lr: float | None = None, di
     lines = [f"{trace.config.heading} — {named}learning rate {rate:g}, iteration {iteration}"]
     for title, roles in SECTIONS:
         lines += ["", title]
+        if title == "loss":  # the loss's own parameters, as the update's are given below
+            lines += [f"  {render(Param(name), 'math')} = {fmt(trace.values[name])}"
+                      for name in LOSSES[graph.network.loss].parameters]
         for quantity in graph.quantities:
             if quantity.role not in roles:
                 continue
@@ -49,7 +54,7 @@ def show_iteration(trace: Trace, iteration: int = 1, lr: float | None = None, di
     if iteration >= trace.iterations:
         return "\n".join(lines)
     after = trace.row(iteration + 1, rate)
-    rules = "; ".join(f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in optimizer.rules())
+    rules = "; ".join(f"{render(left, 'math')} ← {render(right, 'math')}" for left, right in update_rules(optimizer))
     settings = ", ".join(f"{render(Param(name), 'math')} = {fmt(trace.values[name])}"
                          for name in optimizer.hyperparameters)
     lines += ["", f"updated for iteration {iteration + 1}: {rules} with η = {rate:g}"

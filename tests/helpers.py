@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from sheetprop.engine import iterate
 from sheetprop.graph import build_graph
+
+
+# The project's shared test data sits beside the checkout (../shared), whichever folder the checkout is in.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REAL = SHARED / "sheets" / "real"
+
+
+def real_sheets(pattern: str = "*.xlsx") -> list[Path]:
+    """The real hand-made sheets of ../shared/sheets/real matching ``pattern``. They are part of the test
+    data: when they are missing this raises, so that a test parametrized over them fails to collect
+    instead of collecting nothing."""
+    found = sorted(REAL.glob(pattern))
+    if not found:
+        raise FileNotFoundError(f"{REAL} holds no {pattern}: the real sheets are part of the test data "
+                                "(the shared folder beside the checkout)")
+    return found
 
 
 def run(config, lr: float, iterations: int | None = None):

@@ -101,7 +101,7 @@ BAD_CONFIGS = {
                          "bad.toml: key 'layers': the network needs 27,458 columns per sheet, a spreadsheet holds"),
     "formula too long": ("layers = [2, 1000, 2]\nweights = DROP\nseed = 1\n", "a spreadsheet cell holds 8,192"),
     "not toml": ("inputs = [\n", "not valid TOML"),
-    "unknown paper": ('paper = "a5"\n', "key 'paper': 'a5' is not a paper size; give one of a4, letter"),
+    "unknown paper": ('paper = "a5"\n', "key 'paper': unknown paper size 'a5'; use one of a4, letter"),
 }
 BASE = {"inputs": "[0.05, 0.10]", "targets": "[0.01, 0.99]",
         "weights": "[0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]"}

@@ -70,9 +70,9 @@ def test_numbers_show_nine_significant_digits_in_fixed_decimals(shown, lecture):
     for column, quantity in enumerate(graph.quantities):
         first, last = sheet[layout.row(1)][column], sheet[layout.row(lecture.iterations)][column]
         value = rows[0][column]
-        if quantity.kind == "counter":
+        if quantity.role == "counter":
             assert (first, last) == ("1", str(lecture.iterations))
-        elif quantity.kind in ("input", "target"):
+        elif quantity.role in ("input", "target"):
             assert float(first) == value and first == f"{value:g}"  # as the teacher typed it
         else:
             # Iteration 1 reads as the walkthrough prints it: 9 significant digits, rounded.
@@ -119,7 +119,7 @@ def test_column_groups_are_coloured_with_a_legend(book):
     tints = {}
     for column, quantity in enumerate(graph.quantities[1:], start=2):
         header = sheet.cell(HEADER_ROW + 1, column)
-        group = expected[quantity.kind]
+        group = expected[quantity.role]
         assert header.fill.fgColor.rgb == legend[group], (quantity.name, group)
         assert sheet.cell(GROUP_ROW + 1, column).fill.fgColor.rgb == legend[group]
         tints.setdefault(group, set()).add(sheet.cell(FIRST_ROW + 5, column).fill.fgColor.rgb)

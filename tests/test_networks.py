@@ -47,7 +47,7 @@ def networks(draw):
 
 def _away_from_relu_kinks(config, graph, row, margin=1e-3) -> bool:
     relu_nets = {q.name for q, nxt in zip(graph.quantities, graph.quantities[1:])
-                 if q.kind == NET and nxt.kind == ACT and "relu" in nxt.words}
+                 if q.role == NET and nxt.role == ACT and "relu" in nxt.words}
     return all(abs(value(graph, row, name)) > margin for name in relu_nets)
 
 

@@ -22,10 +22,10 @@ from openpyxl.comments import Comment
 
 import handmade
 from engines import audit_errors
+from sheetprop.files import patch as patching
 from sheetprop.libreoffice import convert, recalculate
-from sheetprop.verify import patch as patching
 from sheetprop.verify import verify
-from sheetprop.verify.annotate import notes
+from sheetprop.verify.notes import notes
 from xlsx_patch import patch_cell
 
 ROOT = Path(__file__).resolve().parent.parent

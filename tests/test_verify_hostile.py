@@ -24,8 +24,9 @@ import pytest
 from openpyxl.workbook.protection import WorkbookProtection
 
 import handmade
+from sheetprop.files import guard
 from sheetprop.libreoffice import recalculate
-from sheetprop.verify import VerifyError, guard, verify
+from sheetprop.verify import VerifyError, verify
 from xlsx_patch import patch_cell
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,11 +22,11 @@ import handmade
 from sheetprop import libreoffice
 from sheetprop.config import parse
 from sheetprop.verify import verify
-from sheetprop.verify.xlsx import Workbook
+from sheetprop.files.xlsx import Workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "sheets" / "real"
-read_module = importlib.import_module("sheetprop.verify.read")
+read_module = importlib.import_module("sheetprop.files.read")
 
 
 def openpyxl_cells(path: Path) -> dict[str, tuple[dict, dict]]:
@@ -187,7 +187,7 @@ def test_formulas_without_values_are_recalculated_by_formualizer_without_libreof
 
 
 def test_libreoffice_recalculates_what_formualizer_cannot(tmp_path, monkeypatch):
-    from sheetprop.verify import recalc
+    from sheetprop.files import recalc
 
     def refuse(source, out_dir):
         raise recalc.FormualizerError("formualizer does not know FOO")
@@ -202,7 +202,7 @@ def test_libreoffice_recalculates_what_formualizer_cannot(tmp_path, monkeypatch)
 def test_without_formualizer_installed_libreoffice_recalculates(tmp_path, monkeypatch):
     import importlib.util
 
-    from sheetprop.verify import recalc
+    from sheetprop.files import recalc
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "formualizer" else real(name, *a))
     with pytest.raises(recalc.FormualizerError, match="not installed"):
@@ -235,7 +235,7 @@ def test_judging_holds_no_python_object_per_cell(tmp_path):
 
     from sheetprop.outputs import build
     from sheetprop.verify.check import judge
-    from sheetprop.verify.read import read
+    from sheetprop.files.read import read
     from sheetprop.verify.table import find_tables
 
     def judging_peak(iterations: int) -> int:

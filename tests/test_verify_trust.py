@@ -2,7 +2,7 @@
 slips, --json silent on a refusal, diagnoses that cannot be right, tables judged in part or not at all,
 a drifting rate reference taken for the rate.
 
-Each failure is shown on the real sheet of /work/shared/sheets/real/ that has it (never edited: tests
+Each failure is shown on the real sheet of ../shared/sheets/real/ that has it (never edited: tests
 copy what they change) and on synthetic sheets built here with tests/handmade.py. Expected values come
 from the handmade generator's typed formulas (recalculated by LibreOffice) or from the engine, never
 from verify or from the sheets' own numbers.
@@ -21,12 +21,12 @@ import openpyxl
 import pytest
 
 import handmade
+from helpers import REAL
 from handmade import Sheet
 from sheetprop.libreoffice import recalculate
 from sheetprop.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = Path("/work/shared/sheets/real")
 SPEC = Sheet("correct")           # the default layout: header in row 5, η = 0.5 in I2 labelled in G2
 TARGET = next(s for s in handmade.SHEETS if s.title == "target")   # ∂E/∂w5 with i1 for t1 from data row 2
 NOISY_T2 = 0.989999999999998      # 0.99 after the fill handle, as a real sheet stores it
@@ -207,13 +207,13 @@ def test_a_typed_given_is_not_diagnosed_as_a_wrong_reference(tmp_path):
 def context(tmp_path_factory):
     """verify's context of the correct sheet (values, 10 digits), to look at the slips it would offer."""
     from sheetprop.verify.check import prepare
-    from sheetprop.verify.read import read
-    from sheetprop.verify.table import find_table
+    from sheetprop.files.read import read
+    from sheetprop.verify.table import find_tables
 
     folder = tmp_path_factory.mktemp("mutants")
     values = folder / "values.xlsx"
     handmade.values_copy(write_book(folder, [SPEC]), values)
-    return prepare(find_table(read(values, folder).grids[0]))
+    return prepare(find_tables(read(values, folder).grids[0])[0])
 
 
 @pytest.mark.parametrize("name, never", [

@@ -224,7 +224,7 @@ def test_updated_weights_for_every_rate(lecture, lecture_md):
 def test_every_derivative_of_the_lecture_appears_with_its_chain(lecture, lecture_md):
     graph = build_graph(lecture.network)
     found = dict(equations(lecture_md))
-    derivatives = [q for q in graph.quantities if q.kind in (CHAIN, GRADIENT)]
+    derivatives = [q for q in graph.quantities if q.role in (CHAIN, GRADIENT)]
     assert len(derivatives) == 12 + 8
     for q in derivatives:
         sides = found[q.name]

@@ -4,9 +4,9 @@ Each cell is compared with the graph's definition of its quantity evaluated on t
 upstream cells; each wrong quantity is reported at its first wrong cell with the value expected,
 the correct formula and, where it can tell, the slip behind it.
 
-    guard.py     what a file really is, and whether it is small enough to open, before anything opens it
-    read.py      workbook → grids, one sheet at a time (xlsx.py streams an .xlsx; LibreOffice converts .ods;
-                 recalc.py computes formulas saved without values)
+Reading the file (guarding, streaming, converting, recalculating) and writing the annotated copy are
+sheetprop.files's; this package judges the grids it reads:
+
     names.py     the spellings of headers and labels
     table.py     the header row, columns, data rows and labelled values of one sheet
     network.py   the network the headers name (through the graph's names) and the values choose
@@ -14,7 +14,7 @@ the correct formula and, where it can tell, the slip behind it.
     rate.py      the learning rate from the weight change
     check.py     judging every cell
     diagnose.py  naming the slip
-    report.py    text and JSON;  annotate.py  a highlighted copy (patch.py: the user's .xlsx patched, streaming)
+    report.py    text and JSON;  notes.py  what the annotated copy's comments say
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from sheetprop.files.errors import FileError
+from sheetprop.files.read import read
 from sheetprop.verify.findings import Finding, Report, SheetReport
-from sheetprop.verify.read import VerifyError, read
+
+VerifyError = FileError  # verify's name for every error of a file it cannot read, write or judge: one line each
 
 __all__ = ["verify", "Finding", "Report", "SheetReport", "VerifyError"]
 
@@ -43,7 +46,7 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
 
     path = Path(path)
     if annotate:
-        from sheetprop.verify.annotate import check_target
+        from sheetprop.files.annotate import check_target
 
         check_target(path, annotate)  # before the work, not after it
     with tempfile.TemporaryDirectory(prefix="sheetprop-verify-") as workdir:
@@ -74,9 +77,10 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
         if report_to:
             report_to(report)
         if annotate:
-            from sheetprop.verify.annotate import annotate as write_annotated
+            from sheetprop.files.annotate import annotate as write_annotated
+            from sheetprop.verify.notes import notes
 
-            write_annotated(book, report, annotate)
+            write_annotated(book, notes(report), annotate)
         return report
 
 

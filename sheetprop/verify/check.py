@@ -11,14 +11,15 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from sheetprop import legend
 from sheetprop.expr import Sym
-from sheetprop.functions import ACTIVATIONS
+from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import ACT, BIAS, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport, excerpt
 from sheetprop.verify.network import choose, shape_of
-from sheetprop.verify.read import is_number
+from sheetprop.files.read import Lazy, is_number
 from sheetprop.verify.rules import (SAFETY, Precision, Rule, Shapes, compile_source, exact_kinds, make_rule,
                                     noise, python_source, tolerance)
 from sheetprop.verify.formula import FormulaError, references
@@ -39,7 +40,7 @@ class Wrong:
     tolerance: float
 
 
-class Numbers(Sequence):
+class Numbers(Lazy):
     """Per data row of a table, the values that are numbers, as a dict {quantity: value}: held as one
     array per column (NaN where a cell holds no number) and made into a row's dict when asked for, the last
     few kept, so that a table of millions of cells is never held as dicts. The judging walks the rows in
@@ -59,17 +60,9 @@ class Numbers(Sequence):
     def __len__(self) -> int:
         return self._length
 
-    def __getitem__(self, k):
-        try:
+    def item(self, k: int) -> dict:
+        if k in self._kept:
             return self._kept[k]
-        except (KeyError, TypeError):  # not made yet, or a slice
-            pass
-        if isinstance(k, slice):
-            return [self[i] for i in range(*k.indices(self._length))]
-        if k < 0:
-            k += self._length
-        if not 0 <= k < self._length:
-            raise IndexError(k)
         row = {name: v for name, column in self.columns.items() if (v := column[k]) == v}
         if len(self._kept) >= self.KEPT:
             del self._kept[next(iter(self._kept))]  # the first made: the judging has moved past it
@@ -109,7 +102,7 @@ class Numbers(Sequence):
         return (v for v in column[start:] if v == v)
 
 
-class Found(Sequence):
+class Found(Lazy):
     """Per data row, the values as stored (numbers, text, errors; None where empty): ``found[k].get(name)``."""
 
     def __init__(self, table: Table, numbers: Numbers):
@@ -118,10 +111,8 @@ class Found(Sequence):
     def __len__(self) -> int:
         return len(self._numbers)
 
-    def __getitem__(self, k: int) -> "_Row":
-        if not -len(self) <= k < len(self):
-            raise IndexError(k)
-        return _Row(self._table, self._numbers, k % len(self))
+    def item(self, k: int) -> "_Row":
+        return _Row(self._table, self._numbers, k)
 
 
 @dataclass(frozen=True)
@@ -235,13 +226,16 @@ def prepare(table: Table) -> Context:
     network = replace(network, train_biases=trained)
     ctx = Context(table, build_graph(network), rows, {}, numbers=numbers, counter_shift=counter_shift)
     ctx.precision = _precisions(ctx, present)
-    _read_params(ctx, present)
+    # Every loss's own parameters as well: choosing the loss weighs each candidate with its labelled values.
+    losses = [name for loss in LOSSES.values() for name in loss.parameters]
+    labelled = _read_params(ctx, present, [*ctx.graph.params, *losses])
     # The iteration is the row's place (count_rows), with or without a counter column, never judged: sheets
     # count as they like. The rules read it (Adam's step, a mini-batch's turn).
     readable = present | {"iteration"}
     ctx.use(choose(network, readable, lambda graph, rules: _agreeing(ctx, graph, rules)))
     if len(shape.optimizers) > 1:
         ctx.use(_optimizer(ctx, shape.optimizers, readable & set(ctx.graph.index)))
+    ctx.notes += [labelled[name] for name in ctx.graph.params if name in labelled]
     if not biases:
         _infer_biases(ctx, readable)
     usable = {n for n in readable if n in ctx.graph.index}
@@ -318,21 +312,24 @@ def _agreeing(ctx: Context, graph: Graph, rules: list[Rule]) -> int:
         ctx.graph, ctx.exact, ctx.trained = kept
 
 
-def _read_params(ctx: Context, present: set[str]) -> None:
-    """Inputs, targets and untrained biases: a labelled value, else the first number of their column
-    (a first cell of text is reported where it stands, not taken for a missing column)."""
-    for name in ctx.graph.params:
+def _read_params(ctx: Context, present: set[str], names) -> dict[str, str]:
+    """Inputs, targets, untrained biases and parameter records of ``names``: a labelled value, else the
+    first number of their column (a first cell of text is reported where it stands, not taken for a
+    missing column). Returns the note of each value read from a label without a column."""
+    notes = {}
+    for name in dict.fromkeys(names):
         label = ctx.table.labels.get(name)
         if name == "lr" or name in ctx.trained:
             continue
         if label and label.single is not None:
             ctx.params[name] = label.single
             if name not in present:
-                ctx.notes.append(f"{name} = {label.single:g}, from {label.where}")
+                notes[name] = f"{name} = {label.single:g}, from {label.where}"
         elif name in present:
             first = next(ctx.numbers.column(name), None)
             if first is not None:
                 ctx.params[name] = first
+    return notes
 
 
 def _infer_biases(ctx: Context, present: set[str]) -> None:
@@ -549,7 +546,7 @@ def missing_words(missing: list[str]) -> str:
     >>> print(missing_words(["i1", "lr"]).split(":")[0])
     i1, η have no column and no labelled cell (such as 'i1 =' with its value beside it)
     """
-    shown = ["η" if name == "lr" else name for name in missing]
+    shown = [legend.math(name) for name in missing]
     one = len(shown) == 1
     return (f"{', '.join(shown)} {'has' if one else 'have'} no column and no labelled cell (such as '{shown[0]} =' "
             f"with its value beside it): the cells that need {'it' if one else 'them'} are not judged")

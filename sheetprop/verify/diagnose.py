@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
+from sheetprop import legend
 from sheetprop.engine import compile_rows
 from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
 from sheetprop.functions import ACTIVATIONS
-from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, TARGET
-from sheetprop.optimizers import Refs
+from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, TARGET, refs as graph_refs
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import Finding, as_found, excerpt
 from sheetprop.verify.formula import FormulaError, references, renamed, to_python, unwrap
@@ -101,11 +101,11 @@ def _finding(ctx, name: str, cells: list, judged: int) -> Finding:
 def correct_words(ctx, name: str) -> str:
     """The definition as the lecture writes it, chain-rule steps written out."""
     quantity = ctx.graph[name]
-    if quantity.kind in (INPUT, TARGET) or (quantity.kind == BIAS and quantity.first is None):
+    if quantity.role in (INPUT, TARGET) or (quantity.role == BIAS and quantity.first is None):
         return f"{name} = {ctx.params[name]:g} on every row, as given"
     if quantity.first is not None:
         return f"{name} = {math_text(quantity.expr)} (′: the row above), from the value typed in the first row"
-    if quantity.kind in (CHAIN, GRADIENT):
+    if quantity.role in (CHAIN, GRADIENT):
         return quantity.math_expanded(ctx.graph)
     return quantity.math()
 
@@ -153,7 +153,7 @@ class Update:
 
 
 def _update(ctx) -> Update:
-    refs = Refs(Sym("w", prev=True), Sym("∂E/∂w", prev=True), Sym("t"), Sym, Sym, Sym)
+    refs = graph_refs(legend.GENERIC_WEIGHT)
     rule = ctx.graph.optimizer.step(refs)
     # Every optimizer's step is w′ minus a change; the change is what a sign slip adds.
     change = rule.args[1] if isinstance(rule, Op) and rule.op == "-" and rule.args[0] == refs.w else None
@@ -615,13 +615,13 @@ def _only_in_slope(ctx, expr, leaf) -> bool:
 
 def _kind(ctx, node) -> str:
     if isinstance(node, Sym) and node.name in ctx.graph.index:
-        return ctx.graph[node.name].kind
+        return ctx.graph[node.name].role
     return "parameter" if isinstance(node, Param) and node.name in ctx.graph.params else "cell"
 
 
 def _name(node) -> str:
     if isinstance(node, Param):
-        return "η" if node.name == "lr" else (node.name if node.name[:1].islower() else f"cell {node.name}")
+        return legend.math(node.name) if node.name[:1].islower() else f"cell {node.name}"
     return f"{node.name} of the row above" if node.prev else node.name
 
 

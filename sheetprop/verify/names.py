@@ -29,13 +29,30 @@ layer (h2.1), one example of several its number in brackets, as the graph names 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
-from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from sheetprop import legend
+from sheetprop.legend import (ACT, BIAS, CHAIN, ERROR, HIDDEN, INPUT, INPUTS, NET, OUTPUTS, SLOPE_STEP, STATE, TARGET,
+                              WEIGHT, Name, Neuron)
+from sheetprop.parameters import PARAMETERS
 
 _DROP = re.compile(r"[\s_\-.*()\[\]{}'’`\"]+")
 _LETTERS = str.maketrans({"∂": "d", "δ": "d", "σ": "sigma", "η": "eta", "α": "alpha"})
+
+
+def _neuron(kind: str):
+    """The neuron a captured index names: 'h' and '2' → h2; 'h' and '2.01' → h2.1 (of a deeper network)."""
+    def neuron(index: str) -> Neuron:
+        *layer, number = (int(part) for part in index.split("."))
+        return Neuron(kind, number, *layer)
+    return neuron
+
+
+def _of(role: str, kind: str):
+    return lambda index: Name(role, neuron=_neuron(kind)(index))
+
 
 # One pattern per kind of plain variable; the captured number is the neuron's (or the weight's), any
 # number: the network is read from the names, not assumed. A hidden neuron of a deeper network carries
@@ -43,18 +60,18 @@ _LETTERS = str.maketrans({"∂": "d", "δ": "d", "σ": "sigma", "η": "eta", "α
 _N = r"(\d+)"
 _HIDDEN = r"(\d+(?:\.\d+)?)"
 _VARIABLES = (
-    (rf"(?:i|x|in|input){_N}", "i{}"),
-    (rf"(?:t|to|target|targeto|targ){_N}", "t{}"),
-    (rf"(?:w|weight){_N}", "w{}"),
-    (rf"(?:b|bias){_N}", "b{}"),
-    (rf"(?:b|bias)h{_HIDDEN}", "b_h{}"),
-    (rf"(?:b|bias)o{_N}", "b_o{}"),
-    (rf"(?:net|z|in|sum)?h{_HIDDEN}", "h{}"),
-    (rf"(?:net|z|in|sum)?o{_N}", "o{}"),
-    (rf"(?:a|act|out|output|sigma|sigmoid|y|s|f)h{_HIDDEN}", "a_h{}"),
+    (rf"(?:i|x|in|input){_N}", _of(INPUT, INPUTS)),
+    (rf"(?:t|to|target|targeto|targ){_N}", _of(TARGET, OUTPUTS)),
+    (rf"(?:w|weight){_N}", lambda index: Name(WEIGHT, number=int(index))),
+    (rf"(?:b|bias){_N}", lambda index: Name(BIAS, number=int(index))),
+    (rf"(?:b|bias)h{_HIDDEN}", _of(BIAS, HIDDEN)),
+    (rf"(?:b|bias)o{_N}", _of(BIAS, OUTPUTS)),
+    (rf"(?:net|z|in|sum)?h{_HIDDEN}", _of(NET, HIDDEN)),
+    (rf"(?:net|z|in|sum)?o{_N}", _of(NET, OUTPUTS)),
+    (rf"(?:a|act|out|output|sigma|sigmoid|y|s|f)h{_HIDDEN}", _of(ACT, HIDDEN)),
     # a_01 for a_o1: the lecture's own notes type a zero for the letter o.
-    (rf"(?:a|act|out|output|sigma|sigmoid|y|s|f)[o0]{_N}", "a_o{}"),
-    (rf"(?:e|err|error)o?{_N}", "E{}"),
+    (rf"(?:a|act|out|output|sigma|sigmoid|y|s|f)[o0]{_N}", _of(ACT, OUTPUTS)),
+    (rf"(?:e|err|error)o?{_N}", _of(ERROR, OUTPUTS)),
 )
 _TOTALS = {"etotal", "etot", "e", "et", "total", "error", "loss", "totalerror", "errortotal", "esum", "sumerror"}
 _COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "#", "no", "nr", "k", "it", "run", "sno", "srno", "sn"}
@@ -62,11 +79,8 @@ _COUNTERS = {"iteration", "iterations", "iter", "step", "steps", "epoch", "n", "
 # The words first: tried after it, d?…d would take the d of "delta" and leave "eltaw1".
 _DERIVATIVE = re.compile(r"(?:delta|gradient|grad|d?(?:e|etotal|etot|et|error|loss)?/?d)(?P<x>[^/]+)")
 _SLOPE = re.compile(r"d(?P<a>[^/]+)/d(?P<z>[^/]+)")
-_RATE = re.compile(r"(?:learn(?:ing)?rate|lrate|lr|eta|alpha|stepsize)(?:eta|lr|alpha)?")
-_PARAMETER_KINDS = ("i", "t", "w", "b")
-_STATES = {state.key for o in OPTIMIZERS.values() for state in o.states}
-_SHARED_STATES = {state.key for o in OPTIMIZERS.values() for state in o.shared}
-TERSE_RATE = {"h"}  # η typed as the letter it looks like: a label only where the weight changes agree
+_PARAMETERS = (INPUT, TARGET, WEIGHT, BIAS)
+_STATES, _SHARED_STATES = legend.state_keys()
 
 
 def squash(text) -> str:
@@ -83,69 +97,111 @@ def squash(text) -> str:
     return _DROP.sub("", text).rstrip("=:").replace("\0", ".")
 
 
-def variable(text: str) -> str | None:
-    """The plain variable a squashed name stands for: i1, t2, w5, b1, h1, a_o2, E1 or E_total."""
+@functools.lru_cache(maxsize=4)
+def _spellings(records: tuple) -> tuple[dict[str, str], dict[str, str]]:
+    """Every word of every parameter record, squashed, to the parameter's name (the first record to have
+    a word keeps it: α alone is the learning rate); and the same of their lookalikes."""
+    found: dict[str, str] = {}
+    for record in records:
+        for word in (record.name, record.symbol, *record.words):
+            found.setdefault(squash(word), record.name)
+    return found, {squash(word): record.name for record in records for word in record.lookalikes}
+
+
+def _spelled(text: str) -> str | None:
+    """The parameter a squashed label spells: one of its words, or two run together ('learning rate η')."""
+    spellings, _ = _spellings(tuple(PARAMETERS.values()))
+    if text in spellings:
+        return spellings[text]
+    for cut in range(1, len(text)):
+        first = spellings.get(text[:cut])
+        if first and spellings.get(text[cut:]) == first:
+            return first
+    return None
+
+
+def lookalike(label: str) -> str | None:
+    """The parameter whose symbol a label types as a letter it looks like ('h' for η), or None.
+
+    >>> lookalike("h ="), lookalike("h1")
+    ('lr', None)
+    """
+    return _spellings(tuple(PARAMETERS.values()))[1].get(squash(label))
+
+
+def variable(text: str) -> Name | None:
+    """The plain variable a squashed name stands for: i1, t2, w5, b1, h1, a_o2, E1 or E_total.
+
+    >>> legend.header(variable("outh2.01")), variable("etot") == Name(ERROR)
+    ('a_h2.1', True)
+    """
     for pattern, name in _VARIABLES:
         match = re.fullmatch(pattern, text)
         if match:
-            return name.format(".".join(str(int(part)) for part in match.group(1).split(".")))
-    return "E_total" if text in _TOTALS else None
+            return name(match.group(1))
+    return Name(ERROR) if text in _TOTALS else None
 
 
 def quantity(header) -> str | None:
     """The graph name a column header stands for, or None when it names nothing of the exercise."""
+    found = _named(header)
+    return legend.header(found) if found else None
+
+
+def _named(header) -> Name | None:
     if not isinstance(header, str):
         return None
     # One example of several, as the graph names it: h1[2], ∂E/∂w5[3].
     example = re.fullmatch(r"(.*\S)\s*\[(\d+)\]\s*", header, re.DOTALL)
     if example:
-        found = quantity(example[1])
-        return f"{found}[{int(example[2])}]" if found and found != "iteration" else None
-    found = _quantity(header) or state(header)
+        found = _named(example[1])
+        return found.of_example(int(example[2])) if found and found.role != legend.COUNTER and int(example[2]) \
+            else None
+    found = _quantity(header) or _state(header)
     if found is None and "(" in header.strip()[1:]:
         # A name explained in brackets after it: 't1 ( output of out_o1)'.
         found = _quantity(header.split("(")[0]) if header.split("(")[0].strip() else None
     return found
 
 
-def _quantity(header: str) -> str | None:
+def _quantity(header: str) -> Name | None:
     text = squash(header)
     if text in _COUNTERS:
-        return "iteration"
+        return Name(legend.COUNTER)
     found = variable(text)
     if found:
         return found
     slope = _SLOPE.fullmatch(text)
     if slope:
         a, z = variable(slope["a"]), variable(slope["z"])
-        if a and z and a.startswith("a_") and a[2:] == z:
-            return f"∂{a}/∂{z}"
-        if a and re.fullmatch(r"E\d+", a) and z in (f"a_o{a[1:]}", f"o{a[1:]}"):
-            return f"∂E/∂{z}"  # E1 alone depends on o1, so ∂E1/∂o1 is ∂E/∂o1
+        if a and z and a.role == ACT and z.role == NET and a.neuron == z.neuron:
+            return Name(CHAIN, neuron=a.neuron, step=SLOPE_STEP)
+        if a and z and a.role == ERROR and a.neuron and z.role in (ACT, NET) and z.neuron == a.neuron:
+            return legend.derivative(z)  # E1 alone depends on o1, so ∂E1/∂o1 is ∂E/∂o1
     derivative = _DERIVATIVE.fullmatch(text)
     if derivative:
         x = variable(derivative["x"])
-        if x and not x.startswith(("E", "i", "t")):
-            return f"∂E/∂{x}"
+        if x and x.role not in (ERROR, INPUT, TARGET):
+            return legend.derivative(x)
     return None
 
 
 def parameter(label) -> str | None:
-    """The parameter a label names: 'lr' for the learning rate, or an input, target, bias or weight."""
+    """The parameter a label names: a record of ``sheetprop.parameters`` ('lr' for the learning rate) by
+    the words people write for it, or an input, target, bias or weight."""
     if not isinstance(label, str):
         return None
-    # An optimizer's hyperparameter named by its record's name in brackets: 'μ (momentum)', 'α (alpha)'
+    # A parameter named by its record's name in brackets, as sheetprop labels it: 'μ (momentum)', 'α (alpha)'
     # (without them, α is a learning rate as often as not).
     for part in re.findall(r"\(([^()]*)\)", label):
-        if squash(part) in HYPERPARAMETERS:
+        if squash(part) in PARAMETERS:
             return squash(part)
     text = squash(label)
-    if _RATE.fullmatch(text):
-        return "lr"
+    spelled = _spelled(text)
+    if spelled:
+        return spelled
     found = variable(text)
-    if found and found.startswith(_PARAMETER_KINDS):
-        return found
-    return text if text in HYPERPARAMETERS else None
+    return legend.header(found) if found and found.role in _PARAMETERS else None
 
 
 def state(header: str) -> str | None:
@@ -154,12 +210,17 @@ def state(header: str) -> str | None:
     >>> [state(h) for h in ("v_w5", "m_b_o1", "c2", "v", "x_w1")]
     ['v_w5', 'm_b_o1', 'c2', None, None]
     """
+    found = _state(header)
+    return legend.header(found) if found else None
+
+
+def _state(header: str) -> Name | None:
     text = header.strip()
     if text in _SHARED_STATES:
-        return text
+        return Name(STATE, key=text)
     key, _, rest = text.partition("_")
-    found = variable(squash(rest)) if key in _STATES and rest else None
-    return f"{key}_{found}" if found and found.startswith(("w", "b")) else None
+    param = variable(squash(rest)) if key in _STATES and rest else None
+    return Name(STATE, key=key, param=param) if param and param.role in (WEIGHT, BIAS) else None
 
 
 # A name starts after a separator: tried from inside a long word, the match would cost quadratic time.

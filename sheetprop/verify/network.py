@@ -22,19 +22,15 @@ True
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from sheetprop import legend
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Graph, Network, bias_names, build_graph
+from sheetprop.legend import BIAS, ERROR, GRADIENT, HIDDEN, INPUT, OUTPUTS, STATE, TARGET, WEIGHT, Name
 from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.verify.rules import Rule, make_rule
-
-_EXAMPLE = re.compile(r"(.*)\[(\d+)\]")
-_HIDDEN = re.compile(r"(?:^|[_∂])h(\d+)(?:\.(\d+))?(?![\d.])")
-_OUTPUT = re.compile(r"(?:^|[_∂])o(\d+)|^[tE](\d+)$")
-_PLAIN_BIAS = re.compile(r"(?:^|∂)b(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -53,57 +49,61 @@ class Shape:
                        **{"optimizer": self.optimizers[0], **options})
 
     def graph_name(self, name: str) -> str:
-        """A sheet's name in the graph's: b3 → b_o1, ∂E/∂b3[2] → ∂E/∂b_o1[2]; others as they are."""
-        if not self.aliases:
+        """A sheet's name in the graph's: b3 → b_o1, ∂E/∂b3[2] → ∂E/∂b_o1[2], m_b3 → m_b_o1; others as they are."""
+        structure = legend.parse(name)
+        if not self.aliases or structure is None:
             return name
-        base, example = split_example(name)
-        match = _PLAIN_BIAS.search(base)
-        if match and (alias := self.aliases.get(f"b{match[1]}")):
-            base = base[:match.end() - len(f"b{match[1]}")] + alias
-        return f"{base}[{example}]" if example else base
+        bias = structure.param if structure.role in (GRADIENT, STATE) else structure
+        alias = self.aliases.get(legend.header(bias)) if bias is not None and bias.role == BIAS else None
+        if alias is None:
+            return name
+        alias = legend.parse(alias)
+        return legend.header(replace(structure, param=alias) if bias is not structure else
+                             alias.of_example(structure.example))
 
 
 def split_example(name: str) -> tuple[str, int | None]:
     """'h1[2]' → ('h1', 2); 'h1' → ('h1', None)."""
-    match = _EXAMPLE.fullmatch(name)
-    return (match[1], int(match[2])) if match else (name, None)
+    structure = legend.parse(name)
+    if structure is None or structure.example is None:
+        return name, None
+    return legend.header(structure.of_example(None)), structure.example
 
 
 def shape_of(names, given=()) -> Shape | None:
     """The network ``names`` (a table's header names) mention; ``given`` (names of labelled cells) fills in
     the inputs, targets or biases no header names. None when no output layer is named."""
-    examples = max((split_example(n)[1] or 1 for n in names), default=1)
-    names = {split_example(n)[0] for n in names}
-    given = {split_example(n)[0] for n in given}
-    kinds = {kind: [n for n in names if re.fullmatch(pattern, n)] for kind, pattern in _KINDS.items()}
-    for kind in ("inputs", "targets", "biases"):
-        if not kinds[kind]:
-            kinds[kind] = [n for n in given if re.fullmatch(_KINDS[kind], n)]
-    inputs = max((int(n[1:]) for n in kinds["inputs"]), default=0)
-    outputs = max([int(m[1] or m[2]) for n in names | set(kinds["targets"]) for m in _OUTPUT.finditer(n)],
-                  default=0)
-    single, deep = 0, {}
-    for name in names:
-        for match in _HIDDEN.finditer(name):
-            if match[2] is None:
-                single = max(single, int(match[1]))
-            else:
-                deep[int(match[1])] = max(deep.get(int(match[1]), 0), int(match[2]))
+    named = [s for s in map(legend.parse, names) if s is not None]
+    examples = max((s.example or 1 for s in named), default=1)
+    named = {s.of_example(None) for s in named}
+    offered = {s.of_example(None) for s in map(legend.parse, given) if s is not None}
+    kinds = {role: [s for s in named if s.role == role] for role in (INPUT, TARGET, BIAS)}
+    for role in kinds:
+        if not kinds[role]:
+            kinds[role] = [s for s in offered if s.role == role]
+    inputs = max((s.neuron.number for s in kinds[INPUT]), default=0)
+    neurons = {n for s in named | set(kinds[TARGET]) for n in legend.neurons_in(s)}
+    outputs = max((n.number for n in neurons if n.kind == OUTPUTS), default=0)
+    single = max((n.number for n in neurons if n.kind == HIDDEN and n.layer is None), default=0)
+    deep = {}
+    for neuron in (n for n in neurons if n.kind == HIDDEN and n.layer is not None):
+        deep[neuron.layer] = max(deep.get(neuron.layer, 0), neuron.number)
     if deep:
         if set(deep) != set(range(1, max(deep) + 1)):
             return None   # a hidden layer no name mentions: its width is unknown
         hidden = [deep[layer] for layer in sorted(deep)]
     else:
         hidden = [single] if single else []
-    weights = max((int(m[1]) for n in names for m in re.finditer(r"(?:^|∂)w(\d+)", n)), default=0)
+    weights = max((w.number for w in map(_weight, named) if w is not None and w.number), default=0)
+    everything = named | set(kinds[BIAS])
     if not outputs:
         # An error but no output neuron named (weights and E_total only): the lecture's network, if the
         # names fit it; nothing names another.
         lecture = _lecture()
         fits = (not deep and len(lecture) == 3 and inputs <= lecture[0] and single <= lecture[1]
                 and weights <= Network(lecture).weight_count)
-        return _biases(Shape(lecture, examples, optimizers=optimizers_of(names)), names | set(kinds["biases"])) \
-            if "E_total" in names and fits \
+        return _biases(Shape(lecture, examples, optimizers=_optimizers(named)), everything) \
+            if Name(ERROR) in named and fits \
             else None
     if not inputs:
         # No input is named: the first layer's weights tell how many there are.
@@ -113,7 +113,19 @@ def shape_of(names, given=()) -> Shape | None:
             return None
         inputs = (weights - later) // first
     layers = (inputs, *hidden, outputs)
-    return _biases(Shape(layers, examples, optimizers=optimizers_of(names)), names | set(kinds["biases"]))
+    return _biases(Shape(layers, examples, optimizers=_optimizers(named)), everything)
+
+
+def _weight(name: Name) -> Name | None:
+    """The weight a weight's or its gradient's name names."""
+    found = name.param if name.role == GRADIENT else name
+    return found if found is not None and found.role == WEIGHT else None
+
+
+def _bias(name: Name) -> Name | None:
+    """The bias a bias's or its gradient's name names."""
+    found = name.param if name.role == GRADIENT else name
+    return found if found is not None and found.role == BIAS else None
 
 
 def optimizers_of(names) -> tuple[str, ...]:
@@ -123,13 +135,14 @@ def optimizers_of(names) -> tuple[str, ...]:
     >>> optimizers_of({"w1", "v_w1"}), optimizers_of({"c1", "c2", "m_w1", "v_w1"}), optimizers_of({"w1"})
     (('momentum', 'nesterov'), ('adam',), ('sgd',))
     """
-    keys = {n.split("_")[0] for n in names if re.fullmatch(r"[a-z]+_[wb].*", n)} | (names & _SHARED)
+    return _optimizers({s for s in map(legend.parse, names) if s is not None})
+
+
+def _optimizers(names: set[Name]) -> tuple[str, ...]:
+    keys = {s.key for s in names if s.role == STATE}
     found = tuple(name for name, o in OPTIMIZERS.items()
                   if {state.key for state in (*o.states, *o.shared)} == keys)
     return found or ("sgd",)
-
-
-_SHARED = {state.key for o in OPTIMIZERS.values() for state in o.shared}
 
 
 def _lecture() -> tuple[int, ...]:
@@ -139,22 +152,21 @@ def _lecture() -> tuple[int, ...]:
     return default().network.layers
 
 
-_KINDS = {"inputs": r"i\d+", "targets": r"t\d+", "biases": r"b(?:\d+|_[ho][\d.]+)"}
-
-
-def _biases(shape: Shape, names: set[str]) -> Shape:
+def _biases(shape: Shape, names: set[Name]) -> Shape:
     """Biases named b_h1, b_o1 are one per neuron; b1…bk one per layer, or one per neuron in order (the
     hidden layers' first) when there are more of them than layers."""
-    if any(re.search(r"(?:^|∂)b_[ho]", n) for n in names):
+    biases = [b for b in map(_bias, names) if b is not None]
+    if any(b.neuron is not None for b in biases):
         return replace(shape, biases="neuron")
-    plain = max((int(m[1]) for n in names if (m := _PLAIN_BIAS.search(n))), default=0)
+    plain = max((b.number for b in biases), default=0)
     if not plain:
         return shape
     if plain <= len(shape.layers) - 1:
         return replace(shape, biases="layer")
     shape = replace(shape, biases="neuron")
     order = [b for layer in bias_names(shape.network()) for b in layer]
-    return replace(shape, aliases={f"b{n}": order[n - 1] for n in range(1, min(plain, len(order)) + 1)})
+    plain_names = (legend.header(Name(BIAS, number=n)) for n in range(1, min(plain, len(order)) + 1))
+    return replace(shape, aliases={name: order[n] for n, name in enumerate(plain_names)})
 
 
 # ---------------------------------------------------------------------------------------- values

@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 import statistics
 from array import array
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sheetprop.verify.findings import excerpt
+from sheetprop.files.read import Lazy
 from sheetprop.verify.table import Label, a1
 
 
@@ -59,14 +59,14 @@ class RowRate:
         return self.low <= rate <= self.high
 
 
-class RowRates(Sequence):
+class RowRates(Lazy):
     """The RowRate of every data row, held in arrays (a RowRate is made when one is asked for): a sheet
     of 100,000 rows implies 800,000 rates, which as objects would outweigh the sheet itself.
 
     >>> rows = RowRates()
     >>> rows.append(RowRate(1, (Implied("w1", 0.5, 1e-9), Implied("w2", 0.5, 2e-9))))
-    >>> rows[0], rows.of_row(1) == rows[0], rows.of_row(2), list(rows.pairs())
-    (RowRate(k=1, implied=(Implied(name='w1', rate=0.5, spread=1e-09), Implied(name='w2', rate=0.5, spread=2e-09))), True, None, [(0.5, 1e-09), (0.5, 2e-09)])
+    >>> rows[0], list(rows.pairs())
+    (RowRate(k=1, implied=(Implied(name='w1', rate=0.5, spread=1e-09), Implied(name='w2', rate=0.5, spread=2e-09))), [(0.5, 1e-09), (0.5, 2e-09)])
     """
 
     def __init__(self, rows: Iterable[RowRate] = ()):
@@ -87,22 +87,11 @@ class RowRates(Sequence):
     def __len__(self) -> int:
         return len(self._k)
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def item(self, index: int) -> RowRate:
         names = list(self._names)
         start = self._end[index - 1] if index else 0
         return RowRate(self._k[index], tuple(Implied(names[self._name[i]], self._rate[i], self._spread[i])
                                              for i in range(start, self._end[index])))
-
-    def of_row(self, k: int) -> RowRate | None:
-        """The RowRate of data row ``k``, None when its weights imply none."""
-        i = bisect_left(self._k, k)
-        return self[i] if i < len(self._k) and self._k[i] == k else None
 
     def pairs(self) -> Iterator[tuple[float, float]]:
         """(rate, spread) of every weight of every row, row by row."""

@@ -20,8 +20,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
-from sheetprop.dialects import NAMESPACE as ENGINE_FUNCTIONS
-from sheetprop.expr import Expr, Param, Sym, render, substitute, symbols
+from sheetprop import legend
+from sheetprop.dialects import NAMESPACE as ENGINE_FUNCTIONS, render
+from sheetprop.expr import Expr, Param, Sym, substitute, symbols
 from sheetprop.graph import BIAS, COUNTER, INPUT, TARGET, Graph
 from sheetprop.verify.formula import NAMESPACE as FORMULA_FUNCTIONS
 
@@ -58,12 +59,12 @@ class Rule:
 
 
 def math_text(expr: Expr) -> str:
-    """The lecture's notation; the row above marked with a prime, the learning rate as η."""
-    def name(node):
-        if isinstance(node, Param):
-            return "η" if node.name == "lr" else node.name
-        return f"{node.name}′" if node.prev else node.name
-    return render(expr, "math", name)
+    """The lecture's notation, as the graph's notes write it, with the row above marked by a prime.
+
+    >>> math_text(Param("beta1") * Sym("m_w1", prev=True) + (1 - Param("beta1")) * Sym("∂E/∂w1", prev=True))
+    'β1·m_w1′ + (1 − β1)·∂E/∂w1′'
+    """
+    return render(expr, "math", lambda node: legend.math(node.name, previous=isinstance(node, Sym) and node.prev))
 
 
 def python_source(expr: Expr) -> str:
@@ -108,7 +109,7 @@ def _of_row_above(expr: Expr) -> Expr:
 def exact_kinds(graph: Graph) -> set[str]:
     """Columns typed as given (inputs, targets, untrained biases) and the counter: exact, whatever their digits."""
     return {q.name for q in graph.quantities
-            if q.kind in (COUNTER, INPUT, TARGET) or (q.kind == BIAS and q.first is None)}
+            if q.role in (COUNTER, INPUT, TARGET) or (q.role == BIAS and q.first is None)}
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,14 @@ from functools import cached_property
 
 from openpyxl.utils import get_column_letter
 
+from sheetprop import legend
+from sheetprop.legend import ACT, ERROR, NET, OUTPUTS, TARGET, WEIGHT, Name
 from sheetprop.verify import names
 from sheetprop.verify.findings import excerpt
-from sheetprop.verify.network import shape_of, split_example
-from sheetprop.verify.read import Grid, is_number
+from sheetprop.verify.network import shape_of
+from sheetprop.files.read import Grid, is_number
 
 MIN_QUANTITIES = 6          # fewer named columns than this is not the exercise
-# A table computes a forward pass (nets, activations, errors) and names an output layer (a network whose
-# outputs no column names, as a 2-2-1 XOR net written z_3, a_3, C, is another exercise).
-FORWARD = re.compile(r"(?:a_)?[ho][\d.]+|E\d+|E_total")
-OUTPUT = re.compile(r"(?:a_)?o\d+|E\d+|E_total|t\d+")
 BELOW_GAP = 3               # blank cells allowed inside a list of candidate values under a label
 
 
@@ -110,12 +108,6 @@ class Table:
         return frozenset(c.index for c in self.columns.values())
 
 
-def find_table(grid: Grid) -> Table | None:
-    """The exercise's first table on ``grid``, or None when the sheet does not look like it."""
-    tables = find_tables(grid)
-    return tables[0] if tables else None
-
-
 def find_tables(grid: Grid) -> list[Table]:
     """Every table of the exercise on ``grid``, top to bottom: tables stacked one under another (one per
     learning rate) are each judged, each with the labels nearest above it."""
@@ -172,11 +164,21 @@ def _named(grid: Grid) -> dict[int, set[str]]:
         if name and name != "iteration":
             named.setdefault(row, set()).add(name)
 
-    def some(pattern, found) -> bool:
-        return any(pattern.fullmatch(split_example(n)[0]) for n in found)
+    def some(test, found) -> bool:
+        return any(test(s) for s in map(legend.parse, found) if s is not None)
     return {row: found for row, found in named.items()
-            if len(found) >= MIN_QUANTITIES and some(FORWARD, found) and some(OUTPUT, found)
-            and any(n.startswith("w") for n in found) and shape_of(found) is not None}
+            if len(found) >= MIN_QUANTITIES and some(_forward, found) and some(_output, found)
+            and some(lambda s: s.role == WEIGHT, found) and shape_of(found) is not None}
+
+
+# A table computes a forward pass (nets, activations, errors) and names an output layer (a network whose
+# outputs no column names, as a 2-2-1 XOR net written z_3, a_3, C, is another exercise).
+def _forward(name: Name) -> bool:
+    return name.role in (NET, ACT, ERROR)
+
+
+def _output(name: Name) -> bool:
+    return name.role in (ERROR, TARGET) or name.role in (NET, ACT) and name.neuron.kind == OUTPUTS
 
 
 def _header_row(grid: Grid) -> int | None:
@@ -217,11 +219,12 @@ def _columns(grid: Grid, header_row: int) -> tuple[dict[str, Column], list[Colum
 
 def _data_rows(grid: Grid, header_row: int, columns: dict[str, Column]) -> tuple[int, ...]:
     needed = max(3, len(columns) // 2)
+    weight_columns = [c for n, c in columns.items() if (s := legend.parse(n)) and s.role == WEIGHT and not s.example]
     rows = []
     # Only the rows that hold something: one cell in row 1,048,576 must not cost a million steps.
     for row in grid.rows(below=header_row):
         cells = [grid.values.get((row, c.index)) for c in columns.values()]
-        weights = [grid.values.get((row, c.index)) for n, c in columns.items() if re.fullmatch(r"w\d+", n)]
+        weights = [grid.values.get((row, c.index)) for c in weight_columns]
         if sum(map(_datum, cells)) >= needed or (rows and len(weights) >= 4 and all(map(_datum, weights))):
             rows.append(row)
         elif sum(isinstance(v, str) for v in cells) >= needed:
@@ -260,9 +263,8 @@ def _read_label(grid: Grid, row: int, column: int, text: str) -> list[Label]:
         prose = names.is_prose(text)
         return [Label(name, (row, column), text, (((row, column), value),), prose) for name, value in inline]
     name = names.parameter(text)
-    terse = not name and names.squash(text) in names.TERSE_RATE
-    if terse:
-        name = "lr"
+    lookalike = None if name else names.lookalike(text)
+    name, terse = name or lookalike, lookalike is not None
     if not name:
         return []
     right, text_right = _numbers_along(grid, [(row, c) for c in range(column + 1, column + 30)], 0)

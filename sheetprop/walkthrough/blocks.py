@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from sheetprop import legend
 from sheetprop.dialects import render
 from sheetprop.expr import Expr, Numeral, Sym
 from sheetprop.numerals import DIGITS, number
@@ -21,7 +22,16 @@ ELLIPSIS = Sym("…")
 
 
 class Name(str):
-    """A quantity's name inside a paragraph or table: set as math, not prose."""
+    """A quantity's name inside a paragraph or table: set as math, not prose; or a family of them from
+    ``first`` to ``last`` (``Name.span``), written 'w1 … w8'."""
+
+    names: tuple[str, ...] = ()
+
+    @classmethod
+    def span(cls, first: str, last: str) -> "Name":
+        name = cls(f"{first} … {last}")
+        name.names = (first, last)
+        return name
 
 
 @dataclass(frozen=True)
@@ -161,7 +171,7 @@ def equation_sides(equation: Equation, document: Document) -> tuple[str, list[st
 
 
 def left_side(equation: Equation) -> str:
-    return equation.name + ("⁺" if equation.after else "")
+    return legend.math(equation.name, after=equation.after)
 
 
 def updates_this_row(equation: Equation, node) -> bool:
@@ -181,7 +191,7 @@ def numbers_of(equation: Equation, document: Document):
 def right_sides(equation: Equation, document: Document) -> list[Side]:
     """Each right-hand side in order, a form equal to the one before it dropped (a definition with no chain)."""
     def name(node) -> str:
-        return render(node, "math") + ("⁺" if updates_this_row(equation, node) else "")
+        return legend.math(node.name, after=updates_this_row(equation, node))
     sides = [Side(render(form, "math", name), form) for form in equation.forms]
     if equation.numbers is not None:
         put_in = numbers_of(equation, document)

@@ -18,17 +18,20 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from sheetprop import legend
 from sheetprop.compare import Summary
 from sheetprop.config import Config
 from sheetprop.dialects import render
 from sheetprop.engine import compile_rows, iterate
-from sheetprop.expr import Cycle, Expr, Fn, Op, Sym, substitute, symbol
+from sheetprop.expr import Cycle, Expr, Fn, Op, Sym, substitute
 from sheetprop.functions import LOSSES
 from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP,
-                             STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity)
+                             STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity, loss_words, update_rules)
+from sheetprop.legend import WEIGHT_STEP
 from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, Heading, Live, Name, Paragraph,
                                           Relation, Table)
 from sheetprop.numerals import DIGITS, number
+from sheetprop.parameters import LEARNING_RATE
 from sheetprop.walkthrough.reading import listed, loss_table, rate_table, reading
 
 # A group with more equations than this is summarised: its first neuron written out, the rest as a table.
@@ -52,7 +55,8 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
     seconds = {r: list(iterate(graph, config.values, r, 2, compiled))[1] for r in config.learning_rates}
     first = next(iterate(graph, config.values, rate, 1, compiled))
     names = [q.name for q in graph.quantities]
-    values = dict(zip(names, first), lr=rate, **{h: config.values[h] for h in graph.optimizer.hyperparameters})
+    values = {**dict(zip(names, first)), **{name: config.values[name] for name in graph.settings[1:]},
+              LEARNING_RATE.name: rate}
     after = dict(zip(names, seconds[rate]))
     blocks = [
         Paragraph(("Backpropagation for this network, worked through with its own numbers: the forward "
@@ -65,7 +69,7 @@ def walkthrough(config: Config, graph: Graph, summary: Summary | None, digits: i
     ]
     blocks += _network(config, graph, values)
     blocks += _forward(graph, values)
-    blocks += _loss(graph, values)
+    blocks += _loss(graph, values, digits)
     blocks += _backward(graph, values)
     blocks += _gradients(graph, values)
     blocks += _updates(config, graph, values, after, seconds, digits)
@@ -87,7 +91,7 @@ def _network(config: Config, graph: Graph, values) -> list:
     blocks = [
         Heading(2, "1. The network"),
         Paragraph((f"A {shape} network (neurons per layer, inputs first) with {activations}, {biases}, "
-                   f"and the loss {LOSSES[network.loss].words}.{examples}",)),
+                   f"and the loss {loss_words(LOSSES[network.loss])}.{examples}",)),
         Figure("network", f"The {shape} network with its starting values."),
         Paragraph(("The starting values: inputs, targets, initial weights"
                    + (" and biases." if network.biases != "none" else "."),)),
@@ -117,10 +121,15 @@ def _forward(graph: Graph, values) -> list:
     return blocks + _grouped(graph, quantities, values, lambda q: q.group)
 
 
-def _loss(graph: Graph, values) -> list:
+def _loss(graph: Graph, values, digits: int) -> list:
     quantities = graph.of_role(ERROR)
+    loss = LOSSES[graph.network.loss]
+    # A loss's own parameters, as the update's are named: "… with δ = 1."
+    settings = [part for at, name in enumerate(loss.parameters) for part in (
+        f"{' with' if at == 0 else ','} {legend.math(name)} = ", Live(number(values[name], digits), f"n:p:{name}:{digits}"))]
     blocks = [Heading(2, "3. The loss"),
-              Paragraph((f"How far the outputs are from the targets: {LOSSES[graph.network.loss].words}.",))]
+              Paragraph((f"How far the outputs are from the targets: {loss_words(loss)}", *settings, ".")
+                        if settings else (f"How far the outputs are from the targets: {loss_words(loss)}.",))]
     return blocks + _grouped(graph, quantities, values, lambda q: q.group)
 
 
@@ -137,7 +146,7 @@ def _backward(graph: Graph, values) -> list:
                    Name(slope.name), ", the slope of the activation), and their product ", Name(delta.name),
                    ", the neuron's δ. "
                    + ("A hidden neuron's output feeds every neuron of the next layer, so its " if hidden else ""),
-                   *((Name("∂E/∂a_…"), " adds up their δ, each times the weight in between. ") if hidden else ()),
+                   *((Name(legend.header(legend.Name(CHAIN, step=OUTPUT_STEP))), " adds up their δ, each times the weight in between. ") if hidden else ()),
                    "Each line gives the definition, the chain written out down to forward values, then the "
                    "numbers.")),
     ]
@@ -150,12 +159,15 @@ def _gradients(graph: Graph, values) -> list:
     example = _weight_example(graph)
     if example:
         gradient, receiver, weight, sender = example
+        factor = Sym(legend.header(legend.Name(CHAIN, neuron=receiver.structure.neuron, param=weight, step=WEIGHT_STEP,
+                                               example=receiver.example)))
+        delta = Sym(legend.header(legend.Name(CHAIN, neuron=receiver.structure.neuron, step=DELTA_STEP,
+                                              example=receiver.example)))
         blocks.append(Paragraph((
             "A weight changes the loss only through the net input of the neuron it feeds: ",
             Relation((Sym(receiver.name), receiver.expr)), ", so ",
-            Relation((Sym(f"∂{receiver.name}/∂{weight}"), Sym(sender))), " and ",
-            Relation((Sym(gradient.name), Sym(f"∂E/∂{receiver.name}") * Sym(f"∂{receiver.name}/∂{weight}"),
-                      gradient.expr)),
+            Relation((factor, Sym(sender))), " and ",
+            Relation((Sym(gradient.name), delta * factor, gradient.expr)),
             ". Each line below writes that chain out (δ as its two factors), expands it down to forward "
             "values, and puts in the numbers."
             + (" Output layer first, as the chain rule runs backwards." if len(graph.network.layers) > 2 else ""))))
@@ -163,13 +175,13 @@ def _gradients(graph: Graph, values) -> list:
 
 
 def _weight_example(graph: Graph):
-    """The last layer's first weight gradient (of one example) with its receiver, weight and sender."""
+    """The last layer's first weight gradient (of one example) with its receiver, weight (its structure) and sender."""
     last = len(graph.network.layers) - 1
     for q in graph.of_role(GRADIENT):
         if graph[q.param].role == WEIGHT and q.layer == last and (q.example or 1) == 1 \
                 and isinstance(q.expr, Op) and q.expr.op == "*":
             receiver = next(n for n in graph.of_role(NET) if (n.neuron, n.example) == (q.neuron, q.example))
-            return q, receiver, q.param, q.expr.args[1].name
+            return q, receiver, q.structure.param, q.expr.args[1].name
     return None
 
 
@@ -202,15 +214,16 @@ def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) 
     which = "the config's walkthrough_rate" if config.walkthrough_rate is not None else "the config's first learning rate"
     shown = lambda source, name: Live(number(values[name] if source != "r2" else after[name], digits),  # noqa: E731
                                       f"n:{source}:{name}:{digits}")
-    rules = [part for left, right in optimizer.rules() for part in (Relation((left, right), "←"), ", ")][:-1]
+    rules = [part for left, right in update_rules(optimizer) for part in (Relation((left, right), "←"), ", ")][:-1]
     does = ("moves every weight against its gradient" if not optimizer.states else
             "updates every weight from its gradient and the state it keeps for it")
-    settings = [part for h in optimizer.hyperparameters for part in (f", {symbol(h)} = ", shown("p", h))]
+    settings = [part for name in (LEARNING_RATE.name, *optimizer.hyperparameters)
+                for part in (f", {legend.math(name)} = ", shown("p", name))]
     blocks = [
         Heading(2, "6. Updating the weights"),
         Paragraph((f"{optimizer.words[0].upper()}{optimizer.words[1:]} {does}, "
                    "all at once, with the gradients of iteration 1: ", *rules,
-                   ". With ", Live(which, "which"), ", η = ", shown("p", "lr"), *settings, ":")),
+                   ". With ", Live(which, "which"), *settings, ":")),
     ]
     equations = [Equation(q.name, (q.expr,), q.expr, after[q.name], after=True) for q in trained]
     blocks += _summarised(graph, equations, lambda e: graph[e.name].group, after, after=True)
@@ -346,7 +359,7 @@ def _family_table(graph: Graph, quantities: list[Quantity], values, after: bool 
     for members in families.values():
         numbers = [values[q.name] for q in members]
         finite = [v for v in numbers if math.isfinite(v)] or numbers
-        names = Name(members[0].name if len(members) == 1 else f"{members[0].name} … {members[-1].name}")
+        names = Name(members[0].name) if len(members) == 1 else Name.span(members[0].name, members[-1].name)
         rows.append((names, len(members), min(finite), max(finite)))
     members = tuple(tuple(q.name for q in family) for family in families.values())
     return Table(("quantities", "how many", "smallest", "largest"), tuple(rows), live="family", members=members,

@@ -17,7 +17,8 @@ from typing import Mapping
 
 from dataclasses import dataclass
 
-from sheetprop.dialects import MathML, identifier, math_element, mo, render
+from sheetprop import legend
+from sheetprop.dialects import MathML, math_element, mo, render
 from sheetprop.expr import Expr, Numeral
 from sheetprop.numerals import number
 from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Live, Name, Paragraph, Relation, Side,
@@ -163,7 +164,7 @@ def _inline(part, slots=None) -> str:
         return f'<span data-live="{escape(key)}">{escape(part.text)}</span>'
 
     if isinstance(part, Name):
-        return math_element(identifier(part))
+        return _name(part)
     if isinstance(part, Expr):
         return math_element(render(part, "mathml"))
     if isinstance(part, Relation):
@@ -171,26 +172,23 @@ def _inline(part, slots=None) -> str:
     return escape(part)
 
 
+def _name(name: Name) -> str:
+    """A name, or a family's first and last around an ellipsis, typeset."""
+    return math_element(mo("…").join(legend.mathml(n) for n in name.names or (name,)))
+
+
 def _equations(equations: list[Equation], document: Document, slots=None) -> str:
     """A two-column grid: left-hand sides right-aligned against their equals signs."""
     rows = []
     for equation in equations:
         sides = right_sides(equation, document)
-        left = math_element(_updated(equation.name) if equation.after else identifier(equation.name))
+        left = math_element(legend.mathml(equation.name, after=equation.after))
         lines = [sides] if one_line(equation, document) else [[s] for s in sides]
         for i, line in enumerate(lines):
             math = "".join(mo("=") + _side(side, equation, document, slots) for side in line)
             rows.append(f'<div class="lhs{" start" if i == 0 else ""}">{left if i == 0 else ""}</div>'
                         f'<div class="rhs{" start" if i == 0 else ""}">{math_element(math)}</div>')
     return '<div class="equations">\n' + "\n".join(rows) + "\n</div>"
-
-
-def _updated(name: str) -> str:
-    """w5⁺: the plus sign above the index, as w₅⁺ is written by hand."""
-    markup = identifier(name)
-    if markup.startswith("<msub>"):
-        return "<msubsup>" + markup[len("<msub>"):-len("</msub>")] + "<mo>+</mo></msubsup>"
-    return f"<msup>{markup}<mo>+</mo></msup>"
 
 
 def _side(side: Side, equation: Equation, document: Document, slots=None) -> str:
@@ -203,11 +201,11 @@ def _side(side: Side, equation: Equation, document: Document, slots=None) -> str
         def bound(node):
             shown = put_in(node)
             if shown is None:
-                return identifier(node.name)
+                return legend.mathml(node.name)
             return Bound(shown.value, shown.digits, _key(node.name, updates_this_row(equation, node), slots))
         return _LIVE.render(side.expr, bound)
     return render(side.expr, "mathml",
-                  lambda node: _updated(node.name) if updates_this_row(equation, node) else render(node, "mathml"))
+                  lambda node: legend.mathml(node.name, after=updates_this_row(equation, node)))
 
 
 def _table(table: Table, digits: int, slots=None) -> str:
@@ -225,7 +223,7 @@ def _table(table: Table, digits: int, slots=None) -> str:
         cells = []
         for value in row:
             if isinstance(value, Name):
-                cells.append(f"<td>{math_element(identifier(value))}</td>")
+                cells.append(f"<td>{_name(value)}</td>")
             elif isinstance(value, float) and computed:  # all its digits, zeros too: a column lines up
                 cells.append(f'<td class="number">{escape(number(value, digits, zeros=True))}</td>')
             elif isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -23,13 +23,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetprop import palette
+from sheetprop import legend, palette
 from sheetprop.compare import labels, names_optimizers
-from sheetprop.config import LEARNING_RATE_RANGE, Config
-from sheetprop.dialects import identifier, javascript_runtime, math_element, render
+from sheetprop.config import Config
+from sheetprop.dialects import javascript_runtime, math_element, render
 from sheetprop.expr import Param
 from sheetprop.graph import BIAS, INPUT, TARGET, TOTAL, WEIGHT, Graph, build_graph
-from sheetprop.optimizers import HYPERPARAMETERS, OPTIMIZERS
+from sheetprop.parameters import LEARNING_RATE, PARAMETERS
 from sheetprop.walkthrough.diagram import figure_digits
 
 PAGE_SCRIPT = Path(__file__).with_name("page.js")
@@ -89,15 +89,16 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
     graphs = {graph.network.optimizer: graph}
     for optimizer in config.optimizers:
         graphs.setdefault(optimizer, build_graph(config.network_for(optimizer)))
-    hyper = list(dict.fromkeys(h for o in config.optimizers for h in OPTIMIZERS[o].hyperparameters))
+    # The parameter records every run reads, the learning rate aside (it has fields of its own).
+    hyper = list(dict.fromkeys(name for g in graphs.values() for name in g.settings if name != LEARNING_RATE.name))
     values = {**config.values_for(config.optimizers[0])}
     for optimizer in config.optimizers:
         values = {**config.values_for(optimizer), **values}
     kinds = {INPUT: "input", TARGET: "target", WEIGHT: "weight", BIAS: "bias"}
     fields = [{"name": q.name, "kind": kinds[q.role], "value": values[q.name]}
               for q in graph.of_role(INPUT, TARGET, WEIGHT, BIAS)]
-    fields += [{"name": h, "kind": "hyper", "value": values[h], "words": HYPERPARAMETERS[h].words,
-                "range": _range(HYPERPARAMETERS[h])} for h in hyper]
+    fields += [{"name": h, "kind": "hyper", "value": values[h], "words": PARAMETERS[h].words_on_page,
+                "range": _range(PARAMETERS[h])} for h in hyper]
     trained = [q for q in graph.quantities if q.param and q.role in (WEIGHT, BIAS) and q.first is not None]
     rows = [q.name for q in trained] if len(trained) <= WRITE_LIMIT else []
     spec = {
@@ -105,7 +106,7 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
         "figureDigits": figure_digits(digits),
         "lr": config.shown_rate,
         "rates": list(config.learning_rates),
-        "rateRange": list(LEARNING_RATE_RANGE),
+        "rateRange": [LEARNING_RATE.low, LEARNING_RATE.high],
         "iterations": config.iterations,
         "maxIterations": MAX_ITERATIONS,
         "threshold": config.threshold,
@@ -114,7 +115,7 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
         "chart": chart,
         "fields": fields,
         "total": graph.index[TOTAL],
-        "afterRows": [{"slot": graph.index[n], "markup": math_element(identifier(n))} for n in [*rows, TOTAL]],
+        "afterRows": [{"slot": graph.index[n], "markup": math_element(legend.mathml(n))} for n in [*rows, TOTAL]],
         "graphs": {o: {"params": g.params, "size": len(g.quantities), "total": g.index[TOTAL]}
                    for o, g in graphs.items()},
         "bce": config.network.loss == "bce",
@@ -144,7 +145,7 @@ def _chart(config: Config) -> dict:
             "markerSize": round(plots.MARKER_POINTS * plots.DPI / 72, 1)}
 
 
-def _range(h) -> list:
-    """[low, high, low_open, high_open] of a hyperparameter, high null when unbounded."""
-    high = None if h.high == float("inf") else h.high
-    return [h.low, high, h.low_open, h.high_open]
+def _range(p) -> list:
+    """[low, high, low_open, high_open] of a parameter, high null when unbounded."""
+    high = None if p.high == float("inf") else p.high
+    return [p.low, high, p.low_open, p.high_open]

@@ -20,16 +20,66 @@ XlsxWriter's own cell path. Tests check that the files are byte-identical either
 
 from __future__ import annotations
 
+import inspect
 import io
 import operator
 import string
 from typing import Callable, Sequence
 
+import xlsxwriter.format
+import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellFormulaTuple, Worksheet, re_dynamic_function
 
 # Values XlsxWriter writes with str() into <v>: a bool gets t="b", a text t="str" or t="e" (an error).
 _PLAIN = frozenset((float, int))
+
+# What of XlsxWriter's private side this module uses, as it uses it: a method's leading parameters (the
+# arguments passed), an attribute of a fresh worksheet or format, a named tuple's fields. Hence the
+# `xlsxwriter<4` pin in pyproject.toml; ``changed_internals`` names whatever a release changed.
+INTERNALS: dict[str, tuple[str, ...]] = {
+    "Worksheet._check_dimensions": ("row", "col"),
+    "Worksheet._write_single_row": ("current_row_num",),
+    "Worksheet._write_formula": ("row", "col", "formula", "cell_format", "value"),
+    "Worksheet._prepare_formula": ("formula",),
+    "Worksheet._write_row": ("row", "spans"),
+    "Worksheet._escape_data": ("data",),
+    "Worksheet.constant_memory": (), "Worksheet.previous_row": (), "Worksheet.table": (),
+    "Worksheet.row_info": (), "Worksheet.comments": (), "Worksheet.col_info": (), "Worksheet.fh": (),
+    "Format._get_format_key": (), "Format._get_xf_index": (), "Format.xf_index": (), "Format.xf_format_indices": (),
+    "CellFormulaTuple": ("formula", "format", "value"),
+    "ColumnInfo": ("width", "column_format"),
+    "re_dynamic_function": (),
+}
+
+
+def changed_internals() -> list[str]:
+    """What of ``INTERNALS`` the installed XlsxWriter no longer has as this module uses it, one line each
+    (empty when nothing changed).
+
+    >>> changed_internals()
+    []
+    """
+    fresh = {"Worksheet": Worksheet(), "Format": xlsxwriter.format.Format()}  # attributes set in __init__
+    changed = []
+    for name, expected in INTERNALS.items():
+        owner, _, member = name.rpartition(".")
+        where = fresh[owner] if owner else xlsxwriter.worksheet
+        if not hasattr(where, member):
+            changed.append(f"{name} is gone")
+            continue
+        found = getattr(type(where), member, None) if owner else getattr(where, member)
+        if not expected:
+            continue
+        if hasattr(found, "_fields") or hasattr(found, "__dataclass_fields__"):
+            have = tuple(getattr(found, "_fields", None) or found.__dataclass_fields__)
+            what = "has the fields"
+        else:
+            have = tuple(inspect.signature(found).parameters)[1:]  # past self
+            what = "takes"
+        if have[:len(expected)] != expected:
+            changed.append(f"{name} {what} {have}, where fast.py uses {expected}")
+    return changed
 
 
 class FormulaSheet(Worksheet):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from sheetprop.expr import Param, render
 from sheetprop.graph import STATE
+from sheetprop.parameters import LEARNING_RATE
 
 if TYPE_CHECKING:
     from sheetprop.graph import Graph
@@ -63,7 +64,7 @@ class Layout:
         # Parameters sit above the column they feed; the learning rate above the iteration column, the
         # optimizer's hyperparameters above its state columns (the first ones no other parameter sits above).
         self.param_columns = {name: columns[name] for name in graph.params if name in columns}
-        self.param_columns["lr"] = 0
+        self.param_columns[LEARNING_RATE.name] = 0
         loose = [name for name in graph.params if name not in self.param_columns]
         states = [c for c, q in enumerate(graph.quantities) if q.role == STATE]
         taken = set(self.param_columns.values())
@@ -101,18 +102,18 @@ class Layout:
         this row's (1-based), ``{p}`` the row above's (see ``FIELDS``); iterations after the first share one."""
         return self._first if iteration == 1 else self._later
 
-    def check_fits(self, iterations: int) -> None:
-        """Raise ConfigError when the sheet would need more columns or longer formulas than a spreadsheet holds."""
-        from sheetprop.config import ConfigError
-
+    def misfit(self, iterations: int) -> str | None:
+        """What keeps the sheet from fitting a spreadsheet (more columns or longer formulas than one holds),
+        as a config problem naming the key and the fix; None when it fits."""
         columns = len(self.graph.quantities)
         if columns > MAX_COLUMNS:
-            raise ConfigError(f"key 'layers': the network needs {columns:,} columns per sheet, a spreadsheet holds "
-                              f"{MAX_COLUMNS:,}; use fewer neurons or fewer examples")
+            return (f"key 'layers': the network needs {columns:,} columns per sheet, a spreadsheet holds "
+                    f"{MAX_COLUMNS:,}; use fewer neurons or fewer examples")
         for quantity, formula in zip(self.graph.quantities, self.formulas(max(iterations, 2))):
             if len(formula) > MAX_FORMULA_LENGTH:
-                raise ConfigError(f"key 'layers': the formula of {quantity.name} would be {len(formula):,} characters, "
-                                  f"a spreadsheet cell holds {MAX_FORMULA_LENGTH:,}; use fewer neurons per layer")
+                return (f"key 'layers': the formula of {quantity.name} would be {len(formula):,} characters, "
+                        f"a spreadsheet cell holds {MAX_FORMULA_LENGTH:,}; use fewer neurons per layer")
+        return None
 
     def _template(self, expr) -> str:
         # Rendered once per column; rows differ only in their row numbers ({r} this row, {p} the previous).

@@ -19,9 +19,9 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from sheetprop.compare import (DECREASING, DIVERGING, ONE_ITERATION, OVERFLOWED, REACHED, STATUSES, UNCHANGED, Case,
                                Summary, labels)
 from sheetprop.config import Config
-from sheetprop.expr import symbol
 from sheetprop.graph import COUNTER, TOTAL, Graph
 from sheetprop.exercise import Exercise
+from sheetprop.parameters import PARAMETERS
 from sheetprop.runs import Run
 from sheetprop.workbook.fast import FormulaSheet
 from sheetprop.workbook.layout import (COMPARE_CHART_ROWS, FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW,
@@ -130,7 +130,7 @@ def _write_rate_header(sheet, config: Config, layout: Layout, case: Case, first:
     graph, rate = layout.graph, case.rate
     quantities = graph.quantities
     values = dict(config.values, lr=rate)
-    labels = {name: f"{symbol(name)} ({name})" if symbol(name) != name else (
+    labels = {name: PARAMETERS[name].label if name in PARAMETERS else (
         f"{name} (initial)" if graph[name].first is not None else name) for name in graph.params}
     formats = [_number_format(q, value) for q, value in zip(quantities, first)]
     widths = [max(text_width(q.name, bold=True), _value_width(q, value, fmt, config.iterations))
@@ -329,7 +329,7 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
 
     sheet.write_string(trajectory_header, 0, "iteration", styles["header"])
     first_layout = layouts[cases[0].optimizer]
-    counter = next(c for c, q in enumerate(first_layout.graph.quantities) if q.kind == COUNTER)
+    counter = next(c for c, q in enumerate(first_layout.graph.quantities) if q.role == COUNTER)
     for i, case in enumerate(cases):
         sheet.write_string(trajectory_header, i + 1, names[case], styles["header"])
     counter_formula = f"='{names[cases[0]]}'!{first_layout.letters[counter]}{{row}}"

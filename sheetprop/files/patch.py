@@ -25,7 +25,8 @@ import zipfile
 from html import unescape
 from pathlib import Path
 
-from sheetprop.verify import xlsx as reader
+from sheetprop.files import xlsx as reader
+from sheetprop.files.errors import CannotPatch, FileError
 
 CHUNK = reader.CHUNK
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -47,10 +48,6 @@ TAG = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<![^>]*>"
                  rb"|<(/?)([^\s/>]+)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.S)
 TAG_END = re.compile(rb"[\"'>]")
 ATTRIBUTE = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-
-
-class CannotPatch(Exception):
-    """The package is of a kind left to openpyxl's copy: the reason."""
 
 
 def attributes(tag: bytes) -> dict[bytes, bytes]:
@@ -654,7 +651,7 @@ def patch(source: Path, out: Path, marks: dict[str, dict[tuple[int, int], str]],
     ``fill`` and commented. Raises CannotPatch, before anything is kept, for a package left to openpyxl."""
     try:
         book = reader.Workbook(source, name, cells=False)
-    except (reader.Unreadable, reader.guard.Refused) as why:
+    except FileError as why:
         raise CannotPatch(str(why)) from None
     with book, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as target:
         archive, parts = book.archive, book.parts

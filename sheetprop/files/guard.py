@@ -24,6 +24,8 @@ import zipfile
 from pathlib import Path
 from xml.parsers import expat
 
+from sheetprop.files.errors import Refused
+
 MB = 1024 * 1024
 MAX_BYTES = 200 * MB          # a file LibreOffice or formualizer opens, and what its zip unpacks to; a
                               # hand-made sheet is under 1 MB
@@ -47,7 +49,7 @@ MAX_KEPT = 100_000_000        # characters of text and of distinct formulas one 
 CFB = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE2 compound file: an old .xls, or an encrypted .xlsx
 ZIP = b"PK\x03\x04"
 ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted workbook hides its zip in
-OPENPYXL = (".xlsx", ".xlsm")
+OOXML = (".xlsx", ".xlsm", ".xltx", ".xltm")  # workbooks and templates: one package, read by xlsx.py
 PASSWORD = ("is password-protected (encrypted), so its cells cannot be read: save a copy without a password "
             "and verify that")
 AGAIN = "open it in your spreadsheet program, save it as .xlsx and verify that"
@@ -60,7 +62,7 @@ def file_problem(path: Path) -> str | None:
     try:
         info = path.stat()
     except FileNotFoundError:
-        return f"{path}: no such file"
+        return f"{path}: no such file: check the name and the folder"
     except OSError as error:
         return f"{path}: cannot be looked at ({error.strerror}): check the path"
     if stat.S_ISDIR(info.st_mode):
@@ -78,7 +80,7 @@ def content_problem(path: Path, name: str, streamed: bool = False) -> str | None
     size = path.stat().st_size
     if size == 0:
         return f"{name} is empty (0 bytes): the save or download did not finish; save or download it again"
-    if size > MAX_BYTES and not (streamed and path.suffix.lower() in OPENPYXL):
+    if size > MAX_BYTES and not (streamed and path.suffix.lower() in OOXML):
         return f"{name} is {size / MB:,.0f} MB, over the {MAX_BYTES // MB} MB sheetprop reads: {SMALLER}"
     try:
         with open(path, "rb") as handle:
@@ -91,8 +93,8 @@ def content_problem(path: Path, name: str, streamed: bool = False) -> str | None
     if head.startswith(CFB):
         return _compound(path, name, suffix)
     if head.startswith(ZIP) or zipfile.is_zipfile(path):
-        return _archive(path, name, suffix, streamed and suffix in OPENPYXL)
-    if suffix in OPENPYXL:
+        return _archive(path, name, suffix, streamed and suffix in OOXML)
+    if suffix in OOXML:
         return (f"{name} cannot be read as a spreadsheet: it holds no zip archive, as every .xlsx does "
                 f"(damaged, or another kind of file renamed?): {AGAIN}")
     if looks_binary(head):
@@ -111,7 +113,7 @@ def looks_binary(head: bytes) -> bool:
 def _compound(path: Path, name: str, suffix: str) -> str | None:
     if _holds(path, ENCRYPTED):
         return f"{name} {PASSWORD}"
-    if suffix in OPENPYXL or suffix == ".ods":
+    if suffix in OOXML or suffix == ".ods":
         return (f"{name} is an old Excel 97–2003 workbook named {suffix}: rename it to .xls, or save it as .xlsx, "
                 "and verify that")
     return None  # an .xls: LibreOffice reads it
@@ -215,7 +217,7 @@ def _members(archive: zipfile.ZipFile, name: str, suffix: str, streamed: bool = 
         return (f"{name} would unpack to {others / MB:,.0f} MB besides its worksheets, over the {MAX_BYTES // MB} MB "
                 f"sheetprop unpacks (a zip bomb, or far more than a sheet of the exercise): {SMALLER}")
     names = set(archive.namelist())
-    if suffix in OPENPYXL and "[Content_Types].xml" not in names:
+    if suffix in OOXML and "[Content_Types].xml" not in names:
         if "mimetype" in names:
             return f"{name} is an OpenDocument spreadsheet named {suffix}: rename it to .ods and verify that"
         return f"{name} is a zip archive but not an Excel workbook (no [Content_Types].xml inside): {AGAIN}"
@@ -232,9 +234,20 @@ def _members(archive: zipfile.ZipFile, name: str, suffix: str, streamed: bool = 
     for member in members:
         if member.filename.lower().endswith((".xml", ".rels", ".vml")):
             with archive.open(member) as stream:
-                if problem := _claims(claims, stream, member.filename):
+                if problem := _claims(claims, stream, member.filename, needed=is_needed(member.filename)):
                     return problem
     return None
+
+
+def is_needed(part: str) -> bool:
+    """Is a zip member one that cells are read from (by xlsx.py, or by LibreOffice converting), so that it
+    must be well-formed XML? Any other part (a form button's VML, which Excel writes with an unclosed
+    ``<br>``, a chart, a thumbnail) may be as loosely written as its program writes it, and is still bounded.
+
+    >>> is_needed("xl/worksheets/sheet1.xml"), is_needed("xl/drawings/vmlDrawing1.vml"), is_needed("content.xml")
+    (True, False, True)
+    """
+    return NEEDED.fullmatch(part) is not None
 
 
 def is_worksheet(part: str) -> bool:
@@ -272,10 +285,6 @@ def _too_many_elements(name: str) -> str:
             f"where a sheet of the exercise has some tens of thousands: {SMALLER}")
 
 
-class Refused(Exception):
-    """Raised from inside expat's callbacks to stop reading: the message is the refusal."""
-
-
 # Elements whose text is one cell's or one string's (xlsx: shared and inline strings, cell values and
 # formulas, comments; ODF: cells and notes); any other element's text is counted on its own.
 TEXT_HOLDERS = {"si", "is", "c", "comment", "table-cell", "covered-table-cell", "annotation"}
@@ -284,6 +293,11 @@ LINKED = {"image", "object", "object-ole", "plugin", "applet", "floating-frame"}
 EXTERNAL_OK = ("/hyperlink", "/externalLinkPath")  # a click's target; another workbook, its values cached here
 XLINK = "http://www.w3.org/1999/xlink href"
 CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
+# The parts cells are read from: an .xlsx's content types, relationships, workbook, shared strings, styles
+# and worksheets; an OpenDocument file's content, styles and manifest.
+NEEDED = re.compile(r"\[Content_Types\]\.xml|(?:.*/)?_rels/[^/]*\.rels|xl/[^/]+\.xml|xl/worksheets/[^/]+\.xml"
+                    r"|content\.xml|styles\.xml|META-INF/manifest\.xml", re.IGNORECASE)
+LOOSE_RUN = 6 * MAX_TEXT  # bytes between two '<' of a loosely written part: MAX_TEXT characters, escaped
 
 
 class Claims:
@@ -315,9 +329,10 @@ def _local(tag: str) -> str:
     return tag.rsplit(" ", 1)[-1]
 
 
-def _claims(claims: Claims, stream, part: str, counting: bool = False) -> str | None:
+def _claims(claims: Claims, stream, part: str, counting: bool = False, needed: bool = True) -> str | None:
     """Read one XML part with expat, adding what it claims to ``claims``; the refusal, or None. With
-    ``counting`` its elements are counted too (a flat file, whose elements nothing counted before)."""
+    ``counting`` its elements are counted too (a flat file, whose elements nothing counted before). A part
+    not ``needed`` for the cells that is not well-formed is read on loosely from where expat stopped."""
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     parser.buffer_size = 1 << 16
@@ -385,13 +400,16 @@ def _claims(claims: Claims, stream, part: str, counting: bool = False) -> str | 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
+    chunk = b""
     try:
         while chunk := stream.read(CHUNK):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except Refused as refusal:
+    except Refused as refusal:  # raised inside expat's callbacks to stop reading
         return str(refusal)
     except expat.ExpatError as error:
+        if not needed:
+            return _loose(claims.name, chunk, stream)
         if part.lower().endswith((".xml", ".rels", ".vml")):  # a zip's part: damaged
             return (f"{claims.name} is damaged: its part {part} is not well-formed XML ({error}): save or download "
                     "it again and verify that")
@@ -399,6 +417,26 @@ def _claims(claims: Claims, stream, part: str, counting: bool = False) -> str | 
     finally:
         claims.stack.clear()
         claims.text.clear()
+    return None
+
+
+def _loose(name: str, chunk: bytes, stream) -> str | None:
+    """The rest of a part that is not well-formed XML (from the chunk expat stopped in), bounded as expat
+    would have bounded it: no document type declaration, and no text or tag longer than a cell holds."""
+    run = 0  # bytes since the last '<'
+    tail = b""
+    while chunk:
+        seen = tail + chunk
+        if b"<!doctype" in seen.lower():
+            return doctype(name)
+        last = chunk.rfind(b"<")
+        first = chunk.find(b"<")
+        longest = max((len(piece) for piece in chunk.split(b"<")), default=0)
+        if max(run + (len(chunk) if first < 0 else first), longest) > LOOSE_RUN:
+            return too_long(name)
+        run = run + len(chunk) if last < 0 else len(chunk) - 1 - last
+        tail = chunk[-8:]
+        chunk = stream.read(CHUNK)
     return None
 
 

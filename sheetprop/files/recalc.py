@@ -18,18 +18,15 @@ import sys
 from pathlib import Path
 
 from sheetprop import libreoffice
+from sheetprop.files.errors import FormualizerError
 
 MEMORY = libreoffice.UNTRUSTED_MEMORY    # address space of the child: a sheet of the exercise needs ~50 MB
 SECONDS = libreoffice.UNTRUSTED_SECONDS
 
 
-class FormualizerError(RuntimeError):
-    """formualizer is missing, or could not recalculate the file; LibreOffice may still."""
-
-
 def recalculate(source: Path, out_dir: Path) -> tuple[Path, str]:
     """The recalculated copy of ``source`` in ``out_dir``, and the engine's name ('formualizer' or
-    'LibreOffice'). Raises libreoffice.LibreOfficeError when neither could."""
+    'LibreOffice'). Raises LibreOfficeError when neither could."""
     try:
         return formualizer(source, out_dir), "formualizer"
     except FormualizerError:

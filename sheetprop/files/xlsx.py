@@ -29,7 +29,8 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from xml.parsers import expat
 
-from sheetprop.verify import guard
+from sheetprop.files import guard
+from sheetprop.files.errors import Refused, Unreadable
 
 CHUNK = 1 << 20
 MAX_RUN = CHUNK  # bytes of one tag or text (see feed)
@@ -39,8 +40,10 @@ DATE_FORMATS = {*range(14, 23), *range(45, 48)}
 NAN = math.nan
 
 
-class Unreadable(Exception):
-    """The file is not a workbook this reader can read (damaged, or an unusual writer): the reason."""
+def unreadable(name: str, why) -> Unreadable:
+    """The error for a workbook this reader trips on (damaged, or written by an unusual program)."""
+    return Unreadable(f"{name}: cannot be read as a spreadsheet ({why}): open it in your spreadsheet program, save it "
+                      "again and verify that")
 
 
 def row_template(formula: str, row: int) -> str:
@@ -215,12 +218,12 @@ class Workbook:
             self.main, self.styles = book, styles
             self.strings = _strings(self._stream(strings), name) if cells and strings in self.parts else []
             self.dates = _date_styles(self._xml(styles)) if cells and styles in self.parts else set()
-        except (Unreadable, guard.Refused):
+        except (Unreadable, Refused):
             self.close()
             raise
         except Exception as error:  # noqa: BLE001 - zipfile, expat, int(): all mean the file is damaged
             self.close()
-            raise Unreadable(" ".join(str(error).split()) or type(error).__name__) from None
+            raise unreadable(name, " ".join(str(error).split()) or type(error).__name__) from None
 
     @property
     def titles(self) -> list[str]:
@@ -264,7 +267,7 @@ class Workbook:
 
     def _xml(self, part: str) -> bytes:
         if part not in self.parts:
-            raise Unreadable(f"its part {part} is missing")
+            raise unreadable(self.name, f"its part {part} is missing")
         with self._stream(part) as stream:
             return stream.read()
 
@@ -277,13 +280,13 @@ class Workbook:
         try:
             with self._stream(part) as stream:
                 _SheetReader(sheet, self).read(stream)
-        except (Unreadable, guard.Refused):
+        except (Unreadable, Refused):
             raise
         except expat.ExpatError as error:
-            raise guard.Refused(f"{self.name} is damaged: its part {part} is not well-formed XML ({error}): save "
+            raise Refused(f"{self.name} is damaged: its part {part} is not well-formed XML ({error}): save "
                                 "or download it again and verify that") from None
         except Exception as error:  # noqa: BLE001 - zlib and zipfile raise many kinds; all mean damaged
-            raise guard.Refused(f"{self.name} is damaged: its zip archive is broken "
+            raise Refused(f"{self.name} is damaged: its zip archive is broken "
                                 f"({' '.join(str(error).split()) or type(error).__name__}; an interrupted save or "
                                 "download?): save or download it again and verify that") from None
         return sheet
@@ -296,7 +299,7 @@ def _parser(name: str) -> expat.XMLParserType:
     parser.buffer_size = 1 << 16
 
     def declaration(*_):
-        raise guard.Refused(guard.doctype(name))
+        raise Refused(guard.doctype(name))
     parser.StartDoctypeDeclHandler = declaration
     return parser
 
@@ -309,7 +312,7 @@ def feed(parser, stream, name: str) -> None:
     while chunk := stream.read(CHUNK):
         first = chunk.find(b">")
         if run + (len(chunk) if first < 0 else first) > MAX_RUN:
-            raise guard.Refused(f"{name} holds a tag or a text of over {MAX_RUN // CHUNK} MB, more than a cell holds: "
+            raise Refused(f"{name} holds a tag or a text of over {MAX_RUN // CHUNK} MB, more than a cell holds: "
                                 f"{guard.SMALLER}")
         run = run + len(chunk) if first < 0 else len(chunk) - 1 - chunk.rfind(b">")
         parser.Parse(chunk, False)
@@ -391,7 +394,7 @@ def _strings(stream, name: str) -> list[str]:
         if depth["t"] and not depth["rPh"]:
             size[0] += len(data)
             if size[0] > guard.MAX_TEXT:
-                raise guard.Refused(guard.too_long(name))
+                raise Refused(guard.too_long(name))
             text.append(data)
 
     parser = _parser(name)
@@ -477,7 +480,7 @@ class _SheetReader:
         if self.text is not None:
             text = self.text = self.text + data if self.text else data
             if len(text) > guard.MAX_TEXT:
-                raise guard.Refused(guard.too_long(self.name))
+                raise Refused(guard.too_long(self.name))
 
     def end(self, tag):
         code = self.codes.get(tag)
@@ -493,7 +496,7 @@ class _SheetReader:
             if self.text is not None and self.inline is not None:
                 self.inline.append(self.text)
                 if sum(map(len, self.inline)) > guard.MAX_TEXT:
-                    raise guard.Refused(guard.too_long(self.name))
+                    raise Refused(guard.too_long(self.name))
             self.text = None
         elif code == RPH:
             self.phonetic -= 1
@@ -517,7 +520,7 @@ class _SheetReader:
             return
         self.claimed += 1
         if self.claimed > guard.MAX_SHEET_CELLS:
-            raise guard.Refused(guard.too_many_cells(self.name, guard.MAX_SHEET_CELLS, "cells with content in one sheet"))
+            raise Refused(guard.too_many_cells(self.name, guard.MAX_SHEET_CELLS, "cells with content in one sheet"))
         sheet = self.sheet
         found = sheet.columns.get(column)
         if found is None:
@@ -534,7 +537,7 @@ class _SheetReader:
                 sheet.others[cell] = value
                 sheet.count += 1
                 if len(sheet.others) > guard.MAX_CELLS:  # some 150 bytes each as held, where a number takes 20
-                    raise guard.Refused(guard.too_many_cells(self.name, guard.MAX_CELLS, "cells of text in one sheet"))
+                    raise Refused(guard.too_many_cells(self.name, guard.MAX_CELLS, "cells of text in one sheet"))
                 if self.kind != "s" and value.__class__ is str:  # a shared string is held once, in the book
                     self._keep_characters(len(value))
             else:
@@ -553,7 +556,7 @@ class _SheetReader:
     def _keep_characters(self, count: int) -> None:
         self.kept += count
         if self.kept > guard.MAX_KEPT:
-            raise guard.Refused(guard.too_much_text(self.name))
+            raise Refused(guard.too_much_text(self.name))
 
     def _formula(self, cell: tuple[int, int]) -> str | None:
         attributes, text = self.formula, self.formula_text
@@ -591,7 +594,8 @@ class _SheetReader:
             try:
                 text = self.book.strings[int(raw)]
             except (ValueError, IndexError):
-                raise Unreadable(f"a cell refers to shared string {raw[:20]!r}, which the file does not hold") from None
+                raise unreadable(self.name, f"a cell refers to shared string {raw[:20]!r}, which the file does not "
+                                            "hold") from None
             return text or None
         if kind in ("str", "e"):
             return raw
@@ -605,7 +609,7 @@ class _SheetReader:
         try:
             number = float(raw)
         except ValueError:
-            raise Unreadable(f"cell {_a1(self.cell)} holds {raw[:40]!r} where a number belongs") from None
+            raise unreadable(self.name, f"cell {_a1(self.cell)} holds {raw[:40]!r} where a number belongs") from None
         if not math.isfinite(number):
             try:
                 return int(raw)  # a number too large for a spreadsheet: kept as written, never judged a number

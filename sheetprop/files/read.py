@@ -11,27 +11,19 @@ from __future__ import annotations
 
 import ctypes
 import math
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from sheetprop.libreoffice import Exhausted, LibreOfficeError, NotInstalled, convert
-from sheetprop.verify import guard, xlsx as reader
-from sheetprop.verify.recalc import recalculate
+from sheetprop.files import guard, xlsx as reader
+from sheetprop.files.errors import Refused, Unreadable
+from sheetprop.files.recalc import recalculate
+from sheetprop.libreoffice import LibreOfficeError, convert
 
-NATIVE = (".xlsx", ".xlsm")
+NATIVE = guard.OOXML
 CONVERTED = (".ods", ".fods", ".xls")
-
-
-class VerifyError(Exception):
-    """The file cannot be read as a spreadsheet of the exercise; the message says why, in one line."""
-
-    def __init__(self, message: str):
-        # One line whatever a file name or a library's message holds.
-        super().__init__(" ".join(str(message).split()))
 
 
 @dataclass(frozen=True)
@@ -92,12 +84,9 @@ class Book:
     def _sheet(self, index: int) -> reader.Sheet:
         try:
             return self._workbook.sheet(index)
-        except guard.Refused as refusal:
-            raise VerifyError(str(refusal)) from None
-        except reader.Unreadable as why:
-            unread = _unreadable(self.path, why)
+        except Unreadable as unread:
             if self.converted:
-                raise unread from None
+                raise
             self._workbook.close()
             self.xlsx = _resaved(self.path, self._workdir, unread)
             self._workbook, self.converted = _open(self.xlsx, self.path), True
@@ -105,10 +94,7 @@ class Book:
 
     def _recalculate(self) -> None:
         _refuse(guard.content_problem(self.xlsx, self.path.name))  # what an engine opens: its limits
-        try:
-            recalculated, engine = recalculate(self.xlsx, self._workdir / "recalculated")
-        except LibreOfficeError as error:
-            raise _libreoffice_error(error) from None
+        recalculated, engine = recalculate(self.xlsx, self._workdir / "recalculated")
         self._switch(recalculated)
         self.recalculated = engine
 
@@ -121,7 +107,31 @@ class Book:
         self._workbook.close()
 
 
-class Sheets(Sequence):
+class Lazy(Sequence):
+    """A sequence whose items are made when asked for, by ``item(index)``: the indexing (negative
+    indices, slices, bounds) is here, once.
+
+    >>> class Squares(Lazy):
+    ...     def __len__(self): return 4
+    ...     def item(self, index): return index * index
+    >>> Squares()[-1], Squares()[1:3], list(Squares())
+    (9, [1, 4], [0, 1, 4, 9])
+    """
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.item(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.item(index)
+
+    def item(self, index: int):
+        raise NotImplementedError
+
+
+class Sheets(Lazy):
     """A book's grids, read one at a time as they are asked for (the last one kept), so that a workbook
     of millions of cells is never held whole."""
 
@@ -132,13 +142,7 @@ class Sheets(Sequence):
     def __len__(self) -> int:
         return len(self._book.titles)
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def item(self, index: int) -> Grid:
         if self._last is None or self._last[0] != index:
             if self._last is not None:
                 self._last = None  # let the sheet before go first
@@ -148,7 +152,7 @@ class Sheets(Sequence):
 
     def __iter__(self):
         for index in range(len(self)):
-            yield self[index]
+            yield self.item(index)
 
 
 def _give_back() -> None:
@@ -168,17 +172,17 @@ def read(path, workdir) -> Book:
     _refuse(guard.file_problem(path))
     suffix = path.suffix.lower()
     if suffix not in NATIVE + CONVERTED:
-        raise VerifyError(f"{path.name}: not a spreadsheet sheetprop can read: save it as .xlsx or .ods and verify that")
+        raise Refused(f"{path.name}: not a spreadsheet sheetprop can read: save it as .xlsx or .ods and verify that")
     if suffix in NATIVE:
         _refuse(guard.content_problem(path, path.name, streamed=True))
         xlsx = path
     else:
         _refuse(guard.content_problem(path, path.name))
-        xlsx = _libreoffice(convert, path, workdir / "converted", untrusted=True)
+        xlsx = convert(path, workdir / "converted", untrusted=True)
         _refuse(guard.content_problem(xlsx, path.name, streamed=True))  # what LibreOffice made of it is read next
     try:
         workbook = _open(xlsx, path)
-    except VerifyError as unread:
+    except Unreadable as unread:
         if xlsx is not path:
             raise
         xlsx = _resaved(path, workdir, unread)
@@ -186,7 +190,7 @@ def read(path, workdir) -> Book:
     return Book(path, xlsx, workbook, workdir, converted=suffix in CONVERTED)
 
 
-def _resaved(path: Path, workdir: Path, unread: VerifyError) -> Path:
+def _resaved(path: Path, workdir: Path, unread: Unreadable) -> Path:
     """Written by another program in a way the reader trips on (Hancell): LibreOffice may still open it,
     if it is within what an engine may open; ``unread`` is raised otherwise."""
     if guard.content_problem(path, path.name):
@@ -200,39 +204,12 @@ def _resaved(path: Path, workdir: Path, unread: VerifyError) -> Path:
 
 
 def _open(xlsx: Path, shown: Path) -> reader.Workbook:
-    try:
-        return reader.Workbook(xlsx, shown.name)
-    except guard.Refused as refusal:
-        raise VerifyError(str(refusal)) from None
-    except reader.Unreadable as why:
-        raise _unreadable(shown, why) from None
-
-
-def _unreadable(shown: Path, why) -> VerifyError:
-    return VerifyError(f"{shown.name}: cannot be read as a spreadsheet ({why}): open it in your spreadsheet "
-                       "program, save it again and verify that")
+    return reader.Workbook(xlsx, shown.name)
 
 
 def _refuse(problem: str | None) -> None:
     if problem:
-        raise VerifyError(problem)
-
-
-def _libreoffice(step, source: Path, out_dir: Path, **options) -> Path:
-    try:
-        return step(source, out_dir, **options)
-    except LibreOfficeError as error:
-        raise _libreoffice_error(error) from None
-
-
-def _libreoffice_error(error: LibreOfficeError) -> VerifyError:
-    # LibreOffice's own output runs over several lines and opens with warnings about Java.
-    text = re.sub(r"Warning: [^\n]*", "", str(error))
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not isinstance(error, (NotInstalled, Exhausted)):
-        lines.append("(damaged, password-protected, or not a spreadsheet?): if it opens in your spreadsheet "
-                     "program, save it as .xlsx without a password and verify that")
-    return VerifyError(" ".join(lines).replace(": Error:", ":"))
+        raise Refused(problem)
 
 
 def is_number(value) -> bool:
