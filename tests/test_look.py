@@ -152,6 +152,8 @@ def test_every_sheet_prints_landscape_readably_with_its_title_and_header_rows(bo
     compare = book["Compare"]
     header = compare_first_row(len(lecture.learning_rates))  # 1-based row of the trajectory's header
     assert compare.print_title_rows == f"${header}:${header}"
+    # From the row under the title (which the header prints) to the last iteration.
+    assert re.fullmatch(rf"'Compare'!\$A\$2:\$[A-Z]+\${header + lecture.iterations}", compare.print_area)
     breaks = [brk.id for brk in compare.row_breaks.brk]
     assert len(breaks) == 2 and breaks[1] == header - 1  # the chart's page ends where the trajectory begins
     assert not compare.sheet_properties.pageSetUpPr or not compare.sheet_properties.pageSetUpPr.fitToPage

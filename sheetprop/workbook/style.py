@@ -203,12 +203,13 @@ def balanced_breaks(widths: list[int], group_starts: set[int], page_px: float) -
     return sorted(breaks) if len(breaks) == len(greedy) else greedy
 
 
-def print_compare_sheet(sheet, printed: Printed, width_px: int, breaks: list[int]) -> None:
-    """Landscape at a scale that fits ``width_px`` of columns on one page's width, a page break before each
+def print_compare_sheet(sheet, printed: Printed, widths: list[int], last_row: int, breaks: list[int]) -> None:
+    """Landscape at a scale that fits the columns of ``widths`` on one page's width, a page break before each
     row in ``breaks`` (a scale, not fit-to-page: Excel ignores manual page breaks under fit-to-page), the
     trajectory's header row on every page after it."""
     _paper(sheet, printed)
-    sheet.set_print_scale(max(10, min(100, math.floor(100 * printable_width_px(printed.paper) / width_px))))
+    sheet.print_area(printed.first_row, 0, last_row, len(widths) - 1)
+    sheet.set_print_scale(max(10, min(100, math.floor(100 * printable_width_px(printed.paper) / sum(widths)))))
     sheet.set_h_pagebreaks(breaks)
     sheet.repeat_rows(*printed.title_rows)
 

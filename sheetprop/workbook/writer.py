@@ -360,8 +360,9 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
     chart.set_size({"width": min(sum(widths), printable_width_px(paper)), "height": COMPARE_CHART_ROWS * ROW_PIXELS})
     sheet.insert_chart(chart_row, 0, chart)
     # The chart's page starts a row above it: a program drawing its frame on the edge keeps it off the table's page.
-    print_compare_sheet(sheet, Printed(paper, title, 0, (trajectory_header, trajectory_header)), sum(widths),
-                        [chart_row - 1, trajectory_header])
+    # On paper the title runs atop every page: the sheet's own title row stays on screen.
+    print_compare_sheet(sheet, Printed(paper, title, 1, (trajectory_header, trajectory_header)), widths,
+                        last_iteration, [chart_row - 1, trajectory_header])
 
 
 ROW_PIXELS = 20  # the default row height, 15 points
