@@ -461,7 +461,9 @@
       const x = i => L + (i - x0) / (x1 - x0) * panel;
       const y = v => bottom - ((log ? Math.log10(v) : v) - y0) / (y1 - y0) * (bottom - top);
       const g = [], drawn = [];  // the axes' parts; the lines
-      const yTicks = log ? Array.from({ length: decades[1] - decades[0] + 1 }, (_, k) => 10 ** (decades[0] + k))
+      const every = Math.ceil((decades[1] - decades[0] + 1) / 8);  // at most eight decades labelled
+      const yTicks = log ? Array.from({ length: Math.floor((decades[1] - decades[0]) / every) + 1 },
+                                      (_, k) => 10 ** (decades[0] + k * every))
         : roundTicks(Math.min(0, lowest), high);
       for (const t of yTicks) {
         const at = y(t);
