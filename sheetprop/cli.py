@@ -42,15 +42,18 @@ EXERCISE_EXAMPLES = """examples:
   sheetprop exercise                          the lecture's exercise: outputs/lecture-exercise.xlsx
   sheetprop exercise --blank backward         iteration 1's forward pass given as a worked example
   sheetprop exercise examples/blog.toml --format xlsx,ods --out class
+  sheetprop exercise --roster roster.csv --out class  one workbook per student, values of their own
 """
 GRADE_EXAMPLES = """examples:
   sheetprop grade submissions/                          grades.csv and grades.html beside the sheets
   sheetprop grade submissions/ --assignment examples/blog.toml --out report
+  sheetprop grade submissions/ --roster roster.csv      one row per student, in roster order
 """
 VERIFY_EXAMPLES = """examples:
   sheetprop verify my-sheet.xlsx                      each wrong quantity: first wrong cell, expected value, slip
   sheetprop verify my-sheet.ods --json                the same findings as JSON, for graders
   sheetprop verify my-sheet.xlsx --annotate out.xlsx  a copy with wrong cells highlighted and commented
+  sheetprop verify my-sheet.ods --annotate out.ods    the copy in the sheet's own format
 """
 
 
@@ -336,6 +339,9 @@ def _add_exercise(commands) -> None:
                                + " (default all)")
     exercise.add_argument("--format", default="xlsx", type=_formats, metavar="FORMATS",
                           help="xlsx (default), ods, or xlsx,ods")
+    exercise.add_argument("--roster", metavar="ROSTER.csv",
+                          help="the class's roster (columns id, name, optional email): one workbook per student, "
+                               "NAME-exercise-ID.xlsx, with starting values drawn from the student's id")
     exercise.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     exercise.set_defaults(run=_exercise)
 
@@ -344,8 +350,11 @@ def _exercise(args) -> int:
     from sheetprop import config as configs
     from sheetprop.exercise import build_exercise
 
+    from sheetprop.roster import read_roster
+
     config = configs.load(args.config) if args.config else configs.default()
-    written = build_exercise(config, args.out, args.blank, args.format)
+    roster = read_roster(args.roster) if args.roster else None
+    written = build_exercise(config, args.out, args.blank, args.format, roster=roster)
     print(f"{config.heading}: wrote {', '.join(str(path) for path in written)}")
     return 0
 
@@ -354,12 +363,19 @@ def _add_grade(commands) -> None:
     grade = commands.add_parser(
         "grade", help="verify every spreadsheet in a folder: grades.csv and a class report",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=GRADE_EXAMPLES,
-        description="Verify every .xlsx, .xlsm and .ods under DIR (subfolders too) and write grades.csv (one row per "
-                    "file: status, score, wrong quantities, first wrong cell, likely slip, values other than "
-                    "assigned) and grades.html (the class report). A file that cannot be read gets its row.")
+        description="Judge every .xlsx, .xlsm and .ods under DIR (subfolders too) against the assignment and write "
+                    "grades.csv (one row per submission: student, status, score = the share of the assigned cells "
+                    "judged right, wrong quantities, first wrong cell, likely slip, differences from the assignment) "
+                    "and grades.html (the class report, the misconceptions grouped). Statuses: correct, wrong, "
+                    "incomplete, not started, not the exercise, unreadable, missing (with --roster). Links, pipes "
+                    "and devices are never read.")
     grade.add_argument("folder", metavar="DIR", help="the folder of submitted sheets")
     grade.add_argument("--assignment", metavar="CONFIG",
                        help="the config the students were given (default: the lecture example)")
+    grade.add_argument("--roster", metavar="ROSTER.csv",
+                       help="the class's roster (columns id, name, optional email): one row per student in its "
+                            "order, a 'missing' row for a student who submitted nothing, each submission judged "
+                            "against its student's own variant (sheetprop exercise --roster)")
     grade.add_argument("--out", metavar="DIR", help="folder for grades.csv and grades.html (default: DIR)")
     grade.add_argument("--quiet", action="store_true", help="print nothing but errors")
     grade.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -373,17 +389,20 @@ def _grade(args) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
         raise configs.ConfigError(f"DIR: {args.folder} is not a folder; give the folder of submitted sheets")
+    from sheetprop.roster import read_roster
+
     assignment = configs.load(args.assignment) if args.assignment else configs.default()
+    roster = read_roster(args.roster) if args.roster else None
     total = len(submissions(folder))
-    if not total:
+    if not total and roster is None:
         raise configs.ConfigError(f"DIR: {args.folder} holds no .xlsx, .xlsm or .ods file; give the folder of "
                                   "submitted sheets")
     with Progress("grading", total, enabled=not args.quiet, unit="files", finishing="writing the report") as bar:
-        grades = grade_folder(folder, assignment, bar.advance)
+        grades = grade_folder(folder, assignment, bar.advance, roster=roster)
     csv_path, html_path = write_grades(grades, args.out or folder, f"{assignment.heading}: grades")
     if not args.quiet:
         counts = {s: sum(g.status == s for g in grades) for s in STATUSES}
-        print(f"graded {len(grades)} files: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+        print(f"graded {total} files: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
         print(f"wrote {csv_path}, {html_path}")
     return 0
 
@@ -400,8 +419,9 @@ def _add_verify(commands) -> None:
                     "could not be written; a report printed before it stands).")
     verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .xltx, .xltm, .ods)")
     verify.add_argument("--json", action="store_true", help="print the findings as JSON")
-    verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted "
-                        "('-': the copy to stdout, the report to stderr)")
+    verify.add_argument("--annotate", metavar="OUT", help="also write a copy with wrong cells highlighted and commented "
+                        "(the comments print at the end), as .xlsx or in the sheet's own format (.ods for an .ods); "
+                        "'-': the copy to stdout (in the sheet's own format), the report to stderr")
     verify.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     verify.set_defaults(run=_verify)
 
@@ -428,7 +448,12 @@ def _verify(args) -> int:
         shown.append(report)
 
     scratch = tempfile.TemporaryDirectory(prefix="sheetprop-annotate-") if to_stdout else None
-    annotate = Path(scratch.name) / f"{Path(args.sheet).stem}-annotated.xlsx" if scratch else args.annotate
+    if scratch:  # written beside, in the sheet's own format, then copied out
+        from sheetprop.files.annotate import kinds
+
+        annotate = Path(scratch.name) / f"{Path(args.sheet).stem}-annotated{kinds(Path(args.sheet))[0]}"
+    else:
+        annotate = args.annotate
     try:
         report = verify_file(args.sheet, annotate=annotate, report_to=show)
         if scratch:

@@ -1,6 +1,13 @@
 """Runs side by side — each optimizer at each learning rate: final loss, iterations to a threshold,
 which run did best.
 
+The comparison is defined once, as expression trees like the quantities: ``RUN`` judges one run (its
+first and final E_total, the first iteration below the threshold, its status, a step that overshoots),
+``SHOWN`` says what a cell shows where a value is no number, ``BEST`` picks the run with the lowest
+final E_total and ``ARRIVAL`` orders the runs that reach the threshold. The summary below evaluates
+them (their python dialect, compiled once); the Compare sheet's formulas (``workbook/writer.py``) and
+the living page's JavaScript (``walkthrough/live.py``) are their renderings.
+
 >>> summary = summarize({0.5: [0.3, 0.2, 0.009], 2.0: [0.3, 0.4, 0.5]}, threshold=0.01)
 >>> [(r.rate, r.final, r.reached, r.status) for r in summary.rates]
 [(0.5, 0.009, 3, 'reached threshold'), (2.0, 0.5, None, 'diverging')]
@@ -8,17 +15,81 @@ which run did best.
 Case(optimizer='sgd', rate=0.5)
 >>> summary.label(summary.best)
 'lr 0.5'
+>>> render(RUN["reached"], "excel", lambda node: {"E_total": "B9:B209", "threshold": "$B$3"}.get(node.name))
+'SUMPRODUCT(MATCH(TRUE,B9:B209<$B$3,0))'
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Callable, NamedTuple
+
+from sheetprop.dialects import NAMESPACE, function_source, render
+from sheetprop.expr import (FOLLOWING, ITEM, ArgMin, Expr, FirstWhere, Fn, If, Item, Nothing, Num, Otherwise, Param, Sym,
+                            Text, equal, greater, less)
 
 REACHED, DECREASING, DIVERGING, OVERFLOWED = "reached threshold", "decreasing", "diverging", "diverged (overflow)"
 UNCHANGED, ONE_ITERATION = "unchanged", "one iteration"  # E_total where it started; no update to judge
 STATUSES = (REACHED, DECREASING, DIVERGING, OVERFLOWED, UNCHANGED, ONE_ITERATION)
+NEVER, OVERFLOW = "never", "overflow"  # what a cell shows for no first iteration below, for a final that is no number
+
+LOSSES = Sym("E_total")  # one run's E_total, iteration by iteration
+THRESHOLD, ITERATIONS = Param("threshold"), Param("iterations")
+FIRST, FINAL, REACHED_AT, STATUS = Sym("first"), Sym("final"), Sym("reached"), Sym("status")
+RUNS, FINALS = Sym("runs"), Sym("finals")  # every run, and each one's final E_total, in the runs' order
+OVERSHOOT = 1e-12  # a rise smaller than this share of E_total is float noise, not a step that overshoots
+
+
+def _number(x: Expr) -> Expr:
+    return Fn("isnumber", x)
+
+
+# One run judged; each definition reads the run's E_total and the definitions above it. A value that is
+# no number (inf or nan in Python, an error in a spreadsheet) means the run overflowed.
+RUN: dict[str, Expr] = {
+    "first": Item(LOSSES, Num(1)),
+    "final": Item(LOSSES, Num(-1)),
+    "reached": FirstWhere(LOSSES, less(ITEM, THRESHOLD)),
+    "status": If(_number(REACHED_AT), Text(REACHED), If(_number(FIRST), If(_number(FINAL), If(
+        equal(ITERATIONS, 1), Text(ONE_ITERATION),  # the forward pass only: no update to judge
+        If(less(FINAL, FIRST), Text(DECREASING), If(greater(FINAL, FIRST), Text(DIVERGING), Text(UNCHANGED)))),
+        Text(OVERFLOWED)), Text(OVERFLOWED))),
+    # The first step up, from iteration i to i + 1, of a run that does not diverge overall.
+    "overshoot": If(equal(STATUS, Text(DIVERGING)), Nothing(),
+                    FirstWhere(LOSSES, greater(FOLLOWING, ITEM * (1 + Num(OVERSHOOT))))),
+}
+# What a cell shows in place of a value that is no number: a word, which a spreadsheet's MIN passes over.
+SHOWN: dict[str, Expr] = {
+    "final": If(_number(FINAL), FINAL, Text(OVERFLOW)),
+    "reached": Otherwise(REACHED_AT, Text(NEVER)),
+}
+# The best run: the lowest final E_total that is a number (the first of equals); none when every run overflowed.
+BEST = Item(RUNS, ArgMin(FINALS))
+# The runs that reach the threshold, fastest first: by the iteration they reach it, then by final E_total.
+ARRIVAL = ("reached", "final")
+JUDGED, PICKED = ("E_total", "threshold", "iterations"), ("runs", "finals")  # what RUN and BEST read
+
+
+def shown(name: str) -> Expr:
+    """What the Compare sheet's cell of a run's ``name`` shows: its definition, in words where no number."""
+    return SHOWN.get(name, Sym(name))
+
+
+def compiled(definitions: dict[str, Expr], arguments: tuple[str, ...]) -> Callable[..., dict]:
+    """One Python function computing ``definitions`` in order from ``arguments``: a dict of their values.
+
+    >>> compiled(RUN, JUDGED)([0.3, 0.2], 0.25, 2)["reached"]
+    2
+    """
+    namespace = dict(NAMESPACE)
+    exec(compile(function_source("definitions", definitions, arguments, "python"), "<sheetprop comparison>", "exec"),
+         namespace)
+    return namespace["definitions"]
+
+
+_judge = compiled(RUN, JUDGED)
+_best = compiled({"best": BEST}, PICKED)
+_shown = compiled(SHOWN, ("final", "reached"))
 
 
 class Case(NamedTuple):
@@ -30,12 +101,15 @@ class Case(NamedTuple):
 
 @dataclass(frozen=True)
 class RateResult:
-    """How one run did: E_total at the start and the end, first iteration below the threshold."""
+    """How one run did (``RUN``): E_total at the start and the end, the first iteration below the threshold,
+    its status, and the first step up (from ``overshoot`` to the next iteration) of a run not diverging."""
 
     case: Case
     first: float
     final: float
     reached: int | None
+    status: str
+    overshoot: int | None = None
     iterations: int = 2
 
     @property
@@ -47,12 +121,14 @@ class RateResult:
         return self.case.optimizer
 
     @property
-    def status(self) -> str:
-        return status(self.first, self.final, self.threshold_reached, self.iterations)
-
-    @property
     def threshold_reached(self) -> bool:
         return self.reached is not None
+
+    @property
+    def shown(self) -> dict[str, object]:
+        """Each value of ``RUN`` as the Compare sheet shows it (``SHOWN``: words where no number)."""
+        values = {name: getattr(self, name) for name in RUN}
+        return {**values, **_shown(**{name: values[name] for name in ("final", "reached")})}
 
 
 @dataclass(frozen=True)
@@ -78,42 +154,19 @@ class Summary:
 
     @property
     def best(self) -> Case | None:
-        """The run with the lowest final E_total; None when every run overflowed."""
-        finite = [r for r in self.rates if r.status != OVERFLOWED]
-        return min(finite, key=lambda r: r.final).case if finite else None
-
-
-def status(first: float, final: float, reached: bool, iterations: int = 2) -> str:
-    """The word the Compare sheet's formula gives: reached threshold, decreasing, diverging, unchanged,
-    diverged (overflow) for a run with a value that is not a number (inf or nan, an error in a
-    spreadsheet), or one iteration when there was no update to judge.
-
-    >>> status(0.3, float("inf"), False), status(0.3, float("nan"), False), status(0.3, 0.3, False, 1)
-    ('diverged (overflow)', 'diverged (overflow)', 'one iteration')
-    """
-    if reached:
-        return REACHED
-    if not (math.isfinite(final) and math.isfinite(first)):
-        return OVERFLOWED
-    if iterations == 1:
-        return ONE_ITERATION
-    return DECREASING if final < first else DIVERGING if final > first else UNCHANGED
-
-
-def first_below(losses, threshold: float) -> int | None:
-    """The first iteration (1-based) whose E_total is below ``threshold``, or None.
-
-    >>> first_below([0.5, 0.2, 0.05], 0.1)
-    3
-    """
-    return next((i for i, loss in enumerate(losses, start=1) if loss < threshold), None)
+        """The run with the lowest final E_total (``BEST``); None when every run overflowed."""
+        return _best([r.case for r in self.rates], [r.final for r in self.rates])["best"]
 
 
 def summarize(losses_by_case: dict, threshold: float) -> Summary:
-    """Summarize E_total trajectories, one list per run: keyed by Case, or by learning rate for sgd."""
+    """Summarize E_total trajectories, one list per run: keyed by Case, or by learning rate for sgd.
+
+    >>> summarize({0.1: [0.3, float("inf")], 0.2: [0.3, 0.3]}, 0.01).rates[0].status
+    'diverged (overflow)'
+    """
     trajectories = {key if isinstance(key, Case) else Case("sgd", key): losses
                     for key, losses in losses_by_case.items()}
-    results = [RateResult(case, losses[0], losses[-1], first_below(losses, threshold), len(losses))
+    results = [RateResult(case, **_judge(losses, threshold, len(losses)), iterations=len(losses))
                for case, losses in trajectories.items()]
     return Summary(results, threshold, trajectories)
 

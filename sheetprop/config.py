@@ -31,6 +31,7 @@ from sheetprop.workbook.layout import MAX_COLUMNS, max_iterations
 # Bounds that keep every refusal quick: a config past them could never be a workbook anyway.
 MAX_CONFIG_BYTES = 1 << 20     # 1 MiB: a network that fits a sheet (16,384 columns) is far smaller as TOML
 MAX_RUNS = 255                 # lines in one native chart (Excel's limit): optimizers × learning rates
+TARGET_RANGES = {"bce": (0, 1)}  # a loss that compares probabilities takes targets in this range
 MAX_TEXT = 200                 # characters of a name or a title
 MAX_LAYERS = 64                # layers, inputs and outputs included
 MAX_NESTING = 50               # brackets inside brackets in the TOML text
@@ -372,7 +373,8 @@ def _loss(data: dict, activations: tuple[str, ...] | None, targets: list[list[fl
     loss = choose(data.get("loss", "half_sse"), LOSSES, "loss", "loss")
     if loss == "bce" and activations and activations[-1] != "sigmoid":
         raise ConfigError("key 'loss': bce needs outputs in (0, 1); set the last activation to sigmoid")
-    if loss == "bce" and targets and not all(0 <= t <= 1 for example in targets for t in example):
+    low, high = TARGET_RANGES.get(loss, (-math.inf, math.inf))
+    if targets and not all(low <= t <= high for example in targets for t in example):
         raise ConfigError("key 'targets': bce compares probabilities; give targets from 0 to 1 or use loss = \"half_sse\"")
     return loss
 

@@ -25,10 +25,15 @@ from sheetprop.parameters import LEARNING_RATE
 RowFunction = Callable[[list, list], list]
 
 
-def compile_rows(graph: Graph) -> tuple[Callable[[list], list], RowFunction]:
-    """Two functions: ``first(P)`` gives iteration 1's row, ``next(P, previous_row)`` every later row.
+def row_source(graph: Graph, dialect: str, first: bool, current: Callable[[int], str]) -> list[str]:
+    """The walk of a row: each quantity's expression in column order, rendered in ``dialect``, iteration 1's
+    (``first``: the initial values) or any later row's. A parameter reads ``P[i]`` (``graph.params`` order),
+    the previous row ``p[slot]``, this row ``current(slot)``. The engine compiles the python rendering, the
+    living page runs the js one (``walkthrough/live.py``).
 
-    ``P`` holds the parameter values in ``graph.params`` order.
+    >>> from sheetprop.graph import Network, build_graph
+    >>> row_source(build_graph(Network(layers=(1, 1))), "js", False, "v[{}]".format)[3:6]  # w1, o1, a_o1
+    ['p[3] - P[0]*p[11]', 'v[3]*v[1]', 'F.sigmoid(v[4])']
     """
     params = {name: i for i, name in enumerate(graph.params)}
 
@@ -36,13 +41,19 @@ def compile_rows(graph: Graph) -> tuple[Callable[[list], list], RowFunction]:
         if isinstance(node, Param):
             return f"P[{params[node.name]}]"
         slot = graph.index[node.name]
-        return f"p[{slot}]" if node.prev else f"v{slot}"
+        return f"p[{slot}]" if node.prev else current(slot)
 
+    return [render(q.first if first and q.first is not None else q.expr, dialect, resolve) for q in graph.quantities]
+
+
+def compile_rows(graph: Graph) -> tuple[Callable[[list], list], RowFunction]:
+    """Two functions: ``first(P)`` gives iteration 1's row, ``next(P, previous_row)`` every later row.
+
+    ``P`` holds the parameter values in ``graph.params`` order.
+    """
     def source(function: str, first: bool) -> str:
         lines = [f"def {function}(P, p):"]
-        for slot, quantity in enumerate(graph.quantities):
-            expr = quantity.first if first and quantity.first is not None else quantity.expr
-            lines.append(f"    v{slot} = {render(expr, 'python', resolve)}")
+        lines += [f"    v{slot} = {text}" for slot, text in enumerate(row_source(graph, "python", first, "v{}".format))]
         lines.append("    return [" + ", ".join(f"v{slot}" for slot in range(len(graph.quantities))) + "]")
         return "\n".join(lines)
 

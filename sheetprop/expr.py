@@ -9,11 +9,19 @@ cells by verify. This module holds the nodes and the walks that do not depend on
 'a_o1 − t1'
 >>> sorted(s.name for s in symbols(Param("lr") * (a - t)))
 ['a_o1', 'lr', 't1']
+
+Besides arithmetic, a tree can compare, choose and search, which is how the comparison of runs is
+defined (``sheetprop.compare``): ``If``, the comparisons ``<``, ``>``, ``=`` (``less``, ``greater``,
+``equal``), ``Text``, ``Nothing``, and over a sequence of values ``Item``, ``FirstWhere`` and ``ArgMin``.
+
+>>> render(If(equal(Sym("status"), Text("diverging")), Nothing(), Sym("rise")), "math")
+'(none if status = “diverging”, else rise)'
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, fields
 from typing import Callable
 
 class Expr:
@@ -88,8 +96,92 @@ class Numeral(Expr):
     digits: int
 
 
+@dataclass(frozen=True, eq=True)
+class Text(Expr):
+    """A word as a value: a run's status, or what a cell shows when it holds no number."""
+
+    value: str
+
+
+@dataclass(frozen=True, eq=True)
+class Nothing(Expr):
+    """No value: what a search that finds nothing gives (None in Python, null in JavaScript, #N/A in a
+    spreadsheet)."""
+
+
+@dataclass(frozen=True, eq=True)
+class If(Expr):
+    """``then`` where ``test`` holds, else ``otherwise``; only the branch taken is computed."""
+
+    test: Expr
+    then: Expr
+    otherwise: Expr
+
+
+@dataclass(frozen=True, eq=True)
+class Otherwise(Expr):
+    """``value``, or ``fallback`` where it has none (Nothing, a value that is no number: an error in a
+    spreadsheet)."""
+
+    value: Expr
+    fallback: Expr
+
+
+@dataclass(frozen=True, eq=True)
+class Item(Expr):
+    """The item of a sequence at a position counted from 1; a negative position counts from the end."""
+
+    seq: Expr
+    index: Expr
+
+
+@dataclass(frozen=True, eq=True)
+class FirstWhere(Expr):
+    """The first position (from 1) in ``seq`` whose item, ``ITEM`` in ``test``, makes ``test`` hold; or
+    Nothing. Where ``test`` names ``FOLLOWING`` too (the item after), each item but the last is tested
+    with the one after it: a step. An item that is no number (an error in a spreadsheet) never passes."""
+
+    seq: Expr
+    test: Expr
+
+
+@dataclass(frozen=True, eq=True)
+class ArgMin(Expr):
+    """The position (from 1) of the lowest number among ``values``, the first of equals; what is no
+    number is passed over; Nothing where no value is a number."""
+
+    values: Expr
+
+
+@dataclass(frozen=True, eq=True)
+class Call(Expr):
+    """A helper of the dialects' runtimes applied to several arguments: printing a number (``mantissa``,
+    ``superscript``, ``join`` …; see ``sheetprop.dialects.PRINTING``)."""
+
+    name: str
+    args: tuple
+
+
+ITEM, FOLLOWING = Sym("item"), Sym("following")  # the item FirstWhere tests, and the one after it
+_COMPOUND = (If, Otherwise, Item, FirstWhere, ArgMin, Call)
+
 def _wrap(value) -> Expr:
     return value if isinstance(value, Expr) else Num(float(value))
+
+
+def less(a, b) -> Expr:
+    """``a < b``: the comparison as a node (Python's ``<`` on nodes stays the dataclass's own)."""
+    return Op("<", (_wrap(a), _wrap(b)))
+
+
+def greater(a, b) -> Expr:
+    """``a > b``."""
+    return Op(">", (_wrap(a), _wrap(b)))
+
+
+def equal(a, b) -> Expr:
+    """``a = b``."""
+    return Op("=", (_wrap(a), _wrap(b)))
 
 
 def sum_of(terms) -> Expr:
@@ -118,6 +210,9 @@ def symbols(expr: Expr):
     elif isinstance(expr, Cycle):
         for arg in (expr.counter, *expr.options):
             yield from symbols(arg)
+    elif isinstance(expr, _COMPOUND):
+        for arg in _parts(expr):
+            yield from symbols(arg)
 
 
 def size(expr: Expr, leaf: Callable[[Expr], int] | None = None) -> int:
@@ -134,6 +229,8 @@ def size(expr: Expr, leaf: Callable[[Expr], int] | None = None) -> int:
         return 1 + size(expr.arg, leaf)
     if isinstance(expr, Cycle):
         return 1 + size(expr.counter, leaf) + sum(size(o, leaf) for o in expr.options)
+    if isinstance(expr, _COMPOUND):
+        return 1 + sum(size(arg, leaf) for arg in _parts(expr))
     if leaf is not None and isinstance(expr, (Sym, Param)):
         return leaf(expr)
     return 1
@@ -162,7 +259,52 @@ def substitute(expr: Expr, replace: Callable[[Expr], Expr | None], *, every_node
     if isinstance(expr, Cycle):
         return Cycle(substitute(expr.counter, replace, every_node=every_node),
                      tuple(substitute(o, replace, every_node=every_node) for o in expr.options))
+    if isinstance(expr, Call):
+        return Call(expr.name, tuple(substitute(arg, replace, every_node=every_node) for arg in expr.args))
+    if isinstance(expr, _COMPOUND):
+        return type(expr)(*(substitute(arg, replace, every_node=every_node) for arg in _parts(expr)))
     return expr
+
+
+def _parts(expr: Expr) -> tuple:
+    """The subtrees of a compound node, in its fields' order."""
+    return expr.args if isinstance(expr, Call) else tuple(getattr(expr, f.name) for f in fields(expr))
+
+
+def fold(expr: Expr) -> Expr:
+    """``expr`` with every choice between known numbers made: an If whose test compares two numbers
+    becomes the branch it takes (a definition with a count put in, say).
+
+    >>> fold(If(equal(Num(1), Num(1)), Text("one"), Sym("x")))
+    Text(value='one')
+    """
+    def choose(node):
+        if isinstance(node, If):
+            test = fold(node.test)
+            if isinstance(test, Op) and test.op in _COMPARE and all(isinstance(a, Num) for a in test.args):
+                return fold(node.then if _COMPARE[test.op](*(a.value for a in test.args)) else node.otherwise)
+        return None
+    return substitute(expr, choose, every_node=True)
+
+
+def one_item(expr: Expr, seq: Expr) -> Expr:
+    """``expr`` for a sequence ``seq`` known to hold one item: a search over it becomes a test of that item
+    (Gnumeric's MATCH refuses a range of one cell), and one item makes no step.
+
+    >>> render(one_item(FirstWhere(Sym("L"), less(ITEM, Sym("t"))), Sym("L")), "math")
+    '(1 if L[1] < t, else none)'
+    """
+    def searched(node):
+        if isinstance(node, FirstWhere) and node.seq == seq:
+            if FOLLOWING in set(symbols(node.test)):
+                return Nothing()
+            first = Item(seq, Num(1))
+            return If(substitute(node.test, lambda leaf: first if leaf == ITEM else None), Num(1), Nothing())
+        return None
+    return substitute(expr, searched, every_node=True)
+
+
+_COMPARE = {"<": operator.lt, ">": operator.gt, "=": operator.eq}
 
 
 def render(expr: Expr, dialect: str, resolve: Callable[[Expr], "str | Expr"] | None = None) -> str:

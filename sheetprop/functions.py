@@ -78,6 +78,11 @@ def _atanh(a: float) -> float:
     return math.atanh(a) if -1.0 < a < 1.0 else math.nan
 
 
+def _isnumber(x) -> bool:
+    """A number a spreadsheet cell can hold: not a word, not nothing, not inf or nan (an error there)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def _bracketed(form: str) -> dict:
     """The forms of a function written name(argument) in every dialect but the spreadsheet's."""
     return {"math": f"{form}({{x}})", "mathml": f"<mrow><mi>{form}</mi><mo>&#x2061;</mo>{{bx}}</mrow>"}
@@ -105,6 +110,10 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in (
     Function("ln", _ln, {"excel": "LN({x})", "js": "Math.log({x})", **_bracketed("ln")}, inverse=math.exp),
     Function("sqrt", _sqrt, {"excel": "SQRT({x})", "js": "Math.sqrt({x})", "math": "√({x})",
                              "mathml": "<msqrt>{x}</msqrt>"}, slope=lambda z, a: 1 / (2 * a)),
+    # A test, not a number: the comparison of runs asks it of E_total (sheetprop.compare).
+    Function("isnumber", _isnumber, {"excel": "ISNUMBER({x})", "js": "Number.isFinite({x})",
+                                     "math": "{x} is a number",
+                                     "mathml": "<mrow>{x}<mtext>&#xa0;is a number</mtext></mrow>"}),
 )}
 
 

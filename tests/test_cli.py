@@ -165,8 +165,8 @@ def test_dash_writes_the_annotated_copy_to_stdout_and_the_report_to_stderr(tmp_p
                              "--annotate", "-"], capture_output=True, cwd=ROOT, timeout=300)
     assert result.returncode == 1  # the lecture's sheet has slips
     assert b"quantities wrong" in result.stderr and not (ROOT / "-").exists()
-    (tmp_path / "copy.xlsx").write_bytes(result.stdout)
-    assert "xl/workbook.xml" in zipfile.ZipFile(tmp_path / "copy.xlsx").namelist()
+    (tmp_path / "copy.ods").write_bytes(result.stdout)  # in the sheet's own format
+    assert zipfile.ZipFile(tmp_path / "copy.ods").read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def test_verifying_sheetprops_own_workbook_is_quiet():

@@ -19,6 +19,7 @@ from handmade import HIDDEN
 from sheetprop import config as configs
 from sheetprop.exercise import build_exercise
 from test_exercise import fill, lecture
+from test_grade_safe import lecture_toml
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "sheets" / "real"
 SLIP = {"∂E/∂w3": f"=({HIDDEN.format('w6', 'w8')})*[a_h1]*(1-[a_h1])*[i1]"}
@@ -54,8 +55,9 @@ def graded(tmp_path_factory):
     for name in ("sherinee-EVAI-assignment-4.xlsx", "sujitojha1-EVA8-S3.xlsx"):
         shutil.copy(REAL / name, folder / name)
     out = tmp_path_factory.mktemp("report")
-    result = subprocess.run([sys.executable, "-m", "sheetprop", "grade", str(folder), "--out", str(out)],
-                            capture_output=True, text=True, timeout=600)
+    assignment = lecture_toml(tmp_path_factory.mktemp("config"))  # what the exercise was built from
+    result = subprocess.run([sys.executable, "-m", "sheetprop", "grade", str(folder), "--assignment", str(assignment),
+                             "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     with open(out / "grades.csv", encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
@@ -83,8 +85,9 @@ def test_correct_and_wrong_exercises(graded):
 
 def test_other_values_than_assigned_are_named(graded):
     cat = graded[0]["cat-other-values.xlsx"]
-    # Its own formulas are right for its values: correct, and the grader is told what differs.
-    assert cat["status"] == "correct" and cat["values"] == "w4 = 0.5, assigned 0.3"
+    # Its own formulas are right for its values, every cell counts; but it is not the assignment: wrong, and the
+    # grader is told what differs.
+    assert cat["status"] == "wrong" and cat["values"] == "w4 = 0.5, assigned 0.3" and cat["score"] == "1"
 
 
 def test_files_that_are_not_the_exercise_get_their_row(graded):
@@ -103,14 +106,14 @@ def test_real_sheets_with_real_slips_are_wrong(graded):
     assert rows["sujitojha1-EVA8-S3.xlsx"]["status"] == "wrong"
 
 
-def test_class_report_counts_the_common_slips(graded):
+def test_class_report_groups_the_common_slips(graded):
     rows, _, out, _ = graded
     page = (out / "grades.html").read_text(encoding="utf-8")
     assert "<svg" in page and "http" not in page.split("<svg", 1)[0].replace("http-equiv", "")
     assert "Content-Security-Policy" in page
-    slips = page.split("The class's common slips")[1].split("</table>")[0]
-    students = sum("∂E/∂w3" in row["wrong"].split("; ") for row in rows.values())
-    assert students >= 2 and f"<td>∂E/∂w3</td><td class=n>{students}</td>" in slips
+    # bob's formula and the hand-made sheet's both take a_h1's slope in ∂E/∂w3: one misconception, two students.
+    slope = page.split("the slope of the wrong unit — ")[1].split("</table>")[0]
+    assert slope.startswith("2 students") and "bob-slip" in slope and "dan-handmade" in slope
 
 
 def test_grade_refuses_a_folder_without_sheets_in_one_line(tmp_path):
@@ -123,15 +126,20 @@ def test_grade_refuses_a_folder_without_sheets_in_one_line(tmp_path):
 def test_assignment_config_sets_what_the_values_are_compared_with(tmp_path):
     (tmp_path / "blog.toml").write_text(
         'inputs = [0.05, 0.10]\ntargets = [0.01, 0.99]\nweights = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]\n'
-        'biases = [0.35, 0.60]\nlearning_rates = [0.5]\n', encoding="utf-8")
+        'biases = [0.35, 0.60]\nlearning_rates = [0.5]\niterations = 12\n', encoding="utf-8")
     from sheetprop.grade import grade_folder
 
     (exercise,) = build_exercise(lecture(), tmp_path / "class")
     fill(exercise)
     grades = grade_folder(tmp_path / "class", configs.load(tmp_path / "blog.toml"))
-    assert [g.status for g in grades] == ["correct"]
-    # The sheet runs η = 0.5 and 1 (one sheet each); the assignment only 0.5.
-    assert grades[0].values == ("η = 1 (lr 1), assigned 0.5",)
+    # The sheets have no biases: another network than assigned, none of its cells counts.
+    assert [g.status for g in grades] == ["wrong"] and grades[0].score == 0
+    assert grades[0].values == ("biases: none, assigned b1 = 0.35, b2 = 0.6",)
+    fill(exercise)  # nothing left to fill: the same file graded against the lecture with η = 0.5 only
+    (tmp_path / "lecture.toml").write_text((tmp_path / "blog.toml").read_text().replace("biases = [0.35, 0.60]\n", ""))
+    grades = grade_folder(tmp_path / "class", configs.load(tmp_path / "lecture.toml"))
+    # The sheet runs η = 0.5 and 1 (one sheet each); the assignment only 0.5: more than assigned, still correct.
+    assert [g.status for g in grades] == ["correct"] and grades[0].values == ("η = 1 (sheet lr 1), assigned 0.5",)
 
 
 CLASS_OF_MANY = """

@@ -258,6 +258,21 @@ def test_bad_values_are_named_and_change_nothing(browser, tmp_path):
     assert_same_page(opened, shown(browser))  # what could be read was applied
 
 
+def test_the_page_refuses_what_the_config_refuses(browser, tmp_path):
+    """More runs than the Compare chart draws, a bce target that is no probability: refused by the page, in a
+    link, as ``config`` refuses them."""
+    config = load(DEEP)
+    too_many = ",".join(f"{0.001 * k:g}" for k in range(1, configs.MAX_RUNS // len(config.optimizers) + 2))
+    with pytest.raises(configs.ConfigError, match=f"at most {configs.MAX_RUNS} lines"):
+        configs.parse({**DEEP, "learning_rates": [float(r) for r in too_many.split(",")]})
+    low, high = configs.TARGET_RANGES["bce"]
+    with pytest.raises(configs.ConfigError, match="key 'targets'"):
+        configs.parse({**DEEP, "targets": [[high + 0.5, 0.8], [0.6, 0.1]]})
+    browser.open(page(config, tmp_path), f"rates={too_many}&t1[1]={high + 0.5}&t2[1]={low}")
+    assert shown(browser)["status"] == (f"rates = {too_many}: at most {configs.MAX_RUNS} runs; "
+                                        f"t1[1] = {high + 0.5}: bce needs a target from {low} to {high}")
+
+
 def test_the_pages_numbers_are_printed_as_python_prints_them(browser, tmp_path):
     """The script's formatter against sheetprop.numerals and the MathML dialect, on awkward values."""
     browser.open(page(load("examples/lecture.toml"), tmp_path))

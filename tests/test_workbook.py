@@ -15,7 +15,7 @@ import reference
 from helpers import run
 from test_networks import networks
 from sheetprop.outputs import build
-from sheetprop.compare import first_below
+from sheetprop.compare import summarize
 from sheetprop.graph import build_graph
 from sheetprop.workbook.layout import compare_first_row
 from sheetprop.workbook.layout import FIRST_ROW, HEADER_ROW, PARAM_ROW, Layout
@@ -129,7 +129,7 @@ def test_compare_sheet_table_against_torch(values, formulas, lecture):
         f"='lr {rate:g}'!$A$4" for rate in lecture.learning_rates]
     first = compare_first_row(len(lecture.learning_rates)) + 1  # 1-based
     assert sheet_formulas.cell(first, 2).value == "='lr 0.1'!X7"
-    assert first_below([1, 0.5], 0.6) == 2
+    assert summarize({0.5: [1, 0.5]}, 0.6).rates[0].reached == 2
 
 
 def test_compare_chart_is_a_native_chart_with_one_series_per_rate(built, lecture):

@@ -4,7 +4,8 @@
 (a number in 8 bytes); .ods (and .xls) is converted by LibreOffice first. A sheet whose formulas carry
 no cached values (openpyxl writes them so) is recalculated (recalc.py: formualizer, else LibreOffice),
 since the values are what is judged. Every file is looked at by guard.py before anything opens it;
-what an engine opens, under guard.py's limits for engines.
+what an engine opens, under guard.py's limits for engines. Whatever stops the reading is an errors.py
+FileError, its one-line message saying what to do.
 """
 
 from __future__ import annotations

@@ -28,7 +28,20 @@ from sheetprop.verify.findings import Finding, Report, SheetReport
 
 VerifyError = FileError  # verify's name for every error of a file it cannot read, write or judge: one line each
 
-__all__ = ["verify", "Finding", "Report", "SheetReport", "VerifyError"]
+__all__ = ["verify", "Finding", "Report", "SheetReport", "VerifyError", "NothingToJudge", "NotTheExercise"]
+
+
+class NothingToJudge(VerifyError):
+    """The file is read, but nothing in it can be judged. ``blank`` says why in one bit: the workbook holds
+    no cells at all, or the exercise's header row with nothing filled under it (handed back untouched)."""
+
+    def __init__(self, message: str, blank: bool = False):
+        super().__init__(message)
+        self.blank = blank
+
+
+class NotTheExercise(NothingToJudge):
+    """No sheet of the file looks like the backpropagation exercise."""
 
 
 def verify(path, annotate=None) -> Report:
@@ -42,7 +55,7 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
     """verify, with ``report_to(report)`` called before the annotated copy is written (the command line
     prints the report there), so that a copy that fails does not lose the report."""
     from sheetprop.verify.check import judge
-    from sheetprop.verify.table import find_tables, why_not
+    from sheetprop.verify.table import find_tables, is_blank, why_not
 
     path = Path(path)
     if annotate:
@@ -51,23 +64,25 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
         check_target(path, annotate)  # before the work, not after it
     with tempfile.TemporaryDirectory(prefix="sheetprop-verify-") as workdir:
         book = read(path, workdir)
-        sheets, skipped, filled = [], [], False
+        sheets, skipped, filled, blank = [], [], False, False
         for grid in book.grids:  # each sheet read as it comes: only one is held at a time
             filled = filled or bool(grid.values)
             tables = find_tables(grid)
             if not tables:
                 skipped.append((grid.title, why_not(grid)))
+                blank = blank or is_blank(grid)
             sheets.extend(judge(table) for table in tables)
             grid = tables = None  # let this sheet go before the next one is read
         book.close()
         if not filled:
-            raise VerifyError(f"{path.name} holds no cells at all (every sheet is empty): is it the file you "
-                              "meant? save your work and verify the saved file")
+            raise NothingToJudge(f"{path.name} holds no cells at all (every sheet is empty): is it the file you "
+                                 "meant? save your work and verify the saved file", blank=True)
         if not sheets:
-            raise VerifyError(f"{path.name}: no sheet looks like the backpropagation exercise: {_why(skipped)}")
+            raise NotTheExercise(f"{path.name}: no sheet looks like the backpropagation exercise: {_why(skipped)}",
+                                 blank=blank)
         if not any(sheet.judged for sheet in sheets):
             why = "; ".join(note for sheet in sheets for note in sheet.notes) or "its cells are empty: fill them in"
-            raise VerifyError(f"{path.name}: sheet {sheets[0].sheet} looks like the exercise, but none of its "
+            raise NothingToJudge(f"{path.name}: sheet {sheets[0].sheet} looks like the exercise, but none of its "
                               f"cells can be judged: {why}")
         notes = []
         if book.recalculated:

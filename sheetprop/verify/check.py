@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from sheetprop import legend
 from sheetprop.expr import Sym
 from sheetprop.functions import ACTIVATIONS, LOSSES
-from sheetprop.graph import ACT, BIAS, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
+from sheetprop.graph import ACT, BIAS, CHAIN, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import Finding, SheetReport, excerpt
@@ -139,6 +139,8 @@ class Context:
     precision: dict[str, Precision] = field(default_factory=dict)
     numbers: Sequence = ()                    # per data row: {quantity: value} of the values that are numbers
     counter_shift: float | None = None        # the sheet's counter minus the iteration, where it counts one a row
+    usable: set[str] = field(default_factory=set)  # the columns the rules read
+    written_out: dict[str, Rule] = field(default_factory=dict)  # rules past the chain-rule columns, made when needed
     exact: set[str] = field(init=False)       # columns typed as given: inputs, targets, fixed biases
     trained: set[str] = field(init=False)     # weights (and trained biases): typed in the first row only
 
@@ -161,6 +163,14 @@ class Context:
 
     def unit_of(self, k: int):
         return lambda leaf: self.half_unit(leaf.name, k - 1 if leaf.prev else k)
+
+    def written(self, name: str) -> Rule:
+        """The rule for ``name`` written out past the chain-rule columns (∂E/∂w3 over the forward values, not
+        over the ∂E/∂h2 column), as a student may write it."""
+        if name not in self.written_out:
+            chain = {q.name for q in self.graph.of_role(CHAIN)}
+            self.written_out[name] = make_rule(self.graph, name, self.usable - chain)
+        return self.written_out[name]
 
 
 def judge(table: Table) -> SheetReport:
@@ -238,7 +248,7 @@ def prepare(table: Table) -> Context:
     ctx.notes += [labelled[name] for name in ctx.graph.params if name in labelled]
     if not biases:
         _infer_biases(ctx, readable)
-    usable = {n for n in readable if n in ctx.graph.index}
+    usable = ctx.usable = {n for n in readable if n in ctx.graph.index}
     ctx.rules = {n: make_rule(ctx.graph, n, usable) for n in (q.name for q in ctx.graph.quantities)
                  if n in usable and n in present}
     return ctx
@@ -473,7 +483,25 @@ def _judge_cell(ctx: Context, rule: Rule, k: int):
     if abs(found - expected) <= SAFETY * (own + noise(expected)):
         return True  # within the cell's own rounding: no need to follow the upstream cells'
     allowed = tolerance(rule, V, U, ctx.params, ctx.unit_of(k), own)
-    return True if abs(found - expected) <= allowed else Wrong(rule.name, k, float(found), expected, allowed)
+    if abs(found - expected) <= allowed or _agrees_written_out(ctx, rule, k, found, own):
+        return True
+    return Wrong(rule.name, k, float(found), expected, allowed)
+
+
+def _agrees_written_out(ctx: Context, rule: Rule, k: int, found: float, own: float) -> bool:
+    """Does the cell agree with its definition written out past the chain-rule columns (∂E/∂w3 from the
+    forward values, not from the ∂E/∂h2 column)? A formula written out so is right, and where two terms
+    nearly cancel its rounding is not the chain column's: the column's noise is its terms', not its own."""
+    written = ctx.written(rule.name)
+    V, U = ctx.numbers[k], ctx.numbers[k - 1] if k else {}
+    if written.expr == rule.expr or not _ready(written, V, U, ctx.params):
+        return False
+    try:
+        expected = written.fn(V, U, ctx.params)
+        allowed = tolerance(written, V, U, ctx.params, ctx.unit_of(k), own)
+    except (ArithmeticError, ValueError):
+        return False
+    return abs(found - expected) <= allowed
 
 
 def _start_value(ctx: Context, name: str):
@@ -521,7 +549,7 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
     return SheetReport(table.grid.title, table.header_row, (table.rows[0], table.rows[-1]), columns, unknown,
                        choice.rate, choice.words, tuple(notes), judged, tuple(found),
                        core_unjudged(ctx, counts, choice, found), givens,
-                       {name: n for name, n in counts.items() if n})
+                       {name: n for name, n in counts.items() if n}, ctx.graph.network, len(table.rows))
 
 
 def core_unjudged(ctx: Context, counts: dict[str, int], choice: rates.Choice, found: list[Finding]) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from sheetprop import legend
 from sheetprop.engine import compile_rows
 from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
 from sheetprop.functions import ACTIVATIONS
-from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, TARGET, refs as graph_refs
+from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, SLOPE_STEP, TARGET, refs as graph_refs
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import Finding, as_found, excerpt
 from sheetprop.verify.formula import FormulaError, references, renamed, to_python, unwrap
@@ -34,12 +34,38 @@ SAMPLES = 3            # random points on which two formulas must agree to be th
 MAX_CELLS = 30         # wrong cells a values-only diagnosis looks at
 
 
+# The kinds of slip, each with the words a class report groups its findings under (a Finding's ``slip``).
+SLIPS = {
+    "slope": "the slope of the wrong unit",
+    "input for target": "an input where a target belongs",
+    "sign": "a sign flipped",
+    "reference": "a reference to the wrong quantity",
+    "swap": "two quantities swapped",
+    "parentheses": "parentheses left out",
+    "factor": "a factor left out",
+    "row": "the row above mixed up with this row",
+    "iteration": "the iteration counted one off",
+    "column": "another column's value",
+    "rate reference": "a relative learning-rate reference that drifts down the rows",
+    "rate sign": "the update's sign flipped (the weights climb the error)",
+    "no update": "weights never updated",
+    "rate": "another learning rate in the updates",
+    "not a number": "text or an error value where a number belongs",
+    "stale": "values not recalculated",
+    "given": "a given typed with another value",
+    "unknown": "a formula that matches none of the usual slips",
+    "": "wrong values that no usual slip reproduces",
+}
+
+
 @dataclass(frozen=True)
 class Mutant:
-    """One plausible mistake: what it is, in words, and the formula it gives, as Python over V, U, P."""
+    """One plausible mistake: what it is, in words, the formula it gives, as Python over V, U, P, and its
+    kind (a key of SLIPS)."""
 
     words: str
     source: str
+    slip: str = "reference"
 
 
 # ---------------------------------------------------------------------------------------- findings
@@ -92,10 +118,10 @@ def _position(cell: str) -> tuple[int, int]:
 def _finding(ctx, name: str, cells: list, judged: int) -> Finding:
     first = cells[0]
     table = ctx.table
+    words, slip = explain(ctx, ctx.rules[name], cells)
     return Finding(table.grid.title, table.cell(name, table.rows[first.k]), name, table.columns[name].header,
-                   as_found(first.found), first.expected, correct_words(ctx, name),
-                   explain(ctx, ctx.rules[name], cells), len(cells), judged,
-                   tuple(table.cell(name, table.rows[w.k]) for w in cells))
+                   as_found(first.found), first.expected, correct_words(ctx, name), words, len(cells), judged,
+                   tuple(table.cell(name, table.rows[w.k]) for w in cells), slip)
 
 
 def correct_words(ctx, name: str) -> str:
@@ -118,10 +144,11 @@ def _rate_finding(ctx, rate_rows: dict, row_rates, cells) -> Finding:
     row = by_row[k] if k in by_row and by_row[k].consistent else None
     found = row.rate if row else as_found(in_row[0].found)
     changes = f"the weights change as for η = {rates.history(row_rates, table.rows)}; " if row_rates else ""
+    words, slip = _rate_slip(ctx, k, found, row, rate_rows[k], row_rates)
     return Finding(table.grid.title, table.cell(in_row[0].name, table.rows[k]), "η", "learning rate", found, lr,
                    f"w = {_update(ctx).rule} for every weight, with one η ({lr:g}) on every row",
-                   changes + _rate_slip(ctx, k, found, row, rate_rows[k], row_rates), len(rate_rows),
-                   len(ctx.rows) - 1, tuple(table.cell(w.name, table.rows[w.k]) for w in _by_row(cells)))
+                   changes + words, len(rate_rows), len(ctx.rows) - 1,
+                   tuple(table.cell(w.name, table.rows[w.k]) for w in _by_row(cells)), slip)
 
 
 def _by_row(cells: list) -> list:
@@ -137,7 +164,7 @@ def _still_finding(ctx, row_rates) -> Finding:
     return Finding(table.grid.title, cells[0], "η", "learning rate", 0.0, None,
                    f"w = {update.rule} for every weight, with one η above 0 on every row",
                    f"the weights never change: each is copied from the row above without the step {update.step}; "
-                   f"write {update.rule} with η {_rate_cell(ctx)}", len(still), len(ctx.rows) - 1, cells)
+                   f"write {update.rule} with η {_rate_cell(ctx)}", len(still), len(ctx.rows) - 1, cells, "no update")
 
 
 @dataclass(frozen=True)
@@ -163,29 +190,29 @@ def _update(ctx) -> Update:
     return Update(math_text(rule), f"−{math_text(change)}", math_text(change), math_text(Op("+", (refs.w, change))))
 
 
-def _rate_slip(ctx, k: int, found, row, moved: str | None, row_rates) -> str:
-    """Why the rate is off: what the formulas show, else what the values suggest."""
+def _rate_slip(ctx, k: int, found, row, moved: str | None, row_rates) -> tuple[str, str]:
+    """Why the rate is off, and the kind of slip: what the formulas show, else what the values suggest."""
     if moved:
-        return moved
+        return moved, "rate reference"
     lr, label, update = ctx.params["lr"], ctx.table.labels.get("lr"), _update(ctx)
     if isinstance(found, str):
         return (f"every weight update of row {ctx.table.rows[k]} is {found}, and what they share is η: a rate "
                 f"reference that is relative and has drifted onto a cell that is not a number? Take η "
-                f"{_rate_cell(ctx)} in every update")
+                f"{_rate_cell(ctx)} in every update"), "rate reference"
     if row is not None and row.allows(-lr):
         return (f"sign flipped: the updates add {update.change} ({update.added} where {update.rule} belongs), so "
-                "the weights climb the error instead of descending it")
+                "the weights climb the error instead of descending it"), "rate sign"
     if row is not None and all(r.allows(0.0) for r in row_rates):  # from the start: not a reference that drifted
         return (f"the weights do not change: each is copied from the row above without the step {update.step}; "
-                f"write {update.rule} with η {_rate_cell(ctx)}")
+                f"write {update.rule} with η {_rate_cell(ctx)}"), "no update"
     if (drift := _value_drift(ctx, k, row)):
-        return drift
+        return drift, "rate reference"
     others = {r.rate for r in row_rates if r.consistent and not r.allows(lr)}
     if label and label.single is not None and len(others) == 1 and all(not r.allows(lr) for r in row_rates):
         return (f"every update uses η = {others.pop():g}, not the {lr:g} of {label.where}: the weight "
-                "formulas take another cell, or the values were not recalculated after η changed")
+                "formulas take another cell, or the values were not recalculated after η changed"), "rate"
     return (f"a learning-rate reference that is relative and drifts down the rows? Take η {_rate_cell(ctx)} in "
-            "every update")
+            "every update"), "rate reference"
 
 
 def _rate_cell(ctx) -> str:
@@ -268,23 +295,29 @@ def _shown(grid, ref) -> str:
 
 # ---------------------------------------------------------------------------------------- explaining
 
-def explain(ctx, rule: Rule, cells: list) -> str:
-    """The likely slip, from the first wrong cell's formula when it has one, else from the values."""
+def explain(ctx, rule: Rule, cells: list) -> tuple[str, str]:
+    """The likely slip, from the first wrong cell's formula when it has one, else from the values; and its
+    kind (a key of SLIPS)."""
     first = cells[0]
     table = ctx.table
     formula = table.grid.formulas.get((table.rows[first.k], table.columns[rule.name].index))
     if formula:
         formula = unwrap(formula)  # a Google Sheets export's, as typed
-        words = _from_formula(ctx, rule, first.k, formula)
-        if words:
-            return words + "".join(f"; {pinned}" for pinned in _pinned(ctx, formula))
+        named = _from_formula(ctx, rule, first.k, formula)
+        if named and named[1] == "unknown" and ctx.written(rule.name).expr != rule.expr:
+            # Written out past the chain-rule columns, the formula is a slip of the written-out definition.
+            other = _from_formula(ctx, ctx.written(rule.name), first.k, formula)
+            named = other if other and other[1] not in ("unknown", "stale") else named
+        if named:
+            words, slip = named
+            return words + "".join(f"; {pinned}" for pinned in _pinned(ctx, formula)), slip
     if not isinstance(first.found, float):
-        return not_a_number(first.found)
+        return not_a_number(first.found), "not a number"
     if rule.name in ctx.exact:
         # A typed given has no formula to slip in: no reference of it can point at the wrong cell.
         return (f"typed as {first.found:.10g} where {rule.name} is {ctx.params[rule.name]:g}, as its first row "
-                "gives it: a given keeps one value on every row")
-    return _from_values(ctx, rule, cells) or ""
+                "gives it: a given keeps one value on every row"), "given"
+    return _from_values(ctx, rule, cells) or ("", "")
 
 
 # What each error value means, for whoever finds one where a number belongs.
@@ -325,8 +358,8 @@ def not_a_number(found) -> str:
     return f"the cell holds the text {found!r}, a number stored as text: type it again as a number (no apostrophe)"
 
 
-def _from_values(ctx, rule: Rule, cells: list) -> str | None:
-    """The mutant that reproduces the most stored values, the first wrong cell's among them."""
+def _from_values(ctx, rule: Rule, cells: list) -> tuple[str, str] | None:
+    """The mutant that reproduces the most stored values, the first wrong cell's among them, and its kind."""
     sample = [w for w in cells if isinstance(w.found, float)][:MAX_CELLS]
     if not sample:
         return None
@@ -338,7 +371,8 @@ def _from_values(ctx, rule: Rule, cells: list) -> str | None:
             best, best_count = mutant, count
     if best is None:
         return None
-    return f"{best.words} (this reproduces the value in {best_count} of the {len(sample)} wrong rows checked)"
+    return (f"{best.words} (this reproduces the value in {best_count} of the {len(sample)} wrong rows checked)",
+            best.slip)
 
 
 def _reproduces(ctx, fn, wrong) -> bool:
@@ -360,8 +394,8 @@ def _changes(ctx, fn, wrong) -> bool:
         return False
 
 
-def _from_formula(ctx, rule: Rule, k: int, formula: str) -> str | None:
-    """Which mistake the formula is: compared with each mutant on random values of every cell."""
+def _from_formula(ctx, rule: Rule, k: int, formula: str) -> tuple[str, str] | None:
+    """Which mistake the formula is, and its kind: compared with each mutant on random values of every cell."""
     opaque: dict[str, float] = {}
     try:
         source = to_python(formula, _resolver(ctx, k, opaque))
@@ -371,14 +405,14 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> str | None:
     envs = _environments(ctx, opaque)
     if _same(user, rule.fn, envs):
         return (f"the formula {formula} is right, but the value stored is not its result: "
-                "recalculate the sheet (or an upstream cell changed after it was computed)")
+                "recalculate the sheet (or an upstream cell changed after it was computed)"), "stale"
     extra = [Param(key) for key in opaque]
     for mutant in mutants(ctx, rule, extra, envs):
         if _same(user, compile_source(mutant.source), envs):
-            return f"{mutant.words} (the formula is {excerpt(formula)})"
+            return f"{mutant.words} (the formula is {excerpt(formula)})", mutant.slip
     reference = _reference(ctx, k, {})
     named = renamed(formula, lambda ref: math_text(reference(ref)))
-    return f"the formula {formula}, that is {named}, matches none of the usual slips"
+    return f"the formula {formula}, that is {named}, matches none of the usual slips", "unknown"
 
 
 def _resolver(ctx, k: int, opaque: dict):
@@ -466,14 +500,17 @@ def mutants(ctx, rule: Rule, extra: list, envs=None) -> list[Mutant]:
     correct = python_source(rule.expr)
     envs = envs if envs is not None else _environments(ctx, {})
     seen, found = {correct}, []
-    for words, source in itertools.chain(
-            _references(ctx, rule, extra), _swaps(rule), _parentheses(rule.expr), _signs(rule),
-            _steps(rule), _rows(rule), _dropped(rule), _other_columns(ctx, rule)):
+    # A sign before a swap: (t1 − a_o1) for (a_o1 − t1) is both, and a teacher calls it a sign.
+    kinds = (("sign", _signs(rule)), ("swap", _swaps(rule)), ("parentheses", _parentheses(rule.expr)),
+             ("iteration", _steps(rule)), ("row", _rows(rule)), ("factor", _dropped(rule)),
+             ("column", _other_columns(ctx, rule)))
+    for slip, words, source in itertools.chain(
+            _references(ctx, rule, extra), ((slip, *mutant) for slip, made in kinds for mutant in made)):
         if source in seen:
             continue
         seen.add(source)
         if not _same(compile_source(source), rule.fn, envs):
-            found.append(Mutant(words, source))
+            found.append(Mutant(words, source, slip))
     return found
 
 
@@ -484,7 +521,7 @@ def _candidates(ctx, rule: Rule, extra: list) -> list:
 
 
 def _references(ctx, rule: Rule, extra: list):
-    """Every reference to one quantity (or just one of them) pointing at another."""
+    """Every reference to one quantity (or just one of them) pointing at another, with its kind."""
     candidates = _candidates(ctx, rule, extra)
     single = []
     for old in rule.leaves:
@@ -493,11 +530,12 @@ def _references(ctx, rule: Rule, extra: list):
             new = Sym(new.name, prev=old.prev) if isinstance(new, Sym) and isinstance(old, Sym) else new
             if new == old or _name(new) == _name(old):
                 continue  # a name put where it already stands is no slip
-            yield _replace_words(ctx, rule, old, new), python_source(_replace(rule.expr, old, new))
+            yield (*_replace_words(ctx, rule, old, new), python_source(_replace(rule.expr, old, new)))
             spots = [i for i, node in enumerate(_nodes(rule.expr)) if node == old]
             if len(spots) > 1:
                 for i in spots:
-                    single.append((f"{_name(new)} where {_name(old)} belongs, in one of its {len(spots)} places",
+                    single.append(("reference",
+                                   f"{_name(new)} where {_name(old)} belongs, in one of its {len(spots)} places",
                                    python_source(_at(rule.expr, i, new))))
     yield from single
 
@@ -585,17 +623,25 @@ def _other_columns(ctx, rule: Rule):
             yield f"the value of {name} (this row) instead of {rule.name}", f"V[{name!r}]"
 
 
-def _replace_words(ctx, rule: Rule, old, new) -> str:
+def _replace_words(ctx, rule: Rule, old, new) -> tuple[str, str]:
     o, n = _name(old), _name(new)
     if isinstance(old, Sym) and isinstance(new, Sym) and _kind(ctx, old) == _kind(ctx, new) == ACT \
             and _only_in_slope(ctx, rule.expr, old):
         layer = ctx.graph[old.name].layer
         unit = "output" if layer == len(ctx.graph.network.layers) - 1 else "hidden"
-        return (f"{math_text(_slope(ctx, new))} where {math_text(_slope(ctx, old))} belongs: the slope of the wrong "
-                f"{unit} unit")
+        return "slope", (f"{math_text(_slope(ctx, new))} where {math_text(_slope(ctx, old))} belongs: the slope of "
+                         f"the wrong {unit} unit")
     if _kind(ctx, old) == TARGET and _kind(ctx, new) == INPUT:
-        return f"the input {n} where the target {o} belongs"
-    return f"{n} where {o} belongs"
+        return "input for target", f"the input {n} where the target {o} belongs"
+    if _slope_column(ctx, old) and _slope_column(ctx, new):  # the chain's ∂a/∂z column of another neuron
+        layer = ctx.graph[old.name].layer
+        unit = "output" if layer == len(ctx.graph.network.layers) - 1 else "hidden"
+        return "slope", f"{n} where {o} belongs: the slope of the wrong {unit} unit"
+    return "reference", f"{n} where {o} belongs"
+
+
+def _slope_column(ctx, node) -> bool:
+    return isinstance(node, Sym) and node.name in ctx.graph.index and ctx.graph[node.name].step == SLOPE_STEP
 
 
 def _slope(ctx, leaf: Sym):

@@ -28,6 +28,7 @@ class Finding:
     wrong: int
     judged: int
     cells: tuple[str, ...] = ()
+    slip: str = ""   # the kind of slip the diagnosis names: a key of diagnose.SLIPS ('' where none is named)
 
     @property
     def where(self) -> str:
@@ -56,6 +57,8 @@ class SheetReport:
     # first row or labelled cells: what a grader compares with the assignment.
     givens: dict = field(default_factory=dict, compare=False)
     judged_cells: dict = field(default_factory=dict, compare=False)  # quantity → how many of its cells were judged
+    network: object = field(default=None, compare=False)  # the graph.Network the sheet was judged as
+    iterations: int = 0                        # its data rows
 
 
 @dataclass(frozen=True)

@@ -139,10 +139,7 @@ def why_not(grid: Grid) -> str:
     header_row = _header_row(grid)
     if header_row is None:
         return "no header row naming h1, w1, … (name the columns in one row above the rows of numbers)"
-    columns, _ = _columns(grid, header_row)
-    indices = {c.index for c in columns.values()}
-    spelled = [(cell, value) for cell, value in grid.texts.items()
-               if cell[0] > header_row and cell[1] in indices and isinstance(value, str) and _spells_number(value)]
+    spelled = _spelled(grid, header_row)
     if spelled:
         cell, text = min(spelled)
         fix = ("type them with a decimal point (Find & Replace ',' by '.' does a whole column)" if "," in text
@@ -150,6 +147,21 @@ def why_not(grid: Grid) -> str:
         return (f"its header row (row {header_row}) is there, but the cells under it hold text, not numbers "
                 f"('{excerpt(text)}' in {a1(cell)}): {fix}")
     return f"its header row (row {header_row}) has no rows of numbers under it"
+
+
+def is_blank(grid: Grid) -> bool:
+    """Does ``grid``, a sheet ``find_tables`` found no table on, hold the exercise's header row with nothing
+    filled under it (no numbers typed as text either): a sheet of the exercise as it was handed out?"""
+    header_row = _header_row(grid)
+    return header_row is not None and not _spelled(grid, header_row)
+
+
+def _spelled(grid: Grid, header_row: int) -> list:
+    """The cells under the header row, in its columns, holding a number typed as text."""
+    columns, _ = _columns(grid, header_row)
+    indices = {c.index for c in columns.values()}
+    return [(cell, value) for cell, value in grid.texts.items()
+            if cell[0] > header_row and cell[1] in indices and isinstance(value, str) and _spells_number(value)]
 
 
 def _spells_number(text: str) -> bool:

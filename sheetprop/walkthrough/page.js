@@ -1,79 +1,18 @@
 // The living walkthrough: its fields, its link, and the numbers it rewrites after an edit.
 // Nothing below computes the example: every value comes from ENGINES, generated above from the graph's
-// quantity definitions. This part reads what the user typed, runs them, and prints the numbers as
-// sheetprop.numerals and the walkthrough's tables print them (the tests hold the two side by side).
+// quantity definitions, and the comparison and the printing of numbers are rendered from theirs (COMPARISON,
+// NUMBERS). This part reads what the user typed, runs them, and writes the results into the page.
 (() => {
   const D = SPEC.digits;
-  const MINUS = "\u2212";
-  const SUPERSCRIPT = { "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸",
-                        "9": "⁹", "-": "⁻" };
-  const CHECKPOINTS = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
-  const REACHED = "reached threshold", DECREASING = "decreasing", DIVERGING = "diverging",
-        OVERFLOWED = "diverged (overflow)", UNCHANGED = "unchanged", ONE_ITERATION = "one iteration";
-
-  // ------------------------------------------------------------------------------------------ numbers
-
-  // Mantissa and power of ten of Python's f"{x:.{d}g}" (sheetprop.numerals.parts): round half to even on
-  // the exact binary value, exponent form below 1e-4 and from 10^d, trailing zeros dropped unless ``zeros``.
-  function parts(x, d, zeros = false) {
-    const negative = x < 0 || Object.is(x, -0);
-    const a = Math.abs(x);
-    let digits = zeros ? "0".repeat(d) : "0", exponent = 0;
-    if (a !== 0) {
-      let m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(a.toExponential(d - 1));
-      digits = m[1] + (m[2] || ""); exponent = Number(m[3]);
-      const exact = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(a.toExponential(100));
-      const all = exact[1] + (exact[2] || "");
-      // toExponential rounds a tie up; Python to the even digit.
-      if (all[d] === "5" && /^0*$/.test(all.slice(d + 1)) && Number(all[d - 1]) % 2 === 0) {
-        digits = all.slice(0, d); exponent = Number(exact[3]);
-      }
-    }
-    const sign = negative ? "-" : "";
-    const trim = text => zeros ? text : text.replace(/0+$/, "");
-    if (exponent < -4 || exponent >= d) {
-      const fraction = trim(digits.slice(1));
-      return [sign + digits[0] + (fraction ? "." + fraction : ""), exponent];
-    }
-    let whole, fraction;
-    if (exponent >= 0) { whole = digits.slice(0, exponent + 1); fraction = digits.slice(exponent + 1); }
-    else { whole = "0"; fraction = "0".repeat(-exponent - 1) + digits; }
-    fraction = trim(fraction);
-    return [sign + whole + (fraction ? "." + fraction : ""), null];
-  }
-
-  function number(x, d, zeros = false) {
-    if (Number.isNaN(x)) return "NaN";
-    if (!Number.isFinite(x)) return (x < 0 ? MINUS : "") + "∞";
-    const [mantissa, exponent] = parts(x, d, zeros);
-    const text = exponent === null ? mantissa
-      : mantissa + "×10" + String(exponent).split("").map(c => SUPERSCRIPT[c]).join("");
-    return text.replace("-", MINUS);
-  }
+  // Numbers printed as sheetprop.numerals and the MathML dialect print them: NUMBERS is their definition
+  // (sheetprop.dialects.NUMBER, NUMBER_MARKUP, COLUMN_NUMBER) rendered in the js dialect above this script;
+  // ``zeros``: a table's column, its trailing zeros kept so that it lines up.
+  const number = (x, d, zeros = false) => zeros ? NUMBERS.columnNumber(x, d) : NUMBERS.number(x, d);
+  const mathmlNumber = (x, d, outer) => NUMBERS.mathmlNumber(x, d, outer);
 
   function escapeHtml(text) {
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
       .replace(/'/g, "&#x27;");
-  }
-  const negate = text => `<mrow><mo>${MINUS}</mo>${text}</mrow>`;
-  function bracket(text) {
-    const stretch = text.includes("<mfrac") ? "" : ' stretchy="false"';
-    return `<mrow><mo${stretch}>(</mo>${text}<mo${stretch}>)</mo></mrow>`;
-  }
-
-  // sheetprop.dialects.mathml_number
-  function mathmlNumber(x, d, outer) {
-    if (Number.isNaN(x)) return "<mn>NaN</mn>";
-    if (!Number.isFinite(x)) return x > 0 ? "<mn>∞</mn>" : negate("<mn>∞</mn>");
-    const [mantissa, exponent] = parts(x, d);
-    const negative = mantissa.startsWith("-");
-    let body = `<mn>${mantissa.replace(/^-+/, "")}</mn>`;
-    if (exponent !== null) {
-      const power = exponent < 0 ? negate(`<mn>${-exponent}</mn>`) : `<mn>${exponent}</mn>`;
-      body = `<mrow>${body}<mo>×</mo><msup><mn>10</mn>${power}</msup></mrow>`;
-    }
-    if (negative) body = negate(body);
-    return outer && (negative || exponent !== null) ? bracket(body) : body;
   }
 
   // ------------------------------------------------------------------------------------------ state
@@ -113,7 +52,7 @@
         if (rates.includes(rate)) return { error: `${item} is given twice` };
         rates.push(rate);
       }
-      if (rates.length * SPEC.optimizers.length > 255) return { error: "at most 255 runs" };
+      if (rates.length * SPEC.optimizers.length > SPEC.maxRuns) return { error: `at most ${SPEC.maxRuns} runs` };
       return { value: rates };
     }
     if (name === "iterations") {
@@ -137,7 +76,10 @@
       if (below || above)
         return { error: `outside ${lowOpen ? "(" : "["}${low}, ${high === null ? "∞" : high}${highOpen ? ")" : "]"}` };
     }
-    if (field.kind === "target" && SPEC.bce && (value < 0 || value > 1)) return { error: "bce needs a target from 0 to 1" };
+    if (field.kind === "target" && SPEC.targets) {  // the config's rule (sheetprop.config.TARGET_RANGES)
+      const [low, high] = SPEC.targets.range;
+      if (value < low || value > high) return { error: `${SPEC.targets.loss} needs a target from ${low} to ${high}` };
+    }
     return { value };
   }
 
@@ -228,23 +170,13 @@
     return out;
   }
 
-  // sheetprop.compare.summarize
-  function statusOf(first, final, reached, iterations) {
-    if (reached) return REACHED;
-    if (!(Number.isFinite(final) && Number.isFinite(first))) return OVERFLOWED;
-    if (iterations === 1) return ONE_ITERATION;
-    return final < first ? DECREASING : final > first ? DIVERGING : UNCHANGED;
-  }
-
+  // Each run judged by COMPARISON, rendered from sheetprop.compare's definitions above this script.
   function summarize(runs, threshold) {
     const results = runs.map(({ run, losses }) => {
-      const index = losses.findIndex(loss => loss < threshold);
-      const reached = index < 0 ? null : index + 1;
-      const first = losses[0], final = losses[losses.length - 1];
-      return { run, losses, first, final, reached, status: statusOf(first, final, reached !== null, losses.length) };
+      const judged = COMPARISON.run(losses, threshold, losses.length);
+      return { run, losses, ...judged, shown: COMPARISON.shown(judged.final, judged.reached) };
     });
-    let best = null;
-    for (const r of results) if (r.status !== OVERFLOWED && (best === null || r.final < best.final)) best = r;
+    const { best } = COMPARISON.best(results, results.map(r => r.final));
     return { results, best, threshold, named: SPEC.named, iterations: Math.max(...results.map(r => r.losses.length)) };
   }
 
@@ -270,73 +202,55 @@
 
   // ------------------------------------------------------------------------------------------ words
 
-  // sheetprop.walkthrough.reading
+  // Names of runs as sheetprop.walkthrough.reading writes them.
   const listed = items => items.length === 1 ? items[0] : items.slice(0, -1).join(", ") + " and " + items[items.length - 1];
   const ratesText = (rates, d) => "η = " + listed(rates.map(r => number(r, d)));
   const runsText = (runs, named, d) => named ? listed(runs.map(c => `${c.optimizer} with η = ${number(c.rate, d)}`))
     : ratesText(runs.map(c => c.rate), d);
   const runLabel = (run, named, d) => (named ? `${run.optimizer}, ` : "") + `η = ${number(run.rate, d)}`;
 
+  // The reading's GROUPS and SENTENCES (sheetprop.walkthrough.reading, in SPEC), read as reading() reads them.
   function reading(summary, d) {
-    const n = summary.iterations, threshold = number(summary.threshold, d);
-    const reached = summary.results.filter(r => r.status === REACHED)
-      .sort((a, b) => a.reached - b.reached || (a.final < b.final ? -1 : a.final > b.final ? 1 : 0));
-    const slow = summary.results.filter(r => r.status === DECREASING);
-    const diverging = summary.results.filter(r => r.status === DIVERGING || r.status === OVERFLOWED);
-    const unchanged = summary.results.filter(r => r.status === UNCHANGED);
-    const runs = results => runsText(results.map(r => r.run), summary.named, d);
-    const rate = summary.named ? "run" : "rate";
+    const { groups: kinds, sentences } = SPEC.reading;
+    const groups = {};
+    for (const [name, g] of Object.entries(kinds)) {
+      let runs = summary.results.filter(r => (!g.statuses || g.statuses.includes(r.status))
+        && (!g.with || r[g.with] !== null) && (!g.best || r === summary.best));
+      if (g.order) runs.sort((a, b) => {
+        for (const key of g.order) if (a[key] < b[key]) return -1; else if (a[key] > b[key]) return 1;
+        return 0;
+      });
+      runs = runs.slice(g.from || 0, g.to ?? runs.length);
+      const other = groups[g.unless];
+      groups[name] = other && other.length === runs.length && runs.every((r, i) => r === other[i]) ? [] : runs;
+    }
     const lines = [];
-    if (n === 1 && !diverging.length)
-      return [`One iteration is the forward pass on the initial weights: no update has been made, so no ${rate} `
-              + "is judged yet; raise 'iterations' to compare them."];
-    if (reached.length) {
-      const best = reached[0];
-      lines.push(`${runs([best])} converges fastest: E_total falls below the threshold ${threshold} at iteration `
-                 + `${best.reached}, and ends at ${number(best.final, d)} after ${n} iterations.`);
-      if (reached.length > 1) {
-        const others = reached.slice(1);
-        const [verb, noun] = others.length === 1 ? ["gets", "iteration"] : ["get", "iterations"];
-        lines.push(`${runs(others)} ${verb} there too, at ${noun} ${listed(others.map(r => String(r.reached)))}.`);
-      }
-    } else if (summary.best === null) {
-      lines.push(`No ${rate} gets E_total below the threshold ${threshold}: every run overflows.`);
-    } else {
-      lines.push(`No ${rate} gets E_total below the threshold ${threshold} within ${n} iterations; `
-                 + `${runs([summary.best])} ends lowest.`);
+    for (const s of sentences) {
+      const said = Object.entries(s.when || {}).every(([key, wanted]) =>
+        key === "iterations" ? summary.iterations === wanted : (groups[key].length > 0) === wanted);
+      if (!said) continue;
+      const about = groups[s.about] || [];
+      for (const runs of s.each ? about.map(r => [r]) : [about])
+        lines.push(filled(typeof s.words === "string" ? s.words : s.words[runs[0].status], runs, summary, d));
+      if (s.only) return lines;
     }
-    if (slow.length) {
-      const verb = slow.length === 1 ? "is" : "are";
-      const ends = slow.map(r => number(r.final, d)).join(", ");
-      lines.push(`${runs(slow)} ${verb} still on ${slow.length === 1 ? "its" : "their"} way: E_total is falling but `
-                 + `stays above ${threshold} after ${n} iterations (${ends} at the end).`);
-    }
-    if (diverging.length) {
-      for (const r of diverging) {
-        if (r.status === OVERFLOWED) lines.push(`${runs([r])} diverges: E_total grows until it overflows.`);
-        else lines.push(`${runs([r])} diverges: E_total ends at ${number(r.final, d)}, above the ${number(r.first, d)} `
-                        + "it started from.");
-      }
-    } else if (!unchanged.length) {
-      lines.push(`No ${rate} diverges: every one ends below the E_total it started from.`);
-    }
-    if (unchanged.length) {
-      const verb = unchanged.length === 1 ? "keeps" : "keep";
-      lines.push(`${runs(unchanged)} ${verb} the E_total ${unchanged.length === 1 ? "it" : "they"} started from: the `
-                 + "gradients are zero, nothing moves.");
-    }
-    for (const r of summary.results) {
-      if (r.status === DIVERGING) continue;
-      const l = r.losses;
-      let rise = null;
-      for (let i = 1; i < l.length; i++) if (l[i] > l[i - 1] * (1 + 1e-12)) { rise = i; break; }
-      if (rise !== null)
-        lines.push(`With ${runs([r])} E_total rises from iteration ${rise} to ${rise + 1} (a step that overshoots) `
-                   + "before it falls again.");
-    }
-    if (reached.length && summary.best !== null && summary.best !== reached[0])
-      lines.push(`The lowest E_total after ${n} iterations is ${runs([summary.best])}'s.`);
     return lines;
+  }
+
+  // The words' fields, as reading._filled fills them.
+  function filled(words, runs, summary, d) {
+    const run = runs[0];
+    const fields = {
+      runs: () => runsText(runs.map(r => r.run), summary.named, d), rate: () => summary.named ? "run" : "rate",
+      threshold: () => number(summary.threshold, d), n: () => String(summary.iterations),
+      reached: () => String(run.reached), first: () => number(run.first, d), final: () => number(run.final, d),
+      overshoot: () => String(run.overshoot), after: () => String(run.overshoot + 1),
+      reached_list: () => listed(runs.map(r => String(r.reached))), finals: () => runs.map(r => number(r.final, d)).join(", "),
+    };
+    return words.replace(/\{([^{}]+)\}/g, (_, field) => {
+      const [one, many] = field.split("|");
+      return many === undefined ? fields[one]() : runs.length === 1 ? one : many;
+    });
   }
 
   // ------------------------------------------------------------------------------------------ tables
@@ -363,7 +277,7 @@
   }
 
   function lossTable(summary) {
-    const checkpoints = [...new Set([...CHECKPOINTS.filter(i => i <= summary.iterations), summary.iterations])]
+    const checkpoints = [...new Set([...SPEC.reading.checkpoints.filter(i => i <= summary.iterations), summary.iterations])]
       .sort((a, b) => a - b);
     const header = ["iteration", ...summary.results.map(r => runLabel(r.run, summary.named, D))];
     const body = checkpoints.map(i => [{ int: i },
@@ -375,8 +289,8 @@
     const header = [summary.named ? "run" : "learning rate", "E_total at 1", `E_total at ${summary.iterations}`,
                     `first below ${number(summary.threshold, D)}`, "status"];
     const body = summary.results.map(r => [{ text: runLabel(r.run, summary.named, D) }, { num: r.first },
-      { num: r.final }, r.reached === null ? { text: "never" } : { int: r.reached },
-      { text: r.status + (r === summary.best ? " (lowest final E_total)" : "") }]);
+      { num: r.final }, typeof r.shown.reached === "number" ? { int: r.reached } : { text: r.shown.reached },
+      { text: r.status + (r === summary.best ? SPEC.reading.bestMark : "") }]);
     return table(header, body);
   }
 
@@ -388,7 +302,7 @@
   const lookOf = k => ({ colour: P.colours[k % P.colours.length], dash: P.dashes[k % P.dashes.length],
                          marker: P.markers[k % P.markers.length],
                          markFrom: P.markEvery * (k % P.markers.length) / P.markers.length });
-  const superscript = e => String(e).split("").map(c => SUPERSCRIPT[c]).join("");
+  const superscript = e => F.superscript(e);
 
   // 0 and steps of 1, 2 or 5 times a power of ten from ``low`` to ``top``: about five ticks.
   function roundTicks(low, top) {
@@ -735,8 +649,12 @@
     const again = fromFragment(location.hash);
     apply(again.state, again.problems);
   });
-  // For the tests and the benchmark: the formatter, and recomputing without an edit.
+  // For the tests and the benchmark: the formatter, the comparison of given runs, recomputing without an edit.
   window.sheetprop = { number, mathmlNumber, edit: (name, text) => edit(name, inputs.get(name) || null, text),
+                       compared: (runs, threshold, d) => {
+                         const s = summarize(runs, threshold);
+                         return { results: s.results.map(r => [r.status, r.shown.reached, r.shown.final, r.overshoot]),
+                                  best: s.results.indexOf(s.best), reading: reading(s, d) }; },
                        state: () => structuredClone(state),
                        rows: () => { const r = compute(state); return { r1: Array.from(r.r1), r2: Array.from(r.r2),
                          runs: r.summary.results.map(x => [x.run.optimizer, x.run.rate, Array.from(x.losses, String)]) }; } };

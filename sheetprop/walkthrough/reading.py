@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
-from sheetprop.compare import DECREASING, DIVERGING, OVERFLOWED, REACHED, UNCHANGED, Case, Summary
+import re
+
+from sheetprop.compare import ARRIVAL, DECREASING, DIVERGING, OVERFLOWED, REACHED, UNCHANGED, Case, Summary
 from sheetprop.walkthrough.blocks import Table
 from sheetprop.numerals import DIGITS, number
 
@@ -52,71 +54,99 @@ def listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+# The reading, as data the living page reads too (``live.py`` puts it in the page): each sentence names the
+# runs of a group, or each of them in a sentence of its own, and is said when the groups in ``when`` have
+# runs (True) or none (False), or at the iteration count given. A group takes the runs in the summary's
+# order (or by the values ``order`` names: ``compare.ARRIVAL``, fastest first) with one of ``statuses``,
+# with a value ``with``, or the best; ``from``/``to`` cut it, and ``unless`` empties it where it is that
+# other group.
+GROUPS = {
+    "fastest": {"statuses": [REACHED], "order": ARRIVAL, "to": 1},
+    "others": {"statuses": [REACHED], "order": ARRIVAL, "from": 1},
+    "slow": {"statuses": [DECREASING]},
+    "diverging": {"statuses": [DIVERGING, OVERFLOWED]},
+    "unchanged": {"statuses": [UNCHANGED]},
+    "overshooting": {"with": "overshoot"},
+    "best": {"best": True},
+    "lowest": {"best": True, "unless": "fastest"},
+}
+# In the words: {runs} the group's runs; {rate} 'run' or 'rate'; {threshold}, {n} the iterations; of the
+# (first) run {reached}, {first}, {final}, {overshoot} and {after} (the iteration after it); of the group
+# {reached_list}, {finals}; {singular|plural} by the group's size.
+SENTENCES = (
+    {"words": "One iteration is the forward pass on the initial weights: no update has been made, so no {rate} "
+              "is judged yet; raise 'iterations' to compare them.",
+     "when": {"iterations": 1, "diverging": False}, "only": True},
+    {"words": "{runs} converges fastest: E_total falls below the threshold {threshold} at iteration {reached}, and "
+              "ends at {final} after {n} iterations.", "about": "fastest", "when": {"fastest": True}},
+    {"words": "{runs} {gets|get} there too, at {iteration|iterations} {reached_list}.", "about": "others",
+     "when": {"others": True}},
+    {"words": "No {rate} gets E_total below the threshold {threshold}: every run overflows.",
+     "when": {"fastest": False, "best": False}},
+    {"words": "No {rate} gets E_total below the threshold {threshold} within {n} iterations; {runs} ends lowest.",
+     "about": "best", "when": {"fastest": False, "best": True}},
+    {"words": "{runs} {is|are} still on {its|their} way: E_total is falling but stays above {threshold} after {n} "
+              "iterations ({finals} at the end).", "about": "slow", "when": {"slow": True}},
+    {"words": {OVERFLOWED: "{runs} diverges: E_total grows until it overflows.",
+               DIVERGING: "{runs} diverges: E_total ends at {final}, above the {first} it started from."},
+     "about": "diverging", "each": True},
+    {"words": "No {rate} diverges: every one ends below the E_total it started from.",
+     "when": {"diverging": False, "unchanged": False}},
+    {"words": "{runs} {keeps|keep} the E_total {it|they} started from: the gradients are zero, nothing moves.",
+     "about": "unchanged", "when": {"unchanged": True}},
+    {"words": "With {runs} E_total rises from iteration {overshoot} to {after} (a step that overshoots) before it "
+              "falls again.", "about": "overshooting", "each": True},
+    {"words": "The lowest E_total after {n} iterations is {runs}'s.", "about": "lowest",
+     "when": {"fastest": True, "lowest": True}},
+)
+BEST_MARK = " (lowest final E_total)"  # after the best run's status in the table of runs
+_FIELD = re.compile(r"\{([^{}]+)\}")
+
+
 def reading(summary: Summary, digits: int = DIGITS) -> list[str]:
-    """A few sentences on the comparison: the fastest rate, the others that arrive, the slow, the diverging."""
-    n, threshold = summary.iterations, number(summary.threshold, digits)
-    reached = sorted((r for r in summary.rates if r.status == REACHED), key=lambda r: (r.reached, r.final))
-    slow = [r for r in summary.rates if r.status == DECREASING]
-    diverging = [r for r in summary.rates if r.status in (DIVERGING, OVERFLOWED)]
-    unchanged = [r for r in summary.rates if r.status == UNCHANGED]
-    runs = lambda cases: runs_text(cases, summary.named, digits)  # noqa: E731
-    rate = "run" if summary.named else "rate"
+    """A few sentences on the comparison (``SENTENCES``): the fastest rate, the others that arrive, the slow,
+    the diverging, the steps that overshoot."""
+    groups: dict[str, list] = {}
+    for name, group in GROUPS.items():
+        runs = [r for r in summary.rates if ("statuses" not in group or r.status in group["statuses"])
+                and ("with" not in group or getattr(r, group["with"]) is not None)
+                and (not group.get("best") or r.case == summary.best)]
+        if "order" in group:
+            runs.sort(key=lambda r: tuple(getattr(r, key) for key in group["order"]))
+        runs = runs[group.get("from", 0):group.get("to")]
+        groups[name] = [] if "unless" in group and runs == groups[group["unless"]] else runs
     lines = []
-    if n == 1 and not diverging:
-        return [f"One iteration is the forward pass on the initial weights: no update has been made, so no {rate} "
-                "is judged yet; raise 'iterations' to compare them."]
-    if reached:
-        best = reached[0]
-        lines.append(f"{runs([best.case])} converges fastest: E_total falls below the threshold "
-                     f"{threshold} at iteration {best.reached}, and ends at {number(best.final, digits)} after "
-                     f"{n} iterations.")
-        if len(reached) > 1:
-            others = reached[1:]
-            verb, noun = ("gets", "iteration") if len(others) == 1 else ("get", "iterations")
-            lines.append(f"{runs([r.case for r in others])} {verb} there too, at {noun} "
-                         f"{listed([str(r.reached) for r in others])}.")
-    elif summary.best is None:
-        lines.append(f"No {rate} gets E_total below the threshold {threshold}: every run overflows.")
-    else:
-        lines.append(f"No {rate} gets E_total below the threshold {threshold} within {n} iterations; "
-                     f"{runs([summary.best])} ends lowest.")
-    if slow:
-        verb = "is" if len(slow) == 1 else "are"
-        ends = ", ".join(number(r.final, digits) for r in slow)
-        lines.append(f"{runs([r.case for r in slow])} {verb} still on {'its' if len(slow) == 1 else 'their'} "
-                     f"way: E_total is falling but stays above {threshold} after {n} iterations ({ends} at the end).")
-    if diverging:
-        for r in diverging:
-            if r.status == OVERFLOWED:
-                lines.append(f"{runs([r.case])} diverges: E_total grows until it overflows.")
-            else:
-                lines.append(f"{runs([r.case])} diverges: E_total ends at {number(r.final, digits)}, "
-                             f"above the {number(r.first, digits)} it started from.")
-    elif not unchanged:
-        lines.append(f"No {rate} diverges: every one ends below the E_total it started from.")
-    if unchanged:
-        verb = "keeps" if len(unchanged) == 1 else "keep"
-        lines.append(f"{runs([r.case for r in unchanged])} {verb} the E_total {'it' if len(unchanged) == 1 else 'they'} "
-                     "started from: the gradients are zero, nothing moves.")
-    lines += _overshoots(summary, digits)
-    if reached and summary.best is not None and summary.best != reached[0].case:
-        lines.append(f"The lowest E_total after {n} iterations is {runs([summary.best])}'s.")
-    return lines
-
-
-def _overshoots(summary: Summary, digits: int) -> list[str]:
-    """Rates whose E_total rises at some step without diverging overall: the step is too long there."""
-    runs = lambda cases: runs_text(cases, summary.named, digits)  # noqa: E731
-    lines = []
-    for r in summary.rates:
-        if r.status == DIVERGING:
+    for sentence in SENTENCES:
+        when = sentence.get("when", {})
+        if not all(summary.iterations == wanted if key == "iterations" else bool(groups[key]) == wanted
+                   for key, wanted in when.items()):
             continue
-        losses = summary.trajectories[r.case]
-        rise = next((i for i in range(1, len(losses)) if losses[i] > losses[i - 1] * (1 + 1e-12)), None)
-        if rise is not None:
-            lines.append(f"With {runs([r.case])} E_total rises from iteration {rise} to {rise + 1} "
-                         "(a step that overshoots) before it falls again.")
+        about = groups.get(sentence.get("about"), [])
+        for runs in ([[r] for r in about] if sentence.get("each") else [about]):
+            words = sentence["words"]
+            lines.append(_filled(words[runs[0].status] if isinstance(words, dict) else words, runs, summary, digits))
+        if sentence.get("only"):
+            return lines
     return lines
+
+
+def _filled(words: str, runs: list, summary: Summary, digits: int) -> str:
+    """``words`` with its fields filled for ``runs`` (see ``SENTENCES``)."""
+    run = runs[0] if runs else None
+    fields = {
+        "runs": lambda: runs_text([r.case for r in runs], summary.named, digits),
+        "rate": lambda: "run" if summary.named else "rate",
+        "threshold": lambda: number(summary.threshold, digits), "n": lambda: str(summary.iterations),
+        "reached": lambda: str(run.reached), "first": lambda: number(run.first, digits),
+        "final": lambda: number(run.final, digits), "overshoot": lambda: str(run.overshoot),
+        "after": lambda: str(run.overshoot + 1), "reached_list": lambda: listed([str(r.reached) for r in runs]),
+        "finals": lambda: ", ".join(number(r.final, digits) for r in runs),
+    }
+
+    def field(match) -> str:
+        one, _, many = match[1].partition("|")
+        return (one if len(runs) == 1 else many) if many else fields[one]()
+    return _FIELD.sub(field, words)
 
 
 def checkpoints(iterations: int) -> list[int]:
@@ -142,8 +172,8 @@ def rate_table(summary: Summary, digits: int = DIGITS) -> Table:
     """The Compare sheet's table: first and final E_total, first iteration below the threshold, status."""
     rows = []
     for r in summary.rates:
-        reached = "never" if r.reached is None else r.reached
-        mark = " (lowest final E_total)" if r.case == summary.best else ""
+        reached = r.shown["reached"]
+        mark = BEST_MARK if r.case == summary.best else ""
         rows.append((run_label(r.case, summary.named, digits), r.first, r.final, reached, r.status + mark))
     header = ("run" if summary.named else "learning rate", "E_total at 1", f"E_total at {summary.iterations}",
               f"first below {number(summary.threshold, digits)}", "status")
