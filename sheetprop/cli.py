@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,12 +26,17 @@ EXAMPLES = """examples:
   sheetprop build --digits 4                   the walkthrough's numbers to 4 significant digits
   sheetprop show --iteration 2 --lr 0.5        one iteration's numbers and math in the terminal
   sheetprop verify my-sheet.xlsx               find the slips in a hand-made sheet
+  sheetprop exercise --blank backward          the student's workbook: derived cells to fill
+  sheetprop grade submissions/                 grade a class's sheets into grades.csv and grades.html
   sheetprop check-page --out check             a web page where students check their sheets themselves
+
+Each command has its own --help.
 """
 SHOW_EXAMPLES = """examples:
   sheetprop show                               iteration 1 of the lecture example
   sheetprop show examples/blog.toml --lr 0.5 --iteration 2 --digits 9
   sheetprop show --csv trace.csv               every iteration of every rate as CSV
+  sheetprop show --csv - | head                the CSV to stdout
   sheetprop show --optimizer adam --lr 0.1     Adam's first update, its running averages included
 """
 EXERCISE_EXAMPLES = """examples:
@@ -190,7 +197,8 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--optimizer", metavar="NAME",
                       help="which optimizer (default: the config's first); any of " + ", ".join(_optimizer_names()))
     show.add_argument("--digits", type=int, default=10, metavar="D", help="significant digits (default 10)")
-    show.add_argument("--csv", metavar="FILE", help="also write every iteration of every rate to FILE as CSV")
+    show.add_argument("--csv", metavar="FILE", help="also write every iteration of every rate to FILE as CSV "
+                      "('-': the CSV alone, to stdout)")
     show.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     show.set_defaults(run=_show)
     _add_verify(commands)
@@ -270,9 +278,13 @@ def _show(args) -> int:
     # One row past the iteration shown: its update is the next row's weights.
     trace = run(config, rates, max(config.iterations, args.iteration + 1) if args.csv else args.iteration + 1,
                 optimizer)
+    # Numbers in the shortest form that reads back to the same float (Python's repr, pandas' default).
+    if args.csv == "-":  # the CSV alone on stdout, for a pipe
+        trace.frame().to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
     if args.csv:  # written before anything is printed: a reader that stops early cannot stop it
         with replacing(args.csv) as part:
-            trace.frame().to_csv(part, index=False, float_format="%.17g")
+            trace.frame().to_csv(part, index=False)
     print(show_iteration(trace, args.iteration, args.lr or rates[0], args.digits))
     if args.csv:
         print(f"\nwrote {args.csv}: {len(trace.rows)} learning rates × {trace.iterations} iterations")
@@ -450,7 +462,8 @@ def _add_verify(commands) -> None:
     verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .xltx, .xltm, .ods)")
     verify.add_argument("--json", action="store_true", help="print the findings as JSON")
     verify.add_argument("--annotate", metavar="OUT", help="also write a copy with wrong cells highlighted and commented "
-                        "(the comments print at the end), as .xlsx or in the sheet's own format (.ods for an .ods)")
+                        "(the comments print at the end), as .xlsx or in the sheet's own format (.ods for an .ods); "
+                        "'-': the copy to stdout (in the sheet's own format), the report to stderr")
     verify.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     verify.set_defaults(run=_verify)
 
@@ -462,16 +475,33 @@ def _verify(args) -> int:
     from sheetprop.verify.report import as_json, as_text, error_json
 
     shown, gone = [], []
+    to_stdout = args.annotate == "-"  # the annotated copy on stdout, for a pipe; the report then on stderr
+    if to_stdout and sys.stdout.isatty():
+        print("sheetprop: error: --annotate -: stdout is a terminal, not a file; redirect it (> copy.xlsx) or "
+              "name the copy", file=sys.stderr)
+        return 2
+    report_out = sys.stderr if to_stdout else sys.stdout
 
     def show(report):  # before the annotated copy is written: a copy that fails must not lose the report
         try:
-            print(as_json(report) if args.json else as_text(report), flush=True)
+            print(as_json(report) if args.json else as_text(report), file=report_out, flush=True)
         except BrokenPipeError:  # the reader left (| head): the annotated copy is still written
             gone.append(True)
         shown.append(report)
 
+    scratch = tempfile.TemporaryDirectory(prefix="sheetprop-annotate-") if to_stdout else None
+    if scratch:  # written beside, in the sheet's own format, then copied out
+        from sheetprop.files.annotate import kinds
+
+        annotate = Path(scratch.name) / f"{Path(args.sheet).stem}-annotated{kinds(Path(args.sheet))[0]}"
+    else:
+        annotate = args.annotate
     try:
-        report = verify_file(args.sheet, annotate=args.annotate, report_to=show)
+        report = verify_file(args.sheet, annotate=annotate, report_to=show)
+        if scratch:
+            with open(annotate, "rb") as copy:
+                shutil.copyfileobj(copy, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
     except BrokenPipeError:
         raise
     except VerifyError as error:
@@ -480,7 +510,7 @@ def _verify(args) -> int:
                   f"written: {error}", file=sys.stderr)
             return 3
         if args.json:  # a grading script reads one JSON object whatever happened
-            print(error_json(args.sheet, 2, str(error)))
+            print(error_json(args.sheet, 2, str(error)), file=report_out)
         print(f"sheetprop: error: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # noqa: BLE001 - one line, exit 3; the traceback on --debug
@@ -495,12 +525,15 @@ def _verify(args) -> int:
             message = (f"verify failed on {args.sheet} ({detail}): a bug in sheetprop; run with --debug for the "
                        "traceback and report it")
             if args.json and not shown:
-                print(error_json(args.sheet, 3, message))
+                print(error_json(args.sheet, 3, message), file=report_out)
             print(f"sheetprop: error: {message}", file=sys.stderr)
         return 3
+    finally:
+        if scratch:
+            scratch.cleanup()
     if gone:
         raise BrokenPipeError
-    if args.annotate and not args.json:
+    if args.annotate and not args.json and not to_stdout:
         print(f"wrote {args.annotate}")
     return report.status
 

@@ -25,6 +25,8 @@ from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Network, bias_names, weight_names
 from sheetprop.legend import INPUT, TARGET
 from sheetprop.optimizers import OPTIMIZERS
+from sheetprop.paper import DEFAULT as DEFAULT_PAPER
+from sheetprop.paper import PAPERS
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS, Parameter, keyed
 from sheetprop.workbook.layout import MAX_COLUMNS, max_iterations
 
@@ -55,6 +57,7 @@ _SETTINGS = {
     "iterations": "rows per learning rate (iteration 1 is the forward pass on the initial weights)",
     "threshold": "the E_total the comparison counts iterations down to",
     "walkthrough_rate": "the learning rate the walkthrough works the update through (default: the first)",
+    "paper": f"the paper the sheets and the walkthrough print on: {' or '.join(PAPERS)} (default {DEFAULT_PAPER})",
     "optimizer": f"how the weights are updated: one of {', '.join(OPTIMIZERS)} (default sgd)",
     "optimizers": "instead of 'optimizer': a list of optimizers to compare, each at every learning rate",
 }
@@ -112,6 +115,7 @@ class Config:
     source: str = field(default="", compare=False)
     walkthrough_rate: float | None = None
     optimizers: tuple[str, ...] = ("sgd",)
+    paper: str = DEFAULT_PAPER
 
     @property
     def heading(self) -> str:
@@ -286,6 +290,7 @@ def parse(data: dict, source: str = "") -> Config:
     iterations = problems.attempt(_iterations, data, runs, len(optimizers or ()))
     threshold = problems.attempt(_threshold, data)
     shown = problems.attempt(_walkthrough_rate, data, rates)
+    paper = problems.attempt(choose, data.get("paper", DEFAULT_PAPER), PAPERS, "paper", "paper size")
     weights = None
     if layers:  # named by the layers alone, so that their problems show beside the others'
         sketch = Network(layers=layers, biases=biases[0] if biases else "none",
@@ -309,7 +314,8 @@ def parse(data: dict, source: str = "") -> Config:
     values.update(zip(dict.fromkeys(b for layer in bias_names(network) for b in layer), bias_values))
     values.update(settings)
     return Config(name=name, network=network, values=values, learning_rates=rates, iterations=iterations,
-                  threshold=threshold, title=title, source=source, walkthrough_rate=shown, optimizers=optimizers)
+                  threshold=threshold, title=title, source=source, walkthrough_rate=shown, optimizers=optimizers,
+                  paper=paper)
 
 
 class _Problems:

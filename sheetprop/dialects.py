@@ -554,9 +554,10 @@ SEARCHES = {
 _SUPERSCRIPTS_FROM, _SUPERSCRIPTS_TO = "0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"
 
 
-def _g_format(x: float, digits: int) -> tuple[str, int | None]:
-    """Python's ``g`` format of ``x``: mantissa (its sign an ASCII '-') and power of ten, None when none."""
-    text = f"{x:.{digits}g}"
+def _g_format(x: float, digits: int, zeros: bool = False) -> tuple[str, int | None]:
+    """Python's ``g`` format of ``x``: mantissa (its sign an ASCII '-') and power of ten, None when none;
+    ``zeros``: its trailing zeros kept (the ``#`` form, without a bare trailing point)."""
+    text = f"{x:#.{digits}g}".replace(".e", "e").rstrip(".") if zeros and math.isfinite(x) else f"{x:.{digits}g}"
     if "e" not in text or not math.isfinite(x):
         return text, None
     mantissa, exponent = text.split("e")
@@ -564,11 +565,12 @@ def _g_format(x: float, digits: int) -> tuple[str, int | None]:
 
 
 # Python's g format in JavaScript: round half to even on the exact binary value (toExponential rounds a tie
-# up), the exponent form below 1e-4 and from 10^d, trailing zeros dropped.
-_G_FORMAT_JS = """(x, d) => {
+# up), the exponent form below 1e-4 and from 10^d, trailing zeros dropped unless ``zeros``.
+_G_FORMAT_JS = """(x, d, zeros = false) => {
     if (!Number.isFinite(x)) return [String(x), null];
     const sign = x < 0 || Object.is(x, -0) ? "-" : "", a = Math.abs(x), form = /^(\\d)(?:\\.(\\d+))?e([+-]\\d+)$/;
-    let digits = "0", exponent = 0;
+    const trim = text => zeros ? text : text.replace(/0+$/, "");
+    let digits = zeros ? "0".repeat(d) : "0", exponent = 0;
     if (a !== 0) {
       const m = form.exec(a.toExponential(d - 1)), exact = form.exec(a.toExponential(100));
       digits = m[1] + (m[2] || ""); exponent = Number(m[3]);
@@ -578,11 +580,11 @@ _G_FORMAT_JS = """(x, d) => {
       }
     }
     if (exponent < -4 || exponent >= d) {
-      const fraction = digits.slice(1).replace(/0+$/, "");
+      const fraction = trim(digits.slice(1));
       return [sign + digits[0] + (fraction ? "." + fraction : ""), exponent];
     }
     const whole = exponent >= 0 ? digits.slice(0, exponent + 1) : "0";
-    const fraction = (exponent >= 0 ? digits.slice(exponent + 1) : "0".repeat(-exponent - 1) + digits).replace(/0+$/, "");
+    const fraction = trim(exponent >= 0 ? digits.slice(exponent + 1) : "0".repeat(-exponent - 1) + digits);
     return [sign + whole + (fraction ? "." + fraction : ""), null];
   }"""
 PRINTING = {
@@ -653,11 +655,15 @@ def _is_number(x: Expr) -> Expr:
 _NEGATIVE = Call("signbit", (VALUE,))
 _PARTS = {"parts": Call("g_format", (VALUE, DIGITS)), "mantissa": Item(Sym("parts"), Num(1)),
           "power": Item(Sym("parts"), Num(2))}
-NUMBER: dict[str, Expr] = {**_PARTS, "text": If(
+_TEXT = If(
     _is_number(VALUE),
     _joined(If(_NEGATIVE, Text(MINUS), Text("")), Call("unsigned", (MANTISSA,)),
             If(_is_number(POWER), _joined("×10", Call("superscript", (POWER,))), Text(""))),
-    If(equal(VALUE, VALUE), _joined(If(less(VALUE, 0), Text(MINUS), Text("")), "∞"), Text("NaN")))}
+    If(equal(VALUE, VALUE), _joined(If(less(VALUE, 0), Text(MINUS), Text("")), "∞"), Text("NaN")))
+NUMBER: dict[str, Expr] = {**_PARTS, "text": _TEXT}
+# A number in a table's column: every one of its digits shown, trailing zeros too, so that a column lines up
+# (0.150000000 above 0.149981174).
+COLUMN_NUMBER: dict[str, Expr] = {**_PARTS, "parts": Call("g_format", (VALUE, DIGITS, Num(1))), "text": _TEXT}
 _MARKUP = DIALECTS["mathml"]
 NUMBER_MARKUP: dict[str, Expr] = {
     **_PARTS,
@@ -673,6 +679,7 @@ NUMBER_MARKUP: dict[str, Expr] = {
         If(equal(VALUE, VALUE), If(greater(VALUE, 0), Text("<mn>∞</mn>"), Text(_MARKUP.negate("<mn>∞</mn>"))),
            Text("<mn>NaN</mn>")))}
 _PRINTERS = {"number": (NUMBER, ("value", "digits"), "text"),
+             "column_number": (COLUMN_NUMBER, ("value", "digits"), "text"),
              "mathml_number": (NUMBER_MARKUP, ("value", "digits", "outer"), "markup")}
 _printers = dict(NAMESPACE)
 for _name, _printer in _PRINTERS.items():
@@ -687,6 +694,15 @@ def number(value: float, digits: int) -> str:
     ('−3.51085×10⁻⁵', '−∞')
     """
     return _printers["number"](value, digits)
+
+
+def column_number(value: float, digits: int) -> str:
+    """``value`` as a table's column shows it: ``number``, its trailing zeros kept (COLUMN_NUMBER).
+
+    >>> column_number(0.15, 9), column_number(2.0, 3), column_number(1e-5, 3), column_number(0.0, 3)
+    ('0.150000000', '2.00', '1.00×10⁻⁵', '0.00')
+    """
+    return _printers["column_number"](value, digits)
 
 
 def mathml_number(value: float, digits: int, outer: int = 0) -> str:

@@ -286,10 +286,11 @@ def test_the_pages_numbers_are_printed_as_python_prints_them(browser, tmp_path):
             return values.map(v => { const x = v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity
                                        : v === "-0" ? -0 : v;
               return [window.sheetprop.number(x, digits), window.sheetprop.mathmlNumber(x, digits, 0),
-                      window.sheetprop.mathmlNumber(x, digits, 1)]; });""",
+                      window.sheetprop.mathmlNumber(x, digits, 1), window.sheetprop.number(x, digits, true)]; });""",
                              [_js(v) for v in values], digits)
-        for value, (text, plain, inside) in zip(values, got):
+        for value, (text, plain, inside, zeros) in zip(values, got):
             assert text == number(value, digits), (value, digits)
+            assert zeros == number(value, digits, zeros=True), (value, digits)  # a table's column
             assert plain == mathml_number(value, digits, 0), (value, digits)
             assert inside == mathml_number(value, digits, 1), (value, digits)
 
@@ -380,3 +381,34 @@ def test_the_page_keeps_its_precision(browser, tmp_path):
     assert "0.2984" not in "".join(live["equations"])  # E_total changed
     browser.open(page(edited(config, values={"w6": -0.25, "b2": 1.5}, lr=0.8), tmp_path / "expected", digits=4))
     assert_same_page(live, shown(browser))
+
+
+def test_the_redrawn_chart_is_the_pngs_in_style_and_palette(browser, tmp_path):
+    """After an edit the page draws the chart itself: the PNG's title, its legend with the best run marked, each
+    run in the palette's colour and dash (sheetprop.palette, the workbook's chart and the PNG's too)."""
+    from sheetprop import palette
+
+    config = load("examples/optimizers.toml")
+    browser.open(page(config, tmp_path / "live"), "w5=0.3&rates=0.05,0.5,3")
+    drawn = browser.script("""
+      const svg = document.querySelector("figure svg.live-chart");
+      const texts = Array.from(svg.querySelectorAll("text"), t => t.textContent);
+      const lines = Array.from(svg.querySelectorAll("polyline"), l =>
+        [l.getAttribute("stroke"), l.getAttribute("stroke-dasharray") || "", getComputedStyle(l).stroke]);
+      const legend = Array.from(svg.querySelectorAll("text[data-run]"), t => [Number(t.dataset.run), t.textContent]);
+      const marks = new Set(Array.from(svg.querySelectorAll("path"), p => p.getAttribute("d")));
+      return {texts, lines, legend, marks: Array.from(marks)};""")
+    variant = edited(config, values={"w5": 0.3}, rates=(0.05, 0.5, 3.0))
+    summary = Run.of(variant).summary
+    assert drawn["texts"][0] == plots.chart_title(variant.heading, True, variant.threshold)
+    assert "run" in drawn["texts"] and "E_total (log scale)" in drawn["texts"]
+    cases = list(summary.trajectories)
+    assert drawn["legend"] == [[k, summary.label(case) + (" (best)" if case == summary.best else "")]
+                               for k, case in enumerate(cases)]
+    assert sum(label.endswith(" (best)") for _, label in drawn["legend"]) == 1
+    width = palette.LINE_WIDTH
+    expected = [(palette.series(k).colour, palette.series(k).dash.svg(width)) for k in range(len(cases))]
+    assert [(colour, dash) for colour, dash, _ in drawn["lines"]] == expected * 2  # linear panel, then log
+    assert all(shown == "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
+               for colour, _, shown in drawn["lines"])  # as the browser draws it
+    assert set(drawn["marks"]) == {palette.series(k).marker.path for k in range(len(cases))}

@@ -250,7 +250,7 @@ def test_a_failed_annotated_copy_keeps_the_report_and_exits_3(book):
     blocked = book["values"] / "annotated.xlsx"   # a file stands where its folder would be
     result = cli(book["values"], "--annotate", blocked)
     assert result.returncode == 3
-    assert "sheet uphill w7: header in row 5" in result.stdout and "1 quantity wrong" in result.stdout
+    assert "sheet uphill w7, rows 5–13: learning rate η = " in result.stdout and "1 quantity wrong" in result.stdout
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"sheetprop: error: the report above stands, but the annotated copy {blocked} could "
                            "not be written (") and "choose another path" in line

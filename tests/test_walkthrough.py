@@ -433,3 +433,59 @@ def test_math_dialects_unchanged():
                                        "weights": [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55]}).network)
     assert render(graph["E1"].expr, "math") == "½(t1 − a_o1)²"
     assert render(graph["E1"].expr, "excel", lambda n: n.name.upper()) == "0.5*(T1-A_O1)^2"
+
+
+# ---------------------------------------------------------------------------------------------- on a projector
+
+FIVE_LAYERS = {"name": "five", "inputs": [0.1, 0.2], "targets": [0.3, 0.4], "layers": [2, 3, 3, 3, 2], "seed": 1,
+               "biases": [[0.1] * 3, [0.2] * 3, [0.3] * 3, [0.4] * 2], "iterations": 20}
+
+SIZES = """
+const body = parseFloat(getComputedStyle(document.body).fontSize);
+const size = e => parseFloat(getComputedStyle(e).fontSize);
+const svg = document.querySelector("figure[data-live=network] svg, figure svg");
+const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+const columns = Array.from(document.querySelectorAll("table:not([data-live=start])"), table => {
+  const numbers = Array.from(table.querySelectorAll("tbody tr"), tr => Array.from(tr.cells).map(
+    (td, i) => td.classList.contains("number") && /\\./.test(td.textContent) ? [i, td.textContent, td.getBoundingClientRect().right] : null)
+    .filter(Boolean));
+  return numbers.flat();
+});
+return {body, width: window.innerWidth,
+        fractions: Array.from(document.querySelectorAll("mfrac mi, mfrac mn"), e => size(e) / body),
+        diagram: Array.from(svg.querySelectorAll("text"), t => size(t) * scale),
+        columns};
+"""
+
+
+@pytest.mark.parametrize("source", ["lecture", "xor", "five"])
+def test_the_page_reads_on_a_1280_pixel_projector(source, tmp_path):
+    from browser import Driven
+    from sheetprop.walkthrough import write_walkthrough
+    from sheetprop.runs import Run
+
+    config = configs.parse(FIVE_LAYERS) if source == "five" else configs.load(
+        __import__("pathlib").Path(__file__).parent.parent / "examples" / f"{source}.toml")
+    run = Run.of(config)
+    (tmp_path / "page").mkdir()
+    page = write_walkthrough(config, run.graph, run.summary, tmp_path / "page").html
+    driven = Driven(tmp_path / "chromium")
+    driven.driver.set_window_size(1280, 900)
+    driven.open(page)
+    shown = driven.script(SIZES)
+    assert driven.quit() == []
+    assert shown["width"] == 1280 and shown["body"] >= 18
+    # The ∂E/∂… fractions at the size of the math around them: a subscript inside is 0.8 of it, no smaller
+    # (inline fractions were drawn at about 0.6 of the text).
+    assert shown["fractions"] and min(shown["fractions"]) >= 0.85
+    # The diagram's labels: 12 pixels or more, however wide the network (a wide one scrolls rather than shrink).
+    assert min(shown["diagram"]) >= 12, sorted(shown["diagram"])[:3]
+    # Every number in a table of results shows all its digits (0.150000000 beside 0.149981174), right-aligned.
+    for table in shown["columns"]:
+        by_column = {}
+        for column, text, right in table:
+            by_column.setdefault(column, []).append((text, right))
+        for cells in by_column.values():
+            assert len({round(right) for _, right in cells}) == 1
+            assert all(len(re.sub(r"\D", "", text.split("×")[0]).lstrip("0")) == DIGITS
+                       or float(text.replace("−", "-").split("×")[0]) == 0 for text, _ in cells), cells

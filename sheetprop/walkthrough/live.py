@@ -23,8 +23,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetprop import legend
-from sheetprop.compare import BEST, JUDGED, PICKED, RUN, SHOWN
+from sheetprop import legend, palette
+from sheetprop.compare import BEST, JUDGED, PICKED, RUN, SHOWN, labels, names_optimizers
 from sheetprop.config import MAX_RUNS, TARGET_RANGES, Config
 from sheetprop.dialects import function_source, javascript_runtime, math_element, numbers_source
 from sheetprop.engine import row_source
@@ -113,6 +113,8 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
         "targets": ({"loss": config.network.loss, "range": list(TARGET_RANGES[config.network.loss])}
                     if config.network.loss in TARGET_RANGES else None),
         "reading": {"groups": GROUPS, "sentences": SENTENCES, "bestMark": BEST_MARK, "checkpoints": CHECKPOINTS},
+        "palette": palette.for_page(),
+        "chart": _chart(config),
     }
     engines = ",\n".join(f"{json.dumps(o)}: {engine_source(g)}" for o, g in graphs.items())
     data = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
@@ -121,6 +123,21 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
               f"{comparison_source()}\n{numbers_source()}\n"
               + PAGE_SCRIPT.read_text(encoding="utf-8"))
     return LivePage(script, dict(graph.index))
+
+
+def _chart(config: Config) -> dict:
+    """What the page's chart draws as the build's PNG does (``plots``): its texts, the config's runs' labels,
+    the PNG's layout in fractions of its size, and its font sizes in its pixels."""
+    from sheetprop import plots
+
+    named = names_optimizers(config.cases)
+    width, height = (round(inches * plots.DPI) for inches in plots.SIZE)
+    return {"title": plots.chart_title(config.heading, named, config.threshold),
+            "legendTitle": plots.legend_title(named), "maxLegend": plots.MAX_LEGEND,
+            "labels": [[case.optimizer, case.rate, label] for case, label in labels(config.cases).items()],
+            "width": width, "height": height, "layout": {**plots.LAYOUT, "gap": plots.LEGEND_GAP},
+            "font": round(plots.FONT_POINTS * plots.DPI / 72, 1), "titleScale": 1.2, "legendScale": 0.833,
+            "markerSize": round(plots.MARKER_POINTS * plots.DPI / 72, 1)}
 
 
 def comparison_source() -> str:
