@@ -103,7 +103,7 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
         "threshold": config.threshold,
         "optimizers": list(config.optimizers),
         "named": any(o != "sgd" for o in config.optimizers),
-        "chart": chart,
+        "png": chart,  # the build's PNG stands for the config's own values
         "fields": fields,
         "total": graph.index[TOTAL],
         "afterRows": [{"slot": graph.index[n], "markup": math_element(legend.mathml(n))} for n in [*rows, TOTAL]],

@@ -629,7 +629,7 @@
       old.forEach(p => p.remove());
     }
     if (figure) {
-      const original = SPEC.chart && SPEC.fields.every(f => same(state, base, f.name))
+      const original = SPEC.png && SPEC.fields.every(f => same(state, base, f.name))
         && SETTINGS.every(name => same(state, base, name));
       if (picture) picture.hidden = !original;
       const drawn = figure.querySelector("svg.live-chart");
