@@ -138,7 +138,7 @@ def test_the_main_help_shows_every_command():
 
     commands = next(a for a in _parser()._actions if a.__class__.__name__ == "_SubParsersAction").choices
     examples = sheetprop("--help").stdout.split("examples:")[1]
-    assert set(commands) == set(re.findall(r"^  sheetprop (\w+)", examples, re.M)), examples
+    assert set(commands) == set(re.findall(r"^  sheetprop ([\w-]+)", examples, re.M)), examples
 
 
 def test_dash_writes_the_csv_to_stdout_in_shortest_round_trip_numbers(tmp_path):
