@@ -22,12 +22,13 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from sheetprop import legend
 from sheetprop.engine import compile_rows
 from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
-from sheetprop.functions import ACTIVATIONS
-from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, TARGET, refs as graph_refs
+from sheetprop.functions import ACTIVATIONS, LOSSES
+from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP, TARGET,
+                             refs as graph_refs)
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import Finding, as_found, excerpt
 from sheetprop.verify.formula import FormulaError, references, renamed, to_python, unwrap
-from sheetprop.verify.rules import Rule, compile_source, math_text, python_source
+from sheetprop.verify.rules import Rule, compile_source, expand, math_text, python_source
 
 MATCH = 4.0            # a mutant reproduces a value within this many of the cell's tolerances
 SAMPLES = 3            # random points on which two formulas must agree to be the same
@@ -467,14 +468,43 @@ def mutants(ctx, rule: Rule, extra: list, envs=None) -> list[Mutant]:
     envs = envs if envs is not None else _environments(ctx, {})
     seen, found = {correct}, []
     for words, source in itertools.chain(
-            _references(ctx, rule, extra), _swaps(rule), _parentheses(rule.expr), _signs(rule),
-            _steps(rule), _rows(rule), _dropped(rule), _other_columns(ctx, rule)):
+            _definitions(ctx, rule), _references(ctx, rule, extra), _swaps(rule), _parentheses(rule.expr),
+            _signs(rule), _steps(rule), _rows(rule), _dropped(rule), _negations(rule), _other_columns(ctx, rule)):
         if source in seen:
             continue
         seen.add(source)
         if not _same(compile_source(source), rule.fn, envs):
             found.append(Mutant(words, source))
     return found
+
+
+def _definitions(ctx, rule: Rule):
+    """Slips of understanding in a δ, from the records: through a function of the whole layer (softmax), its
+    Jacobian's diagonal alone, as for a function of one neuron; and a loss's collapsed δ (cross-entropy
+    through softmax: a − t) with the net input where the activation's output belongs."""
+    graph = ctx.graph
+    quantity = graph[rule.name]
+    if quantity.role != CHAIN or quantity.step != DELTA_STEP:
+        return
+    activation = ACTIVATIONS[graph.network.activations[quantity.layer - 1]]
+    loss = LOSSES[graph.network.loss]
+    present = {n for n in ctx.table.columns if n in graph.index} | {"iteration"}
+
+    def name(role, step=None) -> str:
+        return legend.header(legend.Name(role, neuron=quantity.structure.neuron, step=step, example=quantity.example))
+
+    a, z = name(ACT), name(NET)
+    if activation.across:
+        diagonal = Sym(name(CHAIN, OUTPUT_STEP)) * Sym(name(CHAIN, SLOPE_STEP))
+        yield (f"the Jacobian's diagonal alone: {math_text(diagonal)}, as for an activation of one neuron; "
+               f"{activation.name} ties every output to every net input, so {rule.name} also subtracts "
+               f"∂E/∂a_k·a_k·{a} for every other output k", python_source(expand(diagonal, graph, present)))
+    if loss.collapse and loss.outputs == activation.name and quantity.layer == len(graph.network.layers) - 1:
+        target = Sym(name(TARGET))
+        wrong = loss.collapse(Sym(z), target, graph.network.layers[-1])
+        yield (f"{math_text(wrong)} where {math_text(loss.collapse(Sym(a), target, graph.network.layers[-1]))} "
+               f"belongs: the net input {z} in place of the {activation.name} output {a} (a − t holds for the "
+               f"outputs after the {activation.name})", python_source(expand(wrong, graph, present)))
 
 
 def _candidates(ctx, rule: Rule, extra: list) -> list:
@@ -551,6 +581,15 @@ def _signs(rule: Rule):
         for flipped in flips:
             yield (f"{math_text(flipped)} where {math_text(node)} belongs (sign flipped)",
                    python_source(_at(rule.expr, i, flipped)))
+
+
+def _negations(rule: Rule):
+    """A minus sign left out: −t1·ln(a_o1) typed as t1·ln(a_o1)."""
+    for i, node in enumerate(_nodes(rule.expr)):
+        if isinstance(node, Op) and node.op == "neg":
+            mutated = _at(rule.expr, i, node.args[0])
+            yield (f"{math_text(mutated)} where {math_text(rule.expr)} belongs: the minus sign of "
+                   f"{math_text(node)} left out (sign flipped)", python_source(mutated))
 
 
 def _rows(rule: Rule):
