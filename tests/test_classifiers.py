@@ -25,23 +25,17 @@ from sheetprop import config as configs
 from sheetprop.compare import Case
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import NET, build_graph
-from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.runs import Run
 from sheetprop.verify import verify
 from sheetprop.walkthrough.document import walkthrough
 from sheetprop.walkthrough.markdown import markdown
 from sheetprop.workbook.layout import Layout
 from sheetprop.workbook.writer import write_workbook
+from test_engines import GNUMERIC
 from test_verify_networks import formulas_only, judged_everything, values_only
 from test_walkthrough import evaluate, lines, printed_from
 
 ROOT = Path(__file__).resolve().parent.parent
-# Gnumeric's own arithmetic is not the IEEE double's to the last bit (EXP, and x/7 + 3·x − 0.1, differ from
-# Python's in the last digit for most of 300 random x), and a mean of δ over examples, Σ(a − t), cancels
-# down to 1e-5 from terms near 1: such a gradient, and the weights Adam and RMSprop move by it, land within
-# 1e-13 absolutely (a few hundred units in the last place of the terms). LibreOffice and formualizer land
-# within the usual rel 1e-12, abs 1e-15.
-GNUMERIC = dict(rel=1e-12, abs_=1e-13)
 EXAMPLE = tomllib.loads((ROOT / "examples" / "classifier.toml").read_text(encoding="utf-8"))
 # One example, soft targets (so that every cross-entropy term counts), a ReLU hidden layer and softmax.
 SOFT = {"name": "soft", "layers": [3, 4, 3], "activations": ["relu", "softmax"], "loss": "cross_entropy",
@@ -180,53 +174,9 @@ def test_every_loss_that_needs_an_output_activation_says_so_from_its_record():
 
 # ---------------------------------------------------------------------------------------- the workbook
 
-def registry_configs() -> dict[str, dict]:
-    """One small network per loss of the registry, its output activation the one the loss needs (or each
-    activation in turn), the hidden layer through every activation, every optimizer a sheet, weight decay
-    given to every other one: all records of the registries in some workbook. (At most 256 columns a sheet,
-    formualizer's limit; a bias per neuron, as one shared by a softmax layer has a gradient of exactly 0, its
-    rounding noise a full step of RMSprop or Adam.)"""
-    names = sorted(ACTIVATIONS)
-    found = {}
-    for number, (name, loss) in enumerate(sorted(LOSSES.items())):
-        output = loss.outputs or names[number % len(names)]
-        found[name] = {"name": name, "layers": [2, 3, 3], "loss": name, "seed": number + 1,
-                       "activations": [names[(number + 1) % len(names)], output],
-                       "inputs": [[0.4, -0.7], [0.9, 0.2]], "targets": [[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]],
-                       "biases": [[0.1, -0.1, 0.05], [0.0, 0.2, -0.1]], "train_biases": True,
-                       "optimizers": list(OPTIMIZERS), "learning_rates": [0.3], "iterations": 6,
-                       **({"weight_decay": 0.03} if number % 2 else {})}
-    return found
-
-
-@pytest.fixture(scope="module", params=sorted(LOSSES))
-def registry_workbook(request, tmp_path_factory):
-    config = configs.parse(registry_configs()[request.param])
-    path = tmp_path_factory.mktemp("registry") / f"{request.param}.xlsx"
-    write_workbook(path, Run.of(config))
-    return path
-
-
-def test_the_registry_workbooks_hold_every_record():
-    built = [configs.parse(data) for data in registry_configs().values()]
-    assert {c.network.loss for c in built} == set(LOSSES)
-    assert {a for c in built for a in c.network.activations} == set(ACTIVATIONS)
-    assert {c.network.weight_decay for c in built} == {True, False}
-
-
-@pytest.mark.parametrize("engine", ["libreoffice", "gnumeric", "formualizer"])
-def test_every_engine_recalculates_the_registry_workbooks_to_the_engines_numbers(engine, registry_workbook, tmp_path):
-    if engine == "libreoffice":
-        assert engines.libreoffice_mismatches(registry_workbook, tmp_path) == []
-    elif engine == "gnumeric":
-        assert engines.gnumeric_mismatches(registry_workbook, tmp_path, **GNUMERIC) == []
-    else:
-        report = engines.formualizer_report(registry_workbook)
-        assert (report["cache_cells_changed"], report["error_cells"], report["unknown_functions"]) == (0, 0, []), report
-
-
 def test_the_classifier_workbook_is_recalculated_to_the_engines_numbers(tmp_path):
-    """examples/classifier.toml's workbook, 20 iterations of each run: LibreOffice and Gnumeric."""
+    """examples/classifier.toml's workbook, 20 iterations of each run: LibreOffice and Gnumeric (every
+    loss, activation and optimizer goes through all three engines in test_engines.py)."""
     config = dataclasses.replace(classifier(), iterations=20)
     path = tmp_path / "classifier.xlsx"
     write_workbook(path, Run.of(config))
