@@ -272,3 +272,44 @@ def test_a_planted_slip_in_a_softmax_sheet_is_named(soft, slip, stored, tmp_path
     report = verify(slipped)
     assert [(f.cell, f.quantity) for f in report.findings] == [(cell, name)], report.findings[:3]
     assert slip in report.findings[0].diagnosis, report.findings[0].diagnosis
+
+
+# ---------------------------------------------------------------------------------------- exercise and grade
+
+def filled_with_the_answers_formulas(path, config, slip: dict | None = None) -> None:
+    """Type into every empty cell of the exercise the answer workbook's own formula (``slip``: a quantity's
+    formula at the last iteration replaced, given its cells as ``at``)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    run = Run.of(config)
+    for sheet, case in zip(book.worksheets, config.cases):
+        layout = Layout(run.graph_of(case))
+        for iteration in range(1, config.iterations + 1):
+            for name, formula in zip(layout.graph.index, layout.formulas(iteration)):
+                cell = layout.cell(name, iteration)
+                if sheet[cell].value is None:
+                    sheet[cell] = formula
+        for name, formula in (slip or {}).items():
+            sheet[layout.cell(name, config.iterations)] = formula(lambda q: layout.cell(q, config.iterations))
+    book.save(path)
+
+
+def test_a_softmax_exercise_filled_in_is_graded_correct_and_a_slip_is_named(tmp_path):
+    """``sheetprop exercise`` of the soft-target classifier, filled in as the answer does (and once with the
+    Jacobian's diagonal alone): grade finds the first correct and names the slip of the second."""
+    import shutil
+
+    from sheetprop.exercise import build_exercise
+    from sheetprop.grade import grade_folder
+
+    config = configs.parse(SOFT)
+    (exercise,) = build_exercise(config, tmp_path / "made")
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name, slip in (("ann.xlsx", None), ("bob.xlsx", {"∂E/∂o1": SLIPS["the Jacobian's diagonal alone"][1]})):
+        shutil.copy(exercise, folder / name)
+        filled_with_the_answers_formulas(folder / name, config, slip)
+    ann, bob = grade_folder(folder, config, workers=1)
+    assert (ann.status, bob.status) == ("correct", "wrong"), (ann, bob)
+    assert bob.wrong[0] == "∂E/∂o1" and "Jacobian's diagonal alone" in bob.diagnosis, bob
