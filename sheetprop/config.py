@@ -149,6 +149,7 @@ class Config:
         extras = [f"biases per {net.biases}" + (" (trained)" if net.train_biases else "")] if net.biases != "none" else []
         extras += [f"{net.examples} examples"] if net.examples > 1 else []
         extras += [f"optimizers {', '.join(self.optimizers)}"] if self.optimizers != ("sgd",) else []
+        extras += [f"weight decay {self.values[WEIGHT_DECAY]:g}"] if net.weight_decay else []
         return (f"Config({self.name!r}: {'-'.join(map(str, net.layers))} {'/'.join(dict.fromkeys(net.activations))} "
                 f"network, {net.loss}{''.join(', ' + e for e in extras)}; learning rates {rates}; "
                 f"{self.iterations} iterations)")
