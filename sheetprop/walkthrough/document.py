@@ -172,8 +172,7 @@ def _collapse(graph: Graph, values) -> list:
     if activation.across:  # a Jacobian: every output of the layer moves with every net input
         slope = ("the slope of ", activation.name, " is a Jacobian, ",
                  Relation((Sym("∂a_k/∂z_j"), Sym("a_k") * (Sym("δ_kj") - Sym("a_j")))),
-                 ", so that each δ adds up every output's change, ",
-                 Relation((Sym("∂E/∂z_j"), Sym("Σ_k ∂E/∂a_k·∂a_k/∂z_j"))), "; with ")
+                 ", so that each δ adds up every output's change, ∂E/∂z_j = Σ_k ∂E/∂a_k·∂a_k/∂z_j; with ")
     else:
         slope = ("its slope is ", Relation((Sym("∂a_k/∂z_k"), activation.slope(z, a))), "; with ")
     summing = ", since the targets of an example sum to 1" if loss.targets and loss.targets.total else ""
