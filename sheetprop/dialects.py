@@ -409,6 +409,8 @@ class MathML(Dialect):
         return super().operation(expr, resolve, precedence)
 
     def join(self, op: str, left: str, right: str, halved: bool) -> str:
+        if op in "+-" and right.startswith(self.negate("")[:-len("</mrow>")]):  # a − (−x), never a − −x
+            right = self.bracket(right)
         return left + ("" if halved else mo({"+": "+", "-": MINUS, "*": "·"}.get(op, op))) + right
 
     def negate(self, text: str) -> str:
