@@ -233,6 +233,27 @@ def test_sheetprops_own_classifier_verifies_with_and_without_its_cached_values(o
     assert any(note.startswith("weight_decay = ") for note in report.sheets[0].notes)
 
 
+def test_a_softmax_sheet_that_writes_delta_as_a_minus_t_verifies(soft, tmp_path):
+    """As by hand ("AI by hand"): no ∂E/∂a and no slope columns, each output's δ typed as a − t. Its outputs
+    are softmax's and its δ cross-entropy's together; a linear output with half_sse gives the same δ but
+    not the outputs, and is not taken for it."""
+    import openpyxl
+
+    config, path = soft
+    copy = values_only(path, tmp_path / "values.xlsx")
+    book = openpyxl.load_workbook(copy)
+    sheet = book["lr 0.5"]
+    headers = {sheet.cell(6, c).value: c for c in range(1, sheet.max_column + 1)}
+    for column in sorted((c for name, c in headers.items() if isinstance(name, str)
+                          and name.startswith(("∂E/∂a_o", "∂a_o"))), reverse=True):
+        sheet.delete_cols(column)
+    book.save(tmp_path / "by-hand.xlsx")
+    report = verify(tmp_path / "by-hand.xlsx")
+    assert report.findings == () and report.status == 0, report.findings[:3]
+    judged = report.sheets[0].judged_cells
+    assert all(judged[f"a_o{k}"] == config.iterations and judged[f"∂E/∂o{k}"] == config.iterations for k in (1, 2, 3))
+
+
 # How a student slips in a softmax sheet: each as the formula typed in one cell of the last row (``at``
 # gives a quantity's cell in that row), and the words verify names it by.
 SLIPS = {

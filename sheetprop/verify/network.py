@@ -182,8 +182,13 @@ def choose(network: Network, present: set[str], agreeing: Agreeing) -> Graph:
     for layer in range(len(network.activations)):
         current = network.activations[layer]
         options = [current, *(name for name in ACTIVATIONS if name != current)]
-        network, graph = _best([replace(network, activations=_set(network.activations, layer, name))
-                                for name in options], present, agreeing)
+        candidates = [replace(network, activations=_set(network.activations, layer, name)) for name in options]
+        if layer == len(network.activations) - 1:
+            # A loss that needs its output activation is tried with it: softmax and cross-entropy give a − t,
+            # which a linear output gives with half_sse; only together do they fit the outputs and the δ.
+            candidates += [replace(network, activations=_set(network.activations, layer, loss.outputs), loss=name)
+                           for name, loss in LOSSES.items() if loss.outputs and name != network.loss]
+        network, graph = _best(candidates, present, agreeing)
     losses = [network.loss, *(name for name in LOSSES if name != network.loss)]
     # A loss that needs an output activation (bce: sigmoid, cross_entropy: softmax) is tried with it only.
     network, graph = _best([replace(network, loss=name) for name in losses
