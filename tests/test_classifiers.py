@@ -53,8 +53,8 @@ def classifier(**changes) -> configs.Config:
 
 def relu_nets_away_from_kinks(graph, row, margin=1e-3) -> bool:
     """Every net input of a ReLU neuron farther than ``margin`` from 0: a finite difference is no slope at a kink."""
-    relu = {q.neuron for q in graph.quantities if q.role == "activation" and "relu" in q.words}
-    return all(abs(value(graph, row, q.name)) > margin for q in graph.of_role(NET) if q.neuron in relu)
+    return all(abs(value(graph, row, q.name)) > margin for q in graph.of_role(NET)
+               if graph.network.activations[q.layer - 1] == "relu")
 
 
 # ---------------------------------------------------------------------------------------- against PyTorch
@@ -92,10 +92,12 @@ def test_softmax_and_cross_entropy_are_torchs_for_a_batch():
     assert close(value(graph, row, "E_total"), F.cross_entropy(nets, targets.argmax(dim=1)).item(), 1e-12)
 
 
-def test_softmax_stays_finite_for_large_net_inputs():
-    """Net inputs near 1000 (EXP(1000) overflows): the layer's largest is subtracted first, in the engine
-    and in the workbook's formula alike."""
-    config = configs.parse({**{k: v for k, v in SOFT.items() if k != "seed"},
+def test_softmax_stays_finite_for_large_net_inputs(tmp_path):
+    """Net inputs near 1700 (EXP(710) overflows): the layer's largest is subtracted first, in the engine
+    and in the workbook's formula alike, which LibreOffice recalculates to the engine's numbers."""
+    # One iteration: the step that follows (rate 0.5 on gradients of hundreds) sends an output to exactly 0,
+    # whose logarithm each engine reports as an error of its own kind.
+    config = configs.parse({**{k: v for k, v in SOFT.items() if k != "seed"}, "iterations": 1,
                             "weights": [[[300, 200, 500]] * 4, [[1.0, 2, 0, 0], [0, 1, 1, 1], [2, 0, 0.5, 0]]]})
     graph, (row,) = engine_run(config, 0.5, 1)
     nets = torch.tensor([value(graph, row, f"o{k}") for k in (1, 2, 3)])
@@ -107,6 +109,9 @@ def test_softmax_stays_finite_for_large_net_inputs():
     for name in graph.trained:
         assert close(value(graph, row, f"∂E/∂{name}"), gradients[name], 1e-10, 1e-14), name
     assert "MAX(" in Layout(graph).formula("a_o1", 2)
+    path = tmp_path / "large.xlsx"
+    write_workbook(path, Run.of(config))
+    assert engines.libreoffice_mismatches(path, tmp_path) == []
 
 
 @pytest.mark.parametrize("iteration", [1, 40])
@@ -192,7 +197,6 @@ def test_the_walkthrough_works_the_general_chain_and_its_collapse_to_a_minus_t()
     text = markdown(walkthrough(config, graph, None), {})
     first = list(Run.of(config).rows(0.5))[0]
     values = {q.name: first[i] for i, q in enumerate(graph.quantities)}
-    found = {line.split(" = ")[0]: line for line in lines(text)}
     # The general chain: δ through the Jacobian's row, numbers and result the engine's.
     general = next(line for line in lines(text) if line.startswith("∂E/∂o1 = ∂E/∂a_o1·∂a_o1/∂o1 − ∂E/∂a_o2·a_o2·a_o1"))
     assert printed_from(values["∂E/∂o1"], general.split(" = ")[-1])
@@ -202,7 +206,6 @@ def test_the_walkthrough_works_the_general_chain_and_its_collapse_to_a_minus_t()
         line = next(l for l in lines(text) if l.startswith(f"∂E/∂o{k} = a_o{k} − t{k} = "))
         assert printed_from(values[f"∂E/∂o{k}"], line.split(" = ")[-1])
         assert math.isclose(evaluate(f"a_o{k} − t{k}", values), values[f"∂E/∂o{k}"], rel_tol=1e-12, abs_tol=1e-15)
-    assert found  # every equation parsed
 
 
 def test_a_decayed_update_shows_lambda_in_the_walkthrough():
