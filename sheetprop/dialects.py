@@ -174,7 +174,13 @@ class Dialect:
         raise NotImplementedError
 
     def call(self, name: str, args: list[str]) -> str:
+        record = FUNCTIONS.get(name)
+        if record is not None and self.name in record.forms:  # a function of several arguments: max
+            listed = self.separator.join(args)
+            return record.forms[self.name].format(xs=listed, bxs=self.bracket(listed))
         return f"{name}({', '.join(args)})"
+
+    separator = ", "
 
 
 class Excel(Dialect):
@@ -207,7 +213,11 @@ class Excel(Dialect):
         # MIN passes words over, and MATCH finds the first equal: no array formula needed.
         return f"MATCH(MIN({values}),{values},0)"
 
+    separator = ","
+
     def call(self, name: str, args: list[str]) -> str:
+        if name in FUNCTIONS:
+            return super().call(name, args)
         if name != "join":  # printing a number for people is the page's and Python's, not a cell's
             raise ValueError(f"{name} has no spreadsheet form")
         return "&".join(args)
@@ -321,6 +331,8 @@ class JavaScript(Dialect):
         return f"F.firstWhere({seq}, item => {test})"
 
     def call(self, name: str, args: list[str]) -> str:
+        if name in FUNCTIONS:
+            return super().call(name, args)
         return f"F.{_camel(name)}({', '.join(args)})"
 
 
@@ -333,6 +345,11 @@ class Math(Dialect):
 
     def name_of(self, node) -> str | None:
         return legend.math(node.name) if isinstance(node, (Sym, Param)) else None
+
+    def join(self, op: str, left: str, right: str, halved: bool) -> str:
+        if op in "+-" and right.startswith(MINUS):  # a − (−x), never a − −x
+            right = self.bracket(right)
+        return super().join(op, left, right, halved)
 
     def power(self, base: str, exponent: Expr, text: str) -> str:
         if "/" in base and not base.startswith("("):  # a name written as a fraction: (∂E/∂w1)², not ∂E/∂w1²
@@ -392,6 +409,8 @@ class MathML(Dialect):
         return super().operation(expr, resolve, precedence)
 
     def join(self, op: str, left: str, right: str, halved: bool) -> str:
+        if op in "+-" and right.startswith(self.negate("")[:-len("</mrow>")]):  # a − (−x), never a − −x
+            right = self.bracket(right)
         return left + ("" if halved else mo({"+": "+", "-": MINUS, "*": "·"}.get(op, op))) + right
 
     def negate(self, text: str) -> str:
@@ -445,7 +464,11 @@ class MathML(Dialect):
     def first_where(self, seq: str, test: str, steps: bool) -> str:
         return self.bracket(f"<mtext>first&#xa0;</mtext><mi>i</mi><mtext>&#xa0;with&#xa0;</mtext>{test}")
 
+    separator = "<mo>,</mo>"
+
     def call(self, name: str, args: list[str]) -> str:
+        if name in FUNCTIONS:
+            return super().call(name, args)
         return f"<mrow><mi>{escape(name)}</mi><mo>&#x2061;</mo>{self.bracket(mo(',').join(args))}</mrow>"
 
     def cycle(self, counter: str, options: list[str]) -> str:

@@ -87,9 +87,14 @@ BAD_CONFIGS = {
     "biases wrong length": ("biases = [0.35]\n", "key 'biases'"),
     "nan bias": ("biases = [0.35, nan]\n", "key 'biases': nan is not a finite number"),
     "train_biases not a boolean": ('train_biases = "yes"\n', "key 'train_biases': must be true or false"),
-    "unknown activation": ('activations = "softmax"\n', "key 'activations'"),
+    "unknown activation": ('activations = "softmin"\n', "key 'activations': unknown activation 'softmin'"),
     "activations wrong length": ('activations = ["sigmoid"]\n', "key 'activations': give one name, or a list of 2"),
-    "unknown loss": ('loss = "cross_entropy"\n', "key 'loss': unknown loss 'cross_entropy'"),
+    "unknown loss": ('loss = "hinge"\n', "key 'loss': unknown loss 'hinge'"),
+    "cross-entropy without softmax": ('loss = "cross_entropy"\n', "key 'loss': cross_entropy needs outputs that form "
+                                      "a probability distribution; set the last activation to softmax"),
+    "softmax targets not summing to 1": ('activations = ["sigmoid", "softmax"]\ntargets = [0.5, 0.9]\n',
+                                         "key 'targets': softmax outputs probability distributions, but the targets "
+                                         "sum to 1.4"),
     "bce without sigmoid": ('loss = "bce"\nactivations = "tanh"\n', "key 'loss': bce needs outputs in (0, 1)"),
     "bce target out of range": ('loss = "bce"\ntargets = [0.01, 1.5]\n', "key 'targets': bce compares probabilities"),
     "examples of unequal length": ("inputs = [[0.05, 0.1], [0.2]]\n", "key 'inputs': every example needs the same"),

@@ -20,7 +20,7 @@ from sheetprop import config as configs
 from sheetprop.config import MAX_LAYERS
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
 from sheetprop.legend import BIAS_MODES
-from sheetprop.walkthrough.diagram import network_svg
+from sheetprop.walkthrough.diagram import LABELLED, network_svg
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
@@ -158,7 +158,10 @@ def test_the_examples_diagrams_have_no_overlapping_labels():
     for path in sorted((ROOT / "examples").glob("*.toml")):
         config = configs.load(path)
         svg = network_svg(config.network, config.values)
-        check(svg, config.network)
+        if config.network.weight_count <= LABELLED:
+            check(svg, config.network)
+        else:  # the classifier's 35 weights: edges without labels, nothing else to overlap
+            assert boxes(svg)[0] == [], path
     xor = configs.load(ROOT / "examples" / "xor.toml")
     labels, *_ = boxes(network_svg(xor.network, xor.values))
     w2, w5 = (next(label for label in labels if label[0].startswith(f"{name} =")) for name in ("w2", "w5"))

@@ -31,6 +31,14 @@ DEEP = {"name": "deep", "inputs": [[0.1, 0.2, 0.3], [0.3, -0.2, 0.1]], "targets"
         "layers": [3, 4, 3, 2], "seed": 2, "activations": ["tanh", "relu", "sigmoid"], "loss": "bce",
         "biases": [[0.1] * 4, [0.1] * 3, [0.0] * 2], "train_biases": True, "learning_rates": [0.3, 3.0],
         "iterations": 30}
+# A softmax output and cross-entropy (the general chain and its collapse); Huber's loss on both sides of δ,
+# with weight decay in the gradient.
+SOFTMAX = {"name": "softmax", "inputs": [0.5, -0.3, 0.9], "targets": [0.2, 0.7, 0.1], "layers": [3, 4, 3],
+           "seed": 11, "activations": ["relu", "softmax"], "loss": "cross_entropy", "biases": [0.2, 0.0],
+           "learning_rates": [0.5], "iterations": 10}
+HUBER = {"name": "huber", "inputs": [[0.3, 0.8], [0.9, -0.4]], "targets": [[2.5, 0.1, -0.2], [-1.5, 0.3, 0.05]],
+         "layers": [2, 3, 3], "seed": 5, "activations": ["tanh", "linear"], "loss": "huber", "huber_delta": 0.4,
+         "weight_decay": 0.05, "learning_rates": [0.2], "iterations": 10}
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -50,7 +58,8 @@ def equations(text: str) -> list[tuple[str, list[str]]]:
 
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _NAME = re.compile(r"∂[\w.\[\]]+/∂[\w.\[\]]+|(?<![\w.])[A-Za-z_][\w.]*(?:\[\d+\])?")
-_FUNCTIONS = {"tanh": math.tanh, "ln": math.log, "max": max}
+_FUNCTIONS = {"tanh": math.tanh, "ln": math.log, "max": max, "exp": math.exp, "sign": lambda x: math.copysign(1, x) if x else 0.0,
+              "abs": abs}
 
 
 def lines(text: str) -> set[str]:
@@ -68,18 +77,21 @@ def evaluate(text: str, values: dict) -> float:
     names = []
 
     def slot(match) -> str:
-        if match[0] in _FUNCTIONS:
+        if match[0] in _FUNCTIONS or match[0] in ("if", "else"):
             return match[0]
         names.append(match[0])
         return f"_v[{len(names) - 1}]"
 
     text = re.sub(r"×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "e" + m[1].translate(_SUPERSCRIPT), text)
     text = re.sub(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: "**" + m[0].translate(_SUPERSCRIPT), text)
+    text = re.sub(r"\|([^|]+)\|", r"abs(\1)", text).replace(", else ", " else ")  # |x|; (a if c, else b)
     text = _NAME.sub(slot, text)  # names first: h1[2] keeps its brackets, a step's [z > 0] does not
-    text = (text.replace("η", "_lr").replace("σ", "_sigmoid").replace("½", "0.5*").replace("·", "*")
+    text = (text.replace("η", "_lr").replace("δ", "_delta").replace("λ", "_decay").replace("μ", "_momentum")
+            .replace("σ", "_sigmoid").replace("½", "0.5*").replace("·", "*")
             .replace("−", "-").replace("[", "(").replace("]", ")").replace("_v(", "_v["))
     text = re.sub(r"_v\[(\d+)\)", r"_v[\1]", text)
-    namespace = dict(_FUNCTIONS, _v=[values[n] for n in names], _lr=values.get("lr"),
+    namespace = dict(_FUNCTIONS, _v=[values[n] for n in names], _lr=values.get("lr"), _delta=values.get("delta"),
+                     _decay=values.get("weight_decay"), _momentum=values.get("momentum"),
                      _sigmoid=lambda z: 1 / (1 + math.exp(-z)))
     return float(eval(text, {"__builtins__": {}}, namespace))  # noqa: S307 - the test's own generated text
 
@@ -129,7 +141,7 @@ def engine_values(config, rate: float):
     graph = build_graph(config.network)
     first, second = iterate(graph, config.values, rate, 2)
     names = [q.name for q in graph.quantities]
-    return graph, dict(zip(names, first), lr=rate), dict(zip(names, second))
+    return graph, dict(config.values, **dict(zip(names, first)), lr=rate), dict(zip(names, second))
 
 
 def document_text(config, digits: int = DIGITS) -> str:
@@ -146,8 +158,8 @@ def example(request, name):
 
 # ---------------------------------------------------------------------------------------------- numbers
 
-@pytest.mark.parametrize("which", ["lecture", "blog", "targets_half", WIDE, DEEP],
-                         ids=["lecture", "blog", "targets-half", "wide", "deep"])
+@pytest.mark.parametrize("which", ["lecture", "blog", "targets_half", WIDE, DEEP, SOFTMAX, HUBER],
+                         ids=["lecture", "blog", "targets-half", "wide", "deep", "softmax", "huber"])
 def test_every_number_is_the_engines(which, request):
     config = example(request, which)
     graph, first, second = engine_values(config, config.shown_rate)
@@ -161,7 +173,7 @@ def test_every_number_is_the_engines(which, request):
         for side in right[:-1]:
             if "…" in side:  # an elided sum of a wide layer: its result is checked, its terms cannot be
                 continue
-            numeric = not re.search(r"[A-Za-z∂η]", re.sub(r"σ|tanh|ln|max", "", side))
+            numeric = not re.search(r"[A-Za-z∂ηδλμ]", re.sub(r"σ|tanh|ln|max|exp|sign|if|else", "", side))
             got = evaluate(side, first)
             # Symbolic forms on the engine's own numbers are exact; printed numbers carry 9-digit rounding.
             tolerance = dict(rel=1e-6, abs=1e-9) if numeric else dict(rel=1e-11, abs=1e-15)

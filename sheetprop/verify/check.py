@@ -15,6 +15,7 @@ from sheetprop import legend
 from sheetprop.expr import Sym
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import ACT, BIAS, CHAIN, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
+from sheetprop.optimizers import OPTIMIZERS, WEIGHT_DECAY
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import RATE, Finding, SheetReport, excerpt
@@ -236,9 +237,13 @@ def prepare(table: Table) -> Context:
     network = replace(network, train_biases=trained)
     ctx = Context(table, build_graph(network), rows, {}, numbers=numbers, counter_shift=counter_shift)
     ctx.precision = _precisions(ctx, present)
-    # Every loss's own parameters as well: choosing the loss weighs each candidate with its labelled values.
+    # Every loss's own parameters as well: choosing the loss weighs each candidate with its labelled values;
+    # so every candidate optimizer's (AdamW's λ beside Adam's β), and weight decay, which any may add.
     losses = [name for loss in LOSSES.values() for name in loss.parameters]
-    labelled = _read_params(ctx, present, [*ctx.graph.params, *losses])
+    hyper = [name for optimizer in shape.optimizers for name in OPTIMIZERS[optimizer].reads]
+    labelled = _read_params(ctx, present, [*ctx.graph.params, *losses, *hyper])
+    if WEIGHT_DECAY in ctx.params:  # a labelled λ: the updates decay the weights (in the gradient, or AdamW's way)
+        network = replace(network, weight_decay=True)
     # The iteration is the row's place (count_rows), with or without a counter column, never judged: sheets
     # count as they like. The rules read it (Adam's step, a mini-batch's turn).
     readable = present | {"iteration"}

@@ -22,12 +22,13 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from sheetprop import legend
 from sheetprop.engine import compile_rows
 from sheetprop.expr import Num, Op, Param, Sym, substitute, sum_of, symbols
-from sheetprop.functions import ACTIVATIONS
-from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, SLOPE_STEP, TARGET, refs as graph_refs
+from sheetprop.functions import ACTIVATIONS, LOSSES
+from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP, TARGET,
+                             refs as graph_refs)
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import RATE, Finding, as_found, excerpt
 from sheetprop.verify.formula import FormulaError, references, renamed, to_python, unwrap
-from sheetprop.verify.rules import Rule, compile_source, math_text, python_source
+from sheetprop.verify.rules import Rule, compile_source, expand, math_text, python_source
 
 MATCH = 4.0            # a mutant reproduces a value within this many of the cell's tolerances
 SAMPLES = 3            # random points on which two formulas must agree to be the same
@@ -37,6 +38,8 @@ MAX_CELLS = 30         # wrong cells a values-only diagnosis looks at
 # The kinds of slip, each with the words a class report groups its findings under (a Finding's ``slip``).
 SLIPS = {
     "slope": "the slope of the wrong unit",
+    "jacobian": "the Jacobian's diagonal alone, as if the activation were one neuron's",
+    "net for output": "the net input where the activation's output belongs",
     "input for target": "an input where a target belongs",
     "sign": "a sign flipped",
     "reference": "a reference to the wrong quantity",
@@ -503,15 +506,45 @@ def mutants(ctx, rule: Rule, extra: list, envs=None) -> list[Mutant]:
     # A sign before a swap: (t1 − a_o1) for (a_o1 − t1) is both, and a teacher calls it a sign.
     kinds = (("sign", _signs(rule)), ("swap", _swaps(rule)), ("parentheses", _parentheses(rule.expr)),
              ("iteration", _steps(rule)), ("row", _rows(rule)), ("factor", _dropped(rule)),
-             ("column", _other_columns(ctx, rule)))
+             ("sign", _negations(rule)), ("column", _other_columns(ctx, rule)))
     for slip, words, source in itertools.chain(
-            _references(ctx, rule, extra), ((slip, *mutant) for slip, made in kinds for mutant in made)):
+            _definitions(ctx, rule), _references(ctx, rule, extra),
+            ((slip, *mutant) for slip, made in kinds for mutant in made)):
         if source in seen:
             continue
         seen.add(source)
         if not _same(compile_source(source), rule.fn, envs):
             found.append(Mutant(words, source, slip))
     return found
+
+
+def _definitions(ctx, rule: Rule):
+    """Slips of understanding in a δ, from the records: through a function of the whole layer (softmax), its
+    Jacobian's diagonal alone, as for a function of one neuron; and a loss's collapsed δ (cross-entropy
+    through softmax: a − t) with the net input where the activation's output belongs."""
+    graph = ctx.graph
+    quantity = graph[rule.name]
+    if quantity.role != CHAIN or quantity.step != DELTA_STEP:
+        return
+    activation = ACTIVATIONS[graph.network.activations[quantity.layer - 1]]
+    loss = LOSSES[graph.network.loss]
+    present = {n for n in ctx.table.columns if n in graph.index} | {"iteration"}
+
+    def name(role, step=None) -> str:
+        return legend.header(legend.Name(role, neuron=quantity.structure.neuron, step=step, example=quantity.example))
+
+    a, z = name(ACT), name(NET)
+    if activation.across:
+        diagonal = Sym(name(CHAIN, OUTPUT_STEP)) * Sym(name(CHAIN, SLOPE_STEP))
+        yield ("jacobian", f"the Jacobian's diagonal alone: {math_text(diagonal)}, as for an activation of one neuron; "
+               f"{activation.name} ties every output to every net input, so {rule.name} also subtracts "
+               f"∂E/∂a_k·a_k·{a} for every other output k", python_source(expand(diagonal, graph, present)))
+    if loss.collapse and loss.outputs == activation.name and quantity.layer == len(graph.network.layers) - 1:
+        target = Sym(name(TARGET))
+        wrong = loss.collapse(Sym(z), target, graph.network.layers[-1])
+        yield ("net for output", f"{math_text(wrong)} where {math_text(loss.collapse(Sym(a), target, graph.network.layers[-1]))} "
+               f"belongs: the net input {z} in place of the {activation.name} output {a} (a − t holds for the "
+               f"outputs after the {activation.name})", python_source(expand(wrong, graph, present)))
 
 
 def _candidates(ctx, rule: Rule, extra: list) -> list:
@@ -589,6 +622,15 @@ def _signs(rule: Rule):
         for flipped in flips:
             yield (f"{math_text(flipped)} where {math_text(node)} belongs (sign flipped)",
                    python_source(_at(rule.expr, i, flipped)))
+
+
+def _negations(rule: Rule):
+    """A minus sign left out: −t1·ln(a_o1) typed as t1·ln(a_o1)."""
+    for i, node in enumerate(_nodes(rule.expr)):
+        if isinstance(node, Op) and node.op == "neg":
+            mutated = _at(rule.expr, i, node.args[0])
+            yield (f"{math_text(mutated)} where {math_text(rule.expr)} belongs: the minus sign of "
+                   f"{math_text(node)} left out (sign flipped)", python_source(mutated))
 
 
 def _rows(rule: Rule):

@@ -22,8 +22,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from sheetprop.functions import FUNCTIONS
 
-_ln = FUNCTIONS["ln"].runtime
-_sqrt = FUNCTIONS["sqrt"].runtime
+_ln, _sqrt, _exp, _max, _sign = (FUNCTIONS[name].runtime for name in ("ln", "sqrt", "exp", "max", "sign"))
 
 MAX_LENGTH = 8192       # Excel's own limit on a formula's length
 MAX_RANGE = 10_000      # cells of one range spelled out; =SUM(A1:XFD1048576) would be 17 billion
@@ -76,15 +75,15 @@ def _flat(args):
             yield arg
 
 
-# LN, SQRT and TANH are the engine's own (LN(0) is -inf there and #NUM! in a spreadsheet:
+# LN, SQRT, EXP, MAX, SIGN and TANH are the engine's own (LN(0) is -inf there and #NUM! in a spreadsheet:
 # neither is a number a cell can agree with). POWER is not the engine's _pow, which is Python's **:
 # (-8)^(1/3) is a complex number there and #NUM! here, and 9^99999999 of two integers would never finish.
 NAMESPACE = {
-    "_exp": _safe(math.exp), "_ln": _ln, "_log10": _safe(math.log10),
+    "_exp": _exp, "_ln": _ln, "_log10": _safe(math.log10),
     "_log": _safe(lambda x, base=10: math.log(x, base)), "_sqrt": _sqrt,
-    "_power": _safe(math.pow), "_tanh": math.tanh, "_abs": abs,
+    "_power": _safe(math.pow), "_tanh": math.tanh, "_abs": abs, "_sign": _sign,
     "_sum": lambda *a: math.fsum(_flat(a)), "_product": lambda *a: math.prod(_flat(a)),
-    "_max": lambda *a: max(_flat(a)), "_min": lambda *a: min(_flat(a)),
+    "_max": _max, "_min": lambda *a: min(_flat(a)),
     "_average": lambda *a: (lambda v: math.fsum(v) / len(v))(list(_flat(a))),
     "_sumproduct": lambda x, y: math.fsum(p * q for p, q in zip(_flat([x]), _flat([y]))),
 }

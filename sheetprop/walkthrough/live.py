@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sheetprop import legend, palette
 from sheetprop.compare import BEST, JUDGED, PICKED, RUN, SHOWN, labels, names_optimizers
-from sheetprop.config import MAX_RUNS, TARGET_RANGES, Config
+from sheetprop.config import MAX_RUNS, Config, target_rules
 from sheetprop.dialects import function_source, javascript_runtime, math_element, numbers_source
 from sheetprop.engine import row_source
 from sheetprop.graph import BIAS, INPUT, TARGET, TOTAL, WEIGHT, Graph, build_graph
@@ -110,8 +110,7 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
         "graphs": {o: {"params": g.params, "size": len(g.quantities), "total": g.index[TOTAL]}
                    for o, g in graphs.items()},
         "maxRuns": MAX_RUNS,
-        "targets": ({"loss": config.network.loss, "range": list(TARGET_RANGES[config.network.loss])}
-                    if config.network.loss in TARGET_RANGES else None),
+        "targets": _target_rules(config, graph),
         "reading": {"groups": GROUPS, "sentences": SENTENCES, "bestMark": BEST_MARK, "checkpoints": CHECKPOINTS},
         "palette": palette.for_page(),
         "chart": _chart(config),
@@ -147,6 +146,15 @@ def comparison_source() -> str:
     functions = ",\n".join(f"{key}: {function_source(key, definitions, arguments, 'js')}"
                            for key, (definitions, arguments) in parts.items())
     return f"const COMPARISON = {{\n{functions}\n}};"
+
+
+def _target_rules(config: Config, graph: Graph) -> list[dict]:
+    """The config's rules for the targets (``config.target_rules``), with each example's target fields."""
+    examples: dict = {}
+    for q in graph.of_role(TARGET):
+        examples.setdefault(q.example, []).append(q.name)
+    return [{"who": who, "range": [rule.low, rule.high], "total": rule.total, "examples": list(examples.values())}
+            for who, _, rule, _ in target_rules(config.network.loss, config.network.activations[-1])]
 
 
 def _range(p) -> list:

@@ -76,11 +76,25 @@
       if (below || above)
         return { error: `outside ${lowOpen ? "(" : "["}${low}, ${high === null ? "∞" : high}${highOpen ? ")" : "]"}` };
     }
-    if (field.kind === "target" && SPEC.targets) {  // the config's rule (sheetprop.config.TARGET_RANGES)
-      const [low, high] = SPEC.targets.range;
-      if (value < low || value > high) return { error: `${SPEC.targets.loss} needs a target from ${low} to ${high}` };
+    for (const rule of field.kind === "target" ? SPEC.targets : []) {  // the config's (sheetprop.config.target_rules)
+      const [low, high] = rule.range;
+      if (value < low || value > high) return { error: `${rule.who} needs a target from ${low} to ${high}` };
     }
     return { value };
+  }
+
+  // What the targets of a whole state break of the config's rules: an example's not summing as they must.
+  function targetProblems(state) {
+    const problems = [];
+    for (const rule of SPEC.targets) {
+      if (rule.total === null) continue;
+      for (const names of rule.examples) {
+        const sum = names.reduce((total, name) => total + state.values[name], 0);
+        if (Math.abs(sum - rule.total) > 1e-9)
+          problems.push(`${rule.who} needs ${names.join(", ")} to sum to ${rule.total}, not ${number(sum, D)}`);
+      }
+    }
+    return problems;
   }
 
   function textOf(state, name) {
@@ -121,6 +135,12 @@
       const checked = check(name, text);
       if ("error" in checked) problems.push(`${name} = ${text}: ${checked.error}`);
       else set(state, name, checked.value);
+    }
+    const broken = targetProblems(state);
+    if (broken.length) {  // the link's targets together break a rule: the config's targets stand
+      const base = defaults();
+      for (const rule of SPEC.targets) for (const names of rule.examples) for (const name of names) state.values[name] = base.values[name];
+      problems.push(...broken);
     }
     return { state, problems };
   }
@@ -563,6 +583,8 @@
     if ("error" in checked) { say([`${name}: ${checked.error}`]); return false; }
     const next = structuredClone(state);
     set(next, name, checked.value);
+    const broken = targetProblems(next);
+    if (broken.length) { say(broken.map(problem => `${name} = ${text}: ${problem}`)); return false; }
     apply(next, [], input);
     return true;
   }
