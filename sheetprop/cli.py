@@ -291,6 +291,13 @@ def _show(args) -> int:
     return 0
 
 
+def _kinds() -> str:
+    """The spreadsheets sheetprop reads, by suffix, for a help text or an error."""
+    from sheetprop.files import READABLE
+
+    return ", ".join(READABLE)
+
+
 def _optimizer_names() -> list[str]:
     from sheetprop.optimizers import OPTIMIZERS
     return list(OPTIMIZERS)
@@ -370,7 +377,7 @@ def _add_grade(commands) -> None:
     grade = commands.add_parser(
         "grade", help="verify every spreadsheet in a folder: grades.csv and a class report",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=GRADE_EXAMPLES,
-        description="Judge every .xlsx, .xlsm and .ods under DIR (subfolders too) against the assignment and write "
+        description=f"Judge every spreadsheet ({_kinds()}) under DIR (subfolders too) against the assignment and write "
                     "grades.csv (one row per submission: student, status, score = the share of the assigned cells "
                     "judged right, wrong quantities, first wrong cell, likely slip, differences from the assignment) "
                     "and grades.html (the class report, the misconceptions grouped). Statuses: correct, wrong, "
@@ -402,7 +409,7 @@ def _grade(args) -> int:
     roster = read_roster(args.roster) if args.roster else None
     total = len(submissions(folder))
     if not total and roster is None:
-        raise configs.ConfigError(f"DIR: {args.folder} holds no .xlsx, .xlsm or .ods file; give the folder of "
+        raise configs.ConfigError(f"DIR: {args.folder} holds no spreadsheet ({_kinds()}); give the folder of "
                                   "submitted sheets")
     with Progress("grading", total, enabled=not args.quiet, unit="files", finishing="writing the report") as bar:
         grades = grade_folder(folder, assignment, bar.advance, roster=roster)
@@ -459,7 +466,7 @@ def _add_verify(commands) -> None:
                     "Exit status: 0 all judged cells agree, 1 something in the sheet is wrong, 2 the file cannot "
                     "be read (or nothing in it can be judged), 3 verify itself failed (a bug, or the annotated copy "
                     "could not be written; a report printed before it stands).")
-    verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .xltx, .xltm, .ods)")
+    verify.add_argument("sheet", metavar="FILE", help=f"the workbook to check ({_kinds()})")
     verify.add_argument("--json", action="store_true", help="print the findings as JSON")
     verify.add_argument("--annotate", metavar="OUT", help="also write a copy with wrong cells highlighted and commented "
                         "(the comments print at the end), as .xlsx or in the sheet's own format (.ods for an .ods); "

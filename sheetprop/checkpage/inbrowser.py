@@ -95,12 +95,13 @@ def grade(folder, out, assignment_file=None, progress=None) -> str:
     be started in a browser) and the class report without its chart (no matplotlib there). The answer:
     ``{"files", "csv", "html"}`` with grades.csv's and grades.html's text; ``progress(done, total)``
     after each file."""
+    from sheetprop.files import READABLE
     from sheetprop.grade import grade_folder, submissions, write_grades
 
     config = assignment(assignment_file)
     total = len(submissions(folder))
     if not total:  # as the command line refuses such a folder
-        return json.dumps({"error": "none of these is an .xlsx, .xlsm or .ods file: give the submitted sheets"})
+        return json.dumps({"error": f"none of these is a spreadsheet ({', '.join(READABLE)}): give the submitted sheets"})
     done = 0
 
     def advance(count: int = 1) -> None:

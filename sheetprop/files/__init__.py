@@ -13,3 +13,9 @@ verify judges what this package reads and never the other way round: nothing her
                  openpyxl for a package patch.py leaves alone; LibreOffice converts it to .ods)
     errors.py    what goes wrong, one family of exceptions whose one-line messages say what to do
 """
+
+# What sheetprop reads, by the file's suffix: every command that looks for spreadsheets takes these (nothing
+# here imports: the command line names them in its help without loading a reader).
+OOXML = (".xlsx", ".xlsm", ".xltx", ".xltm")  # workbooks and templates: one package, read as it is (xlsx.py)
+CONVERTED = (".ods", ".fods", ".xls")          # converted by LibreOffice first
+READABLE = OOXML + CONVERTED
