@@ -130,7 +130,7 @@ def main() -> None:
     # The Compare sheet's trajectory: a reference to each run's E_total per iteration.
     summary, cases = run.summary, run.cases
     layout = layouts[cases[0].optimizer]
-    counter = next(c for c, q in enumerate(layout.graph.quantities) if q.kind == COUNTER)
+    counter = next(c for c, q in enumerate(layout.graph.quantities) if q.role == COUNTER)
     formulas = [f"='{names[cases[0]]}'!{layout.letters[counter]}{{row}}"] + [
         f"='{names[case]}'!{layouts[case.optimizer].letters[layouts[case.optimizer].graph.index[TOTAL]]}{{row}}"
         for case in cases]

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,11 +26,17 @@ EXAMPLES = """examples:
   sheetprop build --digits 4                   the walkthrough's numbers to 4 significant digits
   sheetprop show --iteration 2 --lr 0.5        one iteration's numbers and math in the terminal
   sheetprop verify my-sheet.xlsx               find the slips in a hand-made sheet
+  sheetprop exercise --blank backward          the student's workbook: derived cells to fill
+  sheetprop grade submissions/                 grade a class's sheets into grades.csv and grades.html
+  sheetprop check-page --out check             a web page where students check their sheets themselves
+
+Each command has its own --help.
 """
 SHOW_EXAMPLES = """examples:
   sheetprop show                               iteration 1 of the lecture example
   sheetprop show examples/blog.toml --lr 0.5 --iteration 2 --digits 9
   sheetprop show --csv trace.csv               every iteration of every rate as CSV
+  sheetprop show --csv - | head                the CSV to stdout
   sheetprop show --optimizer adam --lr 0.1     Adam's first update, its running averages included
 """
 EXERCISE_EXAMPLES = """examples:
@@ -42,10 +50,16 @@ GRADE_EXAMPLES = """examples:
   sheetprop grade submissions/ --assignment examples/blog.toml --out report
   sheetprop grade submissions/ --roster roster.csv      one row per student, in roster order
 """
+CHECK_PAGE_EXAMPLES = """examples:
+  sheetprop check-page --out check                   the page for the lecture example: serve check/ or put it online
+  sheetprop check-page examples/blog.toml --out check  for your own assignment
+  python3 -m http.server -d check                    try it at http://localhost:8000/
+"""
 VERIFY_EXAMPLES = """examples:
   sheetprop verify my-sheet.xlsx                      each wrong quantity: first wrong cell, expected value, slip
   sheetprop verify my-sheet.ods --json                the same findings as JSON, for graders
   sheetprop verify my-sheet.xlsx --annotate out.xlsx  a copy with wrong cells highlighted and commented
+  sheetprop verify my-sheet.ods --annotate out.ods    the copy in the sheet's own format
 """
 
 
@@ -183,12 +197,14 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--optimizer", metavar="NAME",
                       help="which optimizer (default: the config's first); any of " + ", ".join(_optimizer_names()))
     show.add_argument("--digits", type=int, default=10, metavar="D", help="significant digits (default 10)")
-    show.add_argument("--csv", metavar="FILE", help="also write every iteration of every rate to FILE as CSV")
+    show.add_argument("--csv", metavar="FILE", help="also write every iteration of every rate to FILE as CSV "
+                      "('-': the CSV alone, to stdout)")
     show.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     show.set_defaults(run=_show)
     _add_verify(commands)
     _add_exercise(commands)
     _add_grade(commands)
+    _add_check_page(commands)
     return parser
 
 
@@ -262,13 +278,24 @@ def _show(args) -> int:
     # One row past the iteration shown: its update is the next row's weights.
     trace = run(config, rates, max(config.iterations, args.iteration + 1) if args.csv else args.iteration + 1,
                 optimizer)
+    # Numbers in the shortest form that reads back to the same float (Python's repr, pandas' default).
+    if args.csv == "-":  # the CSV alone on stdout, for a pipe
+        trace.frame().to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
     if args.csv:  # written before anything is printed: a reader that stops early cannot stop it
         with replacing(args.csv) as part:
-            trace.frame().to_csv(part, index=False, float_format="%.17g")
+            trace.frame().to_csv(part, index=False)
     print(show_iteration(trace, args.iteration, args.lr or rates[0], args.digits))
     if args.csv:
         print(f"\nwrote {args.csv}: {len(trace.rows)} learning rates × {trace.iterations} iterations")
     return 0
+
+
+def _kinds() -> str:
+    """The spreadsheets sheetprop reads, by suffix, for a help text or an error."""
+    from sheetprop.files import READABLE
+
+    return ", ".join(READABLE)
 
 
 def _optimizer_names() -> list[str]:
@@ -350,7 +377,7 @@ def _add_grade(commands) -> None:
     grade = commands.add_parser(
         "grade", help="verify every spreadsheet in a folder: grades.csv and a class report",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=GRADE_EXAMPLES,
-        description="Judge every .xlsx, .xlsm and .ods under DIR (subfolders too) against the assignment and write "
+        description=f"Judge every spreadsheet ({_kinds()}) under DIR (subfolders too) against the assignment and write "
                     "grades.csv (one row per submission: student, status, score = the share of the assigned cells "
                     "judged right, wrong quantities, first wrong cell, likely slip, differences from the assignment) "
                     "and grades.html (the class report, the misconceptions grouped). Statuses: correct, wrong, "
@@ -382,7 +409,7 @@ def _grade(args) -> int:
     roster = read_roster(args.roster) if args.roster else None
     total = len(submissions(folder))
     if not total and roster is None:
-        raise configs.ConfigError(f"DIR: {args.folder} holds no .xlsx, .xlsm or .ods file; give the folder of "
+        raise configs.ConfigError(f"DIR: {args.folder} holds no spreadsheet ({_kinds()}); give the folder of "
                                   "submitted sheets")
     with Progress("grading", total, enabled=not args.quiet, unit="files", finishing="writing the report") as bar:
         grades = grade_folder(folder, assignment, bar.advance, roster=roster)
@@ -391,6 +418,41 @@ def _grade(args) -> int:
         counts = {s: sum(g.status == s for g in grades) for s in STATUSES}
         print(f"graded {total} files: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
         print(f"wrote {csv_path}, {html_path}")
+    return 0
+
+
+def _add_check_page(commands) -> None:
+    page = commands.add_parser(
+        "check-page", help="write a web page where students check their sheets and teachers grade, in the browser",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_PAGE_EXAMPLES,
+        description="Write a static folder (index.html and what it loads, about 14 MB) where a student drops a sheet "
+                    "and sees the report sheetprop verify prints, with a highlighted copy to download, and a teacher "
+                    "drops a folder and gets the class report and grades.csv, as sheetprop grade writes them. It runs "
+                    "sheetprop itself in the browser (Pyodide): the files never leave the computer. Pyodide comes from "
+                    "the npm registry, fetched once with npm into sheetprop's cache (or given with --pyodide).")
+    page.add_argument("config", nargs="?", metavar="CONFIG", help="the assignment's TOML config (default: the lecture example)")
+    page.add_argument("--out", required=True, metavar="DIR", help="folder to write the page into")
+    page.add_argument("--pyodide", metavar="FILE",
+                      help="a pyodide-VERSION.tgz fetched elsewhere with 'npm pack pyodide@VERSION' (default: fetched "
+                           "with npm, once)")
+    page.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    page.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    page.set_defaults(run=_check_page)
+
+
+def _check_page(args) -> int:
+    from sheetprop import config as configs
+    from sheetprop.checkpage import write_check_page
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise configs.ConfigError(f"--out: {args.out} is a file, not a folder; give a folder to write the page into")
+    config = configs.load(args.config) if args.config else configs.default()
+    written = write_check_page(out, args.config, args.pyodide)
+    if not args.quiet:
+        size = sum(path.stat().st_size for path in written)
+        print(f"{config.heading}: wrote the check page into {out} ({len(written)} files, {size / 1e6:.1f} MB): "
+              f"serve it (python3 -m http.server -d {out}) or put it on a web host")
     return 0
 
 
@@ -404,9 +466,11 @@ def _add_verify(commands) -> None:
                     "Exit status: 0 all judged cells agree, 1 something in the sheet is wrong, 2 the file cannot "
                     "be read (or nothing in it can be judged), 3 verify itself failed (a bug, or the annotated copy "
                     "could not be written; a report printed before it stands).")
-    verify.add_argument("sheet", metavar="FILE", help="the workbook to check (.xlsx, .xlsm, .xltx, .xltm, .ods)")
+    verify.add_argument("sheet", metavar="FILE", help=f"the workbook to check ({_kinds()})")
     verify.add_argument("--json", action="store_true", help="print the findings as JSON")
-    verify.add_argument("--annotate", metavar="OUT.xlsx", help="also write a copy with wrong cells highlighted")
+    verify.add_argument("--annotate", metavar="OUT", help="also write a copy with wrong cells highlighted and commented "
+                        "(the comments print at the end), as .xlsx or in the sheet's own format (.ods for an .ods); "
+                        "'-': the copy to stdout (in the sheet's own format), the report to stderr")
     verify.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     verify.set_defaults(run=_verify)
 
@@ -418,16 +482,33 @@ def _verify(args) -> int:
     from sheetprop.verify.report import as_json, as_text, error_json
 
     shown, gone = [], []
+    to_stdout = args.annotate == "-"  # the annotated copy on stdout, for a pipe; the report then on stderr
+    if to_stdout and sys.stdout.isatty():
+        print("sheetprop: error: --annotate -: stdout is a terminal, not a file; redirect it (> copy.xlsx) or "
+              "name the copy", file=sys.stderr)
+        return 2
+    report_out = sys.stderr if to_stdout else sys.stdout
 
     def show(report):  # before the annotated copy is written: a copy that fails must not lose the report
         try:
-            print(as_json(report) if args.json else as_text(report), flush=True)
+            print(as_json(report) if args.json else as_text(report), file=report_out, flush=True)
         except BrokenPipeError:  # the reader left (| head): the annotated copy is still written
             gone.append(True)
         shown.append(report)
 
+    scratch = tempfile.TemporaryDirectory(prefix="sheetprop-annotate-") if to_stdout else None
+    if scratch:  # written beside, in the sheet's own format, then copied out
+        from sheetprop.files.annotate import kinds
+
+        annotate = Path(scratch.name) / f"{Path(args.sheet).stem}-annotated{kinds(Path(args.sheet))[0]}"
+    else:
+        annotate = args.annotate
     try:
-        report = verify_file(args.sheet, annotate=args.annotate, report_to=show)
+        report = verify_file(args.sheet, annotate=annotate, report_to=show)
+        if scratch:
+            with open(annotate, "rb") as copy:
+                shutil.copyfileobj(copy, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
     except BrokenPipeError:
         raise
     except VerifyError as error:
@@ -436,7 +517,7 @@ def _verify(args) -> int:
                   f"written: {error}", file=sys.stderr)
             return 3
         if args.json:  # a grading script reads one JSON object whatever happened
-            print(error_json(args.sheet, 2, str(error)))
+            print(error_json(args.sheet, 2, str(error)), file=report_out)
         print(f"sheetprop: error: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # noqa: BLE001 - one line, exit 3; the traceback on --debug
@@ -451,12 +532,15 @@ def _verify(args) -> int:
             message = (f"verify failed on {args.sheet} ({detail}): a bug in sheetprop; run with --debug for the "
                        "traceback and report it")
             if args.json and not shown:
-                print(error_json(args.sheet, 3, message))
+                print(error_json(args.sheet, 3, message), file=report_out)
             print(f"sheetprop: error: {message}", file=sys.stderr)
         return 3
+    finally:
+        if scratch:
+            scratch.cleanup()
     if gone:
         raise BrokenPipeError
-    if args.annotate and not args.json:
+    if args.annotate and not args.json and not to_stdout:
         print(f"wrote {args.annotate}")
     return report.status
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
-from sheetprop.dialects import NAMESPACE, function_source, render
+from sheetprop.dialects import NAMESPACE, function_source, render  # noqa: F401 (the doctest renders)
 from sheetprop.expr import (FOLLOWING, ITEM, ArgMin, Expr, FirstWhere, Fn, If, Item, Nothing, Num, Otherwise, Param, Sym,
                             Text, equal, greater, less)
 

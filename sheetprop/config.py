@@ -19,17 +19,20 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+from sheetprop import legend
 from sheetprop.compare import Case, sheet_name
-from sheetprop.functions import ACTIVATIONS, LOSSES
-from sheetprop.graph import Network, bias_names, neuron_names, weight_names
-from sheetprop.optimizers import OPTIMIZERS
+from sheetprop.functions import ACTIVATIONS, LOSSES, Targets
+from sheetprop.graph import Network, bias_names, weight_names
+from sheetprop.legend import INPUT, TARGET
+from sheetprop.optimizers import OPTIMIZERS, WEIGHT_DECAY
+from sheetprop.paper import DEFAULT as DEFAULT_PAPER
+from sheetprop.paper import PAPERS
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS, Parameter, keyed
 from sheetprop.workbook.layout import MAX_COLUMNS, max_iterations
 
 # Bounds that keep every refusal quick: a config past them could never be a workbook anyway.
 MAX_CONFIG_BYTES = 1 << 20     # 1 MiB: a network that fits a sheet (16,384 columns) is far smaller as TOML
 MAX_RUNS = 255                 # lines in one native chart (Excel's limit): optimizers × learning rates
-TARGET_RANGES = {"bce": (0, 1)}  # a loss that compares probabilities takes targets in this range
 MAX_TEXT = 200                 # characters of a name or a title
 MAX_LAYERS = 64                # layers, inputs and outputs included
 MAX_NESTING = 50               # brackets inside brackets in the TOML text
@@ -53,6 +56,7 @@ _SETTINGS = {
     "iterations": "rows per learning rate (iteration 1 is the forward pass on the initial weights)",
     "threshold": "the E_total the comparison counts iterations down to",
     "walkthrough_rate": "the learning rate the walkthrough works the update through (default: the first)",
+    "paper": f"the paper the sheets and the walkthrough print on: {' or '.join(PAPERS)} (default {DEFAULT_PAPER})",
     "optimizer": f"how the weights are updated: one of {', '.join(OPTIMIZERS)} (default sgd)",
     "optimizers": "instead of 'optimizer': a list of optimizers to compare, each at every learning rate",
 }
@@ -60,10 +64,12 @@ _SETTINGS = {
 
 def _key_help(group: tuple[Parameter, ...]) -> str:
     """A parameter key's help from its records: who reads it, what it does, its range and default."""
-    users = " and ".join(name for _, name in readers(group))
+    names = [name for _, name in readers(group)]
+    users = " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
     if len(group) == 1:
         p = group[0]
-        return f"{users}: {p.symbol}, {p.help}, in {p.range_text} (default {p.default:g})"
+        own = "".join(f"; {o.name} {o.defaults[p.name]:g}" for o in OPTIMIZERS.values() if p.name in o.defaults)
+        return f"{users}: {p.symbol}, {p.help}, in {p.range_text} (default {p.default:g}{own})"
     symbols = ", ".join(p.symbol for p in group)
     return (f"{users}: [{symbols}]: " + "; ".join(f"{p.symbol}, {p.help}, in {p.range_text}" for p in group)
             + f" (default [{', '.join(f'{p.default:g}' for p in group)}])")
@@ -74,7 +80,9 @@ def keys() -> dict[str, str]:
     records (read each time: a record added is a key at once).
 
     >>> keys()["betas"].split(":")[0], list(keys())[-1]
-    ('adam', 'eps')
+    ('adam and adamw', 'huber_delta')
+    >>> keys()["weight_decay"]
+    'sgd, momentum, nesterov, rmsprop, adam and adamw: λ, how strongly each update pulls every weight towards 0 (weight decay), in [0, ∞) (default 0; adamw 0.01)'
     """
     return {**_SETTINGS, **{key: _key_help(group) for key, group in keyed().items() if key not in _SETTINGS}}
 
@@ -110,6 +118,7 @@ class Config:
     source: str = field(default="", compare=False)
     walkthrough_rate: float | None = None
     optimizers: tuple[str, ...] = ("sgd",)
+    paper: str = DEFAULT_PAPER
 
     @property
     def heading(self) -> str:
@@ -132,8 +141,8 @@ class Config:
     def values_for(self, optimizer: str) -> dict[str, float]:
         """The parameter values a run of ``optimizer`` reads: the config's, and PyTorch's defaults for
         hyperparameters of an optimizer the config does not list (``sheetprop show --optimizer``)."""
-        defaults = {name: PARAMETERS[name].default for name in OPTIMIZERS[optimizer].hyperparameters}
-        return {**defaults, **self.values}
+        chosen = OPTIMIZERS[optimizer]
+        return {**{name: chosen.default(name) for name in chosen.hyperparameters}, **self.values}
 
     @property
     def shown_rate(self) -> float:
@@ -146,6 +155,7 @@ class Config:
         extras = [f"biases per {net.biases}" + (" (trained)" if net.train_biases else "")] if net.biases != "none" else []
         extras += [f"{net.examples} examples"] if net.examples > 1 else []
         extras += [f"optimizers {', '.join(self.optimizers)}"] if self.optimizers != ("sgd",) else []
+        extras += [f"weight decay {self.values[WEIGHT_DECAY]:g}"] if net.weight_decay else []
         return (f"Config({self.name!r}: {'-'.join(map(str, net.layers))} {'/'.join(dict.fromkeys(net.activations))} "
                 f"network, {net.loss}{''.join(', ' + e for e in extras)}; learning rates {rates}; "
                 f"{self.iterations} iterations)")
@@ -271,7 +281,9 @@ def parse(data: dict, source: str = "") -> Config:
         problems.add(f"key 'inputs': {len(inputs):,} examples of {sum(layers[1:]):,} neurons do not fit a sheet "
                      f"of {MAX_COLUMNS:,} columns; give fewer examples")
     activations = problems.attempt(_activations, data, len(layers) - 1 if layers else None)
-    loss = problems.attempt(_loss, data, activations, targets)
+    loss = problems.attempt(_loss, data, activations)
+    if loss and activations and targets:
+        problems.attempt(_targets, loss, activations[-1], targets)
     train_biases = data.get("train_biases", False)
     if not isinstance(train_biases, bool):
         problems.add("key 'train_biases': must be true or false")
@@ -284,6 +296,7 @@ def parse(data: dict, source: str = "") -> Config:
     iterations = problems.attempt(_iterations, data, runs, len(optimizers or ()))
     threshold = problems.attempt(_threshold, data)
     shown = problems.attempt(_walkthrough_rate, data, rates)
+    paper = problems.attempt(choose, data.get("paper", DEFAULT_PAPER), PAPERS, "paper", "paper size")
     weights = None
     if layers:  # named by the layers alone, so that their problems show beside the others'
         sketch = Network(layers=layers, biases=biases[0] if biases else "none",
@@ -295,18 +308,21 @@ def parse(data: dict, source: str = "") -> Config:
     bias_mode, bias_values = biases
     network = Network(layers=layers, activations=activations, loss=loss, biases=bias_mode,
                       train_biases=train_biases, examples=len(inputs),
-                      batch_size=0 if batch_size == len(inputs) else batch_size, optimizer=optimizers[0])
+                      batch_size=0 if batch_size == len(inputs) else batch_size, optimizer=optimizers[0],
+                      weight_decay=_decays(data))
     values: dict[str, float] = {}
-    names = neuron_names(network)
+    inputs_of = legend.neurons(network.layers)[0]
     for e, (x, t) in enumerate(zip(inputs, targets), start=1):
-        suffix = f"[{e}]" if network.examples > 1 else ""
-        values.update({f"{n}{suffix}": v for n, v in zip(names[0], x)})
-        values.update({f"t{k}{suffix}": v for k, v in enumerate(t, start=1)})
+        example = e if network.examples > 1 else None
+        values.update({legend.header(legend.Name(INPUT, neuron=n, example=example)): v for n, v in zip(inputs_of, x)})
+        values.update({legend.header(legend.Name(TARGET, neuron=legend.Neuron(legend.OUTPUTS, k), example=example)): v
+                       for k, v in enumerate(t, start=1)})
     values.update(weights)
     values.update(zip(dict.fromkeys(b for layer in bias_names(network) for b in layer), bias_values))
     values.update(settings)
     return Config(name=name, network=network, values=values, learning_rates=rates, iterations=iterations,
-                  threshold=threshold, title=title, source=source, walkthrough_rate=shown, optimizers=optimizers)
+                  threshold=threshold, title=title, source=source, walkthrough_rate=shown, optimizers=optimizers,
+                  paper=paper)
 
 
 class _Problems:
@@ -363,14 +379,37 @@ def _title(value) -> str:
     return value
 
 
-def _loss(data: dict, activations: tuple[str, ...] | None, targets: list[list[float]] | None) -> str:
+def _loss(data: dict, activations: tuple[str, ...] | None) -> str:
+    """The loss, and the output activation its record needs (bce: sigmoid; cross_entropy: softmax)."""
     loss = choose(data.get("loss", "half_sse"), LOSSES, "loss", "loss")
-    if loss == "bce" and activations and activations[-1] != "sigmoid":
-        raise ConfigError("key 'loss': bce needs outputs in (0, 1); set the last activation to sigmoid")
-    low, high = TARGET_RANGES.get(loss, (-math.inf, math.inf))
-    if targets and not all(low <= t <= high for example in targets for t in example):
-        raise ConfigError("key 'targets': bce compares probabilities; give targets from 0 to 1 or use loss = \"half_sse\"")
+    record = LOSSES[loss]
+    if record.outputs and activations and activations[-1] != record.outputs:
+        raise ConfigError(f"key 'loss': {loss} needs {record.needs}; set the last activation to {record.outputs}")
     return loss
+
+
+def target_rules(loss: str, output: str) -> list[tuple[str, str, Targets, str]]:
+    """What the targets must be, from the records of the loss and of the output activation: (who, how it
+    says so, the rule, the other way out) each; bce's probabilities, cross_entropy's and softmax's
+    probability distributions (each example's summing to 1). Config and the living page both check them.
+
+    >>> [(who, rule.rule) for who, _, rule, _ in target_rules("cross_entropy", "softmax")]
+    [('cross_entropy', "from 0 to 1, each example's summing to 1")]
+    """
+    rules = {ACTIVATIONS[output].targets: (output, "outputs", "or set another last activation")}
+    rules[LOSSES[loss].targets] = (loss, "compares", 'or use loss = "half_sse"')  # a rule both have: the loss's words
+    return [(who, verb, rule, otherwise) for rule, (who, verb, otherwise) in rules.items() if rule is not None]
+
+
+def _targets(loss: str, output: str, targets: list[list[float]]) -> None:
+    """Each example's targets against the rules of the loss and the output activation (``target_rules``)."""
+    for who, verb, rule, otherwise in target_rules(loss, output):
+        for number, example in enumerate(targets, start=1):
+            problem = rule.problem(example)
+            if problem:
+                where = f"in example {number} " if len(targets) > 1 else ""
+                raise ConfigError(f"key 'targets': {who} {verb} {rule.what}, but {where}{problem}; "
+                                  f"give targets {rule.rule}, {otherwise}")
 
 
 def _batch_size(data: dict, examples: int) -> int:
@@ -459,44 +498,53 @@ def readers(group: tuple[Parameter, ...]) -> list[tuple[str, str]]:
     [('optimizer', 'momentum'), ('optimizer', 'nesterov')]
     """
     names = {p.name for p in group}
-    return ([("optimizer", o.name) for o in OPTIMIZERS.values() if names & set(o.hyperparameters)]
+    return ([("optimizer", o.name) for o in OPTIMIZERS.values() if names & set(o.reads)]
             + [("loss", loss.name) for loss in LOSSES.values() if names & set(loss.parameters)])
 
 
+def _decays(data: dict) -> bool:
+    """Whether the config sets weight decay, which SGD, RMSprop and Adam then add to every gradient."""
+    return PARAMETERS[WEIGHT_DECAY].key in data
+
+
 def _settings(data: dict, optimizers: tuple[str, ...] | None, loss: str | None) -> dict[str, float]:
-    """The parameters the chosen optimizers and loss read, given or their defaults (PyTorch's); a key of
-    several parameters (``betas``) takes a list of them in its records' order. Unknown optimizers or loss
-    (None): each given value is still checked against its range."""
+    """The parameters the chosen optimizers and loss read, given or their defaults (PyTorch's: the first
+    optimizer's own where it has one, AdamW's weight decay); a key of several parameters (``betas``) takes
+    a list of them in its records' order. Unknown optimizers or loss (None): each given value is still
+    checked against its range."""
     problems = _Problems()
-    used = {name for optimizer in optimizers or () for name in OPTIMIZERS[optimizer].hyperparameters}
+    chosen = [OPTIMIZERS[optimizer] for optimizer in optimizers or ()]
+    used = {name for optimizer in chosen for name in (optimizer.reads if _decays(data) else optimizer.hyperparameters)}
     used |= set(LOSSES[loss].parameters) if loss else set()
     values = {}
-    chosen = {"optimizer": optimizers, "loss": (loss,) if loss else None}
+    kinds = {"optimizer": optimizers, "loss": (loss,) if loss else None}
     for key, group in keyed().items():
         needed = used.intersection(p.name for p in group)
         if group == (LEARNING_RATE,) or not needed and key not in data:
             continue
         owners = readers(group)
-        if not needed and owners and chosen[owners[0][0]] is not None:
+        if not needed and owners and kinds[owners[0][0]] is not None:
             kind = owners[0][0]
             problems.add(f"key '{key}': belongs to {' and '.join(name for _, name in owners)}, not to "
-                         f"{', '.join(chosen[kind])}; remove it or choose that {kind}")
+                         f"{', '.join(kinds[kind])}; remove it or choose that {kind}")
             continue
-        values.update(problems.attempt(_group, data, key, group) or {})
+        defaults = {p.name: next((o.default(p.name) for o in chosen if p.name in o.hyperparameters), p.default)
+                    for p in group}
+        values.update(problems.attempt(_group, data, key, group, defaults) or {})
     if problems.found:
         raise ConfigError(*problems.found)
     return {name: value for name, value in values.items() if name in used}
 
 
-def _group(data: dict, key: str, group: tuple[Parameter, ...]) -> dict[str, float]:
-    """The values of the parameters one key sets, each in its range."""
+def _group(data: dict, key: str, group: tuple[Parameter, ...], defaults: dict[str, float]) -> dict[str, float]:
+    """The values of the parameters one key sets, each in its range (``defaults`` where not given)."""
     if len(group) > 1:
-        given = data.get(key, [p.default for p in group])
+        given = data.get(key, [defaults[p.name] for p in group])
         if not isinstance(given, list) or len(given) != len(group):
             example = ", ".join(f"{p.default:g}" for p in group)
             raise ConfigError(f"key '{key}': give {len(group)} numbers, e.g. {key} = [{example}]")
     else:
-        given = [data.get(key, group[0].default)]
+        given = [data.get(key, defaults[group[0].name])]
     values = {}
     for p, value in zip(group, given):
         value = _number(value, key)

@@ -95,8 +95,6 @@ class Dialect:
             previous = arg
         return text
 
-    separator = ", "  # between the arguments of a function of several
-
     def function(self, record, inner: str) -> str:
         """A function record applied to ``inner``, its rendered argument (or arguments)."""
         return record.forms[self.name].format(x=inner, bx=self.bracket(inner))
@@ -143,10 +141,7 @@ class Dialect:
         if isinstance(expr, ArgMin):
             return self.argmin(self.node(expr.values, resolve, 0))
         if isinstance(expr, Call):
-            args = [self.node(arg, resolve, 0) for arg in expr.args]
-            if expr.name in FUNCTIONS:  # a function of several arguments (MOD, MAX): its record's forms
-                return self.function(FUNCTIONS[expr.name], self.separator.join(args))
-            return self.call(expr.name, args)
+            return self.call(expr.name, [self.node(arg, resolve, 0) for arg in expr.args])
         if isinstance(expr, FirstWhere):
             seq = self.node(expr.seq, resolve, 0)
             steps = FOLLOWING in set(symbols(expr.test))
@@ -182,7 +177,13 @@ class Dialect:
         raise NotImplementedError
 
     def call(self, name: str, args: list[str]) -> str:
+        record = FUNCTIONS.get(name)
+        if record is not None and self.name in record.forms:  # a function of several arguments: max
+            listed = self.separator.join(args)
+            return record.forms[self.name].format(xs=listed, bxs=self.bracket(listed))
         return f"{name}({', '.join(args)})"
+
+    separator = ", "  # between the arguments of a function of several
 
 
 class Excel(Dialect):
@@ -216,7 +217,11 @@ class Excel(Dialect):
         # MIN passes words over, and MATCH finds the first equal: no array formula needed.
         return f"MATCH(MIN({values}),{values},0)"
 
+    separator = ","
+
     def call(self, name: str, args: list[str]) -> str:
+        if name in FUNCTIONS:
+            return super().call(name, args)
         if name != "join":  # printing a number for people is the page's and Python's, not a cell's
             raise ValueError(f"{name} has no spreadsheet form")
         return "&".join(args)
@@ -331,6 +336,8 @@ class JavaScript(Dialect):
         return f"F.firstWhere({seq}, item => {test})"
 
     def call(self, name: str, args: list[str]) -> str:
+        if name in FUNCTIONS:
+            return super().call(name, args)
         return f"F.{_camel(name)}({', '.join(args)})"
 
 
@@ -343,6 +350,11 @@ class Math(Dialect):
 
     def name_of(self, node) -> str | None:
         return legend.math(node.name) if isinstance(node, (Sym, Param)) else None
+
+    def join(self, op: str, left: str, right: str, halved: bool) -> str:
+        if op in "+-" and right.startswith(MINUS):  # a − (−x), never a − −x
+            right = self.bracket(right)
+        return super().join(op, left, right, halved)
 
     def power(self, base: str, exponent: Expr, text: str) -> str:
         if "/" in base and not base.startswith("("):  # a name written as a fraction: (∂E/∂w1)², not ∂E/∂w1²
@@ -403,6 +415,8 @@ class MathML(Dialect):
         return super().operation(expr, resolve, precedence)
 
     def join(self, op: str, left: str, right: str, halved: bool) -> str:
+        if op in "+-" and right.startswith(self.negate("")[:-len("</mrow>")]):  # a − (−x), never a − −x
+            right = self.bracket(right)
         return left + ("" if halved else mo({"+": "+", "-": MINUS, "*": "·"}.get(op, op))) + right
 
     def negate(self, text: str) -> str:
@@ -456,7 +470,11 @@ class MathML(Dialect):
     def first_where(self, seq: str, test: str, steps: bool) -> str:
         return self.bracket(f"<mtext>first&#xa0;</mtext><mi>i</mi><mtext>&#xa0;with&#xa0;</mtext>{test}")
 
+    separator = "<mo>,</mo>"
+
     def call(self, name: str, args: list[str]) -> str:
+        if name in FUNCTIONS:
+            return super().call(name, args)
         return f"<mrow><mi>{escape(name)}</mi><mo>&#x2061;</mo>{self.bracket(mo(',').join(args))}</mrow>"
 
     def cycle(self, counter: str, options: list[str]) -> str:
@@ -566,9 +584,10 @@ SEARCHES = {
 _SUPERSCRIPTS_FROM, _SUPERSCRIPTS_TO = "0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"
 
 
-def _g_format(x: float, digits: int) -> tuple[str, int | None]:
-    """Python's ``g`` format of ``x``: mantissa (its sign an ASCII '-') and power of ten, None when none."""
-    text = f"{x:.{digits}g}"
+def _g_format(x: float, digits: int, zeros: bool = False) -> tuple[str, int | None]:
+    """Python's ``g`` format of ``x``: mantissa (its sign an ASCII '-') and power of ten, None when none;
+    ``zeros``: its trailing zeros kept (the ``#`` form, without a bare trailing point)."""
+    text = f"{x:#.{digits}g}".replace(".e", "e").rstrip(".") if zeros and math.isfinite(x) else f"{x:.{digits}g}"
     if "e" not in text or not math.isfinite(x):
         return text, None
     mantissa, exponent = text.split("e")
@@ -576,11 +595,12 @@ def _g_format(x: float, digits: int) -> tuple[str, int | None]:
 
 
 # Python's g format in JavaScript: round half to even on the exact binary value (toExponential rounds a tie
-# up), the exponent form below 1e-4 and from 10^d, trailing zeros dropped.
-_G_FORMAT_JS = """(x, d) => {
+# up), the exponent form below 1e-4 and from 10^d, trailing zeros dropped unless ``zeros``.
+_G_FORMAT_JS = """(x, d, zeros = false) => {
     if (!Number.isFinite(x)) return [String(x), null];
     const sign = x < 0 || Object.is(x, -0) ? "-" : "", a = Math.abs(x), form = /^(\\d)(?:\\.(\\d+))?e([+-]\\d+)$/;
-    let digits = "0", exponent = 0;
+    const trim = text => zeros ? text : text.replace(/0+$/, "");
+    let digits = zeros ? "0".repeat(d) : "0", exponent = 0;
     if (a !== 0) {
       const m = form.exec(a.toExponential(d - 1)), exact = form.exec(a.toExponential(100));
       digits = m[1] + (m[2] || ""); exponent = Number(m[3]);
@@ -590,11 +610,11 @@ _G_FORMAT_JS = """(x, d) => {
       }
     }
     if (exponent < -4 || exponent >= d) {
-      const fraction = digits.slice(1).replace(/0+$/, "");
+      const fraction = trim(digits.slice(1));
       return [sign + digits[0] + (fraction ? "." + fraction : ""), exponent];
     }
     const whole = exponent >= 0 ? digits.slice(0, exponent + 1) : "0";
-    const fraction = (exponent >= 0 ? digits.slice(exponent + 1) : "0".repeat(-exponent - 1) + digits).replace(/0+$/, "");
+    const fraction = trim(exponent >= 0 ? digits.slice(exponent + 1) : "0".repeat(-exponent - 1) + digits);
     return [sign + whole + (fraction ? "." + fraction : ""), null];
   }"""
 PRINTING = {
@@ -665,11 +685,15 @@ def _is_number(x: Expr) -> Expr:
 _NEGATIVE = Call("signbit", (VALUE,))
 _PARTS = {"parts": Call("g_format", (VALUE, DIGITS)), "mantissa": Item(Sym("parts"), Num(1)),
           "power": Item(Sym("parts"), Num(2))}
-NUMBER: dict[str, Expr] = {**_PARTS, "text": If(
+_TEXT = If(
     _is_number(VALUE),
     _joined(If(_NEGATIVE, Text(MINUS), Text("")), Call("unsigned", (MANTISSA,)),
             If(_is_number(POWER), _joined("×10", Call("superscript", (POWER,))), Text(""))),
-    If(equal(VALUE, VALUE), _joined(If(less(VALUE, 0), Text(MINUS), Text("")), "∞"), Text("NaN")))}
+    If(equal(VALUE, VALUE), _joined(If(less(VALUE, 0), Text(MINUS), Text("")), "∞"), Text("NaN")))
+NUMBER: dict[str, Expr] = {**_PARTS, "text": _TEXT}
+# A number in a table's column: every one of its digits shown, trailing zeros too, so that a column lines up
+# (0.150000000 above 0.149981174).
+COLUMN_NUMBER: dict[str, Expr] = {**_PARTS, "parts": Call("g_format", (VALUE, DIGITS, Num(1))), "text": _TEXT}
 _MARKUP = DIALECTS["mathml"]
 NUMBER_MARKUP: dict[str, Expr] = {
     **_PARTS,
@@ -685,6 +709,7 @@ NUMBER_MARKUP: dict[str, Expr] = {
         If(equal(VALUE, VALUE), If(greater(VALUE, 0), Text("<mn>∞</mn>"), Text(_MARKUP.negate("<mn>∞</mn>"))),
            Text("<mn>NaN</mn>")))}
 _PRINTERS = {"number": (NUMBER, ("value", "digits"), "text"),
+             "column_number": (COLUMN_NUMBER, ("value", "digits"), "text"),
              "mathml_number": (NUMBER_MARKUP, ("value", "digits", "outer"), "markup")}
 _printers = dict(NAMESPACE)
 for _name, _printer in _PRINTERS.items():
@@ -699,6 +724,15 @@ def number(value: float, digits: int) -> str:
     ('−3.51085×10⁻⁵', '−∞')
     """
     return _printers["number"](value, digits)
+
+
+def column_number(value: float, digits: int) -> str:
+    """``value`` as a table's column shows it: ``number``, its trailing zeros kept (COLUMN_NUMBER).
+
+    >>> column_number(0.15, 9), column_number(2.0, 3), column_number(1e-5, 3), column_number(0.0, 3)
+    ('0.150000000', '2.00', '1.00×10⁻⁵', '0.00')
+    """
+    return _printers["column_number"](value, digits)
 
 
 def mathml_number(value: float, digits: int, outer: int = 0) -> str:

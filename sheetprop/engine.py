@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from sheetprop.dialects import NAMESPACE
-from sheetprop.expr import Param, render
+from sheetprop.dialects import NAMESPACE, render
+from sheetprop.expr import Param
 from sheetprop.graph import Graph
 from sheetprop.parameters import LEARNING_RATE
 

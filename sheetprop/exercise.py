@@ -19,7 +19,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetprop.config import ConfigError
 from sheetprop.graph import ACT, COUNTER, ERROR, NET, Quantity
 
 # What --blank leaves for the student: every derived cell, or all but iteration 1's forward pass.
@@ -74,6 +73,7 @@ def build_exercise(config, out_dir, blank: str = "all", formats: tuple[str, ...]
     their namesakes."""
     from dataclasses import replace
 
+    from sheetprop.config import ConfigError
     from sheetprop.libreoffice import convert, soffice
     from sheetprop.outputs import staging
     from sheetprop.roster import stem, variant

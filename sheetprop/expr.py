@@ -2,8 +2,10 @@
 
 The same tree renders to every dialect (``sheetprop.dialects``): a spreadsheet formula, Python for the
 engine, JavaScript for the page, plain math and MathML for people; and it is evaluated on a sheet's own
-cells by verify. This module holds the nodes and the walks that do not depend on a dialect.
+cells by verify. This module holds the nodes and the walks that do not depend on a dialect (it imports
+nothing of sheetprop's: the dialects, the functions and the legend build on it).
 
+>>> from sheetprop.dialects import render
 >>> a, t = Sym("a_o1"), Sym("t1")
 >>> render(a - t, "math")
 'a_o1 − t1'
@@ -187,6 +189,7 @@ def equal(a, b) -> Expr:
 def sum_of(terms) -> Expr:
     """The sum of several expressions as one n-ary node (a single term stays as it is).
 
+    >>> from sheetprop.dialects import render
     >>> render(sum_of([Sym("x"), Sym("y"), Sym("z")]), "math")
     'x + y + z'
     """
@@ -242,6 +245,7 @@ def substitute(expr: Expr, replace: Callable[[Expr], Expr | None], *, every_node
     With ``every_node``, ``replace`` is offered every node, each once, outermost first and left to right
     (the inside of a node it replaces is not offered):
 
+    >>> from sheetprop.dialects import render
     >>> a, b = Sym("a"), Sym("b")
     >>> render(substitute((a - b) * a, lambda node: b - a if node == a - b else None, every_node=True), "math")
     '(b − a)·a'
@@ -291,6 +295,7 @@ def one_item(expr: Expr, seq: Expr) -> Expr:
     """``expr`` for a sequence ``seq`` known to hold one item: a search over it becomes a test of that item
     (Gnumeric's MATCH refuses a range of one cell), and one item makes no step.
 
+    >>> from sheetprop.dialects import render
     >>> render(one_item(FirstWhere(Sym("L"), less(ITEM, Sym("t"))), Sym("L")), "math")
     '(1 if L[1] < t, else none)'
     """
@@ -306,9 +311,3 @@ def one_item(expr: Expr, seq: Expr) -> Expr:
 
 _COMPARE = {"<": operator.lt, ">": operator.gt, "=": operator.eq}
 
-
-def render(expr: Expr, dialect: str, resolve: Callable[[Expr], "str | Expr"] | None = None) -> str:
-    """Render ``expr`` in one dialect (see ``sheetprop.dialects.render``)."""
-    from sheetprop.dialects import render as in_dialect
-
-    return in_dialect(expr, dialect, resolve)

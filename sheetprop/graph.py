@@ -22,7 +22,7 @@ from sheetprop.functions import ACTIVATIONS, LOSSES, Loss
 # expanded in notes, the others are not.
 from sheetprop.legend import (ACT, BIAS, CHAIN, COUNTER, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP,  # noqa: F401
                               SLOPE_STEP, STATE, TARGET, TOTAL, WEIGHT, Name)
-from sheetprop.optimizers import OPTIMIZERS, Refs
+from sheetprop.optimizers import OPTIMIZERS, Optimizer, Refs
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS
 
 READABLE_NODES = 400  # a chain written out past this (about 1,500 characters) helps no reader
@@ -44,6 +44,7 @@ class Network:
     examples: int = 1
     batch_size: int = 0  # examples per update; 0 means all of them (full batch)
     optimizer: str = "sgd"
+    weight_decay: bool = False  # torch.optim's weight decay added to each gradient (AdamW decays its own way)
 
     def __post_init__(self):
         if not self.activations:
@@ -191,8 +192,8 @@ class Graph:
         return [q.name for q in self.quantities if q.role in (WEIGHT, BIAS) and q.first is not None]
 
     @property
-    def optimizer(self):
-        return OPTIMIZERS[self.network.optimizer]
+    def optimizer(self) -> Optimizer:
+        return optimizer_of(self.network)
 
     def gradient(self, param: str) -> Quantity:
         """The gradient an update of ``param`` uses (the batch's mean where there are several examples)."""
@@ -273,18 +274,29 @@ def update_rules(optimizer) -> list[tuple[Expr, Expr]]:
     return optimizer.rules(refs(legend.GENERIC_WEIGHT, prose=True))
 
 
+def optimizer_of(network: Network) -> Optimizer:
+    """The update rule of ``network``: its optimizer's, with weight decay in the gradient when it has it."""
+    optimizer = OPTIMIZERS[network.optimizer]
+    return optimizer.decayed() if network.weight_decay else optimizer
+
+
 def build_graph(network: Network) -> Graph:
-    """Define every quantity of the worked example for ``network``, in column order."""
+    """Define every quantity of the worked example for ``network``, in column order.
+
+    A function of the whole layer (softmax) reads every net input of its layer, and its δ every ∂E/∂a: its
+    layer's net inputs come before its activations, and its ∂E/∂a before its slopes and δ.
+    """
     if network.loss not in LOSSES:
         raise ValueError(f"unknown loss {network.loss!r}")
     loss = LOSSES[network.loss]
-    optimizer = OPTIMIZERS[network.optimizer]
+    optimizer = optimizer_of(network)
     header = legend.header
     neurons = legend.neurons(network.layers)
     weights = legend.weights(network.layers)
     biases = legend.biases(network.layers, network.biases)
     distinct_biases = list(dict.fromkeys(b for layer in biases for b in layer))
     outputs = neurons[-1]
+    neuron_layer = {neuron: layer for layer, names in enumerate(neurons) for neuron in names}
     n_out = len(outputs)
     last = len(network.layers) - 1
     several = network.examples > 1
@@ -299,6 +311,28 @@ def build_graph(network: Network) -> Graph:
 
     def delta(neuron, number: int | None) -> Sym:
         return Sym(header(Name(CHAIN, neuron=neuron, step=DELTA_STEP, example=number)))
+
+    def add_activation(activation, neuron, number: int | None, group: str, expr: Expr) -> None:
+        add(Name(ACT, neuron=neuron, example=number), group, expr,
+            words=f"Output (activation) of {neuron.name}: {activation.name}", layer=neuron_layer[neuron],
+            neuron=neuron.name)
+
+    def add_delta(activation, neuron, number: int | None, group: str, changes: dict) -> None:
+        """The slope of the activation at the neuron's net input and its δ: ∂E/∂a times the slope, or for a
+        function of the whole layer the Jacobian's row, Σ_k ∂E/∂a_k·∂a_k/∂z (its diagonal the slope)."""
+        a, z = (header(Name(role, neuron=neuron, example=number)) for role in (ACT, NET))
+        where = dict(layer=neuron_layer[neuron], neuron=neuron.name)
+        slope = add(Name(CHAIN, neuron=neuron, step=SLOPE_STEP, example=number), group,
+                    activation.slope(Sym(z), Sym(a)), words=f"Slope of {activation.name} at {z}"
+                    + (", the Jacobian's diagonal" if activation.across else ""), **where)
+        expr = Sym(changes[neuron].name) * Sym(slope.name)
+        for other, output in changes.items() if activation.across else ():
+            if other != neuron:
+                expr = expr - Sym(output.name) * activation.across(
+                    Sym(header(Name(ACT, neuron=other, example=number))), Sym(a))
+        add(Name(CHAIN, neuron=neuron, step=DELTA_STEP, example=number), group, expr,
+            words=f"δ_{z}: how E_total changes with the net input {z}"
+            + (f" (through every output of its {activation.name} layer)" if activation.across else ""), **where)
 
     add(Name(COUNTER), "iteration", Sym(legend.COUNTER_NAME, prev=True) + 1, first=Num(1.0),
         words="Iteration: 1 is the forward pass on the initial weights.")
@@ -363,18 +397,19 @@ def build_graph(network: Network) -> Graph:
         for layer in range(1, last + 1):
             activation = ACTIVATIONS[network.activations[layer - 1]]
             group_name = _join(layer_label(layer, network), group)
-            current = []
+            nets = {}
             for j, neuron in enumerate(neurons[layer]):
                 terms = [Sym(header(w)) * a for w, a in zip(weights[layer - 1][j], previous)]
                 if biases[layer - 1]:
                     terms.append(Sym(header(biases[layer - 1][j])))
-                where = dict(layer=layer, neuron=neuron.name)
-                net = add(Name(NET, neuron=neuron, example=number), group_name, sum_of(terms),
-                          words=f"Net input of {neuron.name}", **where)
-                output = add(Name(ACT, neuron=neuron, example=number), group_name, activation.apply(Sym(net.name)),
-                             words=f"Output (activation) of {neuron.name}: {activation.name}", **where)
-                current.append(Sym(output.name))
-            previous = current
+                nets[neuron] = add(Name(NET, neuron=neuron, example=number), group_name, sum_of(terms),
+                                   words=f"Net input of {neuron.name}", layer=layer, neuron=neuron.name)
+                if activation.layer is None:  # each activation beside its net input
+                    add_activation(activation, neuron, number, group_name, activation.apply(Sym(nets[neuron].name)))
+            if activation.layer is not None:
+                for neuron, expr in zip(nets, activation.outputs([Sym(q.name) for q in nets.values()])):
+                    add_activation(activation, neuron, number, group_name, expr)
+            previous = [Sym(header(Name(ACT, neuron=neuron, example=number))) for neuron in neurons[layer]]
 
         # Loss.
         errors = []
@@ -389,8 +424,9 @@ def build_graph(network: Network) -> Graph:
         for layer in range(last, 0, -1):
             activation = ACTIVATIONS[network.activations[layer - 1]]
             group_name = _join("backward: " + layer_label(layer, network), group)
+            changes = {}
             for j, neuron in enumerate(neurons[layer]):
-                a, z = (header(Name(role, neuron=neuron, example=number)) for role in (ACT, NET))
+                a = header(Name(ACT, neuron=neuron, example=number))
                 if layer == last:
                     d_a = loss.slope(Sym(a), Sym(targets[j]), n_out)
                     words = f"How E_total changes with {a}"
@@ -398,14 +434,13 @@ def build_graph(network: Network) -> Graph:
                     d_a = sum_of(delta(receiver, number) * Sym(header(weights[layer][k][j]))
                                  for k, receiver in enumerate(neurons[layer + 1]))
                     words = f"How E_total changes with {a}, summed over the neurons {a} feeds"
-                where = dict(layer=layer, neuron=neuron.name)
-                output = add(Name(CHAIN, neuron=neuron, step=OUTPUT_STEP, example=number), group_name, d_a,
-                             words=words, **where)
-                slope = add(Name(CHAIN, neuron=neuron, step=SLOPE_STEP, example=number), group_name,
-                            activation.slope(Sym(z), Sym(a)), words=f"Slope of {activation.name} at {z}", **where)
-                add(Name(CHAIN, neuron=neuron, step=DELTA_STEP, example=number), group_name,
-                    Sym(output.name) * Sym(slope.name), words=f"δ_{z}: how E_total changes with the net input {z}",
-                    **where)
+                changes[neuron] = add(Name(CHAIN, neuron=neuron, step=OUTPUT_STEP, example=number), group_name,
+                                      d_a, words=words, layer=layer, neuron=neuron.name)
+                if activation.layer is None:
+                    add_delta(activation, neuron, number, group_name, changes)
+            if activation.layer is not None:  # every ∂E/∂a of the layer first: each δ reads them all
+                for neuron in neurons[layer]:
+                    add_delta(activation, neuron, number, group_name, changes)
 
         # Gradients of this example: ∂E/∂w = δ(receiver)·a(sender).
         group_name = _join("gradients", group)

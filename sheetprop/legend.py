@@ -8,7 +8,7 @@ one place that turns a structure into a name, in every notation, and a name back
   ``h1.2``, ``∂E/∂w5[2]``, ``v_w5``, ``b_h1``, ``E_total``); ``parse`` reads it back,
 - ``math``: a name in plain-text math (a parameter by its symbol, η for ``lr``; ′ for the row above, ⁺ for
   the value after the update),
-- ``mathml``: a name typeset (a₅ with a subscript, ∂E/∂w5 as a fraction),
+- ``mathml``: a name typeset (w₅, a with the subscript h1, ∂E/∂w5 as a fraction),
 - ``defined``: a spreadsheet's defined name (no cell reference look-alike: ``w_5``, ``dE_dw_5``), which
   ``parse_defined`` reads back.
 
@@ -86,6 +86,7 @@ class Name:
     example: int | None = None
 
     def of_example(self, example: int | None) -> "Name":
+        """The same name for one training example (None: for what all of them share)."""
         return replace(self, example=example)
 
 
@@ -323,6 +324,7 @@ def math(text: str, previous: bool = False, after: bool = False) -> str:
 # ---------------------------------------------------------------------------------------------- MathML
 
 _SYMBOL = re.compile(r"([^\W\d_]+)(\d[\d.]*)")  # a symbol with an index: β1, c1
+_GENERIC = re.compile(r"([^\W\d_])_([^\W\d_]+)")  # a letter with a letter index: a_k, δ_kj
 
 
 def mathml(text: str, after: bool = False) -> str:
@@ -402,10 +404,22 @@ def _subscripted(letter: str, subscript: str) -> str:
 
 
 def _symbol(text: str) -> str:
-    """A letter, or letters, with its index as a subscript (h1 → h₁, β1 → β₁); a word as it is."""
+    """A letter, or letters, with its index as a subscript (h1 → h₁, β1 → β₁); a letter with a letter index,
+    as prose writes a generic one (a_k → a with subscript k, δ_kj), and a derivative of such (∂a_k/∂z_j) as
+    a fraction; a word as it is.
+
+    >>> _symbol("a_k"), _symbol("∂E/∂z_j")
+    ('<msub><mi>a</mi><mi>k</mi></msub>', '<mfrac><mrow><mi>∂</mi><mi>E</mi></mrow><mrow><mi>∂</mi><msub><mi>z</mi><mi>j</mi></msub></mrow></mfrac>')
+    """
     match = _SYMBOL.fullmatch(text)
     if match:
         return f"<msub><mi>{escape(match[1])}</mi><mn>{match[2]}</mn></msub>"
+    generic = _GENERIC.fullmatch(text)
+    if generic:
+        return f"<msub><mi>{escape(generic[1])}</mi><mi>{escape(generic[2])}</mi></msub>"
+    top, slash, bottom = text[1:].partition("/∂")
+    if text.startswith("∂") and slash and _GENERIC.fullmatch(bottom):
+        return f"<mfrac>{_partial(_symbol(top))}{_partial(_symbol(bottom))}</mfrac>"
     return f"<mi>{escape(text)}</mi>"
 
 

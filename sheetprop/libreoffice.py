@@ -15,10 +15,10 @@ from __future__ import annotations
 import functools
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -62,6 +62,8 @@ def sandbox() -> tuple[str, ...] | None:
 
 def _limits(memory: int | None):
     """preexec_fn: cap the address space of LibreOffice and everything it starts."""
+    import resource  # POSIX only, absent where verify runs in the browser (Pyodide)
+
     def apply():
         if memory is not None:
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -85,6 +87,10 @@ def convert(source, out_dir, fmt: str = "xlsx", timeout: float = 600, untrusted:
     (``out_dir/<source stem>.<fmt>``).
     """
     source, out_dir = Path(source).resolve(), Path(out_dir).resolve()
+    if sys.platform == "emscripten":  # the check page: Python in a browser, which cannot start a program
+        raise NotInstalled(f"{source.name} needs LibreOffice (an .ods, or formulas saved without their values), "
+                           "which cannot run in a web browser: open it in your spreadsheet program, save it as "
+                           ".xlsx and check that, or run sheetprop verify on it")
     prefix = sandbox()
     if prefix is None and untrusted:
         raise NoSandbox(f"LibreOffice would be needed to read {source.name}, and sheetprop runs it on a file from "
@@ -94,13 +100,17 @@ def convert(source, out_dir, fmt: str = "xlsx", timeout: float = 600, untrusted:
     memory = UNTRUSTED_MEMORY if untrusted else None
     timeout = min(timeout, UNTRUSTED_SECONDS) if untrusted else timeout
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="sheetprop-lo-") as profile:
-        user = Path(profile) / "user"
-        user.mkdir()
-        (user / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
-        command = [*(prefix or ()), soffice(), f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+    # One private folder for LibreOffice's profile and its temporary files (TMPDIR: its lu….tmp), removed
+    # however the conversion ends: done, failed, timed out, or stopped by a signal (which kills it first).
+    with tempfile.TemporaryDirectory(prefix="sheetprop-lo-") as private:
+        profile, temporary = Path(private) / "profile", Path(private) / "tmp"
+        (profile / "user").mkdir(parents=True)
+        temporary.mkdir()
+        (profile / "user" / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
+        command = [*(prefix or ()), soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
                    "--norestore", "--convert-to", fmt, "--outdir", str(out_dir), str(source)]
-        returncode, stdout, stderr = _run(command, timeout, memory, source.name)
+        environment = {**os.environ, "TMPDIR": str(temporary), "TMP": str(temporary), "TEMP": str(temporary)}
+        returncode, stdout, stderr = _run(command, timeout, memory, source.name, environment)
     target = out_dir / f"{source.stem}.{fmt}"
     if returncode != 0 or not target.exists():
         if returncode < 0 or (memory and returncode > 128):
@@ -123,11 +133,13 @@ def _failed(name: str, output: str, untrusted: bool) -> str:
     return message
 
 
-def _run(command: list[str], timeout: float, memory: int | None, name: str) -> tuple[int, str, str]:
-    """Run LibreOffice in a process group of its own, killed whole when ``timeout`` runs out (soffice
-    is a script that starts oosplash, which starts soffice.bin: killing the first leaves the others)."""
+def _run(command: list[str], timeout: float, memory: int | None, name: str,
+         environment: dict | None = None) -> tuple[int, str, str]:
+    """Run LibreOffice in a process group of its own, killed whole when ``timeout`` runs out or anything
+    stops the wait (soffice is a script that starts oosplash, which starts soffice.bin: killing the first
+    leaves the others)."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, preexec_fn=_limits(memory))
+                               start_new_session=True, preexec_fn=_limits(memory), env=environment)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -6,15 +6,20 @@
 
 from __future__ import annotations
 
-from sheetprop.dialects import MINUS, mathml_number
+from sheetprop.dialects import MINUS, column_number, mathml_number
 from sheetprop.dialects import number as _number
 
 DIGITS = 9  # significant digits: the blog prints 0.298371109 and 0.593269992
 __all__ = ["DIGITS", "MINUS", "mathml_number", "number"]
 
 
-def number(value: float, digits: int = DIGITS) -> str:
+def number(value: float, digits: int = DIGITS, zeros: bool = False) -> str:
     """The value as text: ``digits`` significant digits, ×10ⁿ for very small or large ones (defined once, as
-    ``sheetprop.dialects.NUMBER``, which the living page runs in the js dialect)."""
-    return _number(value, digits)
+    ``sheetprop.dialects.NUMBER``, which the living page runs in the js dialect); ``zeros`` keeps its trailing
+    zeros, as a table's column shows it (``COLUMN_NUMBER``).
+
+    >>> number(0.15), number(0.15, zeros=True)
+    ('0.15', '0.150000000')
+    """
+    return column_number(value, digits) if zeros else _number(value, digits)
 

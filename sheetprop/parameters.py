@@ -101,6 +101,14 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
               "the decay of the running average of squared gradients"),
     Parameter("eps", "ε", "<mi>ε</mi>", "eps", 1e-8, "keeps the step finite where the squared gradients are tiny",
               words=("epsilon",), low_open=True, high=math.inf),
+    # torch.optim's weight_decay: 0 (none) for SGD, RMSprop and Adam; AdamW's own default is its record's.
+    Parameter("weight_decay", "λ", "<mi>λ</mi>", "weight_decay", 0.0,
+              "how strongly each update pulls every weight towards 0 (weight decay)",
+              words=("weight decay", "lambda", "decay", "wd", "l2"), called="weight decay λ", high=math.inf),
+    # torch.nn.functional.huber_loss's delta: where the loss turns from squared to linear.
+    Parameter("delta", "δ", "<mi>δ</mi>", "huber_delta", 1.0,
+              "the error at which the Huber loss turns from squared to linear",
+              words=("huber delta", "huber"), called="Huber δ", low_open=True, high=math.inf),
 )}
 
 
@@ -118,7 +126,7 @@ def symbol(name: str) -> str:
 def keyed() -> dict[str, tuple[Parameter, ...]]:
     """Each config key with the parameters it sets, in the records' order (``betas``: β1 and β2).
 
-    >>> [(key, [p.name for p in group]) for key, group in keyed().items()][-2:]
+    >>> [(key, [p.name for p in group]) for key, group in keyed().items()][3:5]
     [('betas', ['beta1', 'beta2']), ('eps', ['eps'])]
     """
     keys: dict[str, tuple[Parameter, ...]] = {}

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sheetprop.compare import Summary
+from sheetprop.palette import MARK_EVERY, REFERENCE, series
 
 DRAWN_UP_TO = 1e100
+MARKER_POINTS = 5
+LEGEND_GAP = 0.012  # between the log panel and the legend, a fraction of the figure's width
 MAX_POINTS = 4000  # per line: several times the chart's width in pixels
 MAX_LEGEND = 20    # legend entries that fit beside the axes; past them the legend names the best run only
 
@@ -19,7 +22,18 @@ def chart_name(config_name: str) -> str:
     return f"{config_name}-learning-rates.png"
 
 
-LINE_STYLES = ("-", "--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1)))  # one per optimizer
+def chart_title(heading: str, named: bool, threshold: float) -> str:
+    """The chart's title, on the PNG and on the living page's redrawn chart.
+
+    >>> chart_title("Lecture", False, 0.01)
+    'Lecture: E_total against iteration, by learning rate (dotted: threshold 0.01)'
+    """
+    return f"{heading}: E_total against iteration, by {legend_title(named)} (dotted: threshold {threshold:g})"
+
+
+def legend_title(named: bool) -> str:
+    """What the legend lists: runs when they name their optimizer, else learning rates."""
+    return "run" if named else "learning rate"
 
 
 def write(run, folder: Path) -> tuple[Path, ...]:
@@ -67,6 +81,8 @@ def aside_input(run) -> Drawn:
 # The figure's fixed layout, in fractions of its 11 × 4.2 inches: what constrained layout gives the examples
 # with the widest tick labels (targets-half's 0.014). Constrained layout draws the figure twice, a quarter of
 # the PNG's time; it is kept for a figure whose texts do not fit this one (``fits``).
+SIZE, DPI = (11, 4.2), 110  # inches, dots an inch
+FONT_POINTS = 10  # matplotlib's default size of the figure's texts; the title is "large" (1.2 times), the legend "small"
 LAYOUT = dict(left=0.068, right=0.996, bottom=0.1124, top=0.9304, wspace=0.168)
 
 
@@ -78,7 +94,7 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(11, 4.2), dpi=110)
+    figure = Figure(figsize=SIZE, dpi=DPI)
     figure.subplots_adjust(**LAYOUT)
     canvas = FigureCanvasAgg(figure)
     axes = figure.subplots(1, 2)
@@ -89,30 +105,36 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
             axis.yaxis.set_minor_formatter(plain_log_formatter(labelOnlyBase=False))
         axis.set_xlabel("iteration")
         axis.set_ylabel("E_total" + (" (log scale)" if scale == "log" else ""))
-        axis.axhline(summary.threshold, color="grey", linestyle=":", linewidth=1)
+        axis.axhline(summary.threshold, color=REFERENCE, linestyle=":", linewidth=1)
         axis.grid(True, which="major", alpha=0.3)
-    rates = list(dict.fromkeys(case.rate for case in summary.trajectories))
-    optimizers = list(dict.fromkeys(case.optimizer for case in summary.trajectories))
     listed = len(summary.trajectories) <= MAX_LEGEND
-    for case, trajectory in summary.trajectories.items():
-        label = summary.label(case) + ("  (best)" if case == summary.best else "")
+    handles = []
+    for index, (case, trajectory) in enumerate(summary.trajectories.items()):
+        label = summary.label(case) + (" (best)" if case == summary.best else "")
         if not listed and case != summary.best:
             label = "_nolegend_"  # matplotlib leaves labels starting with "_" out of the legend
-        # A colour per learning rate, a line style per optimizer: told apart on a projector and on paper.
-        look = dict(color=f"C{rates.index(case.rate) % 10}", linestyle=LINE_STYLES[optimizers.index(case.optimizer)])
+        # The palette's colour, dash and marker of the run: told apart on a projector, on paper and in grey.
+        look = series(index)
+        style = dict(color=look.colour, linestyle=look.dash.matplotlib(), marker=look.marker.matplotlib,
+                     markersize=MARKER_POINTS, markevery=(look.mark_from, MARK_EVERY))
         # A diverged run's line stops where E_total leaves any sensible scale (matplotlib overflows near 1e308).
         losses = np.array(trajectory, dtype=float)  # a copy: the summary's trajectory must stay as it is
         losses[~(losses < DRAWN_UP_TO)] = np.nan
         iterations, losses = thinned(losses)
         for axis in axes:
-            axis.plot(iterations, losses, label=label, linewidth=1.6, **look)
-    by = "run" if summary.named else "learning rate"
-    if listed or summary.best is not None:
-        axes[1].legend(title=by if listed else f"{len(summary.trajectories)} runs, the best",
-                       fontsize="small")
+            line, = axis.plot(iterations, losses, label=label, linewidth=1.6, **style)
+        handles.append(line)
+    by = legend_title(summary.named)
+    shown = [h for h in handles if not h.get_label().startswith("_")]
+    legend = dict(handles=shown, title=by if listed else f"{len(summary.trajectories)} runs, the best",
+                  fontsize="small", handlelength=3.2, frameon=False) if shown else None
+    if legend:
+        # Beside the panels, never on them: the panels leave the legend the room it takes.
+        drawn = figure.legend(loc="upper right", bbox_to_anchor=(LAYOUT["right"], LAYOUT["top"]), **legend)
+        room = drawn.get_window_extent(canvas.get_renderer()).width / figure.bbox.width
+        figure.subplots_adjust(right=LAYOUT["right"] - room - LEGEND_GAP)
     # A $ would start matplotlib's mathtext (and a stray one fails the drawing): the title is shown as typed.
-    title = title.replace("$", r"\$")
-    heading = figure.suptitle(f"{title}: E_total against iteration, by {by} (dotted: threshold {summary.threshold:g})")
+    heading = figure.suptitle(chart_title(title, summary.named, summary.threshold).replace("$", r"\$"))
     with warnings.catch_warnings():
         # A flat line's log axis spans a few units in the last place, which matplotlib widens itself, saying so
         # or not as the panel's size happens to round.
@@ -120,6 +142,9 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
         canvas.draw()
         if not fits(figure, heading, canvas.get_renderer()):  # a long title or wide labels: matplotlib lays it out
             figure.set_layout_engine("constrained")
+            if legend:  # a legend constrained layout makes room for
+                figure.legends.clear()
+                figure.legend(loc="outside right upper", **legend)
             canvas.draw()
     # Pillow (matplotlib's own PNG writer) straight from the canvas: no timestamp or version in the file, so
     # regenerated outputs stay byte-identical; RGB, as the figure is opaque, at zlib level 1: smaller than

@@ -14,7 +14,6 @@ from sheetprop.expr import Numeral, Param, Sym
 from sheetprop.graph import (ACT, BIAS, CHAIN, ERROR, GRADIENT, INPUT, NET, READABLE_NODES, STATE, TARGET, WEIGHT,
                              update_rules)
 from sheetprop.functions import LOSSES
-from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.trace import Trace
 
 SECTIONS = [
@@ -32,7 +31,7 @@ def show_iteration(trace: Trace, iteration: int = 1, lr: float | None = None, di
     graph, rate = trace.graph, trace._rate(lr)
     values = trace.row(iteration, rate)
     fmt = lambda v: f"{v:.{digits}g}"  # noqa: E731
-    optimizer = OPTIMIZERS[trace.optimizer]
+    optimizer = graph.optimizer  # with weight decay in its gradient where the config sets it
     named = "" if trace.optimizer == "sgd" and trace.config.optimizers == ("sgd",) else f"{optimizer.words}, "
     lines = [f"{trace.config.heading} — {named}learning rate {rate:g}, iteration {iteration}"]
     for title, roles in SECTIONS:

@@ -12,6 +12,7 @@ The workbook writer never needs this (it streams rows); build a Trace when you w
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from sheetprop.compare import Case, Summary, summarize
@@ -19,6 +20,13 @@ from sheetprop.config import Config
 from sheetprop.engine import compile_rows, iterate
 from sheetprop.graph import Graph, build_graph
 from sheetprop.optimizers import OPTIMIZERS
+
+
+class UnknownQuantity(KeyError):
+    """A name that is no quantity of the trace's network; the message suggests the near ones."""
+
+    def __str__(self) -> str:  # KeyError shows its argument's repr: this one is a sentence
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,23 @@ class Trace:
                          self.config.threshold)
 
     def value(self, name: str, iteration: int = 1, lr: float | None = None) -> float:
-        """One quantity's value, by its workbook name, at an iteration (1-based) and learning rate."""
-        return self.row(iteration, lr)[name]
+        """One quantity's value, by its workbook name, at an iteration (1-based) and learning rate (which a
+        trace of several rates needs told).
+
+        >>> from sheetprop.config import default as default_config
+        >>> trace = run(default_config(), [0.5], iterations=2)
+        >>> trace.value("Etotal")
+        Traceback (most recent call last):
+        ...
+        sheetprop.trace.UnknownQuantity: no quantity 'Etotal' in this network; did you mean 'E_total'?
+        """
+        row = self.row(iteration, lr)
+        if name not in row:
+            raise UnknownQuantity(_unknown(name, list(row)))
+        return row[name]
 
     def row(self, iteration: int = 1, lr: float | None = None) -> dict[str, float]:
-        """Every quantity at one iteration, by name."""
+        """Every quantity at one iteration, by name (``lr`` as for ``value``)."""
         rows = self.rows[self._rate(lr)]
         if not 1 <= iteration <= len(rows):
             raise ValueError(f"iteration {iteration} is outside 1…{len(rows)}")
@@ -76,6 +96,10 @@ class Trace:
 
     def _rate(self, lr: float | None) -> float:
         if lr is None:
+            if len(self.rows) > 1:  # answering for the first rate would be a guess
+                rates = ", ".join(f"{r:g}" for r in self.rows)
+                raise ValueError(f"this trace ran {len(self.rows)} learning rates ({rates}): say which one, "
+                                 f"e.g. lr={self.learning_rates[0]:g}")
             return self.learning_rates[0]
         if lr not in self.rows:
             rates = ", ".join(f"{r:g}" for r in self.rows)
@@ -99,6 +123,17 @@ class Trace:
             best = " (best)" if r.case == summary.best else ""
             lines.append(f"| {r.rate:g}{best} | {r.first:.10g} | {r.final:.10g} | {r.reached or 'never'} | {r.status} |")
         return "\n".join(lines)
+
+
+def _unknown(name: str, names: list[str]) -> str:
+    """Why ``name`` is not found, with the names nearest it in spelling (case aside)."""
+    lower = {known.lower(): known for known in names}
+    near = [lower[match] for match in difflib.get_close_matches(name.lower(), list(lower), n=3, cutoff=0.6)]
+    if near:
+        return f"no quantity {name!r} in this network; did you mean {' or '.join(repr(n) for n in near)}?"
+    examples = [names[1], *(known for known in names if known == "E_total" or known.startswith("∂E/∂w"))][:3]
+    return (f"no quantity {name!r} in this network; its names are the workbook's headers, e.g. "
+            + ", ".join(repr(known) for known in examples))
 
 
 def run(config: Config, learning_rates=None, iterations: int | None = None, optimizer: str | None = None) -> Trace:

@@ -64,6 +64,17 @@ def page_requests(log: Path) -> list[str]:
     return urls
 
 
+def site_requests(log: Path, site: str) -> list[str]:
+    """URLs of every request made for pages of ``site`` (``http://127.0.0.1``), their Web Workers' included
+    (the net log keys each request to the site of the page it serves, whatever host it goes to); the
+    browser's own requests are keyed to other sites or to none."""
+    data = json.loads(log.read_text())
+    start = data["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    return [event["params"]["url"] for event in data["events"]
+            if event["type"] == start and "url" in event.get("params", {})
+            and event["params"].get("network_isolation_key", "").split(" ")[0] == site]
+
+
 class Driven:
     """Headless Chromium driven by Selenium through Debian's chromedriver, with Chromium's net log kept, so
     that the requests of every page it opened can be read once it has quit (``requests``)."""

@@ -32,7 +32,7 @@ def libreoffice_mismatches(path: Path, work: Path) -> list[str]:
     return workbook_mismatches(path, recalculate(path, work / "libreoffice"))
 
 
-def gnumeric_mismatches(path: Path, work: Path) -> list[str]:
+def gnumeric_mismatches(path: Path, work: Path, rel: float = 1e-12, abs_: float = 1e-15) -> list[str]:
     """Cells whose value Gnumeric (``ssconvert --recalc``, each sheet to CSV at full precision) computes
     otherwise. Gnumeric writes text cells as text and leaves error values out of CSV's reach, so those
     are compared as text."""
@@ -53,7 +53,7 @@ def gnumeric_mismatches(path: Path, work: Path) -> list[str]:
                 theirs = float(text) if not isinstance(mine, str) else text
             except ValueError:
                 theirs = text
-            if not same(mine, theirs):
+            if not same(mine, theirs, rel, abs_):
                 problems.append(f"{title}!{openpyxl.utils.get_column_letter(at[1])}{at[0]} {mine!r} != {theirs!r}")
     return problems
 

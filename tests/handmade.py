@@ -61,6 +61,7 @@ class Sheet:
     counter: bool = False               # a step column before the table
     blank_after_header: bool = False
     targets: tuple[float, float] = (0.01, 0.99)
+    inputs: tuple[float, float] = (0.05, 0.10)
     biases: tuple[str, str] = ("", "")  # text appended to the nets, e.g. ('+0.35', '+0.6')
     labels: dict[str, tuple[float, int, int]] = field(default_factory=dict)  # extra 'name =' labels
     extra: tuple[str, str] | None = None  # a column verify does not know: header, template
@@ -89,7 +90,7 @@ def lr_cell(sheet: Sheet, k: int) -> str:
 
 def formula(sheet: Sheet, name: str, k: int) -> str | float:
     """The content of column ``name`` in data row ``k``."""
-    start = dict(START, t1=sheet.targets[0], t2=sheet.targets[1])
+    start = dict(START, t1=sheet.targets[0], t2=sheet.targets[1], i1=sheet.inputs[0], i2=sheet.inputs[1])
     template, since = sheet.extra[1] if name == "extra" else None, 0
     template, since = sheet.slips.get(name, (template, since))
     if template is None or k < since:

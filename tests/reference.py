@@ -1,6 +1,7 @@
 """Independent oracles: the same networks in PyTorch (float64 autograd) and central finite differences.
 
-Nothing here uses sheetprop's engine or expressions; only the naming helpers, to read a Config's values.
+Nothing here uses sheetprop's engine or expressions; only the naming helpers, to read a Config's values,
+and the names of a loss's parameters (torch's keyword arguments: huber_loss's ``delta``).
 """
 
 from __future__ import annotations
@@ -12,16 +13,23 @@ import torch
 import torch.nn.functional as F
 
 from sheetprop.config import Config
+from sheetprop.functions import LOSSES as LOSS_RECORDS
 from sheetprop.graph import bias_names, neuron_names, weight_names
 
 torch.set_default_dtype(torch.float64)
 ROOT = Path(__file__).resolve().parent.parent
 
-ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z}
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z,
+               "softmax": lambda z: torch.softmax(z, 0)}
+# Each loss of one example, from the outputs a, the targets t and the output layer's net inputs z (the
+# logits: torch's cross_entropy takes them, and computes its own log-softmax), with the loss's parameters
+# as torch's keyword arguments.
 LOSSES = {
-    "half_sse": lambda a, t: 0.5 * ((t - a) ** 2).sum(),
-    "mse": lambda a, t: F.mse_loss(a, t, reduction="mean"),
-    "bce": lambda a, t: F.binary_cross_entropy(a, t, reduction="mean"),
+    "half_sse": lambda a, t, z: 0.5 * ((t - a) ** 2).sum(),
+    "mse": lambda a, t, z: F.mse_loss(a, t, reduction="mean"),
+    "bce": lambda a, t, z: F.binary_cross_entropy(a, t, reduction="mean"),
+    "cross_entropy": lambda a, t, z: F.cross_entropy(z.unsqueeze(0), t.unsqueeze(0)),
+    "huber": lambda a, t, z, delta: F.huber_loss(a, t, reduction="mean", delta=delta),
 }
 
 
@@ -59,7 +67,8 @@ def total_error(config: Config, params: dict[str, torch.Tensor], batch: list[int
             if biases[layer]:
                 z = z + torch.stack([params[b] for b in biases[layer]])
             a = ACTIVATIONS[net.activations[layer]](z)
-        totals.append(LOSSES[net.loss](a, t))
+        totals.append(LOSSES[net.loss](a, t, z, **{name: config.values[name]
+                                                   for name in LOSS_RECORDS[net.loss].parameters}))
     return torch.stack(totals).mean()
 
 
@@ -71,16 +80,24 @@ def gradients(config: Config, values: dict[str, float] | None = None) -> tuple[f
     return error.item(), {name: p.grad.item() for name, p in params.items()}
 
 
-def torch_optimizer(name: str, params: list[torch.Tensor], lr: float, values: dict[str, float]):
-    """torch.optim's optimizer of that config name, with the config's hyperparameters (read from ``values``)."""
+def torch_optimizer(name: str, params: list[torch.Tensor], lr: float, values: dict[str, float],
+                    decayed: bool = False):
+    """torch.optim's optimizer of that config name, with the config's hyperparameters (read from ``values``);
+    ``decayed``: with the config's weight decay (AdamW always has its own)."""
+    decay = values["weight_decay"] if decayed else 0.0
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
+        return torch.optim.SGD(params, lr=lr, weight_decay=decay)
     if name in ("momentum", "nesterov"):
-        return torch.optim.SGD(params, lr=lr, momentum=values["momentum"], nesterov=name == "nesterov")
+        return torch.optim.SGD(params, lr=lr, momentum=values["momentum"], nesterov=name == "nesterov",
+                               weight_decay=decay)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=values["alpha"], eps=values["eps"])
+        return torch.optim.RMSprop(params, lr=lr, alpha=values["alpha"], eps=values["eps"], weight_decay=decay)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(values["beta1"], values["beta2"]), eps=values["eps"])
+        return torch.optim.Adam(params, lr=lr, betas=(values["beta1"], values["beta2"]), eps=values["eps"],
+                                weight_decay=decay)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, betas=(values["beta1"], values["beta2"]), eps=values["eps"],
+                                 weight_decay=values["weight_decay"])
     raise ValueError(name)
 
 
@@ -91,7 +108,8 @@ def trajectory(config: Config, lr: float, iterations: int, trained: list[str], o
     Each step uses the mean gradient of the next mini-batch, in turn (all examples when there is one batch).
     """
     params = parameters(config)
-    optimizer = torch_optimizer(optimizer, [params[name] for name in trained], lr, values or config.values)
+    optimizer = torch_optimizer(optimizer, [params[name] for name in trained], lr, values or config.values,
+                                config.network.weight_decay)
     size = config.network.batch_size or config.network.examples
     batches = [list(range(s, min(s + size, config.network.examples + 1))) for s in range(1, config.network.examples + 1, size)]
     out = []
@@ -129,6 +147,17 @@ _MP_ACTIVATIONS = {
 }
 
 
+def _mp_softmax(z: list) -> list:
+    powers = [mpmath.exp(zj) for zj in z]
+    total = mpmath.fsum(powers)
+    return [p / total for p in powers]
+
+
+def _mp_huber(a, t, delta) -> object:
+    gap = abs(a - t)
+    return gap ** 2 / 2 if gap < delta else delta * (gap - delta / 2)
+
+
 def _mp_total_error(config: Config, values: dict):
     """E_total averaged over the examples, written out in plain arithmetic on mpmath numbers."""
     net = config.network
@@ -140,14 +169,22 @@ def _mp_total_error(config: Config, values: dict):
             z = [mpmath.fsum(values[w] * ai for w, ai in zip(row, a)) for row in rows]
             if biases[layer]:
                 z = [zj + values[b] for zj, b in zip(z, biases[layer])]
-            a = [_MP_ACTIVATIONS[net.activations[layer]](zj) for zj in z]
+            kind = net.activations[layer]
+            a = _mp_softmax(z) if kind == "softmax" else [_MP_ACTIVATIONS[kind](zj) for zj in z]
         targets = [mpmath.mpf(float(v)) for v in t]
         n = len(a)
         if net.loss == "half_sse":
             totals.append(mpmath.fsum((tk - ak) ** 2 for ak, tk in zip(a, targets)) / 2)
         elif net.loss == "mse":
             totals.append(mpmath.fsum((tk - ak) ** 2 for ak, tk in zip(a, targets)) / n)
-        else:
+        elif net.loss == "cross_entropy":
+            totals.append(-mpmath.fsum(tk * mpmath.log(ak) for ak, tk in zip(a, targets)))
+        elif net.loss == "huber":
+            delta = mpmath.mpf(float(config.values["delta"]))
+            totals.append(mpmath.fsum(_mp_huber(ak, tk, delta) for ak, tk in zip(a, targets)) / n)
+        elif net.loss == "bce":
             totals.append(-mpmath.fsum(tk * mpmath.log(ak) + (1 - tk) * mpmath.log(1 - ak)
                                        for ak, tk in zip(a, targets)) / n)
+        else:
+            raise ValueError(f"no finite-difference oracle for the loss {net.loss!r}: add it here")
     return mpmath.fsum(totals) / len(totals)

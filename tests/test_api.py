@@ -44,7 +44,7 @@ def test_public_surface_is_locked():
     assert trace_methods == {"frame", "iterations", "learning_rates", "optimizer", "row", "summary", "value", "values"}
     finding_fields = [f.name for f in __import__("dataclasses").fields(sheetprop.Finding)]
     assert finding_fields == ["sheet", "cell", "quantity", "header", "found", "expected", "correct", "diagnosis",
-                              "wrong", "judged", "cells"]
+                              "wrong", "judged", "cells", "slip"]
 
 
 def test_frame_is_tidy_and_matches_torch():
@@ -66,6 +66,17 @@ def test_objects_read_well_in_a_notebook():
     assert "learning rates 0.1, 0.2, 0.5, 0.8, 1, 2" in repr(trace.config)
     with pytest.raises(ValueError, match="choose one of"):
         trace.value("E_total", lr=0.3)
+
+
+def test_a_trace_of_several_rates_asks_which_and_an_unknown_name_gets_the_near_ones():
+    trace = sheetprop.run(sheetprop.default_config(), iterations=3)
+    with pytest.raises(ValueError, match=r"6 learning rates \(0\.1, 0\.2, 0\.5, 0\.8, 1, 2\): say which one"):
+        trace.value("E_total", iteration=2)  # it used to answer for lr 0.1, silently
+    with pytest.raises(KeyError) as unknown:
+        trace.value("Etotal", lr=0.5)
+    assert str(unknown.value) == "no quantity 'Etotal' in this network; did you mean 'E_total'?"
+    single = sheetprop.run(sheetprop.default_config(), [0.5], iterations=3)
+    assert single.value("E_total", iteration=2) == trace.value("E_total", iteration=2, lr=0.5)
 
 
 def show(*args):

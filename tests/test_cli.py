@@ -87,9 +87,14 @@ BAD_CONFIGS = {
     "biases wrong length": ("biases = [0.35]\n", "key 'biases'"),
     "nan bias": ("biases = [0.35, nan]\n", "key 'biases': nan is not a finite number"),
     "train_biases not a boolean": ('train_biases = "yes"\n', "key 'train_biases': must be true or false"),
-    "unknown activation": ('activations = "softmax"\n', "key 'activations'"),
+    "unknown activation": ('activations = "softmin"\n', "key 'activations': unknown activation 'softmin'"),
     "activations wrong length": ('activations = ["sigmoid"]\n', "key 'activations': give one name, or a list of 2"),
-    "unknown loss": ('loss = "cross_entropy"\n', "key 'loss': unknown loss 'cross_entropy'"),
+    "unknown loss": ('loss = "hinge"\n', "key 'loss': unknown loss 'hinge'"),
+    "cross-entropy without softmax": ('loss = "cross_entropy"\n', "key 'loss': cross_entropy needs outputs that form "
+                                      "a probability distribution; set the last activation to softmax"),
+    "softmax targets not summing to 1": ('activations = ["sigmoid", "softmax"]\ntargets = [0.5, 0.9]\n',
+                                         "key 'targets': softmax outputs probability distributions, but the targets "
+                                         "sum to 1.4"),
     "bce without sigmoid": ('loss = "bce"\nactivations = "tanh"\n', "key 'loss': bce needs outputs in (0, 1)"),
     "bce target out of range": ('loss = "bce"\ntargets = [0.01, 1.5]\n', "key 'targets': bce compares probabilities"),
     "examples of unequal length": ("inputs = [[0.05, 0.1], [0.2]]\n", "key 'inputs': every example needs the same"),
@@ -101,6 +106,7 @@ BAD_CONFIGS = {
                          "bad.toml: key 'layers': the network needs 27,458 columns per sheet, a spreadsheet holds"),
     "formula too long": ("layers = [2, 1000, 2]\nweights = DROP\nseed = 1\n", "a spreadsheet cell holds 8,192"),
     "not toml": ("inputs = [\n", "not valid TOML"),
+    "unknown paper": ('paper = "a5"\n', "key 'paper': unknown paper size 'a5'; use one of a4, letter"),
 }
 BASE = {"inputs": "[0.05, 0.10]", "targets": "[0.01, 0.99]",
         "weights": "[0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]"}
@@ -130,6 +136,56 @@ def test_version_and_help():
     for command, example in [("show", "sheetprop show --csv trace.csv"), ("verify", "sheetprop verify my-sheet.xlsx"),
                              ("", "sheetprop build examples/*.toml")]:
         assert example in sheetprop(*[command, "--help"] if command else ["--help"]).stdout
+
+
+def test_the_main_help_shows_every_command():
+    from sheetprop.cli import _parser
+
+    commands = next(a for a in _parser()._actions if a.__class__.__name__ == "_SubParsersAction").choices
+    examples = sheetprop("--help").stdout.split("examples:")[1]
+    assert set(commands) == set(re.findall(r"^  sheetprop ([\w-]+)", examples, re.M)), examples
+
+
+def test_dash_writes_the_csv_to_stdout_in_shortest_round_trip_numbers(tmp_path):
+    result = sheetprop("show", "--csv", "-", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []  # no file named '-'
+    header, *rows = result.stdout.splitlines()
+    assert header.startswith("lr,iteration,i1") and len(rows) == 6 * 201
+    fields = [field for row in rows for field in row.split(",")]
+    # Each number as Python's repr writes it: the shortest text that reads back to the same float
+    # (0.1, not 0.10000000000000001).
+    assert all(field == repr(float(field)) or field == str(int(float(field))) for field in fields), \
+        [f for f in fields if f != repr(float(f))][:3]
+    assert rows[0].startswith("0.1,1,0.05,0.1,0.01,0.99,0.15,")
+    target = tmp_path / "trace.csv"
+    assert sheetprop("show", "--csv", str(target)).returncode == 0
+    assert target.read_text().splitlines()[1:] == rows
+
+
+def test_dash_writes_the_annotated_copy_to_stdout_and_the_report_to_stderr(tmp_path):
+    import zipfile
+
+    result = subprocess.run([sys.executable, "-m", "sheetprop", "verify", "tests/sheets/lecture-BackPropagation.ods",
+                             "--annotate", "-"], capture_output=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 1  # the lecture's sheet has slips
+    assert b"quantities wrong" in result.stderr and not (ROOT / "-").exists()
+    (tmp_path / "copy.ods").write_bytes(result.stdout)  # in the sheet's own format
+    assert zipfile.ZipFile(tmp_path / "copy.ods").read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def test_verifying_sheetprops_own_workbook_is_quiet():
+    result = sheetprop("verify", "outputs/lecture.xlsx")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    # The six rate sheets share one layout, listed once; one line each; the Compare sheet named at the end.
+    assert sum(line.lstrip().startswith("columns:") for line in lines) == 1
+    assert lines[1].startswith("sheets lr 0.1, lr 0.2, lr 0.5, lr 0.8, lr 1 and lr 2: header in row 6")
+    assert [line for line in lines if line.startswith("sheet ")] == [
+        f"sheet lr {rate}: learning rate η = {rate}, from A4 (labelled 'η (lr)' in A3); all 8635 cells agree"
+        for rate in ("0.1", "0.2", "0.5", "0.8", "1", "2")]
+    assert lines[-1] == "not judged, not tables of the exercise: Compare"
+    assert len(lines) <= 15 and "skipped" not in result.stdout
 
 
 @pytest.mark.parametrize("command", [[], ["build"], ["show"], ["verify"], ["exercise"], ["grade"]])

@@ -45,7 +45,8 @@ def test_problems_that_need_another_key_wait_for_it():
 def test_names_are_taken_in_any_case(key, known, kind):
     assert len({name.casefold() for name in known}) == len(known)  # nothing is lost by folding the case
     for name in known:
-        extra = {"activations": "sigmoid"} if key == "loss" and name == "bce" else {}
+        needs = LOSSES[name].outputs if key == "loss" else None  # the output activation its record needs
+        extra = {"activations": needs} if needs else {}
         for spelled in (name.upper(), name.title(), f" {name} "):
             config = configs.parse({**BASE, **extra, key: spelled})
             chosen = {"activations": config.network.activations[0], "loss": config.network.loss,

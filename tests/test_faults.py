@@ -299,6 +299,32 @@ def test_a_signal_while_libreoffice_converts_stops_it_too(tmp_path):
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
+def test_a_signal_while_libreoffice_converts_an_ods_to_verify_leaves_nothing_in_tmpdir(tmp_path):
+    """LibreOffice's own temporary file (lu….tmp) goes into a private folder that sheetprop removes, however
+    the conversion ends: here a SIGTERM while it converts an .ods of 6 × 1,500 rows (a few seconds' work)."""
+    import signal
+
+    config, out, tmp = tmp_path / "big.toml", tmp_path / "out", tmp_path / "tmp"
+    config.write_text('name = "big"\n' + BASE.replace("iterations = 3", "iterations = 1500")
+                      + "learning_rates = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0]\n")
+    result, _ = sheetprop("build", str(config), "--out", str(out), "--format", "ods", "--quiet", timeout=600)
+    assert result.returncode == 0, result.stderr
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "sheetprop", "verify", str(out / "big.ods")], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: list(tmp.rglob("lu*.tmp")), seconds=300)  # LibreOffice is converting: its file is there
+    assert process.poll() is None, "verify finished before it could be stopped"
+    assert all(any(part.startswith("sheetprop-lo-") for part in path.relative_to(tmp).parts)
+               for path in tmp.rglob("lu*.tmp"))  # in sheetprop's private folder, not loose in TMPDIR
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert len(stderr.strip().splitlines()) == 1 and "stopped by SIGTERM" in stderr
+    assert _processes_naming("big.ods") == [] and _processes_naming(str(tmp)) == []
+    assert list(tmp.iterdir()) == []
+
+
 def test_two_builds_into_one_folder_at_once_each_succeed_or_say_it_is_busy(tmp_path):
     import openpyxl
 

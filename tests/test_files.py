@@ -112,6 +112,22 @@ def test_an_excel_template_is_read_as_the_workbook_it_is(suffix, hidden_unit, tm
     assert findings(report) == findings(plain) and [f.cell for f in report.findings] == ["Z6"]
 
 
+MACRO_WORKBOOK = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+@pytest.mark.parametrize("suffix, kind", [*TEMPLATES.items(), (".xlsm", MACRO_WORKBOOK)])
+def test_a_template_or_macro_workbook_without_values_is_recalculated_by_formualizer(suffix, kind, hidden_unit,
+                                                                                     tmp_path):
+    """formualizer refuses these content types; it is given the package typed as the workbook it is."""
+    made = tmp_path / "made.xlsx"
+    handmade.write_workbook(made, [sheet for sheet in handmade.SHEETS if sheet.title == "hidden unit"])
+    package = rezipped(made, tmp_path / f"book{suffix}",
+                       {"[Content_Types].xml": lambda xml: xml.replace(SHEET_MAIN, kind)})
+    report = verify(package)
+    assert report.notes == ("its formulas carried no cached values: recalculated with formualizer before judging",)
+    assert findings(report) == findings(verify(hidden_unit))
+
+
 def button_vml(caption: bytes = b"Run<br>") -> bytes:
     """The VML drawing of a form button as XlsxWriter writes it, its caption as Excel writes it (``Run<br>``:
     an HTML line break, so the part is not well-formed XML)."""

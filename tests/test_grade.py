@@ -16,12 +16,13 @@ import pytest
 
 import handmade
 from handmade import HIDDEN
+from helpers import REAL
 from sheetprop import config as configs
 from sheetprop.exercise import build_exercise
 from test_exercise import fill, lecture
+from test_files import SHEET_MAIN, TEMPLATES, rezipped
 from test_grade_safe import lecture_toml
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "sheets" / "real"
 SLIP = {"∂E/∂w3": f"=({HIDDEN.format('w6', 'w8')})*[a_h1]*(1-[a_h1])*[i1]"}
 
 
@@ -47,6 +48,8 @@ def graded(tmp_path_factory):
     shopping.active.append(["item", "price"])
     shopping.active.append(["bread", 2.5])
     shopping.save(folder / "fay-shopping.xlsx")
+    rezipped(folder / "ann-correct.xlsx", folder / "ida-template.xltx",  # the correct sheet saved as a template
+             {"[Content_Types].xml": lambda xml: xml.replace(SHEET_MAIN, TEMPLATES[".xltx"])})
     (folder / "gus-noise.ods").write_bytes(b"\x00not a spreadsheet" * 50)
     (folder / "notes.txt").write_text("not a submission")
     sub = folder / "late"
@@ -68,14 +71,14 @@ def test_every_spreadsheet_gets_one_row_in_sorted_order(graded):
     rows, order, _, stdout = graded
     assert order == sorted(order) and "notes.txt" not in rows
     assert order == ["ann-correct.xlsx", "bob-slip.xlsx", "cat-other-values.xlsx", "dan-handmade.xlsx",
-                     "eve-empty.xlsx", "fay-shopping.xlsx", "gus-noise.ods", "late/hal.xlsx",
+                     "eve-empty.xlsx", "fay-shopping.xlsx", "gus-noise.ods", "ida-template.xltx", "late/hal.xlsx",
                      "sherinee-EVAI-assignment-4.xlsx", "sujitojha1-EVA8-S3.xlsx"]
     assert f"graded {len(order)} files" in stdout
 
 
 def test_correct_and_wrong_exercises(graded):
     rows = graded[0]
-    for name in ("ann-correct.xlsx", "late/hal.xlsx"):
+    for name in ("ann-correct.xlsx", "late/hal.xlsx", "ida-template.xltx"):  # a template is graded as it is
         assert rows[name]["status"] == "correct" and rows[name]["score"] == "1" and rows[name]["values"] == ""
     bob = rows["bob-slip.xlsx"]
     assert bob["status"] == "wrong" and bob["wrong"].split("; ")[0] == "∂E/∂w3"
@@ -161,3 +164,15 @@ def test_a_class_of_more_files_than_a_worker_takes_is_graded_whole(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "7"
+
+
+def test_every_kind_of_spreadsheet_verify_reads_is_a_submission(tmp_path):
+    """A class hands in whatever it saved: templates, OpenDocument, old .xls — each is graded (or named
+    unreadable), none passed over."""
+    from sheetprop.files import READABLE
+    from sheetprop.grade import submissions
+
+    for suffix in READABLE:
+        (tmp_path / f"sheet{suffix.upper()}").write_bytes(b"")
+    (tmp_path / "notes.txt").write_bytes(b"")
+    assert sorted(s.name for s in submissions(tmp_path)) == sorted(f"sheet{s.upper()}" for s in READABLE)

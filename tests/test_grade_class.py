@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-from pathlib import Path
 
 import openpyxl
 import pytest

@@ -9,7 +9,6 @@ import csv
 import dataclasses
 import subprocess
 import sys
-from pathlib import Path
 
 import openpyxl
 import pytest

@@ -19,6 +19,8 @@ from sheetprop.expr import Param, Sym
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import BIAS, WEIGHT, Network, build_graph, update_rules
 from sheetprop.optimizers import OPTIMIZERS
+from sheetprop.verify import names
+from sheetprop.verify.rules import math_text
 
 
 @st.composite
@@ -75,6 +77,23 @@ def test_a_names_other_notations_keep_every_letter_and_index(network):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             assert book.define_name(legend.defined(q.structure), "=Sheet1!$A$1") == 0, q.name
+
+
+@settings(max_examples=40, deadline=None)
+@given(networks())
+def test_verify_reads_every_header_the_legend_writes_as_that_name(network):
+    """verify's reading of a header (its many spellings squashed and matched) lands each of sheetprop's own
+    headers on the name it is, so a sheet sheetprop wrote is read column for column."""
+    for q in build_graph(network).quantities:
+        assert names.quantity(q.name) == q.name, q.name
+
+
+def test_verify_writes_every_definition_as_the_graphs_notes_do():
+    """One rendering: verify's wording of a definition is the notes' (β1, not beta1), the row above marked ′."""
+    for optimizer in OPTIMIZERS:
+        graph = build_graph(Network(layers=(2, 2, 2), biases="layer", train_biases=True, optimizer=optimizer))
+        for q in graph.quantities:
+            assert math_text(q.expr).replace(legend.PREVIOUS, "") == render(q.expr, "math"), q.name
 
 
 def test_names_that_are_no_quantitys_read_as_none():

@@ -14,6 +14,8 @@ import hashlib
 import math
 import random
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -99,6 +101,11 @@ MINIBATCH = {"name": "minibatch", "inputs": [[0.1, 0.9], [0.4, 0.2], [0.8, 0.5],
              "activations": ["relu", "linear"], "loss": "mse", "biases": [0.1, 0.0], "train_biases": True,
              "optimizers": ["rmsprop", "nesterov"], "learning_rates": [0.01, 0.05], "iterations": 25}
 
+# Huber's δ and weight decay added to momentum's gradient, beside AdamW: fields of the page as any parameter's.
+HUBER = {"name": "huber", "inputs": [[0.3, 0.8], [0.9, 0.1]], "targets": [[1.5, -0.5], [0.2, 0.4]], "layers": [2, 3, 2],
+         "seed": 5, "activations": ["tanh", "linear"], "loss": "huber", "huber_delta": 0.5, "weight_decay": 0.02,
+         "optimizers": ["momentum", "adamw"], "learning_rates": [0.1, 0.3], "iterations": 30}
+
 CASES = {
     "lecture": ("examples/lecture.toml", "w5=0.3&lr=0.5", dict(values={"w5": 0.3}, lr=0.5)),
     "blog-biases": ("examples/blog.toml", "b1=0.5&i2=0.3&t1=0.2&lr=2",
@@ -112,6 +119,10 @@ CASES = {
                  dict(values={"w3": 0.5, "b_h1.1": -0.4, "i2[2]": 0.9, "t1[1]": 0.7}, iterations=12)),
     "minibatch-rmsprop": (MINIBATCH, "alpha=0.9&b1=0.2&i2[3]=-0.5&w4=0.7&iterations=40&lr=0.05",
                           dict(values={"alpha": 0.9, "b1": 0.2, "i2[3]": -0.5, "w4": 0.7}, iterations=40, lr=0.05)),
+    "classifier": ("examples/classifier.toml", "w3=0.4&i2[3]=0.5&b_o1=0.2&weight_decay=0.05&lr=0.4",
+                   dict(values={"w3": 0.4, "i2[3]": 0.5, "b_o1": 0.2, "weight_decay": 0.05}, lr=0.4)),
+    "huber-decay": (HUBER, "delta=0.2&weight_decay=0.1&t1[1]=2&momentum=0.5",
+                    dict(values={"delta": 0.2, "weight_decay": 0.1, "t1[1]": 2.0, "momentum": 0.5})),
     "wide-summarised": (WIDE, "w1=0.9&w300=-2&b2=0.7&rates=0.5,4&lr=4",
                         dict(values={"w1": 0.9, "w300": -2.0, "b2": 0.7}, rates=(0.5, 4.0), lr=4.0)),
 }
@@ -140,7 +151,8 @@ def test_a_link_shows_the_engines_numbers_for_its_values(case, browser, tmp_path
             assert float(live["fields"][name]) == value
 
 
-@pytest.mark.parametrize("case", ["lecture", "xor-examples", "optimizers", "minibatch-rmsprop", "deep-bce"])
+@pytest.mark.parametrize("case", ["lecture", "xor-examples", "optimizers", "minibatch-rmsprop", "deep-bce",
+                                  "classifier", "huber-decay"])
 def test_the_pages_rows_are_the_engines_in_full_precision(case, browser, tmp_path):
     """Beyond the digits shown: iteration 1 and 2 and E_total down every run, float64, as the engine's
     (rel 1e-12: the browser's exp and tanh may differ from the C library's in the last bit)."""
@@ -265,12 +277,31 @@ def test_the_page_refuses_what_the_config_refuses(browser, tmp_path):
     too_many = ",".join(f"{0.001 * k:g}" for k in range(1, configs.MAX_RUNS // len(config.optimizers) + 2))
     with pytest.raises(configs.ConfigError, match=f"at most {configs.MAX_RUNS} lines"):
         configs.parse({**DEEP, "learning_rates": [float(r) for r in too_many.split(",")]})
-    low, high = configs.TARGET_RANGES["bce"]
+    ((who, _, rule, _),) = configs.target_rules(config.network.loss, config.network.activations[-1])
+    low, high = f"{rule.low:g}", f"{rule.high:g}"
     with pytest.raises(configs.ConfigError, match="key 'targets'"):
-        configs.parse({**DEEP, "targets": [[high + 0.5, 0.8], [0.6, 0.1]]})
-    browser.open(page(config, tmp_path), f"rates={too_many}&t1[1]={high + 0.5}&t2[1]={low}")
+        configs.parse({**DEEP, "targets": [[rule.high + 0.5, 0.8], [0.6, 0.1]]})
+    browser.open(page(config, tmp_path), f"rates={too_many}&t1[1]={rule.high + 0.5}&t2[1]={low}")
     assert shown(browser)["status"] == (f"rates = {too_many}: at most {configs.MAX_RUNS} runs; "
-                                        f"t1[1] = {high + 0.5}: bce needs a target from {low} to {high}")
+                                        f"t1[1] = {rule.high + 0.5}: {who} needs a target from {low} to {high}")
+
+
+def test_the_page_refuses_targets_that_do_not_sum_to_1_as_the_config_does(browser, tmp_path):
+    """cross_entropy's targets are a probability distribution: an example's changed alone no longer sums to
+    1 and is refused, in a link and typed; changed together they are taken."""
+    config = load("examples/classifier.toml")
+    with pytest.raises(configs.ConfigError, match="the targets sum to 1.5"):
+        configs.parse({**tomllib.loads((Path(__file__).parent.parent / "examples/classifier.toml").read_text()), "targets": [[1, 0.5, 0]] * 6})
+    browser.open(page(config, tmp_path), "t2[1]=0.5&w1=0.3")
+    live = shown(browser)
+    assert live["status"] == "cross_entropy needs t1[1], t2[1], t3[1] to sum to 1, not 1.5"
+    browser.open(page(edited(config, values={"w1": 0.3}), tmp_path / "w1"))
+    assert_same_page(live, shown(browser))  # the targets as the config gives them, w1 as the link does
+    browser.open(page(config, tmp_path / "together"), "t1[1]=0.25&t2[1]=0.75")
+    together = shown(browser)
+    assert together["status"] == ""
+    browser.open(page(edited(config, values={"t1[1]": 0.25, "t2[1]": 0.75}), tmp_path / "expected"))
+    assert_same_page(together, shown(browser))
 
 
 def test_the_pages_numbers_are_printed_as_python_prints_them(browser, tmp_path):
@@ -286,10 +317,11 @@ def test_the_pages_numbers_are_printed_as_python_prints_them(browser, tmp_path):
             return values.map(v => { const x = v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity
                                        : v === "-0" ? -0 : v;
               return [window.sheetprop.number(x, digits), window.sheetprop.mathmlNumber(x, digits, 0),
-                      window.sheetprop.mathmlNumber(x, digits, 1)]; });""",
+                      window.sheetprop.mathmlNumber(x, digits, 1), window.sheetprop.number(x, digits, true)]; });""",
                              [_js(v) for v in values], digits)
-        for value, (text, plain, inside) in zip(values, got):
+        for value, (text, plain, inside, zeros) in zip(values, got):
             assert text == number(value, digits), (value, digits)
+            assert zeros == number(value, digits, zeros=True), (value, digits)  # a table's column
             assert plain == mathml_number(value, digits, 0), (value, digits)
             assert inside == mathml_number(value, digits, 1), (value, digits)
 
@@ -380,3 +412,34 @@ def test_the_page_keeps_its_precision(browser, tmp_path):
     assert "0.2984" not in "".join(live["equations"])  # E_total changed
     browser.open(page(edited(config, values={"w6": -0.25, "b2": 1.5}, lr=0.8), tmp_path / "expected", digits=4))
     assert_same_page(live, shown(browser))
+
+
+def test_the_redrawn_chart_is_the_pngs_in_style_and_palette(browser, tmp_path):
+    """After an edit the page draws the chart itself: the PNG's title, its legend with the best run marked, each
+    run in the palette's colour and dash (sheetprop.palette, the workbook's chart and the PNG's too)."""
+    from sheetprop import palette
+
+    config = load("examples/optimizers.toml")
+    browser.open(page(config, tmp_path / "live"), "w5=0.3&rates=0.05,0.5,3")
+    drawn = browser.script("""
+      const svg = document.querySelector("figure svg.live-chart");
+      const texts = Array.from(svg.querySelectorAll("text"), t => t.textContent);
+      const lines = Array.from(svg.querySelectorAll("polyline"), l =>
+        [l.getAttribute("stroke"), l.getAttribute("stroke-dasharray") || "", getComputedStyle(l).stroke]);
+      const legend = Array.from(svg.querySelectorAll("text[data-run]"), t => [Number(t.dataset.run), t.textContent]);
+      const marks = new Set(Array.from(svg.querySelectorAll("path"), p => p.getAttribute("d")));
+      return {texts, lines, legend, marks: Array.from(marks)};""")
+    variant = edited(config, values={"w5": 0.3}, rates=(0.05, 0.5, 3.0))
+    summary = Run.of(variant).summary
+    assert drawn["texts"][0] == plots.chart_title(variant.heading, True, variant.threshold)
+    assert "run" in drawn["texts"] and "E_total (log scale)" in drawn["texts"]
+    cases = list(summary.trajectories)
+    assert drawn["legend"] == [[k, summary.label(case) + (" (best)" if case == summary.best else "")]
+                               for k, case in enumerate(cases)]
+    assert sum(label.endswith(" (best)") for _, label in drawn["legend"]) == 1
+    width = palette.LINE_WIDTH
+    expected = [(palette.series(k).colour, palette.series(k).dash.svg(width)) for k in range(len(cases))]
+    assert [(colour, dash) for colour, dash, _ in drawn["lines"]] == expected * 2  # linear panel, then log
+    assert all(shown == "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
+               for colour, _, shown in drawn["lines"])  # as the browser draws it
+    assert set(drawn["marks"]) == {palette.series(k).marker.path for k in range(len(cases))}

@@ -4,6 +4,7 @@ chart that covers no cell in use."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 from helpers import run, shown_by_libreoffice
 from sheetprop import config as configs
+from sheetprop import palette
 from sheetprop.workbook.layout import compare_first_row
 from sheetprop.graph import build_graph
 from sheetprop.outputs import build
@@ -127,17 +129,21 @@ def test_column_groups_are_coloured_with_a_legend(book):
     assert sheet.cell(1, 1).fill.fgColor.rgb in (None, "00000000")  # the rows above the table stay white
 
 
-def test_every_sheet_prints_landscape_readably_with_its_header_rows(book, lecture):
+def test_every_sheet_prints_landscape_readably_with_its_title_and_header_rows(book, lecture):
     for title in book.sheetnames:
         sheet = book[title]
         assert sheet.page_setup.orientation == "landscape", title
+        assert sheet.page_setup.paperSize == 9  # A4 (SpreadsheetML's paper size 9), the config's default
         assert "&A" in sheet.oddFooter.left.text and "&P" in sheet.oddFooter.right.text
+        assert sheet.oddHeader.center.text.endswith(sheet["A1"].value)  # the sheet's title atop every page
     for title in book.sheetnames[1:]:
         sheet = book[title]
         # a print scale, not fit-to-page (which would shrink 44 columns to a fifth and ignore the page breaks)
         assert not sheet.sheet_properties.pageSetUpPr or not sheet.sheet_properties.pageSetUpPr.fitToPage
         assert 60 <= (sheet.page_setup.scale or 100) <= 100, title  # 100 is the default
-        assert sheet.print_title_rows == f"$1:${FIRST_ROW}"  # the rows frozen on screen
+        assert sheet.print_title_rows == f"${GROUP_ROW + 1}:${FIRST_ROW}"  # the group and name rows
+        # The title runs in the header; the rows on editing the sheet are for the screen.
+        assert sheet.print_area == f"'{title}'!$A$3:$AR${FIRST_ROW + lecture.iterations}"
         assert sheet.print_title_cols == "$A:$A" and sheet.page_setup.pageOrder == "overThenDown"
         starts = {column for column, quantity in enumerate(build_graph(lecture.network).quantities, start=1)
                   if column > 2 and quantity.group != build_graph(lecture.network).quantities[column - 2].group}
@@ -146,10 +152,19 @@ def test_every_sheet_prints_landscape_readably_with_its_header_rows(book, lectur
     compare = book["Compare"]
     header = compare_first_row(len(lecture.learning_rates))  # 1-based row of the trajectory's header
     assert compare.print_title_rows == f"${header}:${header}"
+    # From the row under the title (which the header prints) to the last iteration.
+    assert re.fullmatch(rf"'Compare'!\$A\$2:\$[A-Z]+\${header + lecture.iterations}", compare.print_area)
     breaks = [brk.id for brk in compare.row_breaks.brk]
     assert len(breaks) == 2 and breaks[1] == header - 1  # the chart's page ends where the trajectory begins
     assert not compare.sheet_properties.pageSetUpPr or not compare.sheet_properties.pageSetUpPr.fitToPage
     assert 10 <= (compare.page_setup.scale or 100) <= 100  # 100 is the default
+
+
+def test_paper_letter_in_the_config_prints_on_letter(tmp_path):
+    config = configs.parse({"name": "letter", "inputs": [0.05, 0.1], "targets": [0.01, 0.99], "paper": "letter",
+                            "weights": [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55], "iterations": 3})
+    book = openpyxl.load_workbook(build(config, tmp_path).workbook)
+    assert {book[title].page_setup.paperSize for title in book.sheetnames} == {1}  # US Letter
 
 
 def chart_anchor(path) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -194,3 +209,88 @@ def test_compare_headers_fit_in_two_lines(book):
                    for cut in range(1, len(words))) if len(words) > 1 else bold.getlength(cell.value)
         assert best + 4 <= column_pixels(sheet, column), cell.value
         assert cell.alignment.wrap_text
+
+
+# ---------------------------------------------------------------------------------------------- one palette
+
+# Machado, Oliveira & Fernandes (2009): full protanopia, deuteranopia and tritanopia, on linear RGB.
+SIMULATIONS = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+    "typical vision": [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+}
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def cielab(linear) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of a linear sRGB triple."""
+    rows = [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
+    xyz = [sum(a * b for a, b in zip(row, linear)) / white for row, white in zip(rows, (0.9505, 1.0, 1.089))]
+    f = [v ** (1 / 3) if v > (6 / 29) ** 3 else v / (3 * (6 / 29) ** 2) + 4 / 29 for v in xyz]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def seen(colour: str, matrix) -> tuple[float, float, float]:
+    linear = [(c / 255) / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb(colour)]
+    simulated = [min(1.0, max(0.0, sum(a * b for a, b in zip(row, linear)))) for row in matrix]
+    return cielab(simulated)
+
+
+def test_the_palettes_run_colours_stay_apart_for_colour_blind_readers():
+    # matplotlib's default cycle fails this (its orange and green are 4.6 apart under protanopia).
+    for vision, matrix in SIMULATIONS.items():
+        for (i, a), (j, b) in itertools.combinations(enumerate(palette.COLOURS), 2):
+            distance = math.dist(seen(a, matrix), seen(b, matrix))
+            assert distance >= 15, (vision, a, b, distance)  # CIE76 ΔE: 2.3 is just noticeable
+
+
+def test_the_palettes_runs_stay_apart_in_grey_print():
+    looks = [palette.series(k) for k in range(len(palette.DASHES) * len(palette.MARKERS))]
+    # Neighbouring runs in the legend differ in lightness and dash; any two of the first 30 in dash or marker.
+    assert len({(look.dash, look.marker) for look in looks}) == len(looks)
+    assert len({look.dash.pattern for look in looks[:len(palette.DASHES)]}) == len(palette.DASHES)
+    lightness = [seen(colour, SIMULATIONS["typical vision"])[0] for colour in palette.COLOURS]
+    assert all(abs(a - b) >= 5 for a, b in zip(lightness, lightness[1:]))
+
+
+# XlsxWriter's dash types as DrawingML writes them (ECMA-376 ST_PresetLineDashVal).
+DRAWINGML_DASHES = {"solid": "solid", "round_dot": "sysDot", "square_dot": "sysDash", "dash": "dash",
+                    "dash_dot": "dashDot", "long_dash": "lgDash", "long_dash_dot": "lgDashDot",
+                    "long_dash_dot_dot": "lgDashDotDot"}
+
+
+def chart_series_looks(workbook) -> list[tuple[str, str]]:
+    """(colour, DrawingML dash) of each series of the Compare sheet's chart, from its XML."""
+    with zipfile.ZipFile(workbook) as archive:
+        xml = archive.read("xl/charts/chart1.xml").decode()
+    looks = []
+    for series in re.findall(r"<c:ser>.*?</c:ser>", xml, re.S):
+        line = re.search(r"<c:spPr><a:ln[^>]*>(.*?)</a:ln>", series, re.S).group(1)
+        colour = re.search(r'<a:srgbClr val="([0-9A-F]{6})"', line).group(1)
+        dash = re.search(r'<a:prstDash val="(\w+)"', line)
+        looks.append(("#" + colour, dash.group(1) if dash else "solid"))
+    return looks
+
+
+def test_the_native_chart_the_png_and_the_page_draw_each_run_in_the_palettes_look(built, lecture):
+    import json
+
+    import numpy as np
+    from PIL import Image
+
+    runs = len(lecture.learning_rates)
+    expected = [palette.series(k) for k in range(runs)]
+    assert chart_series_looks(built.workbook) == [(look.colour, DRAWINGML_DASHES[look.dash.excel])
+                                                  for look in expected]
+    image = np.asarray(Image.open(built.chart).convert("RGB")).astype(int)
+    for look in expected:
+        assert (np.abs(image - rgb(look.colour)).sum(axis=2) <= 12).sum() > 600, look.colour  # both panels' lines
+    # The page draws with the same palette, handed over as data (the browser's drawing: test_living_page).
+    page = next(path for path in built.others if path.name.endswith("walkthrough.html")).read_text()
+    spec = json.loads(re.search(r"const SPEC = (\{.*?\});\n", page).group(1))
+    assert spec["palette"]["colours"] == list(palette.COLOURS)
+    assert [tuple(d) for d in spec["palette"]["dashes"]] == [d.pattern for d in palette.DASHES]

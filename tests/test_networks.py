@@ -8,40 +8,57 @@ from hypothesis import strategies as st
 import reference
 from helpers import close, run, value
 from sheetprop import config as configs
+from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import ACT, NET, build_graph
+from sheetprop.legend import BIAS_MODES
+from sheetprop.optimizers import WEIGHT_DECAY
+from sheetprop.parameters import PARAMETERS
 
 numbers = st.floats(min_value=-2, max_value=2, allow_nan=False).map(lambda x: round(x, 6))
 weights = st.floats(min_value=-1, max_value=1, allow_nan=False).map(lambda x: round(x, 6))
 unit = st.floats(min_value=0.02, max_value=0.98).map(lambda x: round(x, 6))
 
 
+def distribution(values: list[float]) -> list[float]:
+    """``values`` scaled to add up to 1, rounded, the last making the sum 1."""
+    shares = [round(v / sum(values), 6) for v in values[:-1]]
+    return [*shares, 1 - math.fsum(shares)]
+
+
 @st.composite
 def networks(draw):
-    """A random config: up to 4 layers of 1-6 neurons, every activation and loss, biases, 1-8 examples."""
+    """A random config: up to 4 layers of 1-6 neurons, every activation and loss of the registries (the
+    output activation a loss's record needs, targets its rules take), biases, 1-8 examples, weight decay."""
     layers = draw(st.lists(st.integers(1, 6), min_size=2, max_size=4))
-    loss = draw(st.sampled_from(["half_sse", "mse", "bce"]))
-    activations = draw(st.lists(st.sampled_from(["sigmoid", "tanh", "relu", "linear"]),
-                                min_size=len(layers) - 1, max_size=len(layers) - 1))
-    if loss == "bce":
-        activations[-1] = "sigmoid"
+    loss = draw(st.sampled_from(sorted(LOSSES)))
+    activations = draw(st.lists(st.sampled_from(sorted(ACTIVATIONS)), min_size=len(layers) - 1, max_size=len(layers) - 1))
+    activations[-1] = LOSSES[loss].outputs or activations[-1]
     count = draw(st.integers(1, 8))
+    targets = [draw(st.lists(unit, min_size=layers[-1], max_size=layers[-1])) for _ in range(count)]
+    if any(rule.total for _, _, rule, _ in configs.target_rules(loss, activations[-1])):
+        targets = [distribution(example) for example in targets]
     data = {
         "layers": layers, "activations": activations, "loss": loss,
         "inputs": [draw(st.lists(numbers, min_size=layers[0], max_size=layers[0])) for _ in range(count)],
-        "targets": [draw(st.lists(unit, min_size=layers[-1], max_size=layers[-1])) for _ in range(count)],
+        "targets": targets,
         "weights": [[draw(st.lists(weights, min_size=before, max_size=before)) for _ in range(after)]
                     for before, after in zip(layers, layers[1:])],
         "batch_size": draw(st.integers(1, count)),
         "learning_rates": [draw(st.sampled_from([0.05, 0.1, 0.3]))],
         "iterations": 50,
     }
-    bias_mode = draw(st.sampled_from(["none", "layer", "neuron"]))
+    bias_mode = draw(st.sampled_from(BIAS_MODES))
     if bias_mode == "layer":
         data["biases"] = draw(st.lists(numbers, min_size=len(layers) - 1, max_size=len(layers) - 1))
     elif bias_mode == "neuron":
         data["biases"] = [draw(st.lists(numbers, min_size=n, max_size=n)) for n in layers[1:]]
     if bias_mode != "none":
         data["train_biases"] = draw(st.booleans())
+    for name in LOSSES[loss].parameters:  # a loss's parameter (Huber's δ) away from its default too
+        record = PARAMETERS[name]
+        data[record.key] = draw(st.sampled_from([record.default, record.default / 4, record.default * 3]))
+    if draw(st.booleans()):
+        data[PARAMETERS[WEIGHT_DECAY].key] = draw(st.sampled_from([0.0, 0.01, 0.2]))
     return configs.parse(data)
 
 

@@ -24,6 +24,7 @@ from sheetprop import config as configs
 from sheetprop.expr import Num
 from sheetprop.functions import LOSSES, Loss
 from sheetprop.graph import build_graph
+from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.numerals import DIGITS, number
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS, Parameter, keyed
 from sheetprop.runs import Run
@@ -54,15 +55,30 @@ def record(request, monkeypatch) -> Parameter:
     return PARAMETERS[request.param]
 
 
+def owner(record: Parameter) -> tuple[str, str]:
+    """The first optimizer or loss that reads ``record`` whether or not the config gives it (not one that
+    reads it only when given: sgd's weight decay); sgd for the learning rate."""
+    found = [(kind, name) for kind, name in configs.readers((record,))
+             if kind == "loss" or record.name in OPTIMIZERS[name].hyperparameters]
+    return found[0] if found else ("optimizer", "sgd")
+
+
 def reader(record: Parameter) -> dict:
-    """A config that reads ``record``: the first optimizer or loss that does (sgd for the learning rate)."""
-    found = configs.readers((record,))
-    kind, name = found[0] if found else ("optimizer", "sgd")
+    """A config that reads ``record``: its owner's."""
+    kind, name = owner(record)
     return {**LECTURE, kind: name}
+
+
+def default(record: Parameter) -> float:
+    """The value a config that does not give ``record`` reads: its owner's default (AdamW's weight decay)."""
+    kind, name = owner(record)
+    return OPTIMIZERS[name].default(record.name) if kind == "optimizer" else record.default
 
 
 def inside(record: Parameter) -> float:
     """A value in the record's range other than its default."""
+    if record.default == record.low:  # at the bottom of its range: weight decay 0
+        return record.default + (min(record.high, record.default + 1) - record.default) / 2
     return (record.low + record.default) / 2
 
 
@@ -100,7 +116,7 @@ def test_the_config_accepts_its_key(record):
     config = configs.parse({**reader(record), **given(record, value)})
     assert (config.learning_rates == (value,) if record is LEARNING_RATE else config.values[record.name] == value)
     if record is not LEARNING_RATE:  # not given: its default
-        assert configs.parse(reader(record)).values[record.name] == record.default
+        assert configs.parse(reader(record)).values[record.name] == default(record)
         assert record.key in configs.keys() and record.symbol in configs.keys()[record.key]
 
 
@@ -119,7 +135,11 @@ def test_a_key_of_another_reader_is_refused(record):
         assert record is LEARNING_RATE  # read by every run
         return
     kind, name = found[0]
-    other = {"optimizer": "sgd", "loss": "half_sse"}[kind]
+    others = [o for o in (OPTIMIZERS if kind == "optimizer" else LOSSES) if (kind, o) not in found]
+    if not others:  # every optimizer reads it (weight decay): no config gives it to the wrong one
+        assert kind == "optimizer" and record.name == "weight_decay"
+        return
+    other = others[0]
     with pytest.raises(configs.ConfigError) as raised:
         configs.parse({**LECTURE, kind: other, **given(record, record.default)})
     assert f"key '{record.key}': belongs to {name}" in str(raised.value) and f"choose that {kind}" in str(raised.value)
@@ -185,7 +205,7 @@ def test_a_loss_with_a_parameter_runs_as_pytorch_computes_it(monkeypatch, tmp_pa
     """κ·½(t − a)² at κ = 3: E_total and every weight along an SGD run, and the workbook recalculated."""
     monkeypatch.setitem(PARAMETERS, SCALE.name, SCALE)
     monkeypatch.setitem(LOSSES, SCALED.name, SCALED)
-    monkeypatch.setitem(reference.LOSSES, SCALED.name, lambda a, t: 3.0 * 0.5 * ((t - a) ** 2).sum())
+    monkeypatch.setitem(reference.LOSSES, SCALED.name, lambda a, t, z, kappa: kappa * 0.5 * ((t - a) ** 2).sum())
     config = configs.parse({**LECTURE, "loss": "Scaled_SSE", SCALE.key: 3.0, "iterations": 5})
     assert config.network.loss == SCALED.name and config.values[SCALE.name] == 3.0
     graph, rows = engine_run(config, 0.5)

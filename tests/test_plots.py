@@ -14,13 +14,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sheetprop import plots
+from sheetprop import palette, plots
 from sheetprop.compare import Case
 from sheetprop.config import default
 from sheetprop.runs import Run
 
-# matplotlib's default colour cycle, C0 to C5: one colour per learning rate, in the config's order.
-TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+# The palette's first six run colours: one per learning rate, in the config's order.
+RUNS = [rgb(palette.series(k).colour) for k in range(6)]
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +49,15 @@ def rows_of(image: np.ndarray, column: int, colour) -> np.ndarray:
     return np.flatnonzero((np.abs(image[:, column] - colour).sum(axis=1) <= 12))
 
 
+def line_row(image: np.ndarray, column: int, colour, window: int = 12) -> float:
+    """The row of the line drawn in ``colour`` about ``column``: the mean row of its core over the ``window``
+    columns up to ``column`` where it is drawn thin (a dashed line has gaps; a marker is thicker than the line)."""
+    found = [rows_of(image, x, colour) for x in range(column - window, column + 1)]
+    thin = [rows.mean() for rows in found if 0 < len(rows) <= 4]
+    assert thin, (column, colour)
+    return float(np.mean(thin))
+
+
 def grey_rows(image: np.ndarray, column: int) -> np.ndarray:
     """The rows of ``column`` drawn in grey: the threshold's dotted line, a pixel wide and antialiased (lighter
     where it falls between rows), darker than the grid and lighter than text."""
@@ -51,10 +66,18 @@ def grey_rows(image: np.ndarray, column: int) -> np.ndarray:
     return np.flatnonzero(flat & (pixel[:, 0] >= 100) & (pixel[:, 0] <= 215))
 
 
-def line_ends(image: np.ndarray, half: slice) -> int:
-    """The last column of the panel in ``half`` where the first rate's line is drawn (iteration 201)."""
-    columns = np.flatnonzero((np.abs(image[:, half] - TAB10[0]).sum(axis=2) <= 12).any(axis=0))
-    return half.start + columns.max()
+def panels(image: np.ndarray) -> list[slice]:
+    """The columns inside each panel's frame, left to right: between the axes' dark vertical edges."""
+    dark = np.flatnonzero((image.max(axis=2) < 80).sum(axis=0) > 200)
+    edges = [int(group[0]) for group in np.split(dark, np.flatnonzero(np.diff(dark) > 1) + 1)]
+    assert len(edges) == 4, edges  # two panels, each framed left and right
+    return [slice(edges[0] + 2, edges[1]), slice(edges[2] + 2, edges[3])]
+
+
+def line_ends(image: np.ndarray, panel: slice) -> int:
+    """The last column of ``panel`` where the first rate's line is drawn (iteration 201)."""
+    columns = np.flatnonzero((np.abs(image[:, panel] - RUNS[0]).sum(axis=2) <= 12).any(axis=0))
+    return panel.start + columns.max()
 
 
 def test_the_png_is_an_opaque_image_of_the_charts_size_without_timestamps(lecture):
@@ -75,8 +98,8 @@ def test_the_png_is_an_opaque_image_of_the_charts_size_without_timestamps(lectur
 
 def test_each_rate_has_its_line_in_both_panels(lecture):
     image = pixels(lecture[0])
-    for half in (slice(0, 605), slice(605, 1210)):
-        for colour in TAB10:
+    for half in panels(image):
+        for colour in RUNS:
             drawn = (np.abs(image[:, half] - colour).sum(axis=2) <= 12).sum()
             assert drawn > 300, (half, colour, drawn)  # a line across the panel, not a legend swatch alone
 
@@ -84,9 +107,9 @@ def test_each_rate_has_its_line_in_both_panels(lecture):
 def test_the_log_panel_places_the_final_losses_in_log_proportion(lecture):
     data, _, summary = lecture
     image = pixels(data)
-    column = line_ends(image, slice(605, 1210)) - 4  # iteration 199 or so: every line still drawn
+    column = line_ends(image, panels(image)[1]) - 4  # iteration 199 or so: every line still drawn
     finals = [summary.trajectories[Case("sgd", rate)][-3] for rate in (0.1, 0.2, 0.5, 0.8, 1.0, 2.0)]
-    centres = [rows_of(image, column, colour).mean() for colour in TAB10]
+    centres = [line_row(image, column, colour) for colour in RUNS]
     assert centres == sorted(centres)  # lr 0.1, the highest loss, on top; lr 2 at the bottom
     # Rows are linear in log10(E_total): fitted through the top and bottom lines, the others fall within 2 px.
     top, bottom = centres[0], centres[-1]
@@ -103,10 +126,10 @@ def test_the_log_panel_places_the_final_losses_in_log_proportion(lecture):
 def test_the_linear_panel_places_the_final_losses_in_linear_proportion(lecture):
     data, _, summary = lecture
     image = pixels(data)
-    column = line_ends(image, slice(0, 605)) - 4
+    column = line_ends(image, panels(image)[0]) - 4
     # lr 0.1, 0.2 and 0.5 end apart (0.079, 0.038, 0.0125); the three faster runs end within a line's width.
     finals = [summary.trajectories[Case("sgd", rate)][-3] for rate in (0.1, 0.2, 0.5)]
-    centres = [rows_of(image, column, colour).mean() for colour in TAB10[:3]]
+    centres = [line_row(image, column, colour) for colour in RUNS[:3]]
     assert centres == sorted(centres)
     per_unit = (centres[2] - centres[0]) / (finals[0] - finals[2])
     assert centres[1] == pytest.approx(centres[0] + per_unit * (finals[0] - finals[1]), abs=2.0)
@@ -176,3 +199,26 @@ def test_the_prepared_process_draws_the_same_png_without_matplotlibs_property_ta
         drawn[how] = told, path.read_bytes()
     assert drawn["plain"][0] == ["True"] and drawn["prepared"][0] == ["False"]  # the tables were left out
     assert drawn["prepared"][1] == drawn["plain"][1]
+
+
+@pytest.mark.parametrize("example", ["lecture", "optimizers"])
+def test_the_legend_sits_beside_the_panels_never_on_the_data(example, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from sheetprop.config import load
+
+    config = default() if example == "lecture" else load(plots.Path(__file__).parent.parent / "examples" / f"{example}.toml")
+    run = Run.of(config)
+    labels = []
+    real = Figure.legend
+    monkeypatch.setattr(Figure, "legend", lambda self, *a, **k: labels.extend(
+        h.get_label() for h in k.get("handles", ())) or real(self, *a, **k))
+    plots.plot_learning_rates(tmp_path / "chart.png", run.summary, config.heading)
+    image = pixels((tmp_path / "chart.png").read_bytes())
+    right = panels(image)[1].stop  # the log panel's right edge
+    for k in range(len(run.summary.trajectories)):
+        colour = rgb(palette.series(k).colour)
+        beside = (np.abs(image[:, right + 2:] - colour).sum(axis=2) <= 12).sum()
+        assert beside > 20, (k, beside)  # each run's swatch in the legend, right of the panels
+    best = run.summary.label(run.summary.best)
+    assert f"{best} (best)" in labels and not any("  " in label for label in labels)

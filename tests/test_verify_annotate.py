@@ -233,7 +233,8 @@ class FakeStyles:
 def test_a_sheet_streamed_in_any_chunks_restyles_and_inserts_the_flagged_cells(chunk, monkeypatch):
     """A prefixed namespace, self-closing cells and rows, a CDATA section and a comment that look like
     cells, flagged cells the sheet does not hold (in a row it holds, an empty row, rows it lacks), and
-    the legacy drawing placed before tableParts, not inside cfRule's extLst; whatever the chunk size."""
+    the legacy drawing placed before tableParts, not inside cfRule's extLst, and a page setup printing the
+    comments before both; whatever the chunk size."""
     import io
 
     monkeypatch.setattr(patching, "CHUNK", chunk)
@@ -251,14 +252,16 @@ def test_a_sheet_streamed_in_any_chunks_restyles_and_inserts_the_flagged_cells(c
         columns = [c.get("r") for c in row]
         assert columns == sorted(columns, key=lambda a: (len(a), a)) and all(a.endswith(row.get("r")) for a in columns)
     children = [child.tag.replace(M, "") for child in tree]
-    assert children == ["cols", "sheetData", "pageMargins", "conditionalFormatting", "legacyDrawing", "tableParts"]
+    assert children == ["cols", "sheetData", "pageMargins", "conditionalFormatting", "pageSetup", "legacyDrawing",
+                        "tableParts"]
+    assert tree.find(M + "pageSetup").attrib == {"cellComments": "atEnd"}
     assert tree.find(M + "legacyDrawing").get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id") == "rId9"
     assert tree.find(f"{M}sheetData/{M}row/{M}c/{M}is/{M}t").text == '<x:c r="C1">'
     assert sheet.legacy is None
     # Apart from what was asked, the XML is the same.
     for element in list(tree.iter()):
         for child in list(element):
-            if child.tag == M + "legacyDrawing" or (child.tag == M + "c" and child.get("r") in
+            if child.tag in (M + "legacyDrawing", M + "pageSetup") or (child.tag == M + "c" and child.get("r") in
                                                     {"C2", "B3", "A4", "E5", "C7"}):
                 element.remove(child)
             elif child.tag == M + "row" and child.get("r") in ("3", "5", "7"):
@@ -316,7 +319,7 @@ def test_an_empty_sheet_data_gets_the_flagged_rows_and_the_drawing_before_the_sh
     tree = ET.fromstring(out.getvalue())
     assert [(row.get("r"), [(c.get("r"), c.get("s")) for c in row]) for row in tree.iter(M + "row")] == [
         ("2", [("A2", "100"), ("B2", "100")]), ("9", [("C9", "100")])]
-    assert [child.tag.replace(M, "") for child in tree] == ["sheetData", "pageMargins", "legacyDrawing"]
+    assert [child.tag.replace(M, "") for child in tree] == ["sheetData", "pageMargins", "pageSetup", "legacyDrawing"]
 
 
 STYLES = """<s:styleSheet xmlns:s="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
@@ -346,3 +349,134 @@ def test_styles_gain_the_fill_and_a_filled_copy_of_each_format_used():
         assert new.attrib == {**old.attrib, "fillId": "2", "applyFill": "1"}
         assert [ET.tostring(child) for child in new] == [ET.tostring(child) for child in old]
     assert len(tree.find(M + "dxfs")[0]) == 1 and tree.find(M + "cellStyleXfs").get("count") == "1"
+
+
+# ---------------------------------------------------------------------------------------- the sheet's own format, printed
+
+ODS = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+@pytest.fixture(scope="module")
+def hidden_unit(tmp_path_factory):
+    """handmade's sheet with the wrong hidden unit's slope in ∂E/∂w3: as .xlsx with values, and as .ods."""
+    folder = tmp_path_factory.mktemp("own-format")
+    handmade.write_workbook(folder / "book.xlsx", [sheet for sheet in handmade.SHEETS if sheet.title == "hidden unit"])
+    xlsx = recalculate(folder / "book.xlsx", folder / "lo")
+    return xlsx, convert(xlsx, folder / "ods", "ods")
+
+
+def printed_text(copy: Path, folder: Path) -> str:
+    """The text of ``copy`` as LibreOffice prints it (to PDF)."""
+    pdf = convert(copy, folder, "pdf")
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_an_ods_is_annotated_as_an_ods_whose_comments_print(hidden_unit, tmp_path):
+    _, ods = hidden_unit
+    out = tmp_path / "annotated.ods"
+    report = annotated(ods, out)
+    assert flagged(report) == {"hidden unit": {f"Z{row}" for row in range(6, 14)}}
+    with zipfile.ZipFile(out) as archive:
+        assert archive.namelist()[0] == "mimetype" and archive.read("mimetype") == ODS
+        assert archive.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
+        layouts = re.findall(rb"<style:page-layout-properties\b[^>]*>", archive.read("styles.xml"))
+    assert layouts and all(re.search(rb'style:print="[^"]*\bannotations\b', tag) for tag in layouts)
+    again = reopened_by_libreoffice(out, tmp_path / "again")["hidden unit"]
+    for at in flagged(report)["hidden unit"]:
+        assert again[at].fill.fgColor.rgb.endswith(RED) and again[at].comment.text.startswith("sheetprop verify: ")
+    assert again["Y6"].comment is None
+    printed = printed_text(out, tmp_path / "pdf")
+    assert printed.count("sheetprop verify: ∂E/∂w3 is wrong here") == 8  # each comment, on the printed pages
+    assert "Likely slip: a_h1·(1 − a_h1) where a_h2·(1 − a_h2) belongs" in printed
+    assert not list(tmp_path.glob(".annotated.ods*"))
+
+
+def test_an_xlsx_copy_tells_excel_to_print_its_comments_at_the_end(hidden_unit, tmp_path):
+    xlsx, _ = hidden_unit
+    out = tmp_path / "annotated.xlsx"
+    annotated(xlsx, out)
+    assert openpyxl.load_workbook(out)["hidden unit"].page_setup.cellComments == "atEnd"
+    assert set(audit_errors(out)) <= set(audit_errors(xlsx))  # the attribute where the schema has it
+
+
+@pytest.mark.parametrize("tail, expected", [
+    # LibreOffice's page setup, the attribute rewritten in place
+    ('<pageSetup paperSize="9" cellComments="none" copies="1"/><headerFooter/>',
+     '<pageSetup paperSize="9" cellComments="atEnd" copies="1"/><headerFooter/>'),
+    ('<pageMargins left="0.7"/><pageSetup orientation="landscape"/>',
+     '<pageMargins left="0.7"/><pageSetup cellComments="atEnd" orientation="landscape"/>'),
+    # none: one where the schema puts it, before what follows it
+    ('<pageMargins left="0.7"/><headerFooter/><drawing r:id="rId1"/>',
+     '<pageMargins left="0.7"/><pageSetup cellComments="atEnd"/><headerFooter/><drawing r:id="rId1"/>'),
+    ('<pageMargins left="0.7"/><tableParts count="0"/>',
+     '<pageMargins left="0.7"/><pageSetup cellComments="atEnd"/><tableParts count="0"/>'),
+    ("", '<pageSetup cellComments="atEnd"/>'),
+])
+def test_the_patched_sheet_prints_its_comments_at_the_end(tail, expected):
+    import io
+
+    class FakeStyles:
+        def restyle(self, style):
+            return b"7"
+
+    xml = (f'<worksheet xmlns="{patching.MAIN.decode()}" xmlns:r="{patching.RELATIONSHIPS}">'
+           f'<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>{tail}</worksheet>')
+    out = io.BytesIO()
+    patching.SheetPatch(FakeStyles(), {(1, 1)}, None).run(io.BytesIO(xml.encode()), out.write)
+    assert out.getvalue().decode().endswith(expected + "</worksheet>")
+
+
+@pytest.mark.parametrize("suffix, kind", [(".xltx", b"template"), (".xlsx", b"sheet")])
+def test_a_template_is_annotated_as_a_template_or_as_a_workbook(suffix, kind, hidden_unit, tmp_path):
+    xlsx, _ = hidden_unit
+    template = tmp_path / "book.xltx"
+    with zipfile.ZipFile(xlsx) as source, zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            out.writestr(info, data.replace(b"spreadsheetml.sheet.main", b"spreadsheetml.template.main"))
+    out = tmp_path / f"annotated{suffix}"
+    annotated(template, out)
+    with zipfile.ZipFile(out) as archive:
+        types = archive.read("[Content_Types].xml")
+    assert b"spreadsheetml.%s.main+xml" % kind in types and types.count(b".main+xml") == 1
+    assert openpyxl.load_workbook(out)["hidden unit"]["Z6"].comment.text.startswith("sheetprop verify: ")
+
+
+@pytest.mark.parametrize("source, out, refusal", [
+    ("sheet.xlsx", "copy.xlsx", None), ("sheet.ods", "copy.ods", None), ("sheet.ods", "copy.xlsx", None),
+    ("sheet.fods", "copy.fods", None), ("sheet.xltx", "copy.xltx", None), ("sheet.xlsm", "copy.xlsx", None),
+    ("sheet.xlsx", "copy.ods", "copy.ods: the annotated copy of sheet.xlsx is written as .xlsx; name it so, "
+                               "e.g. copy.xlsx"),
+    ("sheet.xlsm", "copy.xlsm", "the annotated copy of sheet.xlsm is written as .xlsx"),  # never with macros
+    ("sheet.ods", "copy.pdf", "copy.pdf: the annotated copy of sheet.ods is written as .ods or .xlsx; name it one "
+                              "of them, e.g. copy.ods"),
+    ("sheet.xls", "copy.xls", "is written as .xlsx"),
+])
+def test_the_copy_is_written_as_the_sheets_own_kind_or_as_xlsx(source, out, refusal, tmp_path):
+    from sheetprop.files.annotate import check_target
+    from sheetprop.files.errors import Refused
+
+    if refusal is None:
+        check_target(tmp_path / source, tmp_path / out)
+    else:
+        with pytest.raises(Refused, match=re.escape(refusal)):
+            check_target(tmp_path / source, tmp_path / out)
+
+
+def test_a_copy_libreoffice_cannot_write_keeps_the_report_and_exits_3(hidden_unit, tmp_path, monkeypatch, capsys):
+    from sheetprop import cli, libreoffice
+    from sheetprop.files.errors import LibreOfficeError
+
+    _, ods = hidden_unit
+
+    def failing(*_, **__):
+        raise LibreOfficeError("LibreOffice could not convert annotated.xlsx: no space left")
+
+    monkeypatch.setattr(libreoffice, "convert", failing)  # the copy's conversion; the reading has its own
+    out = tmp_path / "annotated.ods"
+    assert cli.main(["verify", str(ods), "--annotate", str(out)]) == 3
+    printed = capsys.readouterr()
+    assert "∂E/∂w3" in printed.out
+    assert printed.err.strip() == (f"sheetprop: error: the report above stands, but the annotated copy {out} could not "
+                                   "be written: LibreOffice could not convert annotated.xlsx: no space left")
+    assert list(tmp_path.iterdir()) == []

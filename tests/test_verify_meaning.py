@@ -23,7 +23,7 @@ EXPECTED = {
     "LOG": lambda x, b=10: math.log(x) / math.log(b), "MOD": lambda a, b: a - b * math.floor(a / b),
     "MAX": lambda *v: max(v), "MIN": lambda *v: min(v), "INT": lambda x: math.floor(x),
     "ROUND": lambda x, d=0: math.floor(abs(x) * 10 ** d + 0.5) / 10 ** d * (1 if x >= 0 else -1),
-    "CHOOSE": lambda i, *o: o[int(i) - 1], "ISNUMBER": lambda x: True,
+    "CHOOSE": lambda i, *o: o[int(i) - 1], "ISNUMBER": lambda x: True, "SIGN": lambda x: (x > 0) - (x < 0),
 }
 ARGUMENTS = {1: [(0.7,), (2.5,)], 2: [(7.5, 2.0), (-7.5, 2.0)]}
 SEVERAL = {"LOG": [(100.0,), (8.0, 2.0)], "MAX": [(2.0, 1.5, 3.0), (0.3,)], "MIN": [(2.0, 1.5, 3.0), (-0.3,)],

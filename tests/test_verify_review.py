@@ -129,6 +129,51 @@ def test_a_correct_sheet_rounded_to_4_decimals_with_zeros(book, tmp_path):
     assert verify(path).findings == ()
 
 
+def by_sign(value):
+    """As a fixed-width column shows a value: 6 decimals, 5 when the minus sign takes a place."""
+    return round(value, 6) if value >= 0 else round(value, 5)
+
+
+@pytest.fixture(scope="module")
+def crossing(tmp_path_factory):
+    """A sheet whose ∂E/∂w3 and ∂E/∂w4 cross zero (inputs 1 and 0.5, targets 0.37 and 0.1, η = 1), mostly
+    positive, recalculated by LibreOffice: (its values, the data row and cached value of a negative ∂E/∂w3
+    whose 5 decimals read short)."""
+    folder = tmp_path_factory.mktemp("crossing")
+    sheet = handmade.Sheet("crossing", inputs=(1.0, 0.5), targets=(0.37, 0.1), lr=1.0, iterations=12)
+    handmade.write_workbook(folder / "formulas.xlsx", [sheet])
+    recalculated = recalculate(folder / "formulas.xlsx", folder / "lo")
+    cells = openpyxl.load_workbook(recalculated, data_only=True)["crossing"]
+    column = [cells[sheet.cell("dw3", k)].value for k in range(sheet.iterations)]
+    assert sum(v > 0 for v in column) > sum(v < 0 for v in column) > 1  # the case: a column crossing zero
+    # A negative value that its 5 decimals show in one or two digits (-0.002 for -0.0020023), further
+    # from its value than half of the 6th decimal the positive values show.
+    k = next(k for k, v in enumerate(column) if v < 0 and len(repr(abs(by_sign(v))).strip("0.")) <= 2
+             and abs(v - by_sign(v)) > 1e-6)
+    return sheet, recalculated, k, column[k]
+
+
+def test_negative_values_a_fixed_width_rounds_a_decimal_shorter_are_judged_so(crossing, tmp_path):
+    """-0.002 among 6-decimal values stands for -0.0020023 rounded to 5 decimals, not for -0.002000."""
+    sheet, recalculated, _, _ = crossing
+    path = tmp_path / "by-sign.xlsx"
+    handmade.values_copy(recalculated, path, shown=by_sign)
+    report = verify(path)
+    assert report.findings == () and report.sheets[0].judged > 300
+
+
+def test_a_slip_in_a_short_negative_value_is_still_found(crossing, tmp_path):
+    """The coarser precision of the negative values is theirs, half a unit of the 5th decimal: not more."""
+    sheet, recalculated, k, value = crossing
+    at = sheet.cell("dw3", k)
+    path = tmp_path / "slipped.xlsx"
+    handmade.values_copy(recalculated, path, shown=by_sign,
+                         edit=lambda title, cell, v: round(value - 3e-5, 5) if cell == at else v)
+    found = {(f.cell, f.quantity) for f in verify(path).findings}
+    # the slip, and the update that read it (w3 in the next row, computed from the value before the slip)
+    assert found == {(at, "∂E/∂w3"), (sheet.cell("w3", k + 1), "w3")}, found
+
+
 # ---------------------------------------------------------------------------------------- 3: the update's sign
 
 @pytest.mark.parametrize("variant", ["recalculated", "values"])
@@ -205,7 +250,7 @@ def test_a_failed_annotated_copy_keeps_the_report_and_exits_3(book):
     blocked = book["values"] / "annotated.xlsx"   # a file stands where its folder would be
     result = cli(book["values"], "--annotate", blocked)
     assert result.returncode == 3
-    assert "sheet uphill w7: header in row 5" in result.stdout and "1 quantity wrong" in result.stdout
+    assert "sheet uphill w7, rows 5–13: learning rate η = " in result.stdout and "1 quantity wrong" in result.stdout
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"sheetprop: error: the report above stands, but the annotated copy {blocked} could "
                            "not be written (") and "choose another path" in line

@@ -19,13 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import handmade
+from helpers import real_sheets
 from sheetprop import libreoffice
 from sheetprop.config import parse
 from sheetprop.verify import verify
 from sheetprop.files.xlsx import Workbook
 
-ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent / "shared" / "sheets" / "real"
 read_module = importlib.import_module("sheetprop.files.read")
 
 
@@ -72,10 +71,10 @@ def assert_read_alike(path: Path) -> None:
         assert wrong == [], (title, wrong[:5])
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in REAL.glob("*.xlsx") if "hancell" not in p.name))
-def test_the_reader_reads_each_real_sheet_as_openpyxl_does(name):
+@pytest.mark.parametrize("path", [p for p in real_sheets() if "hancell" not in p.name], ids=lambda p: p.name)
+def test_the_reader_reads_each_real_sheet_as_openpyxl_does(path):
     """Shared formulas filled down (translated per cell), shared strings, cached errors and text."""
-    assert_read_alike(REAL / name)
+    assert_read_alike(path)
 
 
 def test_the_reader_reads_cells_of_every_kind_as_openpyxl_does(tmp_path):

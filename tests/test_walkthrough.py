@@ -18,7 +18,7 @@ from sheetprop import config as configs
 from sheetprop.outputs import build
 from sheetprop.compare import summarize
 from sheetprop.engine import iterate
-from sheetprop.expr import render
+from sheetprop.dialects import render
 from sheetprop.graph import CHAIN, GRADIENT, build_graph
 from sheetprop.walkthrough.document import walkthrough
 from sheetprop.walkthrough.markdown import markdown
@@ -31,6 +31,14 @@ DEEP = {"name": "deep", "inputs": [[0.1, 0.2, 0.3], [0.3, -0.2, 0.1]], "targets"
         "layers": [3, 4, 3, 2], "seed": 2, "activations": ["tanh", "relu", "sigmoid"], "loss": "bce",
         "biases": [[0.1] * 4, [0.1] * 3, [0.0] * 2], "train_biases": True, "learning_rates": [0.3, 3.0],
         "iterations": 30}
+# A softmax output and cross-entropy (the general chain and its collapse); Huber's loss on both sides of δ,
+# with weight decay in the gradient.
+SOFTMAX = {"name": "softmax", "inputs": [0.5, -0.3, 0.9], "targets": [0.2, 0.7, 0.1], "layers": [3, 4, 3],
+           "seed": 11, "activations": ["relu", "softmax"], "loss": "cross_entropy", "biases": [0.2, 0.0],
+           "learning_rates": [0.5], "iterations": 10}
+HUBER = {"name": "huber", "inputs": [[0.3, 0.8], [0.9, -0.4]], "targets": [[2.5, 0.1, -0.2], [-1.5, 0.3, 0.05]],
+         "layers": [2, 3, 3], "seed": 5, "activations": ["tanh", "linear"], "loss": "huber", "huber_delta": 0.4,
+         "weight_decay": 0.05, "learning_rates": [0.2], "iterations": 10}
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -50,7 +58,8 @@ def equations(text: str) -> list[tuple[str, list[str]]]:
 
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _NAME = re.compile(r"∂[\w.\[\]]+/∂[\w.\[\]]+|(?<![\w.])[A-Za-z_][\w.]*(?:\[\d+\])?")
-_FUNCTIONS = {"tanh": math.tanh, "ln": math.log, "max": max}
+_FUNCTIONS = {"tanh": math.tanh, "ln": math.log, "max": max, "exp": math.exp, "sign": lambda x: math.copysign(1, x) if x else 0.0,
+              "abs": abs}
 
 
 def lines(text: str) -> set[str]:
@@ -68,18 +77,21 @@ def evaluate(text: str, values: dict) -> float:
     names = []
 
     def slot(match) -> str:
-        if match[0] in _FUNCTIONS:
+        if match[0] in _FUNCTIONS or match[0] in ("if", "else"):
             return match[0]
         names.append(match[0])
         return f"_v[{len(names) - 1}]"
 
     text = re.sub(r"×10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "e" + m[1].translate(_SUPERSCRIPT), text)
     text = re.sub(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: "**" + m[0].translate(_SUPERSCRIPT), text)
+    text = re.sub(r"\|([^|]+)\|", r"abs(\1)", text).replace(", else ", " else ")  # |x|; (a if c, else b)
     text = _NAME.sub(slot, text)  # names first: h1[2] keeps its brackets, a step's [z > 0] does not
-    text = (text.replace("η", "_lr").replace("σ", "_sigmoid").replace("½", "0.5*").replace("·", "*")
+    text = (text.replace("η", "_lr").replace("δ", "_delta").replace("λ", "_decay").replace("μ", "_momentum")
+            .replace("σ", "_sigmoid").replace("½", "0.5*").replace("·", "*")
             .replace("−", "-").replace("[", "(").replace("]", ")").replace("_v(", "_v["))
     text = re.sub(r"_v\[(\d+)\)", r"_v[\1]", text)
-    namespace = dict(_FUNCTIONS, _v=[values[n] for n in names], _lr=values.get("lr"),
+    namespace = dict(_FUNCTIONS, _v=[values[n] for n in names], _lr=values.get("lr"), _delta=values.get("delta"),
+                     _decay=values.get("weight_decay"), _momentum=values.get("momentum"),
                      _sigmoid=lambda z: 1 / (1 + math.exp(-z)))
     return float(eval(text, {"__builtins__": {}}, namespace))  # noqa: S307 - the test's own generated text
 
@@ -129,7 +141,7 @@ def engine_values(config, rate: float):
     graph = build_graph(config.network)
     first, second = iterate(graph, config.values, rate, 2)
     names = [q.name for q in graph.quantities]
-    return graph, dict(zip(names, first), lr=rate), dict(zip(names, second))
+    return graph, dict(config.values, **dict(zip(names, first)), lr=rate), dict(zip(names, second))
 
 
 def document_text(config, digits: int = DIGITS) -> str:
@@ -146,8 +158,8 @@ def example(request, name):
 
 # ---------------------------------------------------------------------------------------------- numbers
 
-@pytest.mark.parametrize("which", ["lecture", "blog", "targets_half", WIDE, DEEP],
-                         ids=["lecture", "blog", "targets-half", "wide", "deep"])
+@pytest.mark.parametrize("which", ["lecture", "blog", "targets_half", WIDE, DEEP, SOFTMAX, HUBER],
+                         ids=["lecture", "blog", "targets-half", "wide", "deep", "softmax", "huber"])
 def test_every_number_is_the_engines(which, request):
     config = example(request, which)
     graph, first, second = engine_values(config, config.shown_rate)
@@ -161,7 +173,7 @@ def test_every_number_is_the_engines(which, request):
         for side in right[:-1]:
             if "…" in side:  # an elided sum of a wide layer: its result is checked, its terms cannot be
                 continue
-            numeric = not re.search(r"[A-Za-z∂η]", re.sub(r"σ|tanh|ln|max", "", side))
+            numeric = not re.search(r"[A-Za-z∂ηδλμ]", re.sub(r"σ|tanh|ln|max|exp|sign|if|else", "", side))
             got = evaluate(side, first)
             # Symbolic forms on the engine's own numbers are exact; printed numbers carry 9-digit rounding.
             tolerance = dict(rel=1e-6, abs=1e-9) if numeric else dict(rel=1e-11, abs=1e-15)
@@ -433,3 +445,59 @@ def test_math_dialects_unchanged():
                                        "weights": [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55]}).network)
     assert render(graph["E1"].expr, "math") == "½(t1 − a_o1)²"
     assert render(graph["E1"].expr, "excel", lambda n: n.name.upper()) == "0.5*(T1-A_O1)^2"
+
+
+# ---------------------------------------------------------------------------------------------- on a projector
+
+FIVE_LAYERS = {"name": "five", "inputs": [0.1, 0.2], "targets": [0.3, 0.4], "layers": [2, 3, 3, 3, 2], "seed": 1,
+               "biases": [[0.1] * 3, [0.2] * 3, [0.3] * 3, [0.4] * 2], "iterations": 20}
+
+SIZES = """
+const body = parseFloat(getComputedStyle(document.body).fontSize);
+const size = e => parseFloat(getComputedStyle(e).fontSize);
+const svg = document.querySelector("figure[data-live=network] svg, figure svg");
+const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+const columns = Array.from(document.querySelectorAll("table:not([data-live=start])"), table => {
+  const numbers = Array.from(table.querySelectorAll("tbody tr"), tr => Array.from(tr.cells).map(
+    (td, i) => td.classList.contains("number") && /\\./.test(td.textContent) ? [i, td.textContent, td.getBoundingClientRect().right] : null)
+    .filter(Boolean));
+  return numbers.flat();
+});
+return {body, width: window.innerWidth,
+        fractions: Array.from(document.querySelectorAll("mfrac mi, mfrac mn"), e => size(e) / body),
+        diagram: Array.from(svg.querySelectorAll("text"), t => size(t) * scale),
+        columns};
+"""
+
+
+@pytest.mark.parametrize("source", ["lecture", "xor", "five"])
+def test_the_page_reads_on_a_1280_pixel_projector(source, tmp_path):
+    from browser import Driven
+    from sheetprop.walkthrough import write_walkthrough
+    from sheetprop.runs import Run
+
+    config = configs.parse(FIVE_LAYERS) if source == "five" else configs.load(
+        __import__("pathlib").Path(__file__).parent.parent / "examples" / f"{source}.toml")
+    run = Run.of(config)
+    (tmp_path / "page").mkdir()
+    page = write_walkthrough(config, run.graph, run.summary, tmp_path / "page").html
+    driven = Driven(tmp_path / "chromium")
+    driven.driver.set_window_size(1280, 900)
+    driven.open(page)
+    shown = driven.script(SIZES)
+    assert driven.quit() == []
+    assert shown["width"] == 1280 and shown["body"] >= 18
+    # The ∂E/∂… fractions at the size of the math around them: a subscript inside is 0.8 of it, no smaller
+    # (inline fractions were drawn at about 0.6 of the text).
+    assert shown["fractions"] and min(shown["fractions"]) >= 0.85
+    # The diagram's labels: 12 pixels or more, however wide the network (a wide one scrolls rather than shrink).
+    assert min(shown["diagram"]) >= 12, sorted(shown["diagram"])[:3]
+    # Every number in a table of results shows all its digits (0.150000000 beside 0.149981174), right-aligned.
+    for table in shown["columns"]:
+        by_column = {}
+        for column, text, right in table:
+            by_column.setdefault(column, []).append((text, right))
+        for cells in by_column.values():
+            assert len({round(right) for _, right in cells}) == 1
+            assert all(len(re.sub(r"\D", "", text.split("×")[0]).lstrip("0")) == DIGITS
+                       or float(text.replace("−", "-").split("×")[0]) == 0 for text, _ in cells), cells

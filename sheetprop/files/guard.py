@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 from xml.parsers import expat
 
+from sheetprop.files import OOXML
 from sheetprop.files.errors import Refused
 
 MB = 1024 * 1024
@@ -49,7 +50,6 @@ MAX_KEPT = 100_000_000        # characters of text and of distinct formulas one 
 CFB = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE2 compound file: an old .xls, or an encrypted .xlsx
 ZIP = b"PK\x03\x04"
 ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted workbook hides its zip in
-OOXML = (".xlsx", ".xlsm", ".xltx", ".xltm")  # workbooks and templates: one package, read by xlsx.py
 PASSWORD = ("is password-protected (encrypted), so its cells cannot be read: save a copy without a password "
             "and verify that")
 AGAIN = "open it in your spreadsheet program, save it as .xlsx and verify that"

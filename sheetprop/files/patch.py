@@ -37,9 +37,13 @@ COMMENTS_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 VML_CONTENT = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 VML_NAMESPACES = {b"v": b"urn:schemas-microsoft-com:vml", b"o": b"urn:schemas-microsoft-com:office:office",
                   b"x": b"urn:schemas-microsoft-com:office:excel"}
-# The worksheet's children that come after <legacyDrawing> (ECMA-376 CT_Worksheet's sequence).
+# The worksheet's children that come after <legacyDrawing>, and after <pageSetup> (ECMA-376 CT_Worksheet's
+# sequence).
 AFTER_LEGACY = {b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls", b"webPublishItems",
                 b"tableParts", b"extLst"}
+AFTER_PAGE_SETUP = {b"headerFooter", b"rowBreaks", b"colBreaks", b"customProperties", b"cellWatches",
+                    b"ignoredErrors", b"smartTags", b"drawing", b"legacyDrawing"} | AFTER_LEGACY
+WORKBOOK_TYPE = re.compile(rb"application/vnd\.openxmlformats-officedocument\.spreadsheetml\.(?:sheet|template)\.main\+xml")
 WIDTH, HEIGHT = 420, 160  # a note's box, in pixels
 
 # Every tag of a small part: comments, CDATA, processing instructions and declarations, then elements
@@ -282,8 +286,9 @@ def _pattern(*alternatives: bytes) -> re.Pattern:
 
 
 class SheetPatch:
-    """One worksheet streamed through: flagged cells restyled (inserted where missing), a legacy drawing
-    added when the sheet has none. ``legacy`` is then the existing one's relationship id, if any."""
+    """One worksheet streamed through: flagged cells restyled (inserted where missing), its comments
+    printed at the end (its page setup's ``cellComments``), a legacy drawing added when the sheet has
+    none. ``legacy`` is then the existing one's relationship id, if any."""
 
     def __init__(self, styles: Styles, flagged: set[tuple[int, int]], new_legacy: str | None):
         self.styles, self.new_legacy, self.legacy = styles, new_legacy, None
@@ -292,6 +297,7 @@ class SheetPatch:
             self.rows.setdefault(row, set()).add(column)
         self.pending = sorted(self.rows)
         self.column_styles: list[tuple[int, int, bytes]] = []
+        self.page_setup = False  # written (or rewritten) yet
 
     def run(self, stream, write) -> None:
         s = self.s = _Stream(stream, write)
@@ -429,10 +435,19 @@ class SheetPatch:
             if closing:
                 depth -= 1
                 if depth == 0:
+                    self._add_page_setup()
                     self._add_legacy()
                     s.rest()
                     return
             elif depth == 1 and prefix == p:
+                if name == b"pageSetup":
+                    s.replace(end, with_attributes(tag, {b"cellComments": b"atEnd"}))
+                    self.page_setup = True
+                    if not tag.rstrip(b"> \t\r\n").endswith(b"/"):
+                        depth += 1
+                    continue
+                if name in AFTER_PAGE_SETUP:
+                    self._add_page_setup()
                 if name == b"legacyDrawing":
                     self.legacy = next((v.decode() for k, v in attributes(tag).items() if k.endswith(b":id")), None)
                     if self.legacy is None:
@@ -447,6 +462,11 @@ class SheetPatch:
                 depth += 1
             s.copy(end)
         raise CannotPatch("a sheet never closes")
+
+    def _add_page_setup(self) -> None:
+        if not self.page_setup:
+            self.s.write(b'<%spageSetup cellComments="atEnd"/>' % self.p)
+            self.page_setup = True
 
     def _add_legacy(self) -> None:
         if self.new_legacy:
@@ -646,9 +666,11 @@ class _Plan:
         self.folder, self.rels = folder, posixpath.join(folder, "_rels", file + ".rels")
 
 
-def patch(source: Path, out: Path, marks: dict[str, dict[tuple[int, int], str]], fill: str, name: str) -> None:
+def patch(source: Path, out: Path, marks: dict[str, dict[tuple[int, int], str]], fill: str, name: str,
+          template: bool = False) -> None:
     """Write ``out``: ``source`` with each sheet's flagged cells (title → (row, column) → note) filled
-    ``fill`` and commented. Raises CannotPatch, before anything is kept, for a package left to openpyxl."""
+    ``fill`` and commented, a workbook (or with ``template``, a template: .xltx) whatever ``source`` was.
+    Raises CannotPatch, before anything is kept, for a package left to openpyxl."""
     try:
         book = reader.Workbook(source, name, cells=False)
     except FileError as why:
@@ -661,6 +683,9 @@ def patch(source: Path, out: Path, marks: dict[str, dict[tuple[int, int], str]],
         content_types = book._xml(types)
         if b"macroEnabled" in content_types:
             raise CannotPatch("a macro-enabled workbook")
+        kind = b"template" if template else b"sheet"
+        content_types = WORKBOOK_TYPE.sub(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.%s.main+xml" % kind, content_types)
         styles = Styles(book._xml(book.styles), fill)
         sheets = dict(book.sheets)
         taken = {n.lower() for n in parts}

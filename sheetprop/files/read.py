@@ -4,7 +4,8 @@
 (a number in 8 bytes); .ods (and .xls) is converted by LibreOffice first. A sheet whose formulas carry
 no cached values (openpyxl writes them so) is recalculated (recalc.py: formualizer, else LibreOffice),
 since the values are what is judged. Every file is looked at by guard.py before anything opens it;
-what an engine opens, under guard.py's limits for engines.
+what an engine opens, under guard.py's limits for engines. Whatever stops the reading is an errors.py
+FileError, its one-line message saying what to do.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from sheetprop.files import guard, xlsx as reader
+from sheetprop.files import CONVERTED, OOXML, READABLE, guard, xlsx as reader
 from sheetprop.files.errors import Refused, Unreadable
 from sheetprop.files.recalc import recalculate
 from sheetprop.libreoffice import LibreOfficeError, convert
 
-NATIVE = guard.OOXML
-CONVERTED = (".ods", ".fods", ".xls")
+NATIVE = OOXML
 
 
 @dataclass(frozen=True)
@@ -166,12 +166,12 @@ def _give_back() -> None:
 
 
 def read(path, workdir) -> Book:
-    """Open ``path`` (.xlsx, .xlsm, .ods, .xls) for reading; conversions and recalculations go into
+    """Open ``path`` (any of ``READABLE``) for reading; conversions and recalculations go into
     ``workdir``. Each sheet is read when the book's ``grids`` are asked for it."""
     path, workdir = Path(path), Path(workdir)
     _refuse(guard.file_problem(path))
     suffix = path.suffix.lower()
-    if suffix not in NATIVE + CONVERTED:
+    if suffix not in READABLE:
         raise Refused(f"{path.name}: not a spreadsheet sheetprop can read: save it as .xlsx or .ods and verify that")
     if suffix in NATIVE:
         _refuse(guard.content_problem(path, path.name, streamed=True))

@@ -38,7 +38,8 @@ FILES_PER_WORKER = 8  # a worker is replaced after this many files: memory stays
 def grade_folder(folder, assignment, progress: Callable[[int], None] | None = None,
                  workers: int | None = None, roster=None) -> list[Grade]:
     """Grade every submission under ``folder`` against ``assignment`` (a Config, or an Assignment), in
-    worker processes. With ``roster`` (roster.Student rows), each submission is judged against its
+    worker processes (``workers=0``: one after another in this process, where none can be started: the
+    check page's browser). With ``roster`` (roster.Student rows), each submission is judged against its
     student's own variant, rows come in roster order, and a student with no submission gets a ``missing``
     row; without, the student is who the folder's layout names."""
     folder = Path(folder)
@@ -49,7 +50,7 @@ def grade_folder(folder, assignment, progress: Callable[[int], None] | None = No
     assignment.prepare()
     wrapper = _wrapper([submission.name for submission in found])
     owners = [_owner(submission.name[len(wrapper):], roster) for submission in found]
-    workers = workers or min(2, os.cpu_count() or 1)
+    workers = min(2, os.cpu_count() or 1) if workers is None else workers
     grades: dict[int, Grade] = {}
     for k, submission in enumerate(found):
         if submission.problem:  # a link, a pipe, a device: its row says why, nothing is opened
@@ -57,11 +58,17 @@ def grade_folder(folder, assignment, progress: Callable[[int], None] | None = No
             if progress:
                 progress(1)
     todo = [k for k in range(len(found)) if k not in grades]
+    if workers == 0:
+        for k in todo:
+            grades[k] = grade_file(found[k], folder, assignment, owners[k][0] if roster else "")
+            if progress:
+                progress(1)
+        todo = []
     # spawn: a fresh interpreter per worker (fork copies the parent). A fresh pool per batch of
     # FILES_PER_WORKER files a worker keeps memory bounded; max_tasks_per_child would too, but it
     # deadlocks once a worker is replaced on Python 3.11 to 3.13 (CPython gh-115634).
     context = multiprocessing.get_context("spawn")
-    batch = workers * FILES_PER_WORKER
+    batch = max(workers, 1) * FILES_PER_WORKER
     for start in range(0, len(todo), batch):
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
             futures = {pool.submit(grade_file, found[k], folder, assignment, owners[k][0] if roster else ""): k
@@ -127,13 +134,13 @@ def _in_roster_order(grades: list[Grade], roster, assignment: Assignment) -> lis
     return rows + by_student.get("", [])
 
 
-def write_grades(grades: list[Grade], out_dir, title: str) -> tuple[Path, Path]:
-    """Write grades.csv and grades.html into ``out_dir``, both or neither."""
+def write_grades(grades: list[Grade], out_dir, title: str, chart: bool = True) -> tuple[Path, Path]:
+    """Write grades.csv and grades.html (with its chart, or not) into ``out_dir``, both or neither."""
     from sheetprop.outputs import staging
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with staging(out_dir) as folder:
         write_csv(grades, folder / "grades.csv")
-        write_html(grades, folder / "grades.html", title)
+        write_html(grades, folder / "grades.html", title, chart)
     return out_dir / "grades.csv", out_dir / "grades.html"

@@ -13,7 +13,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = (".xlsx", ".xlsm", ".ods")
+from sheetprop.files import READABLE
+
+SUFFIXES = READABLE  # every spreadsheet verify reads, templates too: a class hands in what it saved
 OFFICE_LEFTOVERS = ("~$", ".~lock", ".")  # lock files and hidden files: no student's work
 
 

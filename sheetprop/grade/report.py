@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from sheetprop import palette
 from sheetprop.grade.verdict import COLUMNS, STATUSES, Finding, Grade
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,9 +49,10 @@ def write_csv(grades: list[Grade], path: Path) -> None:
         writer.writeheader()
         for grade in grades:
             writer.writerow({key: safe_cell(value) for key, value in grade.row().items()})
-# The report's few colours, in one place (the project's palette module will supply them).
-COLOURS = {"ink": "#222222", "muted": "#555555", "rule": "#BBBBBB", "head": "#DDEBF7", "bars": "#4472C4",
-           "slips": "#C55A11"}
+# The report's few colours: its text greys, and the project's palette for the table's header and the bars
+# (the verdicts in the first run colour, the slips in the second, hatched as well for greyscale print).
+COLOURS = {"ink": "#222222", "muted": "#555555", "rule": "#BBBBBB", "head": palette.HEADER,
+           "bars": palette.series(0).colour, "slips": palette.series(1).colour}
 SCORE = ("score is the share of the assigned cells judged right: every cell the exercise leaves to fill, on "
          "every sheet the assignment asks for (one per optimizer and learning rate), every iteration. A missing "
          "sheet, row or cell, a cell that could not be judged, and every cell of a sheet of another network count "
@@ -105,10 +107,11 @@ def grouped(findings) -> list[tuple[Finding, int]]:
     return [(example, len(sheets)) for example, sheets in first.values()]
 
 
-def write_html(grades: list[Grade], path: Path, title: str) -> None:
-    """grades.html: a self-contained class report — the verdicts, the class's misconceptions (which students,
-    one example cell each), every submission's row, and each student's detail folded under <details>; it
-    fits a laptop screen and an A4 page without scrolling sideways."""
+def write_html(grades: list[Grade], path: Path, title: str, chart: bool = True) -> None:
+    """grades.html: a self-contained class report — the verdicts (and their chart, drawn by matplotlib, unless
+    ``chart`` is False: the check page has none), the class's misconceptions (which students, one example
+    cell each), every submission's row, and each student's detail folded under <details>; it fits a laptop
+    screen and an A4 page without scrolling sideways."""
     from html import escape
 
     statuses = Counter(grade.status for grade in grades)
@@ -154,7 +157,7 @@ svg {{ max-width: 100%; height: auto; }}
 <h1>{escape(title)}</h1>
 <p>{len(grades)} rows: {escape(summary) or "none"}.</p>
 <p class=muted>The {escape(SCORE)}</p>
-{_chart(statuses, found)}
+{_chart(statuses, found) if chart else ""}
 <h2>The class's misconceptions</h2>
 {"".join(groups) or "<p>No slip in any submission.</p>"}
 <h2>Every submission</h2>

@@ -15,9 +15,10 @@ from sheetprop import legend
 from sheetprop.expr import Sym
 from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import ACT, BIAS, CHAIN, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
+from sheetprop.optimizers import OPTIMIZERS, WEIGHT_DECAY
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
-from sheetprop.verify.findings import Finding, SheetReport, excerpt
+from sheetprop.verify.findings import RATE, Finding, SheetReport, excerpt
 from sheetprop.verify.network import choose, shape_of
 from sheetprop.files.read import Lazy, is_number
 from sheetprop.verify.evaluate import compile_tree
@@ -186,7 +187,7 @@ def judge(table: Table) -> SheetReport:
     judged, wrong, skipped = judge_cells(ctx)
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
     # Weights that never change are judged by that one finding; they count as judged cells.
-    still = sum(len(f.cells) for f in found if f.quantity == "η" and choice.still)
+    still = sum(len(f.cells) for f in found if f.quantity == RATE and choice.still)
     return _sheet_report(ctx, choice, sum(judged.values()) + still, found, judged, skipped)
 
 
@@ -238,9 +239,13 @@ def prepare(table: Table) -> Context:
     network = replace(network, train_biases=trained)
     ctx = Context(table, build_graph(network), rows, {}, numbers=numbers, counter_shift=counter_shift)
     ctx.precision = _precisions(ctx, present)
-    # Every loss's own parameters as well: choosing the loss weighs each candidate with its labelled values.
+    # Every loss's own parameters as well: choosing the loss weighs each candidate with its labelled values;
+    # so every candidate optimizer's (AdamW's λ beside Adam's β), and weight decay, which any may add.
     losses = [name for loss in LOSSES.values() for name in loss.parameters]
-    labelled = _read_params(ctx, present, [*ctx.graph.params, *losses])
+    hyper = [name for optimizer in shape.optimizers for name in OPTIMIZERS[optimizer].reads]
+    labelled = _read_params(ctx, present, [*ctx.graph.params, *losses, *hyper])
+    if WEIGHT_DECAY in ctx.params:  # a labelled λ: the updates decay the weights (in the gradient, or AdamW's way)
+        network = replace(network, weight_decay=True)
     # The iteration is the row's place (count_rows), with or without a counter column, never judged: sheets
     # count as they like. The rules read it (Adam's step, a mini-batch's turn).
     readable = present | {"iteration"}
@@ -558,7 +563,7 @@ def core_unjudged(ctx: Context, counts: dict[str, int], choice: rates.Choice, fo
     """The core quantities (E_total, the gradients, the weight updates) of which not one cell was judged:
     missing from the table, or every cell reading something that is not there. Weights with one row only
     have no update to judge; weights that never change are judged by their η finding."""
-    if choice.still or any(f.quantity == "η" for f in found):
+    if choice.still or any(f.quantity == RATE for f in found):
         counts = {**counts, **{n: 1 for n in ctx.trained}}
     core = (TOTAL, *(gradient_name(w) for w in ctx.graph.weights), *ctx.graph.weights)
     missing = [n for n in core if not counts.get(n)]

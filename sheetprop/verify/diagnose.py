@@ -22,14 +22,15 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from sheetprop import legend
 from sheetprop.dialects import render
 from sheetprop.expr import Expr, Fn, Num, Op, Param, Sym, substitute, sum_of, symbols
-from sheetprop.functions import ACTIVATIONS, FUNCTIONS
-from sheetprop.graph import ACT, BIAS, CHAIN, GRADIENT, INPUT, NET, SLOPE_STEP, TARGET, refs as graph_refs
+from sheetprop.functions import ACTIVATIONS, FUNCTIONS, LOSSES
+from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP, TARGET,
+                             refs as graph_refs)
 from sheetprop.verify import rate as rates
-from sheetprop.verify.findings import Finding, as_found, excerpt
+from sheetprop.verify.findings import RATE, Finding, as_found, excerpt
 from sheetprop.verify.evaluate import Batch, TooDeep, check_depth, preorder, rebuild, replace_at
 from sheetprop.verify.formula import FormulaError, read, read_tokens, references, renamed, unwrap
 from sheetprop.verify.formula import tokens as formula_tokens
-from sheetprop.verify.rules import Rule, math_text
+from sheetprop.verify.rules import Rule, expand, math_text
 
 MATCH = 4.0            # a mutant reproduces a value within this many of the cell's tolerances
 SAMPLES = 3            # random points on which two formulas must agree to be the same
@@ -42,6 +43,8 @@ CANNOT_TELL = "the values alone cannot tell"
 # The kinds of slip, each with the words a class report groups its findings under (a Finding's ``slip``).
 SLIPS = {
     "slope": "the slope of the wrong unit",
+    "jacobian": "the Jacobian's diagonal alone, as if the activation were one neuron's",
+    "net for output": "the net input where the activation's output belongs",
     "input for target": "an input where a target belongs",
     "sign": "a sign flipped",
     "reference": "a reference to the wrong quantity",
@@ -150,7 +153,7 @@ def _rate_finding(ctx, rate_rows: dict, row_rates, cells) -> Finding:
     found = row.rate if row else as_found(in_row[0].found)
     changes = f"the weights change as for η = {rates.history(row_rates, table.rows)}; " if row_rates else ""
     words, slip = _rate_slip(ctx, k, found, row, rate_rows[k], row_rates)
-    return Finding(table.grid.title, table.cell(in_row[0].name, table.rows[k]), "η", "learning rate", found, lr,
+    return Finding(table.grid.title, table.cell(in_row[0].name, table.rows[k]), RATE, "learning rate", found, lr,
                    f"w = {_update(ctx).rule} for every weight, with one η ({lr:g}) on every row",
                    changes + words, len(rate_rows), len(ctx.rows) - 1,
                    tuple(table.cell(w.name, table.rows[w.k]) for w in _by_row(cells)), slip)
@@ -166,7 +169,7 @@ def _still_finding(ctx, row_rates) -> Finding:
     weights = sorted((n for n in ctx.trained if n in ctx.rules), key=lambda n: table.columns[n].index)
     still = [r.k for r in row_rates if r.allows(0.0)] or [r.k for r in row_rates]
     cells = tuple(table.cell(name, table.rows[k]) for k in still for name in weights)
-    return Finding(table.grid.title, cells[0], "η", "learning rate", 0.0, None,
+    return Finding(table.grid.title, cells[0], RATE, "learning rate", 0.0, None,
                    f"w = {update.rule} for every weight, with one η above 0 on every row",
                    f"the weights never change: each is copied from the row above without the step {update.step}; "
                    f"write {update.rule} with η {_rate_cell(ctx)}", len(still), len(ctx.rows) - 1, cells, "no update")
@@ -540,9 +543,10 @@ def mutants(ctx, rule: Rule, extra: list, batch: Batch | None = None) -> list[Mu
     # A sign before a swap: (t1 − a_o1) for (a_o1 − t1) is both, and a teacher calls it a sign.
     kinds = (("sign", _signs(rule)), ("swap", _swaps(rule)), ("parentheses", _parentheses(rule.expr)),
              ("iteration", _steps(rule)), ("row", _rows(rule)), ("factor", _dropped(rule)),
-             ("column", _other_columns(ctx, rule)))
+             ("sign", _negations(rule)), ("column", _other_columns(ctx, rule)))
     for slip, words, tree in itertools.chain(
-            _references(ctx, rule, extra), ((slip, *mutant) for slip, made in kinds for mutant in made)):
+            _definitions(ctx, rule), _references(ctx, rule, extra),
+            ((slip, *mutant) for slip, made in kinds for mutant in made)):
         if tree in seen:
             continue
         seen.add(tree)
@@ -552,6 +556,35 @@ def mutants(ctx, rule: Rule, extra: list, batch: Batch | None = None) -> list[Mu
         if not _same(batch.values(tree), correct):
             found.append(Mutant(words, tree, slip))
     return found
+
+
+def _definitions(ctx, rule: Rule):
+    """Slips of understanding in a δ, from the records: through a function of the whole layer (softmax), its
+    Jacobian's diagonal alone, as for a function of one neuron; and a loss's collapsed δ (cross-entropy
+    through softmax: a − t) with the net input where the activation's output belongs."""
+    graph = ctx.graph
+    quantity = graph[rule.name]
+    if quantity.role != CHAIN or quantity.step != DELTA_STEP:
+        return
+    activation = ACTIVATIONS[graph.network.activations[quantity.layer - 1]]
+    loss = LOSSES[graph.network.loss]
+    present = {n for n in ctx.table.columns if n in graph.index} | {"iteration"}
+
+    def name(role, step=None) -> str:
+        return legend.header(legend.Name(role, neuron=quantity.structure.neuron, step=step, example=quantity.example))
+
+    a, z = name(ACT), name(NET)
+    if activation.across:
+        diagonal = Sym(name(CHAIN, OUTPUT_STEP)) * Sym(name(CHAIN, SLOPE_STEP))
+        yield ("jacobian", f"the Jacobian's diagonal alone: {math_text(diagonal)}, as for an activation of one neuron; "
+               f"{activation.name} ties every output to every net input, so {rule.name} also subtracts "
+               f"∂E/∂a_k·a_k·{a} for every other output k", expand(diagonal, graph, present))
+    if loss.collapse and loss.outputs == activation.name and quantity.layer == len(graph.network.layers) - 1:
+        target = Sym(name(TARGET))
+        wrong = loss.collapse(Sym(z), target, graph.network.layers[-1])
+        yield ("net for output", f"{math_text(wrong)} where {math_text(loss.collapse(Sym(a), target, graph.network.layers[-1]))} "
+               f"belongs: the net input {z} in place of the {activation.name} output {a} (a − t holds for the "
+               f"outputs after the {activation.name})", expand(wrong, graph, present))
 
 
 def _candidates(ctx, rule: Rule, extra: list) -> list:
@@ -656,6 +689,15 @@ def _signs(rule: Rule):
                      for j, term in enumerate(node.args) if j]
         for flipped in flips:
             yield f"{math_text(flipped)} where {math_text(node)} belongs (sign flipped)", _at(rule.expr, i, flipped)
+
+
+def _negations(rule: Rule):
+    """A minus sign left out: −t1·ln(a_o1) typed as t1·ln(a_o1)."""
+    for i, node in enumerate(_nodes(rule.expr)):
+        if isinstance(node, Op) and node.op == "neg":
+            mutated = _at(rule.expr, i, node.args[0])
+            yield (f"{math_text(mutated)} where {math_text(rule.expr)} belongs: the minus sign of "
+                   f"{math_text(node)} left out (sign flipped)", mutated)
 
 
 def _rows(rule: Rule):

@@ -6,6 +6,11 @@ import datetime
 import math
 from dataclasses import asdict, dataclass, field
 
+from sheetprop import legend
+from sheetprop.parameters import LEARNING_RATE
+
+RATE = legend.math(LEARNING_RATE.name)   # a finding about the learning rate is named by its symbol, η
+
 
 @dataclass(frozen=True)
 class Finding:

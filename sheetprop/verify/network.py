@@ -62,14 +62,6 @@ class Shape:
                              alias.of_example(structure.example))
 
 
-def split_example(name: str) -> tuple[str, int | None]:
-    """'h1[2]' → ('h1', 2); 'h1' → ('h1', None)."""
-    structure = legend.parse(name)
-    if structure is None or structure.example is None:
-        return name, None
-    return legend.header(structure.of_example(None)), structure.example
-
-
 def shape_of(names, given=()) -> Shape | None:
     """The network ``names`` (a table's header names) mention; ``given`` (names of labelled cells) fills in
     the inputs, targets or biases no header names. None when no output layer is named."""
@@ -133,7 +125,7 @@ def optimizers_of(names) -> tuple[str, ...]:
     gradient descent when none is; several where their states are alike (momentum, Nesterov).
 
     >>> optimizers_of({"w1", "v_w1"}), optimizers_of({"c1", "c2", "m_w1", "v_w1"}), optimizers_of({"w1"})
-    (('momentum', 'nesterov'), ('adam',), ('sgd',))
+    (('momentum', 'nesterov'), ('adam', 'adamw'), ('sgd',))
     """
     return _optimizers({s for s in map(legend.parse, names) if s is not None})
 
@@ -182,12 +174,17 @@ def choose(network: Network, present: set[str], agreeing: Agreeing) -> Graph:
     for layer in range(len(network.activations)):
         current = network.activations[layer]
         options = [current, *(name for name in ACTIVATIONS if name != current)]
-        network, graph = _best([replace(network, activations=_set(network.activations, layer, name))
-                                for name in options], present, agreeing)
+        candidates = [replace(network, activations=_set(network.activations, layer, name)) for name in options]
+        if layer == len(network.activations) - 1:
+            # A loss that needs its output activation is tried with it: softmax and cross-entropy give a − t,
+            # which a linear output gives with half_sse; only together do they fit the outputs and the δ.
+            candidates += [replace(network, activations=_set(network.activations, layer, loss.outputs), loss=name)
+                           for name, loss in LOSSES.items() if loss.outputs and name != network.loss]
+        network, graph = _best(candidates, present, agreeing)
     losses = [network.loss, *(name for name in LOSSES if name != network.loss)]
-    # Cross-entropy takes a probability: sheetprop pairs it with a sigmoid output layer only.
+    # A loss that needs an output activation (bce: sigmoid, cross_entropy: softmax) is tried with it only.
     network, graph = _best([replace(network, loss=name) for name in losses
-                            if name != "bce" or network.activations[-1] == "sigmoid"], present, agreeing)
+                            if LOSSES[name].outputs in (None, network.activations[-1])], present, agreeing)
     if network.examples > 1:
         sizes = [network.batch_size, *(n for n in range(network.examples) if n != network.batch_size)]
         network, graph = _best([replace(network, batch_size=n) for n in sizes], present, agreeing)

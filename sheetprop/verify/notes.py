@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sheetprop.files import xlsx as reader
-from sheetprop.verify.findings import Report
+from sheetprop.verify.findings import RATE, Report
 from sheetprop.verify.report import numbers
 
 
@@ -26,7 +26,7 @@ def notes(report: Report) -> dict[str, dict[tuple[int, int], str]]:
 
 def _first_line(finding, cell: str, found: str, expected: str) -> str:
     """What is wrong with one cell; a weight cell flagged under η is wrong because of its rate."""
-    if finding.quantity != "η":
+    if finding.quantity != RATE:
         if cell == finding.cell:
             return f"{finding.quantity} is wrong here: found {found}, expected {expected}."
         return f"{finding.quantity} is wrong here (first wrong at {finding.cell})."

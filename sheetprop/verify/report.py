@@ -5,29 +5,65 @@ from __future__ import annotations
 import json
 import textwrap
 
-from sheetprop.verify.findings import Finding, Report, SheetReport
+from sheetprop.verify.findings import RATE, Finding, Report, SheetReport
 
 
 def as_text(report: Report) -> str:
+    """The report for people: each layout once, with the sheets that share it, then each sheet's learning rate
+    and verdict; the sheets that are not tables of the exercise named in one closing line.
+
+    A correct workbook of six identical rate sheets reads in a dozen lines."""
     lines = [f"{report.path}"]
     lines += [f"  {note}" for note in report.notes]
+    groups: dict[tuple, list[SheetReport]] = {}
     for sheet in report.sheets:
-        lines += _sheet(sheet)
-    for title, why in zip(report.skipped, report.why_skipped or [None] * len(report.skipped)):
-        lines.append(f"sheet {title}: skipped, it does not look like the exercise ("
-                     f"{why or 'no header row naming h1, w1, …'})")
+        groups.setdefault((sheet.columns, sheet.unknown), []).append(sheet)
+    for sheets in groups.values():
+        placed = len({(s.header_row, s.rows) for s in sheets}) == 1  # every table in the same rows
+        lines += _layout_lines(sheets, placed)
+        for sheet in sheets:
+            lines += _sheet(sheet, alone=len(sheets) == 1, where="" if placed else _rows(sheet))
+    if report.skipped:
+        lines.append(f"not judged, not tables of the exercise: {_listed(report.skipped)}")
     return "\n".join(lines)
 
 
-def _sheet(sheet: SheetReport) -> list[str]:
-    first, last = sheet.rows
-    lines = [f"sheet {sheet.sheet}: header in row {sheet.header_row}, data in rows {first}–{last}"]
+def _rows(sheet: SheetReport) -> str:
+    return f", rows {sheet.header_row}–{sheet.rows[1]}"
+
+
+def _layout_lines(sheets: list[SheetReport], placed: bool) -> list[str]:
+    """What each column holds, for tables of one layout, and where the table is when they share its rows."""
+    first = sheets[0]
+    names = list(dict.fromkeys(s.sheet for s in sheets))
+    named = f"sheet {names[0]}" if len(names) == 1 else f"sheets {_listed(names)}"
+    if len(sheets) > len(names):
+        named += f" ({len(sheets)} tables)"
+    start, end = first.rows
+    lines = [f"{named}: header in row {first.header_row}, data in rows {start}–{end}" if placed else f"{named}:"]
     columns = [f"{letter} {name}" + (f" ({header})" if header != name else "")
-               for letter, name, header in sheet.columns]
+               for letter, name, header in first.columns]
     lines += _wrapped("  columns: ", columns, "    ")
-    if sheet.unknown:
-        lines.append("  not recognised (not judged): " + ", ".join(f"{c} '{h}'" for c, h in sheet.unknown))
-    lines.append(f"  learning rate η = {sheet.learning_rate_words}")
+    if first.unknown:
+        lines.append("  not recognised (not judged): " + ", ".join(f"{c} '{h}'" for c, h in first.unknown))
+    return lines
+
+
+def _listed(items) -> str:
+    """Items as a sentence lists them.
+
+    >>> _listed(["a"]), _listed(["a", "b", "c"])
+    ('a', 'a, b and c')
+    """
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _sheet(sheet: SheetReport, alone: bool = True, where: str = "") -> list[str]:
+    """A sheet's learning rate, notes and verdict: under its layout when it is ``alone`` in it, else on a line
+    of its own that names it (and ``where`` in it the table is)."""
+    rate = f"learning rate η = {sheet.learning_rate_words}"
+    lines = [f"  {rate}"] if alone else [f"sheet {sheet.sheet}{where}: {rate}"]
     lines += [f"  {note}" for note in sheet.notes]
     if sheet.unjudged:
         lines.append(f"  incomplete: {', '.join(sheet.unjudged)} not judged (their columns are not recognised, "
@@ -35,9 +71,11 @@ def _sheet(sheet: SheetReport) -> list[str]:
     if not sheet.findings:
         if sheet.unjudged:
             return lines
-        lines.append(f"  all {sheet.judged} cells agree" if sheet.judged else
-                     "  no cell could be judged: each needs cells that are empty, not numbers, or missing (see above)")
-        return lines
+        verdict = (f"all {sheet.judged} cells agree" if sheet.judged else
+                   "no cell could be judged: each needs cells that are empty, not numbers, or missing (see above)")
+        if not alone and len(lines) == 1:  # nothing else to say: the verdict goes on the sheet's line
+            return [f"{lines[0]}; {verdict}"]
+        return lines + [f"  {verdict}"]
     cells = sum(len(f.cells) for f in sheet.findings)
     lines.append(f"  {len(sheet.findings)} {_plural(len(sheet.findings), 'quantity', 'quantities')} wrong "
                  f"({cells} of {sheet.judged} cells):")
@@ -49,7 +87,7 @@ def _sheet(sheet: SheetReport) -> list[str]:
 def _finding(f: Finding) -> list[str]:
     found, expected = numbers(f.found, f.expected)
     header = "" if f.header == f.quantity else f" ({f.header})"
-    rows = "update rows" if f.quantity == "η" else "cells"
+    rows = "update rows" if f.quantity == RATE else "cells"
     lines = [f"  {f.where} {f.quantity}{header}: found {found}, expected {expected}; "
              f"wrong in {f.wrong} of its {f.judged} {rows}"]
     lines += textwrap.wrap(f"correct: {f.correct}", 110, initial_indent="      ", subsequent_indent="        ")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
 
@@ -108,7 +108,10 @@ class Precision:
     the first rows of a column of formulas; General format shows 9.22e-05 and -0.00822 to three
     digits beside 0.50687457, and -0.0095 where a weight crosses zero): what it carries is all it
     claims. Only a value of one or two digits and few decimals (0.15, 0.5) is taken as typed exactly
-    and held to the column's precision.
+    and held to the column's precision. A column's negative values may show a coarser precision than its
+    positive ones (a fixed width, where the minus sign takes a place: 6 decimals when positive, 5 when
+    negative): where their long values show one, ``negative`` holds it, so that -0.07 there is -0.07000,
+    which -0.070003 rounds to, and not -0.070000.
 
     >>> p = Precision.of([0.5068745668, 6.748738404e-05, 0.1825303572])
     >>> p, p.half_unit(0.5068745668), p.half_unit(0.0275), p.half_unit(0.15)
@@ -119,10 +122,14 @@ class Precision:
     5e-11
     >>> Precision.of([0.0003, 0.0002, 0.0001, 0.0])   # 1 significant digit, or 4 decimals: zero is 0.0000
     Precision(digits=None, decimals=4)
+    >>> p = Precision.of([0.123457, 0.052341, 0.071234, -0.03817, -0.07])   # 6 decimals, 5 when negative
+    >>> p, p.negative, p.half_unit(0.07), p.half_unit(-0.07)
+    (Precision(digits=None, decimals=6), Precision(digits=None, decimals=5), 5e-07, 5e-06)
     """
 
     digits: int | None
     decimals: int | None
+    negative: "Precision | None" = field(default=None, repr=False)  # the negative values', where coarser
 
     @staticmethod
     def of(values) -> "Precision":
@@ -131,6 +138,8 @@ class Precision:
     def half_unit(self, value: float) -> float:
         if not math.isfinite(value):
             return 0.0
+        if value < 0 and self.negative is not None:
+            return self.negative.half_unit(value)
         if not value:
             # Rounded to so many decimals, a zero is anything smaller than half their last unit;
             # to so many significant digits, a zero is zero.
@@ -156,34 +165,60 @@ class Shapes:
     def __init__(self, values=()):
         self.counts: Counter = Counter()   # a Counter keeps the order first seen: it breaks a tie
         self.decades: set[int] = set()
+        self.negatives: Counter = Counter()  # the shapes of the negative values long enough to show a rounding
+        self.negative_decades: set[int] = set()
         for value in values:
             self.add(value)
 
     def add(self, value: float) -> None:
         if value and math.isfinite(value):
-            self.counts[_shape(value)] += 1
-            self.decades.add(math.floor(math.log10(abs(value))))
+            shape, decade = _shape(value), math.floor(math.log10(abs(value)))
+            self.counts[shape] += 1
+            self.decades.add(decade)
+            if value < 0 and (shape[0] >= LONG or shape[1] >= PLACES):
+                self.negatives[shape] += 1
+                self.negative_decades.add(decade)
 
     def update(self, other: "Shapes") -> None:
         """Count ``other``'s values after these."""
         self.counts.update(other.counts)
         self.decades |= other.decades
+        self.negatives.update(other.negatives)
+        self.negative_decades |= other.negative_decades
 
     def precision(self) -> Precision:
-        """The precision most of the values show (see Precision)."""
+        """The precision most of the values show (see Precision), with the negative values' own where
+        their long ones show a coarser one."""
         if not self.counts:
             return Precision(MAX_DIGITS, None)
-        by_digit, by_place = Counter(), Counter()
-        for (d, p), n in self.counts.items():
-            by_digit[min(MAX_DIGITS, d)] += n
-            by_place[p] += n
-        digits, places = _mode(by_digit), _mode(by_place)
-        # Which rounding do most values show in full? (A trailing zero shortens a few of either kind.)
-        if by_place[places] != by_digit[digits]:
-            return Precision(None, places) if by_place[places] > by_digit[digits] else Precision(digits, None)
-        # A tie within one decade (0.0003, 0.0002: 1 digit, or 4 decimals) is the same unit either way,
-        # except for a zero among them: read as decimals, it is rounded too.
-        return Precision(None, places) if len(self.decades) == 1 else Precision(digits, None)
+        overall = _most_shown(self.counts, self.decades)
+        if self.negatives:
+            negative = _most_shown(self.negatives, self.negative_decades)
+            if _coarser(negative, overall):
+                return Precision(overall.digits, overall.decimals, negative)
+        return overall
+
+
+def _coarser(one: Precision, other: Precision) -> bool:
+    """Is ``one`` the same kind of rounding as ``other``, to fewer digits or decimals?"""
+    if one.decimals is not None and other.decimals is not None:
+        return one.decimals < other.decimals
+    return one.digits is not None and other.digits is not None and one.digits < other.digits
+
+
+def _most_shown(counts: Counter, decades: set[int]) -> Precision:
+    """The precision most of the values counted (shape → count, over these decades) show in full."""
+    by_digit, by_place = Counter(), Counter()
+    for (d, p), n in counts.items():
+        by_digit[min(MAX_DIGITS, d)] += n
+        by_place[p] += n
+    digits, places = _mode(by_digit), _mode(by_place)
+    # Which rounding do most values show in full? (A trailing zero shortens a few of either kind.)
+    if by_place[places] != by_digit[digits]:
+        return Precision(None, places) if by_place[places] > by_digit[digits] else Precision(digits, None)
+    # A tie within one decade (0.0003, 0.0002: 1 digit, or 4 decimals) is the same unit either way,
+    # except for a zero among them: read as decimals, it is rounded too.
+    return Precision(None, places) if len(decades) == 1 else Precision(digits, None)
 
 
 def _mode(counts: Counter):

@@ -14,11 +14,11 @@ from functools import cached_property
 from openpyxl.utils import get_column_letter
 
 from sheetprop import legend
+from sheetprop.files.read import Grid, is_number
 from sheetprop.legend import ACT, ERROR, NET, OUTPUTS, TARGET, WEIGHT, Name
 from sheetprop.verify import names
 from sheetprop.verify.findings import excerpt
 from sheetprop.verify.network import shape_of
-from sheetprop.files.read import Grid, is_number
 
 MIN_QUANTITIES = 6          # fewer named columns than this is not the exercise
 BELOW_GAP = 3               # blank cells allowed inside a list of candidate values under a label

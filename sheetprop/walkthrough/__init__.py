@@ -16,6 +16,7 @@ from sheetprop.compare import Summary
 from sheetprop.config import Config
 from sheetprop.graph import Graph
 from sheetprop.numerals import DIGITS
+from sheetprop.paper import PAPERS
 from sheetprop.walkthrough.diagram import figure_digits, network_svg
 from sheetprop.walkthrough.document import walkthrough
 from sheetprop.walkthrough.html import html
@@ -70,6 +71,7 @@ def write_walkthrough(config: Config, graph: Graph, summary: Summary, out_dir, c
         figures["chart"] = f'<img src="data:image/png;base64,{encoded}" alt="E_total against iteration">'
     with replacing(paths.markdown) as md, replacing(paths.html) as page, replacing(paths.diagram) as drawing:
         md.write_text(markdown(document, files), encoding="utf-8")
-        page.write_text(html(document, figures, live_page(config, graph, digits, chart is not None)), encoding="utf-8")
+        page.write_text(html(document, figures, live_page(config, graph, digits, chart is not None),
+                             PAPERS[config.paper].css), encoding="utf-8")
         drawing.write_text(svg, encoding="utf-8")
     return paths

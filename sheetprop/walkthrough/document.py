@@ -24,7 +24,7 @@ from sheetprop.config import Config
 from sheetprop.dialects import render
 from sheetprop.engine import compile_rows, iterate
 from sheetprop.expr import Cycle, Expr, Fn, Op, Sym, substitute
-from sheetprop.functions import LOSSES
+from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP,
                              STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity, loss_words, update_rules)
 from sheetprop.legend import WEIGHT_STEP
@@ -150,7 +150,37 @@ def _backward(graph: Graph, values) -> list:
                    "Each line gives the definition, the chain written out down to forward values, then the "
                    "numbers.")),
     ]
-    return blocks + _grouped(graph, quantities, values, lambda q: graph.place(q.layer, q.example))
+    return blocks + _grouped(graph, quantities, values, lambda q: graph.place(q.layer, q.example)) + _collapse(graph, values)
+
+
+def _collapse(graph: Graph, values) -> list:
+    """Where the loss and the output activation simplify the output layer's chain (the loss record's
+    ``collapse``: cross-entropy through softmax, a − t), that simplification, checked on each output's δ."""
+    network = graph.network
+    loss, activation = LOSSES[network.loss], ACTIVATIONS[network.activations[-1]]
+    if loss.collapse is None or loss.outputs != activation.name:
+        return []
+    last, n = len(network.layers) - 1, network.layers[-1]
+    deltas = [q for q in graph.of_role(CHAIN) if q.step == DELTA_STEP and q.layer == last and (q.example or 1) == 1]
+    a, t, z, n_ = Sym("a_k"), Sym("t_k"), Sym("z_k"), Sym("n")
+    equations = []
+    for q in deltas[:WRITE_LIMIT]:
+        act, target = (Sym(legend.header(legend.Name(role, neuron=q.structure.neuron, example=q.example)))
+                       for role in (ACT, TARGET))
+        collapsed = loss.collapse(act, target, n)
+        equations.append(Equation(q.name, (collapsed,), collapsed, values[q.name]))
+    if activation.across:  # a Jacobian: every output of the layer moves with every net input
+        slope = ("the slope of ", activation.name, " is a Jacobian, ",
+                 Relation((Sym("∂a_k/∂z_j"), Sym("a_k") * (Sym("δ_kj") - Sym("a_j")))),
+                 ", so that each δ adds up every output's change, ∂E/∂z_j = Σ_k ∂E/∂a_k·∂a_k/∂z_j; with ")
+    else:
+        slope = ("its slope is ", Relation((Sym("∂a_k/∂z_k"), activation.slope(z, a))), "; with ")
+    summing = ", since the targets of an example sum to 1" if loss.targets and loss.targets.total else ""
+    return [Paragraph((f"With {activation.name} outputs and the loss {loss.name} the output layer's chain collapses: ",
+                       *slope, f"{loss.name}'s ", Relation((Sym("∂E/∂a_k"), loss.slope(a, t, n_))),
+                       " it comes to ", Relation((Sym("∂E/∂z_k"), loss.collapse(a, t, n_))), summing,
+                       ". The δ above, computed the long way, are exactly these:")),
+            *equations]
 
 
 def _gradients(graph: Graph, values) -> list:

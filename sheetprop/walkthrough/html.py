@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sheetprop import legend
 from sheetprop.dialects import MathML, math_element, mo, render
 from sheetprop.expr import Expr, Numeral
+from sheetprop.numerals import number
 from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Live, Name, Paragraph, Relation, Side,
                                           Table, numbers_of, one_line, right_sides, updates_this_row)
 from sheetprop.walkthrough.markdown import cell
@@ -32,7 +33,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width:
        padding: 0 1.2rem; line-height: 1.55; color: #1d232b; }
 h1 { font-size: 1.7rem; margin-bottom: .4rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #d5dbe3; }
 h3 { margin: 1.4rem 0 .4rem; font-size: 1.05rem; color: #34495e; }
-math { font-size: 1.12em; }
+math { font-size: 1.12em; math-style: normal; } mfrac > * { math-style: normal; }  /* fractions at full size */
 .equations { display: grid; grid-template-columns: max-content auto; column-gap: .35em; row-gap: .1em;
              align-items: baseline;
              overflow-x: auto; padding: .5rem .9rem; background: #f6f8fa; border-radius: 6px; }
@@ -41,9 +42,26 @@ math { font-size: 1.12em; }
 table { border-collapse: collapse; margin: .6rem 0; font-size: .95rem; }
 th, td { padding: .25rem .7rem; border-bottom: 1px solid #e1e5ea; text-align: left; }
 th { background: #eef2f6; } .number { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 1rem 0; } figure img, figure svg { max-width: 100%; height: auto; }
+figure { margin: 1rem 0; overflow-x: auto; } figure img, figure svg { max-width: 100%; height: auto; }
+@media screen and (min-width: 1200px) { html { font-size: 18px; } }  /* a projector's 1280 pixels: read from the back */
 figcaption { color: #5a6570; font-size: .92rem; }
 """
+
+def print_style(paper: str = "A4") -> str:
+    """How the page prints, on ``paper`` (a CSS page size): the whole width of the paper, no scrollbar (a box
+    that scrolls on screen prints whole), no line of math or row of a table cut between two pages."""
+    return f"""
+@page {{ size: {paper} portrait; margin: 14mm 13mm; }}
+@media print {{
+  body {{ max-width: none; margin: 0; padding: 0; font-size: 10.5pt; line-height: 1.4; }}
+  .equations {{ overflow: visible; background: none; border-left: 3px solid #d5dbe3; border-radius: 0; }}
+  .equations > div, tr, figure, .live-panel {{ break-inside: avoid; }}
+  figure {{ overflow: visible; }} figure svg {{ min-width: 0 !important; }}  /* the page's width, however wide */
+  h1, h2, h3, h2 + p {{ break-after: avoid; }}
+  thead {{ display: table-header-group; }}
+}}
+"""
+
 
 # The living page's fields read as the numbers they hold: on paper no box, no button.
 LIVE_STYLE = """
@@ -60,7 +78,6 @@ td.edited, input.num.edited { background: #e4f1ff; }
 .live-panel label { white-space: nowrap; }
 .live-panel button { font: inherit; padding: .1rem .8rem; }
 .live-status { color: #9b2c1f; min-height: 1.2em; margin: .3rem 0 0; }
-figure svg.live-chart text { font-size: 12px; }
 @media print {
   input.num { border: 0; background: none; }
   .live-panel { border: 0; background: none; padding: 0; }
@@ -91,9 +108,10 @@ class _LiveMathML(MathML):
 _LIVE = _LiveMathML()
 
 
-def html(document: Document, figures: Mapping[str, str], live=None) -> str:
+def html(document: Document, figures: Mapping[str, str], live=None, paper: str = "A4") -> str:
     """The page; ``figures`` maps a figure kind to its markup (inline SVG, or an <img> with a data URI);
-    ``live`` (a ``live.LivePage``) makes it a page that recomputes when a number is edited."""
+    ``live`` (a ``live.LivePage``) makes it a page that recomputes when a number is edited; it prints on
+    ``paper`` (a CSS page size)."""
     slots = live.slots if live is not None else None
     body = [f"<h1>{escape(document.title)}</h1>"]
     for run in document.runs():
@@ -106,7 +124,8 @@ def html(document: Document, figures: Mapping[str, str], live=None) -> str:
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(document.title)}</title>\n<style>{STYLE}{LIVE_STYLE if live else ''}</style>\n"
+            f"<title>{escape(document.title)}</title>\n<style>{STYLE}{LIVE_STYLE if live else ''}{print_style(paper)}"
+            "</style>\n"
             "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
 
 
@@ -193,6 +212,7 @@ def _table(table: Table, digits: int, slots=None) -> str:
     numeric = table.numeric()
     head = "".join(f'<th{" class=number" if n else ""}>{escape(str(h))}</th>' for h, n in zip(table.header, numeric))
     live = slots is not None and table.live
+    computed = table.live != "start"  # the starting values show as typed
     rows = []
     for index, row in enumerate(table.rows):
         attributes = ""
@@ -204,6 +224,8 @@ def _table(table: Table, digits: int, slots=None) -> str:
         for value in row:
             if isinstance(value, Name):
                 cells.append(f"<td>{_name(value)}</td>")
+            elif isinstance(value, float) and computed:  # all its digits, zeros too: a column lines up
+                cells.append(f'<td class="number">{escape(number(value, digits, zeros=True))}</td>')
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 cells.append(f'<td class="number">{escape(cell(value, digits))}</td>')
             else:

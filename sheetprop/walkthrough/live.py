@@ -23,9 +23,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheetprop import legend
-from sheetprop.compare import BEST, JUDGED, PICKED, RUN, SHOWN
-from sheetprop.config import MAX_RUNS, TARGET_RANGES, Config
+from sheetprop import legend, palette
+from sheetprop.compare import BEST, JUDGED, PICKED, RUN, SHOWN, labels, names_optimizers
+from sheetprop.config import MAX_RUNS, Config, target_rules
 from sheetprop.dialects import function_source, javascript_runtime, math_element, numbers_source
 from sheetprop.engine import row_source
 from sheetprop.graph import BIAS, INPUT, TARGET, TOTAL, WEIGHT, Graph, build_graph
@@ -103,16 +103,17 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
         "threshold": config.threshold,
         "optimizers": list(config.optimizers),
         "named": any(o != "sgd" for o in config.optimizers),
-        "chart": chart,
+        "png": chart,  # the build's PNG stands for the config's own values
         "fields": fields,
         "total": graph.index[TOTAL],
         "afterRows": [{"slot": graph.index[n], "markup": math_element(legend.mathml(n))} for n in [*rows, TOTAL]],
         "graphs": {o: {"params": g.params, "size": len(g.quantities), "total": g.index[TOTAL]}
                    for o, g in graphs.items()},
         "maxRuns": MAX_RUNS,
-        "targets": ({"loss": config.network.loss, "range": list(TARGET_RANGES[config.network.loss])}
-                    if config.network.loss in TARGET_RANGES else None),
+        "targets": _target_rules(config, graph),
         "reading": {"groups": GROUPS, "sentences": SENTENCES, "bestMark": BEST_MARK, "checkpoints": CHECKPOINTS},
+        "palette": palette.for_page(),
+        "chart": _chart(config),
     }
     engines = ",\n".join(f"{json.dumps(o)}: {engine_source(g)}" for o, g in graphs.items())
     data = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
@@ -123,6 +124,21 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
     return LivePage(script, dict(graph.index))
 
 
+def _chart(config: Config) -> dict:
+    """What the page's chart draws as the build's PNG does (``plots``): its texts, the config's runs' labels,
+    the PNG's layout in fractions of its size, and its font sizes in its pixels."""
+    from sheetprop import plots
+
+    named = names_optimizers(config.cases)
+    width, height = (round(inches * plots.DPI) for inches in plots.SIZE)
+    return {"title": plots.chart_title(config.heading, named, config.threshold),
+            "legendTitle": plots.legend_title(named), "maxLegend": plots.MAX_LEGEND,
+            "labels": [[case.optimizer, case.rate, label] for case, label in labels(config.cases).items()],
+            "width": width, "height": height, "layout": {**plots.LAYOUT, "gap": plots.LEGEND_GAP},
+            "font": round(plots.FONT_POINTS * plots.DPI / 72, 1), "titleScale": 1.2, "legendScale": 0.833,
+            "markerSize": round(plots.MARKER_POINTS * plots.DPI / 72, 1)}
+
+
 def comparison_source() -> str:
     """``COMPARISON``: the comparison's definitions (``compare.RUN``, ``SHOWN``, ``BEST``) in the js dialect,
     as the summary compiles them in the python dialect."""
@@ -130,6 +146,15 @@ def comparison_source() -> str:
     functions = ",\n".join(f"{key}: {function_source(key, definitions, arguments, 'js')}"
                            for key, (definitions, arguments) in parts.items())
     return f"const COMPARISON = {{\n{functions}\n}};"
+
+
+def _target_rules(config: Config, graph: Graph) -> list[dict]:
+    """The config's rules for the targets (``config.target_rules``), with each example's target fields."""
+    examples: dict = {}
+    for q in graph.of_role(TARGET):
+        examples.setdefault(q.example, []).append(q.name)
+    return [{"who": who, "range": [rule.low, rule.high], "total": rule.total, "examples": list(examples.values())}
+            for who, _, rule, _ in target_rules(config.network.loss, config.network.activations[-1])]
 
 
 def _range(p) -> list:

@@ -5,8 +5,10 @@
 (() => {
   const D = SPEC.digits;
   // Numbers printed as sheetprop.numerals and the MathML dialect print them: NUMBERS is their definition
-  // (sheetprop.dialects.NUMBER, NUMBER_MARKUP) rendered in the js dialect above this script.
-  const number = (x, d) => NUMBERS.number(x, d), mathmlNumber = (x, d, outer) => NUMBERS.mathmlNumber(x, d, outer);
+  // (sheetprop.dialects.NUMBER, NUMBER_MARKUP, COLUMN_NUMBER) rendered in the js dialect above this script;
+  // ``zeros``: a table's column, its trailing zeros kept so that it lines up.
+  const number = (x, d, zeros = false) => zeros ? NUMBERS.columnNumber(x, d) : NUMBERS.number(x, d);
+  const mathmlNumber = (x, d, outer) => NUMBERS.mathmlNumber(x, d, outer);
 
   function escapeHtml(text) {
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
@@ -74,11 +76,25 @@
       if (below || above)
         return { error: `outside ${lowOpen ? "(" : "["}${low}, ${high === null ? "∞" : high}${highOpen ? ")" : "]"}` };
     }
-    if (field.kind === "target" && SPEC.targets) {  // the config's rule (sheetprop.config.TARGET_RANGES)
-      const [low, high] = SPEC.targets.range;
-      if (value < low || value > high) return { error: `${SPEC.targets.loss} needs a target from ${low} to ${high}` };
+    for (const rule of field.kind === "target" ? SPEC.targets : []) {  // the config's (sheetprop.config.target_rules)
+      const [low, high] = rule.range;
+      if (value < low || value > high) return { error: `${rule.who} needs a target from ${low} to ${high}` };
     }
     return { value };
+  }
+
+  // What the targets of a whole state break of the config's rules: an example's not summing as they must.
+  function targetProblems(state) {
+    const problems = [];
+    for (const rule of SPEC.targets) {
+      if (rule.total === null) continue;
+      for (const names of rule.examples) {
+        const sum = names.reduce((total, name) => total + state.values[name], 0);
+        if (Math.abs(sum - rule.total) > 1e-9)
+          problems.push(`${rule.who} needs ${names.join(", ")} to sum to ${rule.total}, not ${number(sum, D)}`);
+      }
+    }
+    return problems;
   }
 
   function textOf(state, name) {
@@ -119,6 +135,12 @@
       const checked = check(name, text);
       if ("error" in checked) problems.push(`${name} = ${text}: ${checked.error}`);
       else set(state, name, checked.value);
+    }
+    const broken = targetProblems(state);
+    if (broken.length) {  // the link's targets together break a rule: the config's targets stand
+      const base = defaults();
+      for (const rule of SPEC.targets) for (const names of rule.examples) for (const name of names) state.values[name] = base.values[name];
+      problems.push(...broken);
     }
     return { state, problems };
   }
@@ -260,7 +282,7 @@
     const head = header.map((h, i) => `<th${numeric[i] ? " class=number" : ""}>${escapeHtml(h)}</th>`).join("");
     const lines = body.map(row => "<tr>" + row.map(c => {
       if ("markup" in c) return `<td>${c.markup}</td>`;
-      if ("num" in c) return `<td class="number">${escapeHtml(number(c.num, D))}</td>`;
+      if ("num" in c) return `<td class="number">${escapeHtml(number(c.num, D, true))}</td>`;
       if ("int" in c) return `<td class="number">${c.int}</td>`;
       return `<td${c.text === "" || c.text === "never" ? " class=number" : ""}>${escapeHtml(c.text)}</td>`;
     }).join("") + "</tr>");
@@ -294,59 +316,141 @@
 
   // ------------------------------------------------------------------------------------------ chart
 
-  const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                   "#bcbd22", "#17becf"];
+  // The build's PNG as SVG (sheetprop.plots): its title, its two panels, each run in the palette's colour, dash
+  // and marker (SPEC.palette, from sheetprop.palette), the legend beside the panels with the best run marked.
+  const P = SPEC.palette, C = SPEC.chart;
+  const lookOf = k => ({ colour: P.colours[k % P.colours.length], dash: P.dashes[k % P.dashes.length],
+                         marker: P.markers[k % P.markers.length],
+                         markFrom: P.markEvery * (k % P.markers.length) / P.markers.length });
+  const superscript = e => F.superscript(e);
 
-  // 0 and steps of 1, 2 or 5 times a power of ten up to ``top``: about four ticks.
-  function roundTicks(top) {
-    const rough = top / 4, power = 10 ** Math.floor(Math.log10(rough));
-    const step = [1, 2, 5, 10].map(m => m * power).find(s => s >= rough);
-    return Array.from({ length: Math.floor(top / step + 1e-9) + 1 }, (_, k) => Number((k * step).toPrecision(12)));
+  // 0 and steps of 1, 2 or 5 times a power of ten from ``low`` to ``top``: about five ticks.
+  function roundTicks(low, top) {
+    const rough = (top - low) / 5, power = 10 ** Math.floor(Math.log10(rough));
+    const step = [1, 2, 2.5, 5, 10].map(m => m * power).find(s => s >= rough);
+    const first = Math.ceil(low / step - 1e-9);
+    return Array.from({ length: Math.floor(top / step + 1e-9) - first + 1 },
+                      (_, k) => Number(((first + k) * step).toPrecision(12)));
   }
 
-  // E_total against iteration, linear and log scale side by side, as the build's PNG draws it.
+  function labelOf(run, summary) {
+    const known = C.labels.find(([optimizer, rate]) => optimizer === run.optimizer && rate === run.rate);
+    // A rate typed on the page: as the build names its sheet (sheetprop.compare.sheet_name, 15 digits).
+    return known ? known[2] : (summary.named ? `${run.optimizer} ` : "") + `lr ${number(run.rate, 15)}`;
+  }
+
+  // Marker centres every ``every`` pixels along the polyline ``points``, the first at ``from``.
+  function marks(points, from, every) {
+    const out = [];
+    let next = from, walked = 0;
+    for (let i = 1; i < points.length; i++) {
+      const [x1, y1] = points[i - 1], [x2, y2] = points[i];
+      const length = Math.hypot(x2 - x1, y2 - y1);
+      while (next <= walked + length) {
+        const t = length ? (next - walked) / length : 0;
+        out.push([x1 + t * (x2 - x1), y1 + t * (y2 - y1)]);
+        next += every;
+      }
+      walked += length;
+    }
+    return out;
+  }
+
+  const marker = (look, x, y) => `<path d="${look.marker}" transform="translate(${x.toFixed(1)},${y.toFixed(1)}) `
+    + `scale(${C.markerSize})" fill="${look.colour}" stroke="${look.colour}" stroke-width="1.2" `
+    + `vector-effect="non-scaling-stroke"/>`;
+  const stroke = look => `fill="none" stroke="${look.colour}" stroke-width="${P.width}"`
+    + (look.dash.length ? ` stroke-dasharray="${look.dash.map(d => d * P.width).join(" ")}"` : "");
+
   function chart(summary) {
-    const W = 430, H = 260, L = 58, R = 10, T = 24, B = 36, n = summary.iterations;
-    const finite = summary.results.flatMap(r => Array.from(r.losses).filter(v => Number.isFinite(v)));
-    const top = Math.max(...finite, summary.threshold), positive = finite.filter(v => v > 0);
+    const W = C.width, H = C.height, n = summary.iterations, F = C.font;
+    const listed = summary.results.length <= C.maxLegend;
+    const entries = summary.results.map((r, k) => ({ r, k, label: labelOf(r.run, summary) + (r === summary.best ? " (best)" : "") }))
+      .filter(e => listed || e.r === summary.best);
+    const legendTitle = listed ? C.legendTitle : `${summary.results.length} runs, the best`;
+    const small = F * C.legendScale, handle = 3.2 * small;
+    const legendWidth = entries.length
+      ? Math.max(legendTitle.length * F * 0.6, ...entries.map(e => handle + 0.8 * small + e.label.length * small * 0.6)) : 0;
+    const [left, bottom, top] = [C.layout.left * W, (1 - C.layout.bottom) * H, (1 - C.layout.top) * H];
+    const right = C.layout.right * W - (legendWidth ? legendWidth + C.layout.gap * W : 0);
+    const panel = (right - left) / (2 + C.layout.wspace);
+    const finite = summary.results.flatMap(r => Array.from(r.losses).filter(v => Number.isFinite(v) && v < 1e100));
+    const high = Math.max(...finite, summary.threshold), lowest = Math.min(...finite, summary.threshold);
+    const positive = finite.filter(v => v > 0);
     const low = Math.min(...positive, summary.threshold);
-    const panels = [["linear scale", v => v / top, false], ["log scale", null, true]];
-    const decades = [Math.floor(Math.log10(low)), Math.ceil(Math.log10(top))];
+    const decades = [Math.floor(Math.log10(low)), Math.ceil(Math.log10(high))];
     if (decades[0] === decades[1]) decades[1] += 1;
-    const logY = v => (Math.log10(v) - decades[0]) / (decades[1] - decades[0]);
-    const x = i => L + (n === 1 ? 0.5 : (i - 1) / (n - 1)) * (W - L - R);
-    const parts = [];
-    panels.forEach(([title, linear, log], p) => {
-      const scale = log ? logY : linear;
-      const y = v => T + (1 - scale(v)) * (H - T - B);
-      const g = [`<g transform="translate(${p * W},0)">`, `<text x="${(L + W - R) / 2}" y="14" text-anchor="middle">${title}</text>`,
-                 `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#999"/>`];
-      const ticks = log ? Array.from({ length: decades[1] - decades[0] + 1 }, (_, k) => 10 ** (decades[0] + k))
-        : roundTicks(top);
-      for (const t of ticks)
-        g.push(`<text x="${L - 4}" y="${y(t) + 4}" text-anchor="end">${escapeHtml(number(t, 2))}</text>`,
-               `<line x1="${L}" x2="${L - 3}" y1="${y(t)}" y2="${y(t)}" stroke="#999"/>`);
-      for (const t of [1, Math.max(1, Math.round(n / 2)), n])
-        g.push(`<text x="${x(t)}" y="${H - B + 14}" text-anchor="middle">${t}</text>`);
-      g.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle">iteration</text>`);
-      g.push(`<line x1="${L}" x2="${W - R}" y1="${y(summary.threshold)}" y2="${y(summary.threshold)}" stroke="#555" stroke-dasharray="2 3"/>`);
+    const margin = (a, b) => [a - 0.05 * (b - a || 1), b + 0.05 * (b - a || 1)];
+    const [x0, x1] = margin(1, n);
+    // The title as large as the PNG's, smaller when a long one would pass the figure's edges.
+    const titleSize = Math.min(C.titleScale * F, 0.98 * W / (0.56 * C.title.length));
+    const parts = [`<text x="${W / 2}" y="${0.045 * H}" text-anchor="middle" font-size="${titleSize.toFixed(1)}">`
+                   + `${escapeHtml(C.title)}</text>`];
+    const legendLines = [];
+    ["linear", "log"].forEach((scale, p) => {
+      const L = left + p * panel * (1 + C.layout.wspace), R = L + panel;
+      const log = scale === "log";
+      const [y0, y1] = log ? [Math.log10(low) - 0.05 * Math.log10(high / low), Math.log10(high) + 0.05 * Math.log10(high / low)]
+        : margin(Math.min(0, lowest), high);
+      const x = i => L + (i - x0) / (x1 - x0) * panel;
+      const y = v => bottom - ((log ? Math.log10(v) : v) - y0) / (y1 - y0) * (bottom - top);
+      const g = [], drawn = [];  // the axes' parts; the lines
+      const every = Math.ceil((decades[1] - decades[0] + 1) / 8);  // at most eight decades labelled
+      const yTicks = log ? Array.from({ length: Math.floor((decades[1] - decades[0]) / every) + 1 },
+                                      (_, k) => 10 ** (decades[0] + k * every))
+        : roundTicks(Math.min(0, lowest), high);
+      for (const t of yTicks) {
+        const at = y(t);
+        if (at < top - 0.5 || at > bottom + 0.5) continue;
+        const text = log ? "10" + superscript(Math.round(Math.log10(t))) : number(t, 3);
+        g.push(`<line x1="${L}" x2="${R}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="#b0b0b0" stroke-opacity="0.3"/>`,
+               `<line x1="${L - 4}" x2="${L}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="#000"/>`,
+               `<text x="${L - 7}" y="${(at + 0.35 * F).toFixed(1)}" text-anchor="end">${escapeHtml(text)}</text>`);
+      }
+      for (const t of roundTicks(0, n).filter(t => t >= x0 && t <= x1)) {
+        const at = x(t).toFixed(1);
+        g.push(`<line x1="${at}" x2="${at}" y1="${top}" y2="${bottom}" stroke="#b0b0b0" stroke-opacity="0.3"/>`,
+               `<line x1="${at}" x2="${at}" y1="${bottom}" y2="${bottom + 4}" stroke="#000"/>`,
+               `<text x="${at}" y="${bottom + 6 + F}" text-anchor="middle">${t}</text>`);
+      }
+      g.push(`<text x="${(L + R) / 2}" y="${H - 0.25 * F}" text-anchor="middle">iteration</text>`,
+             `<text transform="translate(${L - 3.4 * F},${(top + bottom) / 2}) rotate(-90)" text-anchor="middle">`
+             + `E_total${log ? " (log scale)" : ""}</text>`,
+             `<line x1="${L}" x2="${R}" y1="${y(summary.threshold).toFixed(1)}" y2="${y(summary.threshold).toFixed(1)}" `
+             + `stroke="${P.reference}" stroke-dasharray="1 1.65"/>`);
+      const diagonal = Math.hypot(panel, bottom - top);
       summary.results.forEach((r, k) => {
+        const look = lookOf(k);
         const step = Math.max(1, Math.floor(r.losses.length / 1000));
-        const points = [];
+        const runs = [[]];  // a line breaks where a value is not drawn
         for (let i = 0; i < r.losses.length; i += step) {
           const v = r.losses[i];
-          if (Number.isFinite(v) && (!log || v > 0)) points.push(`${x(i + 1).toFixed(1)},${Math.max(T, y(v)).toFixed(1)}`);
+          if (Number.isFinite(v) && v < 1e100 && (!log || v > 0)) runs[runs.length - 1].push([x(i + 1), y(v)]);
+          else if (runs[runs.length - 1].length) runs.push([]);
         }
-        g.push(`<polyline fill="none" stroke-width="1.6" stroke="${COLOURS[k % COLOURS.length]}" points="${points.join(" ")}"/>`);
+        for (const points of runs.filter(points => points.length)) {
+          drawn.push(`<polyline ${stroke(look)} points="${points.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(" ")}"/>`);
+          for (const [a, b] of marks(points, look.markFrom * diagonal, P.markEvery * diagonal)) drawn.push(marker(look, a, b));
+        }
       });
-      g.push("</g>");
-      parts.push(g.join(""));
+      const frame = `x="${L}" y="${top}" width="${panel}" height="${bottom - top}"`;
+      // The axes' limits hold every value drawn (with a margin, as matplotlib's): nothing to clip.
+      parts.push(...g, ...drawn, `<rect ${frame} fill="none" stroke="#000" stroke-width="0.8"/>`);
     });
-    const legend = summary.results.map((r, k) =>
-      `<tspan fill="${COLOURS[k % COLOURS.length]}">■</tspan> ${escapeHtml(runLabel(r.run, summary.named, 3))}`).join("   ");
-    return `<svg class="live-chart" xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 ${2 * W} ${H + 22}" `
-      + `font-family="sans-serif" font-size="12" role="img" aria-label="E_total against iteration">`
-      + parts.join("") + `<text x="${L}" y="${H + 16}">${legend}</text></svg>`;
+    if (entries.length) {
+      const lx = C.layout.right * W - legendWidth, row = 1.45 * small;
+      legendLines.push(`<text x="${lx + legendWidth / 2}" y="${top + F}" text-anchor="middle">${escapeHtml(legendTitle)}</text>`);
+      entries.forEach((e, i) => {
+        const look = lookOf(e.k), at = top + F + (i + 1) * row;
+        legendLines.push(`<line x1="${lx}" x2="${lx + handle}" y1="${at - 0.35 * small}" y2="${at - 0.35 * small}" ${stroke(look)}/>`,
+                         marker(look, lx + handle / 2, at - 0.35 * small),
+                         `<text x="${lx + handle + 0.8 * small}" y="${at}" font-size="${small.toFixed(1)}" data-run="${e.k}">`
+                         + `${escapeHtml(e.label)}</text>`);
+      });
+    }
+    return `<svg class="live-chart" xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 ${W} ${H}" `
+      + `font-family="sans-serif" font-size="${F}" role="img" aria-label="E_total against iteration">`
+      + parts.join("") + legendLines.join("") + "</svg>";
   }
 
   // ------------------------------------------------------------------------------------------ the page
@@ -479,6 +583,8 @@
     if ("error" in checked) { say([`${name}: ${checked.error}`]); return false; }
     const next = structuredClone(state);
     set(next, name, checked.value);
+    const broken = targetProblems(next);
+    if (broken.length) { say(broken.map(problem => `${name} = ${text}: ${problem}`)); return false; }
     apply(next, [], input);
     return true;
   }
@@ -525,8 +631,8 @@
       const pool = finite.length ? finite : numbers;
       let low = pool[0], high = pool[0];
       for (const v of pool) { if (v < low) low = v; if (v > high) high = v; }
-      f.cells[2].textContent = number(low, D);
-      f.cells[3].textContent = number(high, D);
+      f.cells[2].textContent = number(low, D, true);
+      f.cells[3].textContent = number(high, D, true);
     }
     const summary = result.summary;
     for (const [name, body] of [["after", () => afterTable(result)], ["losses", () => lossTable(summary)],
@@ -545,7 +651,7 @@
       old.forEach(p => p.remove());
     }
     if (figure) {
-      const original = SPEC.chart && SPEC.fields.every(f => same(state, base, f.name))
+      const original = SPEC.png && SPEC.fields.every(f => same(state, base, f.name))
         && SETTINGS.every(name => same(state, base, name));
       if (picture) picture.hidden = !original;
       const drawn = figure.querySelector("svg.live-chart");

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sheetprop.expr import Param, render
+from sheetprop.dialects import render
+from sheetprop.expr import Param
 from sheetprop.graph import STATE
 from sheetprop.parameters import LEARNING_RATE
 

@@ -15,6 +15,8 @@ from xlsxwriter.utility import xl_pixel_width
 
 from sheetprop.expr import Param
 from sheetprop.graph import ACT, BIAS, CHAIN, COUNTER, ERROR, GRADIENT, NET, STATE, WEIGHT, Quantity
+from sheetprop.paper import PAPERS, Paper
+from sheetprop.palette import BACKWARD, FORWARD, GRADIENTS, LOSS, PARAMETERS, UPDATES, ColourGroup
 
 DIGITS = 9                      # significant digits shown, as many as the walkthrough prints
 FIXED_RANGE = (1e-4, 1e5)       # magnitudes shown in fixed decimals; others in scientific notation
@@ -22,24 +24,7 @@ SCIENTIFIC = "0." + "0" * (DIGITS - 1) + "E+00"
 PADDING = 12                    # pixels around a cell's text (Excel's own is 7)
 BOLD = 1.1                      # bold text is wider than xl_pixel_width's regular Calibri 11
 
-
-@dataclass(frozen=True)
-class ColourGroup:
-    """One colour of the legend: its name, the header cell's fill and the tint of its column's cells."""
-
-    name: str
-    header: str
-    tint: str
-
-
-PARAMETERS = ColourGroup("parameters", "#FFE699", "#FFFAE6")
-FORWARD = ColourGroup("forward pass", "#BDD7EE", "#F2F7FC")
-LOSS = ColourGroup("loss", "#F8CBAD", "#FDF2EB")
-BACKWARD = ColourGroup("backward pass", "#D9C8EC", "#F7F3FB")
-GRADIENTS = ColourGroup("gradients", "#C6E0B4", "#F1F8EC")
-UPDATES = ColourGroup("updates", "#A9DCD6", "#EDF8F6")
-LEGEND = (PARAMETERS, FORWARD, LOSS, BACKWARD, GRADIENTS, UPDATES)
-
+# Each role's colour group (the groups' colours are the palette's).
 _BY_ROLE = {NET: FORWARD, ACT: FORWARD, ERROR: LOSS, CHAIN: BACKWARD, GRADIENT: GRADIENTS, WEIGHT: UPDATES,
             BIAS: UPDATES, STATE: UPDATES}
 
@@ -114,35 +99,49 @@ def wrapped_width(text: str, lines: int = 2, bold: bool = True) -> int:
                for cut in range(1, len(words)))
 
 
-def print_rate_sheet(sheet, header_rows: int, widths: list[int], group_starts: set[int]) -> None:
+@dataclass(frozen=True)
+class Printed:
+    """What a sheet prints: on which paper, under which running title, from which row (rows above it are for the
+    screen: how to edit the sheet), with which rows repeated on every page."""
+
+    paper: Paper
+    title: str
+    first_row: int
+    title_rows: tuple[int, int]
+
+
+def print_rate_sheet(sheet, printed: Printed, last_row: int, widths: list[int], group_starts: set[int]) -> None:
     """Landscape at a scale paper can be read at (one page wide when that fits at ``MIN_PRINT_SCALE`` or
-    more), a wider sheet on several pages across, broken between its colour groups, with the iteration
-    column and the header rows on every page, pages numbered across then down."""
-    _paper(sheet)
-    scale = print_scale(sum(widths))
+    more), a wider sheet on as few pages across as it takes, broken between its colour groups where the pages
+    come out most evenly filled, with the iteration column and the group and name rows on every page, pages
+    numbered across then down."""
+    _paper(sheet, printed)
+    page = printable_width_px(printed.paper)
+    scale = print_scale(sum(widths), page)
     sheet.set_print_scale(scale)
-    sheet.repeat_rows(0, header_rows - 1)
-    breaks = column_breaks(widths, group_starts, PRINTABLE_WIDTH_PX * 100 / scale)
+    sheet.print_area(printed.first_row, 0, last_row, len(widths) - 1)
+    sheet.repeat_rows(*printed.title_rows)
+    breaks = balanced_breaks(widths, group_starts, page * 100 / scale)
     if breaks:
         sheet.set_v_pagebreaks(breaks)
         sheet.repeat_columns(0)
         sheet.print_across()
 
 
-def print_scale(width_px: int) -> int:
-    """The print scale in percent that fits ``width_px`` of columns on one page's width, but never below
-    ``MIN_PRINT_SCALE``: a wider sheet goes on more pages rather than in smaller print.
+def print_scale(width_px: int, page_px: int) -> int:
+    """The print scale in percent that fits ``width_px`` of columns on one page ``page_px`` wide, but never
+    below ``MIN_PRINT_SCALE``: a wider sheet goes on more pages rather than in smaller print.
 
-    >>> print_scale(500), print_scale(1200), print_scale(20_000)
+    >>> print_scale(500, 950), print_scale(1200, 950), print_scale(20_000, 950)
     (100, 79, 60)
     """
-    return min(100, max(MIN_PRINT_SCALE, math.floor(100 * PRINTABLE_WIDTH_PX / width_px)))
+    return min(100, max(MIN_PRINT_SCALE, math.floor(100 * page_px / width_px)))
 
 
 def column_breaks(widths: list[int], group_starts: set[int], page_px: float) -> list[int]:
     """The columns that begin a new page across, for columns of ``widths`` pixels on pages ``page_px``
-    wide that each repeat column 0: a page ends before the last group that does not fit whole (inside a
-    group only when the group alone is wider than a page).
+    wide that each repeat column 0, filling each page in turn: a page ends before the last group that does
+    not fit whole (inside a group only when the group alone is wider than a page). The fewest pages.
 
     >>> column_breaks([50, 100, 100, 100, 100], {1, 3}, 260)
     [3]
@@ -163,23 +162,95 @@ def column_breaks(widths: list[int], group_starts: set[int], page_px: float) -> 
     return breaks
 
 
-def print_compare_sheet(sheet, width_px: int, breaks: list[int], header_row: int) -> None:
-    """Landscape at a scale that fits ``width_px`` of columns on one page's width, a page break before each
+def balanced_breaks(widths: list[int], group_starts: set[int], page_px: float) -> list[int]:
+    """``column_breaks``' number of pages, with the breaks moved between groups so that the pages are as evenly
+    filled as they can be (the least sum of squared blank widths): no half-empty page beside full ones.
+
+    >>> column_breaks([50, 100, 100, 100, 100, 100, 100], {1, 2, 3, 4, 5, 6}, 460)
+    [5]
+    >>> balanced_breaks([50, 100, 100, 100, 100, 100, 100], {1, 2, 3, 4, 5, 6}, 460)
+    [4]
+    """
+    greedy = column_breaks(widths, group_starts, page_px)
+    if not greedy:
+        return []
+    end = len(widths)
+    cuts = sorted({1, end, *greedy, *(start for start in group_starts if 1 < start < end)})
+    edges = [0]
+    for width in widths[1:]:
+        edges.append(edges[-1] + width)  # edges[c - 1]: the width of columns 1 … c − 1
+
+    def used(a: int, b: int) -> float:
+        return widths[0] + edges[b - 1] - edges[a - 1]
+
+    # best[j]: (pages, blank²) of the columns before cuts[j], and the cut its last page starts at.
+    best: list[tuple[tuple[int, float], int] | None] = [((0, 0.0), -1)] + [None] * (len(cuts) - 1)
+    for j in range(1, len(cuts)):
+        for i in range(j - 1, -1, -1):
+            width = used(cuts[i], cuts[j])
+            if width > page_px and i < j - 1:
+                break  # a span between neighbouring cuts fits (the greedy breaks are among them)
+            if best[i] is None:
+                continue
+            (pages, blank), _ = best[i]
+            cost = (pages + 1, blank + max(0.0, page_px - width) ** 2)
+            if best[j] is None or cost < best[j][0]:
+                best[j] = (cost, i)
+    breaks, j = [], len(cuts) - 1
+    while best[j][1] > 0:
+        j = best[j][1]
+        breaks.append(cuts[j])
+    return sorted(breaks) if len(breaks) == len(greedy) else greedy
+
+
+def print_compare_sheet(sheet, printed: Printed, widths: list[int], last_row: int, breaks: list[int]) -> None:
+    """Landscape at a scale that fits the columns of ``widths`` on one page's width, a page break before each
     row in ``breaks`` (a scale, not fit-to-page: Excel ignores manual page breaks under fit-to-page), the
     trajectory's header row on every page after it."""
-    _paper(sheet)
-    sheet.set_print_scale(max(10, min(100, math.floor(100 * PRINTABLE_WIDTH_PX / width_px))))
+    _paper(sheet, printed)
+    sheet.print_area(printed.first_row, 0, last_row, len(widths) - 1)
+    sheet.set_print_scale(max(10, min(100, math.floor(100 * printable_width_px(printed.paper) / sum(widths)))))
     sheet.set_h_pagebreaks(breaks)
-    sheet.repeat_rows(header_row)
+    sheet.repeat_rows(*printed.title_rows)
 
 
-# Letter in landscape is the narrower of Letter and A4: 11 in less the margins, at 96 pixels an inch.
 MARGIN_INCHES = 0.4
 MIN_PRINT_SCALE = 60  # percent: Calibri 11 prints at 6.6 pt, about the smallest a table of numbers reads at
-PRINTABLE_WIDTH_PX = round((11 - 2 * MARGIN_INCHES) * 96 * 0.97)  # a little to spare for the renderer's rounding
+# LibreOffice lays columns out a little wider than XlsxWriter's pixels: keep this much of the width to spare.
+SPARE = 0.94
+HEADER_LIMIT = 255  # characters of a page header, Excel's limit (XlsxWriter drops a longer one)
 
 
-def _paper(sheet) -> None:
+def printable_width_px(paper: Paper) -> int:
+    """The width a landscape page of ``paper`` prints, in screen pixels at 96 an inch, less margins and spare.
+
+    >>> printable_width_px(PAPERS["a4"]) > printable_width_px(PAPERS["letter"])
+    True
+    """
+    return round((paper.landscape_width - 2 * MARGIN_INCHES) * 96 * SPARE)
+
+
+def _paper(sheet, printed: Printed) -> None:
     sheet.set_landscape()
-    sheet.set_margins(left=MARGIN_INCHES, right=MARGIN_INCHES, top=0.6, bottom=0.6)
+    sheet.set_paper(printed.paper.excel)
+    sheet.set_margins(left=MARGIN_INCHES, right=MARGIN_INCHES, top=0.75, bottom=0.6)
+    sheet.set_header(running_title(printed.title), {"margin": 0.3})
     sheet.set_footer("&L&A&RPage &P of &N")
+
+
+def running_title(title: str) -> str:
+    """The page header that prints ``title`` at the top of every page, bold, centred, a little larger than the
+    cells: ``&`` starts a code in a header, so a title's own is doubled (and a space ends the font size's digits
+    before a title's own); a title past Excel's limit is shortened.
+
+    >>> running_title("Lecture — learning rate 0.5")
+    '&C&"-,Bold"&14 Lecture — learning rate 0.5'
+    >>> len(running_title("R&D " * 100)) <= HEADER_LIMIT
+    True
+    """
+    prefix = '&C&"-,Bold"&14 '
+    text = title.replace("&", "&&")
+    room = HEADER_LIMIT - len(prefix)
+    if len(text) > room:
+        text = text[:room - 1].rstrip("&") + "…"
+    return prefix + text

@@ -29,8 +29,10 @@ from sheetprop.runs import Run
 from sheetprop.workbook.fast import FormulaSheet
 from sheetprop.workbook.layout import (COMPARE_CHART_ROWS, FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW,
                                        PARAM_LABEL_ROW, PARAM_ROW, TITLE_ROW, Layout, compare_first_row)
-from sheetprop.workbook.style import (LEGEND, PRINTABLE_WIDTH_PX, colour_group, number_format, print_compare_sheet, print_rate_sheet,
-                                      sample_text, shows_as_given, text_width, wrapped_width)
+from sheetprop.palette import HEADER, LEGEND, LINE_WIDTH, series
+from sheetprop.paper import PAPERS
+from sheetprop.workbook.style import (Printed, colour_group, number_format, print_compare_sheet, print_rate_sheet,
+                                      printable_width_px, sample_text, shows_as_given, text_width, wrapped_width)
 
 # Fixed metadata keeps regenerated outputs byte-identical.
 CREATED = dt.datetime(2024, 1, 1)
@@ -122,7 +124,7 @@ class _Styles(dict):
             # The editable cells, as spreadsheets mark input cells: blue on pale yellow, boxed.
             param=self.made(font_color="#0000CC", bg_color="#FFF2CC", border=1),
             header=self.made(bold=True, bottom=2, align="center", valign="bottom", text_wrap=True,
-                             bg_color="#DDEBF7"),
+                             bg_color=HEADER),
             count=self.made(num_format="0"),
             best=self.made(bold=True, bg_color="#E2EFDA"),
         )
@@ -187,7 +189,11 @@ def _write_rate_header(sheet, config: Config, layout: Layout, case: Case, first:
         folds = {"level": 1} if 0 < column < len(quantities) and column not in starts else None
         sheet.set_column_pixels(column, column, width, None, folds)
     sheet.freeze_panes(FIRST_ROW, 1)
-    print_rate_sheet(sheet, FIRST_ROW, widths, starts)
+    # On paper the title runs at the top of every page; the rows about editing the sheet are for the screen,
+    # but an exercise's instructions print.
+    printed = Printed(PAPERS[config.paper], title, HELP_ROW if instructions else PARAM_LABEL_ROW,
+                      (GROUP_ROW, HEADER_ROW))
+    print_rate_sheet(sheet, printed, layout.row(config.iterations), widths, starts)
     # Formats of the table's cells (not of the columns, which would tint the rows above the table too).
     return [styles.made(**({"num_format": fmt} if fmt else {}), **({"bg_color": fill.tint} if fill else {}))
             for fmt, fill in zip(formats, map(colour_group, quantities))]
@@ -277,7 +283,8 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
     o = 1 if named else 0  # the optimizer column shifts the table right
     total_format = number_format(summary.rates[0].first)
     compared = "runs" if named else "learning rates"  # a longer title would spill onto a page of its own
-    sheet.write_string(0, 0, f"{config.heading} — {compared} compared", styles["title"])
+    title = f"{config.heading} — {compared} compared"
+    sheet.write_string(0, 0, title, styles["title"])
     sheet.write_string(1, 0, f"E_total against iteration for every {'run' if named else 'learning rate'}; every number below is a "
                        "formula over the rate sheets (edit η there).", styles["help"])
     sheet.write_string(2, 0, "threshold", styles["label"])
@@ -359,10 +366,13 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
         sheet.set_column_pixels(column, column, width)
     chart = _compare_chart(workbook, summary, trajectory_header, first_iteration, last_iteration)
     # As wide as the columns in use: a program prints the columns in use, and would cut a wider chart.
-    chart.set_size({"width": min(sum(widths), PRINTABLE_WIDTH_PX), "height": COMPARE_CHART_ROWS * ROW_PIXELS})
+    paper = PAPERS[config.paper]
+    chart.set_size({"width": min(sum(widths), printable_width_px(paper)), "height": COMPARE_CHART_ROWS * ROW_PIXELS})
     sheet.insert_chart(chart_row, 0, chart)
     # The chart's page starts a row above it: a program drawing its frame on the edge keeps it off the table's page.
-    print_compare_sheet(sheet, sum(widths), [chart_row - 1, trajectory_header], trajectory_header)
+    # On paper the title runs atop every page: the sheet's own title row stays on screen.
+    print_compare_sheet(sheet, Printed(paper, title, 1, (trajectory_header, trajectory_header)), widths,
+                        last_iteration, [chart_row - 1, trajectory_header])
 
 
 def run_formulas(iterations: int, first: str, last: str, threshold: str, cells: dict[str, str]) -> dict[str, str]:
@@ -422,11 +432,13 @@ def _compare_widths(headers: list[str], cases: list[Case], summary: Summary, tot
 def _compare_chart(workbook, summary: Summary, header_row: int, first_row: int, last_row: int):
     chart = workbook.add_chart({"type": "scatter", "subtype": "straight"})
     for i in range(len(summary.trajectories)):
+        look = series(i)
         chart.add_series({
             "name": [COMPARE, header_row, i + 1],
             "categories": [COMPARE, first_row, 0, last_row, 0],
             "values": [COMPARE, first_row, i + 1, last_row, i + 1],
-            "line": {"width": 1.75},
+            # Markers on every one of hundreds of points would hide the lines: the dash tells runs apart in grey.
+            "line": {"width": LINE_WIDTH, "color": look.colour, "dash_type": look.dash.excel},
         })
     by = "run" if summary.named else "learning rate"
     chart.set_title({"name": f"E_total against iteration, by {by}"})
