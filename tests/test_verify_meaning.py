@@ -222,3 +222,146 @@ def test_a_single_slip_in_a_network_without_a_hidden_layer_is_named_not_refused(
     report = verify(path)
     assert [f.quantity for f in report.findings] == ["∂E/∂w2"]
     assert "i1 where i2 belongs" in report.findings[0].diagnosis
+
+
+# ---------------------------------------------------------------------------------------- a slip planted
+
+import random  # noqa: E402
+import re  # noqa: E402
+
+import formualizer  # noqa: E402
+from hypothesis import assume  # noqa: E402
+
+from sheetprop.verify.diagnose import CANNOT_TELL  # noqa: E402
+
+# The slip kinds a planted slip may be named by: a reference to another quantity is one of several kinds,
+# by what it points at (the slope of the wrong unit, an input for a target).
+NAMED_AS = {"reference": {"reference", "slope", "input for target", "swap"}, "factor": {"factor"},
+            "term": {"term"}, "parentheses": {"parentheses"}, "sign": {"sign"}}
+TOKEN = re.compile(r"\$?[A-Z]{1,3}\$?\d+|\d+\.?\d*(?:E[-+]?\d+)?|[A-Z][A-Z0-9.]*(?=\()|>=|<=|<>|[-+*/^(),=<>]")
+
+
+def formula_tokens(formula: str) -> list[str]:
+    """A formula's tokens, the leading = left off (written here: the test plants slips as a person types)."""
+    found = TOKEN.findall(formula[1:])
+    assert "".join(found) == formula[1:].replace(" ", ""), formula
+    return found
+
+
+def is_operand_end(token: str) -> bool:
+    return token == ")" or bool(re.fullmatch(r"\$?[A-Z]{1,3}\$?\d+|\d+\.?\d*", token))
+
+
+def plantings(tokens: list[str], row: int, columns: list[str]) -> dict[str, list]:
+    """Every slip of each kind that can be planted in one formula: (what it is, the tokens with it)."""
+    kinds = {kind: [] for kind in NAMED_AS}
+    here = [i for i, t in enumerate(tokens) if re.fullmatch(rf"[A-Z]{{1,3}}{row}", t)]
+    for i in here:
+        for column in columns:
+            if not tokens[i].startswith(column) or tokens[i] != f"{column}{row}":
+                kinds["reference"].append((f"{tokens[i]}→{column}{row}", [*tokens[:i], f"{column}{row}", *tokens[i + 1:]]))
+    for i, t in enumerate(tokens):
+        simple = i + 1 < len(tokens) and re.fullmatch(r"\$?[A-Z]{1,3}\$?\d+|\d+\.?\d*", tokens[i + 1])
+        after = i + 2 >= len(tokens) or tokens[i + 2] in ",)+-"
+        before = i == 0 or tokens[i - 1] in "(,+-"
+        if t == "*" and simple and after and i > 0 and is_operand_end(tokens[i - 1]):
+            kinds["factor"].append((f"*{tokens[i + 1]} dropped", tokens[:i] + tokens[i + 2:]))
+        if t in "+-" and i > 0 and is_operand_end(tokens[i - 1]):
+            end = i + 1   # the term after the operator: operands and * up to the next + − , or )
+            while end < len(tokens) and tokens[end] not in "+-,)" and tokens[end] != "(":
+                end += 1
+            alone = tokens[i - 2] == "(" and end < len(tokens) and tokens[end] == ")" if i >= 2 else False
+            # (1 − a) without its a is a factor 1: the factor left out, not a term
+            if end > i + 1 and (end == len(tokens) or tokens[end] in "+-,)") and not alone:
+                kinds["term"].append((f"{''.join(tokens[i:end])} dropped", tokens[:i] + tokens[end:]))
+            kinds["sign"].append((f"{t} flipped", [*tokens[:i], "+" if t == "-" else "-", *tokens[i + 1:]]))
+        if t == "(" and before:
+            depth, end = 0, i
+            for end in range(i, len(tokens)):
+                depth += {"(": 1, ")": -1}.get(tokens[end], 0)
+                if depth == 0:
+                    break
+            kinds["parentheses"].append((f"brackets at {i} dropped", tokens[:i] + tokens[i + 1:end] + tokens[end + 1:]))
+    return kinds
+
+
+def upstream(columns: list[str], letter: str) -> list[str]:
+    """The columns left of ``letter``: sheetprop's layout computes a row from left to right, so a reference to
+    one of them is a slip, not a circular reference."""
+    return columns[:columns.index(letter)]
+
+
+def same(a, b) -> bool:
+    """Two cached values alike: numbers to rounding, anything else (an error value) exactly."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+    return a == b
+
+
+def random_network(seed: int) -> dict:
+    rng = random.Random(seed)
+    layers = [rng.randint(1, 3), rng.randint(1, 3), rng.randint(1, 2)]
+    uniform = lambda: round(rng.uniform(-0.9, 0.9), 3)   # noqa: E731
+    return {"name": "random", "layers": layers, "inputs": [uniform() for _ in range(layers[0])],
+            "targets": [round(rng.uniform(0.05, 0.95), 3) for _ in range(layers[-1])], "learning_rates": [0.5],
+            "weights": [[[uniform() for _ in range(a)] for _ in range(b)] for a, b in zip(layers, layers[1:])],
+            "iterations": 3}
+
+
+def planted_book(folder, seed: int, kind: str, choice: int):
+    """sheetprop's own workbook of a random network, one slip planted in one column on every data row,
+    recalculated by formualizer (an engine of its own). Returns the file, the column's header, the kind of
+    slip and what it is, or None where the slip changes no value (no slip at all)."""
+    data = random_network(seed)
+    path, sheet = own_workbook(folder, data)
+    formualizer.recalculate_file(str(path), str(folder / "clean.xlsx"))
+    header = {c.column_letter: c.value for c in sheet[6] if c.value}
+    rows = [r for r in range(7, sheet.max_row + 1) if isinstance(sheet[f"A{r}"].value, (int, str))]
+    quantity_columns = [letter for letter, name in header.items() if name != "iteration"]
+    plantable = [letter for letter in quantity_columns
+                 if isinstance(sheet[f"{letter}{rows[-1]}"].value, str) and "$" not in sheet[f"{letter}{rows[-1]}"].value
+                 and not header[letter].startswith("a_") and "IF(" not in sheet[f"{letter}{rows[-1]}"].value]
+    options = []
+    for letter in plantable:
+        tokens = formula_tokens(sheet[f"{letter}{rows[-1]}"].value)
+        made = plantings(tokens, rows[-1], upstream(quantity_columns, letter))[kind]
+        options.extend((letter, kind, what, k) for k, (what, _) in enumerate(made))
+    if not options:
+        return None
+    letter, kind, what, k = options[choice % len(options)]
+    for r in rows:
+        formula = sheet[f"{letter}{r}"].value
+        if not (isinstance(formula, str) and formula.startswith("=")):
+            continue
+        others = upstream(quantity_columns, letter)
+        sheet[f"{letter}{r}"] = "=" + "".join(plantings(formula_tokens(formula), r, others)[kind][k][1])
+    sheet.parent.save(path)
+    recalculated = folder / "planted.xlsx"
+    formualizer.recalculate_file(str(path), str(recalculated))
+    clean, planted = (openpyxl.load_workbook(folder / name, data_only=True).worksheets[1]
+                      for name in ("clean.xlsx", "planted.xlsx"))
+    if all(same(clean[f"{letter}{r}"].value, planted[f"{letter}{r}"].value) for r in rows) or \
+            any(isinstance(planted[f"{letter}{r}"].value, str) for r in rows):
+        return None   # the slip changes no value (it is no slip), or makes an error value (another finding)
+    return recalculated, header[letter], kind, f"{header[letter]}: {what}"
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), kind=st.sampled_from(sorted(NAMED_AS)), choice=st.integers(0, 10_000))
+def test_a_slip_planted_in_sheetprops_own_workbook_is_named_exactly(tmp_path_factory, seed, kind, choice):
+    """A random slip (a reference to another quantity, a factor or term dropped, brackets left out, a sign
+    flipped) planted into a formula of sheetprop's own workbook of a random network: named exactly from the
+    formula; from the values alone, named or said to be one of several the values cannot tell apart."""
+    planted = planted_book(tmp_path_factory.mktemp("planted"), seed, kind, choice)
+    assume(planted is not None)
+    path, header, kind, what = planted
+    folder = path.parent
+    report = verify(path)
+    findings = [f for f in report.findings if f.quantity == header]
+    assert findings and len(report.findings) == 1, (what, [(f.quantity, f.diagnosis) for f in report.findings])
+    assert findings[0].slip in NAMED_AS[kind], (what, findings[0].slip, findings[0].diagnosis)
+    values = folder / "values.xlsx"
+    handmade.values_copy(path, values, digits=17)
+    (finding,) = [f for f in verify(values).findings if f.quantity == header]
+    assert finding.slip in NAMED_AS[kind] or CANNOT_TELL in finding.diagnosis, (what, finding.slip, finding.diagnosis)

@@ -51,6 +51,7 @@ SLIPS = {
     "swap": "two quantities swapped",
     "parentheses": "parentheses left out",
     "factor": "a factor left out",
+    "term": "a term of a sum left out",
     "row": "the row above mixed up with this row",
     "iteration": "the iteration counted one off",
     "column": "another column's value",
@@ -385,13 +386,22 @@ def _from_values(ctx, rule: Rule, cells: list) -> tuple[str, str] | None:
         count = sum(1 for v, f, d in zip(values, found, near) if abs(v - f) <= d)
         if count > best_count:
             best, best_count, ties = mutant, count, []
-        elif count == best_count and len(ties) < 2 and not _same(points.values(mutant.tree), points.values(best.tree)):
-            ties.append(mutant)   # another formula, not the same one written otherwise: the values cannot choose
+        elif count == best_count and len(ties) < 2 and (
+                not _same(points.values(mutant.tree), points.values(best.tree))
+                or _reads(mutant.tree) != _reads(best.tree)):
+            # Another formula, or one that reads other cells (0.5·t1² is also 0.5·(∂E/∂a_o1 − a_o1)² on a
+            # sheet's own rows), not the same one written otherwise: the values cannot choose.
+            ties.append(mutant)
     if best is None:
         return (f"no usual slip reproduces its values: {CANNOT_TELL} what the slip is", "")
     either = "".join(f", or {m.words}" for m in ties)
     return (f"{best.words}{either} (this reproduces the value in {best_count} of the {len(sample)} wrong rows "
             f"checked{f'; {CANNOT_TELL} which' if ties else ''})", best.slip)
+
+
+def _reads(tree) -> set[str]:
+    """The names a tree reads (t1 the column and t1 the labelled cell alike)."""
+    return {_name(leaf) for leaf in symbols(tree)}
 
 
 def _row_values(ctx, ks: list[int]):
@@ -422,9 +432,15 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> tuple[str, str] | No
         return (f"the formula {formula} is right, but the value stored is not its result: "
                 "recalculate the sheet (or an upstream cell changed after it was computed)"), "stale"
     extra = [Param(key) for key in opaque]
-    for mutant in mutants(ctx, rule, extra, batch):
-        if _same(found, batch.values(mutant.tree)):
-            return f"{mutant.words} (the formula is {excerpt(formula)})", mutant.slip
+    matching = [m for m in mutants(ctx, rule, extra, batch) if _same(found, batch.values(m.tree))]
+    if matching:
+        # Of slips that compute the same, the one that reads what the formula reads: 0.5·t1² is the term a_o1
+        # left out of ½(t1 − a_o1)², not ∂E/∂a_o1 for t1 (a − t − a on the sheet's own rows).
+        reads = set(symbols(user))
+        mutant = next((m for m in matching if m.tree == user), None) or \
+            next((m for m in matching if set(symbols(m.tree)) == reads), None) or \
+            next((m for m in matching if set(symbols(m.tree)) <= reads), matching[0])
+        return f"{mutant.words} (the formula is {excerpt(formula)})", mutant.slip
     reference = _reference(ctx, k, {})
     named = renamed(formula, lambda ref: math_text(reference(ref)))   # as typed, in the definition's names
     return f"the formula {formula}, that is {named}, matches none of the usual slips", "unknown"
@@ -542,7 +558,7 @@ def mutants(ctx, rule: Rule, extra: list, batch: Batch | None = None) -> list[Mu
         return found
     # A sign before a swap: (t1 − a_o1) for (a_o1 − t1) is both, and a teacher calls it a sign.
     kinds = (("sign", _signs(rule)), ("swap", _swaps(rule)), ("parentheses", _parentheses(rule.expr)),
-             ("iteration", _steps(rule)), ("row", _rows(rule)), ("factor", _dropped(rule)),
+             ("iteration", _steps(rule)), ("row", _rows(rule)), ("factor", _dropped(rule)), ("term", _terms(rule)),
              ("sign", _negations(rule)), ("column", _other_columns(ctx, rule)))
     for slip, words, tree in itertools.chain(
             _definitions(ctx, rule), _references(ctx, rule, extra),
@@ -724,6 +740,18 @@ def _dropped(rule: Rule):
                 rest = node.args[:j] + node.args[j + 1:]
                 yield (f"the factor {math_text(factor)} left out",
                        _at(rule.expr, i, rest[0] if len(rest) == 1 else Op("*", rest)))
+
+
+def _terms(rule: Rule):
+    """A term of a sum (or the subtracted one of a difference) left out: w1·i1 + w2·i2 typed as w1·i1."""
+    for i, node in enumerate(_nodes(rule.expr)):
+        if isinstance(node, Op) and node.op in "+-" and len(node.args) > 1:
+            for j, term in enumerate(node.args):
+                if node.op == "-" and j == 0:
+                    continue  # a − b without a is −b: a sign, not a term
+                rest = node.args[:j] + node.args[j + 1:]
+                yield (f"the term {math_text(term)} left out",
+                       _at(rule.expr, i, rest[0] if len(rest) == 1 else Op(node.op, rest)))
 
 
 def _other_columns(ctx, rule: Rule):
