@@ -10,6 +10,13 @@ by ``sheetprop build`` from the lecture's config with that many iterations (6 le
 ``--against DIR`` (a checkout of another version, such as the main branch's worktree) the same runs are
 made with that version's verify too, side by side.
 
+With ``--slips``, CPU time of verify (in this process, imports done; medians of ``--repeat``) on a wrong and a
+correct copy of the same sheet, side by side: a hand-made sheet without intermediate columns (tests/handmade.py,
+200 iterations; wrong: three gradients, the slips of the issue) and sheetprop's own layout with every chain-rule
+step a column (200 iterations; wrong: three gradients with a reference slip), each as formulas with their cached
+values and as a values-only copy (10 digits); then a workbook of 500 exercise sheets (own layout, 20 iterations,
+cached values, all correct), CPU and wall. Every formula is recalculated by formualizer, an engine of its own.
+
 With ``--annotate``, each own workbook also gets one slip planted (h1's cached value in the middle row
 of the first rate sheet), is verified once for its report, and the annotated copy alone is timed (wall,
 CPU, peak memory of a child that loads the pickled report and writes the copy) with this version's
@@ -28,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -153,6 +161,107 @@ def shown(result: dict) -> str:
     return f"{result['wall']:7.2f} s {result['peak']:6.0f} MiB (exit {result['status']})"
 
 
+def own_sheet(folder: Path, iterations: int, slips: dict[str, tuple[str, str]], copies: int = 1) -> Path:
+    """sheetprop's own layout (the lecture network's first rate sheet, ``copies`` times) with ``slips``
+    (gradient header → (the header of the column it reads, the header of the column it reads instead)),
+    recalculated by formualizer."""
+    import formualizer
+    import openpyxl
+
+    from sheetprop import config as configs
+    from sheetprop.runs import Run
+    from sheetprop.workbook.writer import write_workbook
+
+    text = re.sub(r"(?m)^iterations = .*$", f"iterations = {iterations}", LECTURE.read_text(encoding="utf-8"))
+    built = folder / "own-built.xlsx"
+    write_workbook(built, Run.of(configs.parse(tomllib.loads(text))))
+    workbook = openpyxl.load_workbook(built)
+    sheet = workbook.worksheets[1]
+    letters = {c.value: c.column_letter for c in sheet[6] if c.value}
+    for gradient, (old, new) in slips.items():
+        column = letters[gradient]
+        for row in range(7, sheet.max_row + 1):
+            formula = sheet[f"{column}{row}"].value
+            if isinstance(formula, str):
+                sheet[f"{column}{row}"] = re.sub(rf"\b{letters[old]}{row}\b", f"{letters[new]}{row}", formula)
+    for other in workbook.worksheets[2:]:
+        workbook.remove(other)
+    workbook.remove(workbook.worksheets[0])
+    for k in range(1, copies):
+        workbook.copy_worksheet(sheet).title = f"student {k + 1}"
+    path = folder / f"own-{len(slips)}-{copies}.xlsx"
+    workbook.save(path)
+    formualizer.recalculate_file(str(path), str(path))
+    return path
+
+
+def handmade_sheet(folder: Path, wrong: bool) -> Path:
+    """The hand-made layout (no intermediate columns), correct or with three wrong gradients, recalculated."""
+    import dataclasses
+
+    import formualizer
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import handmade
+
+    correct = dataclasses.replace(handmade.SHEETS[0], iterations=200)
+    sheet = correct if not wrong else dataclasses.replace(correct, title="wrong", slips={
+        **handmade.SHEETS[1].slips, **handmade.SHEETS[2].slips, **handmade.SHEETS[3].slips})
+    path = folder / f"handmade-{sheet.title}.xlsx"
+    handmade.write_workbook(path, [sheet])
+    formualizer.recalculate_file(str(path), str(path))
+    return path
+
+
+def cpu(path: Path, repeat: int) -> tuple[float, float, int]:
+    """Median CPU and wall seconds of verify on ``path`` in this process, and the wrong quantities found."""
+    from sheetprop.verify import verify
+
+    times, walls = [], []
+    for _ in range(repeat):
+        start, wall = time.process_time(), time.perf_counter()
+        report = verify(path)
+        times.append(time.process_time() - start)
+        walls.append(time.perf_counter() - wall)
+    return statistics.median(times), statistics.median(walls), len(report.findings)
+
+
+def slips(repeat: int) -> None:
+    """Print verify's CPU time on a wrong and a correct copy of the same sheet, and on 500 exercise sheets."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import handmade
+
+    with tempfile.TemporaryDirectory(prefix="verify-slips-") as scratch_name:
+        scratch = Path(scratch_name)
+        cpu(handmade_sheet(scratch, False), 1)   # imports and caches warmed up
+        layouts = {
+            "no intermediate columns (hand-made, 200 iterations)": (handmade_sheet(scratch, False),
+                                                                      handmade_sheet(scratch, True)),
+            "intermediate columns (own layout, 200 iterations)": (
+                own_sheet(scratch, 200, {}),
+                own_sheet(scratch, 200, {"∂E/∂w1": ("i1", "i2"), "∂E/∂w5": ("a_h1", "a_h2"),
+                                         "∂E/∂w8": ("a_h2", "a_h1")})),
+        }
+        print(f"\nCPU time of verify, wrong beside correct (median of {repeat}):")
+        for name, (correct, wrong) in layouts.items():
+            for kind in ("formulas", "values only"):
+                if kind == "values only":
+                    correct_v, wrong_v = (scratch / f"v-{p.name}" for p in (correct, wrong))
+                    handmade.values_copy(correct, correct_v)
+                    handmade.values_copy(wrong, wrong_v)
+                    pair = (correct_v, wrong_v)
+                else:
+                    pair = (correct, wrong)
+                (c, _, c_found), (w, _, w_found) = (cpu(p, repeat) for p in pair)
+                print(f"  {name}, {kind:11}: correct {c:6.2f} s ({c_found} wrong), wrong {w:6.2f} s "
+                      f"({w_found} wrong): {w / c:.2f}×")
+        start = time.perf_counter()
+        book = own_sheet(scratch, 20, {}, copies=500)
+        print(f"\n500 exercise sheets (own layout, 20 iterations, all correct; built in {time.perf_counter() - start:.0f} s)")
+        c, wall, found = cpu(book, 1)
+        print(f"  verify: {c:.1f} s CPU, {wall:.1f} s wall, {found} wrong")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", default="1000,10000,100000")
@@ -162,7 +271,15 @@ def main() -> None:
     parser.add_argument("--annotate", action="store_true", help="also time the annotated copy of each own workbook")
     parser.add_argument("--no-real", action="store_true", help="leave out the real student sheets")
     parser.add_argument("--no-verify", action="store_true", help="time only --annotate on the own workbooks")
+    parser.add_argument("--slips", action="store_true", help="only CPU time of wrong beside correct sheets, and "
+                                                              "500 exercise sheets")
     args = parser.parse_args()
+    if args.slips:
+        load = os.getloadavg()
+        print(f"verify on {platform.node()} ({platform.processor() or platform.machine()}): {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}, load average {load[0]:.1f} at the start")
+        slips(args.repeat)
+        return
     sizes = [int(n) for n in args.iterations.split(",") if n]
     codes = {"this": ROOT, **({"against": args.against.resolve()} if args.against else {})}
     load = os.getloadavg()
