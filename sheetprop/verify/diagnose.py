@@ -379,7 +379,7 @@ def _from_values(ctx, rule: Rule, cells: list) -> tuple[str, str] | None:
     best, best_count, ties = None, 0, []
     points = _environments(ctx, {})
     for mutant in mutants(ctx, rule, [], points):
-        values = batch.values(mutant.tree)
+        values = batch.values(mutant.tree, keep=False)
         first = values[0]
         if not (abs(first - found[0]) <= near[0] and abs(first - sample[0].expected) > sample[0].tolerance):
             continue  # it must make the first wrong cell what it is, and move it off its expected value
@@ -387,7 +387,7 @@ def _from_values(ctx, rule: Rule, cells: list) -> tuple[str, str] | None:
         if count > best_count:
             best, best_count, ties = mutant, count, []
         elif count == best_count and len(ties) < 2 and (
-                not _same(points.values(mutant.tree), points.values(best.tree))
+                not _same(points.values(mutant.tree, keep=False), points.values(best.tree, keep=False))
                 or _reads(mutant.tree) != _reads(best.tree)):
             # Another formula, or one that reads other cells (0.5·t1² is also 0.5·(∂E/∂a_o1 − a_o1)² on a
             # sheet's own rows), not the same one written otherwise: the values cannot choose.
@@ -432,7 +432,7 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> tuple[str, str] | No
         return (f"the formula {formula} is right, but the value stored is not its result: "
                 "recalculate the sheet (or an upstream cell changed after it was computed)"), "stale"
     extra = [Param(key) for key in opaque]
-    matching = [m for m in mutants(ctx, rule, extra, batch) if _same(found, batch.values(m.tree))]
+    matching = [m for m in mutants(ctx, rule, extra, batch) if _same(found, batch.values(m.tree, keep=False))]
     if matching:
         # Of slips that compute the same, the one that reads what the formula reads: 0.5·t1² is the term a_o1
         # left out of ½(t1 − a_o1)², not ∂E/∂a_o1 for t1 (a − t − a on the sheet's own rows).
@@ -569,7 +569,7 @@ def mutants(ctx, rule: Rule, extra: list, batch: Batch | None = None) -> list[Mu
         ctx.tried += 1
         if ctx.tried > MUTANTS:
             break
-        if not _same(batch.values(tree), correct):
+        if not _same(batch.values(tree, keep=False), correct):
             found.append(Mutant(words, tree, slip))
     return found
 

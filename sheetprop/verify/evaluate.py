@@ -227,24 +227,31 @@ class Batch:
         self._known: dict[int, tuple[Expr, list[float]]] = {}   # id → (node, its values): the node kept alive
         self._leaves: dict[Expr, list[float]] = {}
 
-    def values(self, expr: Expr) -> list[float]:
-        known, stack = self._known, [(expr, False)]
+    def values(self, expr: Expr, keep: bool = True) -> list[float]:
+        """The values of ``expr`` on the n rows. ``keep=False``: the nodes it does not share with trees kept
+        before are forgotten afterwards (a slip tried once: thousands of them would fill the memory)."""
+        known = self._known
+        mine = known if keep else {}
+        stack = [(expr, False)]
         while stack:
             node, ready = stack.pop()
-            if id(node) in known:
+            key = id(node)
+            if key in known or key in mine:
                 continue
             if isinstance(node, (Sym, Param)):
                 if node not in self._leaves:
                     self._leaves[node] = self.leaf(node)
-                known[id(node)] = (node, self._leaves[node])
+                mine[key] = (node, self._leaves[node])
             elif isinstance(node, Num):
-                known[id(node)] = (node, [node.value] * self.n)
+                mine[key] = (node, [node.value] * self.n)
             elif ready:
-                known[id(node)] = (node, _apply(node, [known[id(c)][1] for c in children(node)], self.n))
+                args = [(known.get(id(c)) or mine[id(c)])[1] for c in children(node)]
+                mine[key] = (node, _apply(node, args, self.n))
             else:
                 stack.append((node, True))
-                stack.extend((child, False) for child in children(node) if id(child) not in known)
-        return known[id(expr)][1]
+                stack.extend((child, False) for child in children(node) if id(child) not in known
+                             and id(child) not in mine)
+        return (known.get(id(expr)) or mine[id(expr)])[1]
 
 
 # ---------------------------------------------------------------------------------------- compiled once
