@@ -134,6 +134,40 @@ def test_a_formula_nested_past_any_persons_is_a_judgement_not_a_crash(tmp_path):
     assert {f.quantity for f in report.findings} == {"a_h1", "E_total"}
 
 
+def test_a_sheet_16384_columns_wide_is_refused_in_one_line_not_a_crash(tmp_path):
+    """5,460 inputs into one hidden neuron: every column of a sheet, a net of 5,460 terms. Before, Python's
+    compiler ran out of recursion (exit 3, "a bug"); now it is refused in one line, as more quantities than
+    verify judges in one table (the values are a correct sheet's, written out here)."""
+    import math as m
+    import random
+
+    n, path = 5460, tmp_path / "wide.xlsx"
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("wide")
+    names = [f"i{j}" for j in range(1, n + 1)] + ["t1"] + [f"w{j}" for j in range(1, n + 2)] + \
+        ["h1", "a_h1", "o1", "a_o1", "E1", "E_total"] + [f"∂E/∂w{j}" for j in range(1, n + 2)]
+    names = names[:16384]
+    sheet.append(names)
+    rng = random.Random(1)
+    inputs, weights = [rng.uniform(0, .1) for _ in range(n)], [rng.uniform(-.1, .1) for _ in range(n + 1)]
+    for _ in range(3):
+        h = m.fsum(a * b for a, b in zip(inputs, weights))
+        a_h = 1 / (1 + m.exp(-h))
+        o = a_h * weights[n]
+        a_o = 1 / (1 + m.exp(-o))
+        delta = (a_o - 0.5) * a_o * (1 - a_o)
+        gradients = [delta * weights[n] * a_h * (1 - a_h) * x for x in inputs] + [delta * a_h]
+        values = dict(zip(names, inputs + [0.5] + weights + [h, a_h, o, a_o, 0.5 * (0.5 - a_o) ** 2] * 1
+                          + [0.5 * (0.5 - a_o) ** 2] + gradients))
+        sheet.append([values.get(name) for name in names])
+        weights = [w - 0.5 * g for w, g in zip(weights, gradients)]
+    workbook.save(path)
+    with pytest.raises(NotTheExercise) as refused:
+        verify(path)
+    message = str(refused.value)
+    assert "\n" not in message and "16,3" in message and "not judged" in message, message
+
+
 # ---------------------------------------------------------------------------------------- refusals
 
 def other_kind(path, headers: list[str], rows: list[list[float]]) -> None:

@@ -74,7 +74,7 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
                 blank = blank or is_blank(grid)
             for table in tables:
                 # Another kind of exercise (a perceptron, batch normalisation, …) is said in one line, not judged.
-                other = kind.before_judging(table)
+                other = kind.before_judging(table) or _too_wide(table)
                 sheet = judge(table) if other is None else None
                 other = other or kind.after_judging(sheet)
                 if other:
@@ -106,6 +106,18 @@ def verify_file(path, annotate=None, report_to=None) -> Report:
 
             write_annotated(book, notes(report), annotate)
         return report
+
+
+MAX_COLUMNS = 4096   # quantities of one table judged; choosing its network's activations and loss grows with them
+
+
+def _too_wide(table) -> str | None:
+    """Why a table is too wide to judge in reasonable time, in one line; None when it is not."""
+    count = len(table.columns)
+    if count <= MAX_COLUMNS:
+        return None
+    return (f"it looks like a network of {count:,} quantities (its header row names that many columns), more than "
+            f"the {MAX_COLUMNS:,} verify judges in one table: it is not judged; judge a smaller network's sheet")
 
 
 def _why(skipped: list[tuple[str, str]]) -> str:
