@@ -92,7 +92,8 @@ def _step_outputs(table) -> list[str]:
         if structure is None or structure.role != ACT or structure.neuron is None or structure.neuron.kind != OUTPUTS:
             continue
         values = [v for row in table.rows if (v := table.grid.number(row, column.index)) is not None]
-        # Exactly 0 is no sigmoid's (it would take a net below −745): 0s and 1s only are a step's.
-        if len(values) >= STEP_ROWS and set(values) <= {0.0, 1.0} and 0.0 in values:
+        # Exactly 0 is no sigmoid's (it would take a net below −745): 0s and 1s only, both, are a step's (a dead
+        # ReLU gives 0 alone).
+        if len(values) >= STEP_ROWS and set(values) == {0.0, 1.0}:
             found.append(name)
     return found
