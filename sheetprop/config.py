@@ -438,6 +438,7 @@ def _rates(data: dict, optimizers: tuple[str, ...] | None) -> tuple[float, ...]:
         sheet = sheet_name(case.rate, case.optimizer)
         if sheet in named:
             raise ConfigError(f"key 'learning_rates': {named[sheet]!r} and {case.rate!r} differ only past 15 digits "
+                              "(or 15 decimals) "
                               "and would share a sheet; list rates that differ sooner")
         named[sheet] = case.rate
     return rates

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from sheetprop import legend
+from sheetprop.compare import NEVER
 from sheetprop.dialects import render
 from sheetprop.expr import Expr, Numeral, Sym
 from sheetprop.numerals import DIGITS, number
@@ -101,12 +102,16 @@ class Table:
     after: bool = False
 
     def numeric(self) -> list[bool]:
-        """Which columns hold numbers (and 'never' or blanks), to be right-aligned."""
+        """Which columns hold numbers (and the words of IN_NUMBERS), to be right-aligned."""
         return [all(_numeric(row[c]) for row in self.rows) for c in range(len(self.header))]
 
 
+# Words that stand in a column of numbers, aligned as they are: a blank, no iteration below the threshold.
+IN_NUMBERS = ("", NEVER)
+
+
 def _numeric(cell) -> bool:
-    return (isinstance(cell, (int, float)) and not isinstance(cell, bool)) or cell in ("", "never")
+    return (isinstance(cell, (int, float)) and not isinstance(cell, bool)) or cell in IN_NUMBERS
 
 
 @dataclass(frozen=True)

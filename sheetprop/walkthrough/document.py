@@ -19,7 +19,7 @@ import dataclasses
 import math
 
 from sheetprop import legend
-from sheetprop.compare import Summary
+from sheetprop.compare import Case, Summary
 from sheetprop.config import Config
 from sheetprop.dialects import render
 from sheetprop.engine import compile_rows, iterate
@@ -32,7 +32,7 @@ from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, 
                                           Relation, Table)
 from sheetprop.numerals import DIGITS, number
 from sheetprop.parameters import LEARNING_RATE
-from sheetprop.walkthrough.reading import listed, loss_table, rate_table, reading
+from sheetprop.walkthrough.reading import WORDS, listed, loss_table, rate_table, reading, run_label
 
 # A group with more equations than this is summarised: its first neuron written out, the rest as a table.
 WRITE_LIMIT = 16
@@ -267,7 +267,7 @@ def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) 
                 for q in shown] + rows
     blocks.append(Paragraph(("After one update, for every learning rate of the config (E_total is that of "
                              "iteration 2):",)))
-    blocks.append(Table(("quantity", "iteration 1", *(f"η = {number(r, digits)}" for r in seconds)), tuple(rows),
+    blocks.append(Table((*WORDS["after"], *(run_label(Case("sgd", r), False, digits) for r in seconds)), tuple(rows),
                         live="after"))
     return blocks
 

@@ -21,8 +21,8 @@ from sheetprop import legend
 from sheetprop.dialects import MathML, math_element, mo, render
 from sheetprop.expr import Expr, Numeral
 from sheetprop.numerals import number
-from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Live, Name, Paragraph, Relation, Side,
-                                          Table, numbers_of, one_line, right_sides, updates_this_row)
+from sheetprop.walkthrough.blocks import (IN_NUMBERS, Document, Equation, Figure, Heading, Live, Name, Paragraph, Relation,
+                                          Side, Table, numbers_of, one_line, right_sides, updates_this_row)
 from sheetprop.walkthrough.markdown import cell
 
 # The page may use its own inline styles and data: images, and nothing else.
@@ -229,7 +229,7 @@ def _table(table: Table, digits: int, slots=None) -> str:
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 cells.append(f'<td class="number">{escape(cell(value, digits))}</td>')
             else:
-                cells.append(f'<td{" class=number" if value in ("", "never") else ""}>{escape(str(value))}</td>')
+                cells.append(f'<td{" class=number" if value in IN_NUMBERS else ""}>{escape(str(value))}</td>')
         rows.append(f"<tr{attributes}>" + "".join(cells) + "</tr>")
     if live:
         after = " data-after" if table.after else ""

@@ -24,14 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sheetprop import legend, palette
-from sheetprop.compare import BEST, JUDGED, PICKED, RUN, SHOWN, labels, names_optimizers
+from sheetprop.compare import BEST, JUDGED, NAMED, PICKED, RUN, SHEET_NAME, SHOWN, names_optimizers
 from sheetprop.config import MAX_RUNS, Config, target_rules
 from sheetprop.dialects import function_source, javascript_runtime, math_element, numbers_source
 from sheetprop.engine import row_source
 from sheetprop.graph import BIAS, INPUT, TARGET, TOTAL, WEIGHT, Graph, build_graph
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS
+from sheetprop.runs import SPREAD, SPREADS
+from sheetprop.walkthrough.blocks import IN_NUMBERS
 from sheetprop.walkthrough.diagram import figure_digits
-from sheetprop.walkthrough.reading import BEST_MARK, CHECKPOINTS, GROUPS, SENTENCES
+from sheetprop.walkthrough.reading import BEST_MARK, CHECKPOINTS, GROUPS, SENTENCES, WORDS
 
 PAGE_SCRIPT = Path(__file__).with_name("page.js")
 # The page accepts at most this many iterations from a field or a link: past it an edit would keep the
@@ -112,6 +114,8 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
         "maxRuns": MAX_RUNS,
         "targets": _target_rules(config, graph),
         "reading": {"groups": GROUPS, "sentences": SENTENCES, "bestMark": BEST_MARK, "checkpoints": CHECKPOINTS},
+        "words": WORDS,
+        "inNumbers": IN_NUMBERS,
         "palette": palette.for_page(),
         "chart": _chart(config),
     }
@@ -125,26 +129,28 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
 
 
 def _chart(config: Config) -> dict:
-    """What the page's chart draws as the build's PNG does (``plots``): its texts, the config's runs' labels,
-    the PNG's layout in fractions of its size, and its font sizes in its pixels."""
+    """What the page's chart draws as the build's PNG does (``plots``): its texts, the PNG's layout in
+    fractions of its size, and its font sizes in its pixels."""
     from sheetprop import plots
 
     named = names_optimizers(config.cases)
     width, height = (round(inches * plots.DPI) for inches in plots.SIZE)
     return {"title": plots.chart_title(config.heading, named, config.threshold),
-            "legendTitle": plots.legend_title(named), "maxLegend": plots.MAX_LEGEND,
-            "labels": [[case.optimizer, case.rate, label] for case, label in labels(config.cases).items()],
+            "legendTitle": plots.legend_title(named), "maxLegend": plots.MAX_LEGEND, "words": plots.WORDS,
+            "drawnUpTo": plots.DRAWN_UP_TO,
             "width": width, "height": height, "layout": {**plots.LAYOUT, "gap": plots.LEGEND_GAP},
             "font": round(plots.FONT_POINTS * plots.DPI / 72, 1), "titleScale": 1.2, "legendScale": 0.833,
             "markerSize": round(plots.MARKER_POINTS * plots.DPI / 72, 1)}
 
 
 def comparison_source() -> str:
-    """``COMPARISON``: the comparison's definitions (``compare.RUN``, ``SHOWN``, ``BEST``) in the js dialect,
-    as the summary compiles them in the python dialect."""
-    parts = {"run": (RUN, JUDGED), "shown": (SHOWN, ("final", "reached")), "best": ({"best": BEST}, PICKED)}
-    functions = ",\n".join(f"{key}: {function_source(key, definitions, arguments, 'js')}"
-                           for key, (definitions, arguments) in parts.items())
+    """``COMPARISON``: the comparison's definitions (``compare.RUN``, ``SHOWN``, ``BEST``, a run's name
+    ``SHEET_NAME``) and what E_total a row shows (``runs.SPREAD``) in the js dialect, as the summary and the
+    runs compile them in the python dialect."""
+    parts = {"run": (RUN, JUDGED), "shown": (SHOWN, ("final", "reached")), "best": ({"best": BEST}, PICKED),
+             "sheetName": (SHEET_NAME, NAMED, "name"), "spread": (SPREAD, SPREADS)}
+    functions = ",\n".join(f"{key}: {function_source(key, definitions, arguments, 'js', *result)}"
+                           for key, (definitions, arguments, *result) in parts.items())
     return f"const COMPARISON = {{\n{functions}\n}};"
 
 

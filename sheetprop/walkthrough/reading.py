@@ -20,13 +20,27 @@ from sheetprop.numerals import DIGITS, number
 CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
 
 
+# How runs are named and the comparison's tables headed, as data the living page reads too (``live.py`` puts it
+# in the page): a pair is [optimizers not named, named]; ``{…}`` a field filled as str.format fills it.
+WORDS = {
+    "list": (", ", " and "),  # a, b and c
+    "rates": "η = {rates}",  # runs of one optimizer, by their rates
+    "run": "{optimizer} with η = {rate}",  # a run in a sentence, its optimizer named
+    "label": ("η = {rate}", "{optimizer}, η = {rate}"),  # a run in a table
+    "rate": ("rate", "run"),  # the reading's {rate}
+    "losses": ("iteration",),  # the loss table's header, before a column per run
+    "summary": (("learning rate", "run"), "E_total at 1", "E_total at {n}", "first below {threshold}", "status"),
+    "after": ("quantity", "iteration 1"),  # the update table's header, before a column per learning rate
+}
+
+
 def rates_text(rates: list[float], digits: int = DIGITS) -> str:
     """η = 0.1, 0.2 and 0.5.
 
     >>> rates_text([0.1, 0.2, 0.5])
     'η = 0.1, 0.2 and 0.5'
     """
-    return f"η = {listed([number(r, digits) for r in rates])}"
+    return WORDS["rates"].format(rates=listed([number(r, digits) for r in rates]))
 
 
 def runs_text(cases: list[Case], named: bool, digits: int = DIGITS) -> str:
@@ -37,12 +51,12 @@ def runs_text(cases: list[Case], named: bool, digits: int = DIGITS) -> str:
     """
     if not named:
         return rates_text([case.rate for case in cases], digits)
-    return listed([f"{case.optimizer} with η = {number(case.rate, digits)}" for case in cases])
+    return listed([WORDS["run"].format(optimizer=case.optimizer, rate=number(case.rate, digits)) for case in cases])
 
 
 def run_label(case: Case, named: bool, digits: int = DIGITS) -> str:
     """A table's name of a run: ``η = 0.5``, or ``adam, η = 0.5``."""
-    return (f"{case.optimizer}, " if named else "") + f"η = {number(case.rate, digits)}"
+    return WORDS["label"][named].format(optimizer=case.optimizer, rate=number(case.rate, digits))
 
 
 def listed(items: list[str]) -> str:
@@ -51,7 +65,8 @@ def listed(items: list[str]) -> str:
     >>> listed(["tanh", "relu", "sigmoid"])
     'tanh, relu and sigmoid'
     """
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    comma, last = WORDS["list"]
+    return items[0] if len(items) == 1 else comma.join(items[:-1]) + last + items[-1]
 
 
 # The reading, as data the living page reads too (``live.py`` puts it in the page): each sentence names the
@@ -135,7 +150,7 @@ def _filled(words: str, runs: list, summary: Summary, digits: int) -> str:
     run = runs[0] if runs else None
     fields = {
         "runs": lambda: runs_text([r.case for r in runs], summary.named, digits),
-        "rate": lambda: "run" if summary.named else "rate",
+        "rate": lambda: WORDS["rate"][summary.named],
         "threshold": lambda: number(summary.threshold, digits), "n": lambda: str(summary.iterations),
         "reached": lambda: str(run.reached), "first": lambda: number(run.first, digits),
         "final": lambda: number(run.final, digits), "overshoot": lambda: str(run.overshoot),
@@ -161,7 +176,7 @@ def checkpoints(iterations: int) -> list[int]:
 def loss_table(summary: Summary, digits: int = DIGITS) -> Table:
     """E_total at the checkpoints, one column per run."""
     rates = list(summary.trajectories)
-    header = ("iteration", *(run_label(r, summary.named, digits) for r in rates))
+    header = (*WORDS["losses"], *(run_label(r, summary.named, digits) for r in rates))
     rows = []
     for i in checkpoints(summary.iterations):
         rows.append((i, *(summary.trajectories[r][i - 1] if i <= len(summary.trajectories[r]) else "" for r in rates)))
@@ -175,6 +190,7 @@ def rate_table(summary: Summary, digits: int = DIGITS) -> Table:
         reached = r.shown["reached"]
         mark = BEST_MARK if r.case == summary.best else ""
         rows.append((run_label(r.case, summary.named, digits), r.first, r.final, reached, r.status + mark))
-    header = ("run" if summary.named else "learning rate", "E_total at 1", f"E_total at {summary.iterations}",
-              f"first below {number(summary.threshold, digits)}", "status")
+    first, *rest = WORDS["summary"]
+    header = (first[summary.named], *(words.format(n=summary.iterations, threshold=number(summary.threshold, digits))
+                                      for words in rest))
     return Table(header, tuple(rows))
