@@ -24,11 +24,11 @@ from sheetprop.compare import Case, sheet_name
 from sheetprop.functions import ACTIVATIONS, LOSSES, Targets
 from sheetprop.graph import Network, bias_names, weight_names
 from sheetprop.legend import INPUT, TARGET
+from sheetprop.limits import MAX_COLUMNS, max_iterations
 from sheetprop.optimizers import OPTIMIZERS, WEIGHT_DECAY
 from sheetprop.paper import DEFAULT as DEFAULT_PAPER
 from sheetprop.paper import PAPERS
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS, Parameter, keyed
-from sheetprop.workbook.layout import MAX_COLUMNS, max_iterations
 
 # Bounds that keep every refusal quick: a config past them could never be a workbook anyway.
 MAX_CONFIG_BYTES = 1 << 20     # 1 MiB: a network that fits a sheet (16,384 columns) is far smaller as TOML

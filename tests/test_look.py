@@ -16,10 +16,10 @@ import pytest
 from helpers import run, shown_by_libreoffice
 from sheetprop import config as configs
 from sheetprop import palette
-from sheetprop.workbook.layout import compare_first_row
 from sheetprop.graph import build_graph
+from sheetprop.limits import FIRST_ROW, GROUP_ROW, HEADER_ROW, compare_first_row
 from sheetprop.outputs import build
-from sheetprop.workbook.layout import FIRST_ROW, GROUP_ROW, HEADER_ROW, Layout
+from sheetprop.workbook.layout import Layout
 
 GROUP_NAMES = ["parameters", "forward pass", "loss", "backward pass", "gradients", "updates"]
 

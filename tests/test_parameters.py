@@ -24,6 +24,7 @@ from sheetprop import config as configs
 from sheetprop.expr import Num
 from sheetprop.functions import LOSSES, Loss
 from sheetprop.graph import build_graph
+from sheetprop.limits import PARAM_LABEL_ROW, PARAM_ROW
 from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.numerals import DIGITS, number
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS, Parameter, keyed
@@ -32,7 +33,7 @@ from sheetprop.verify import names, verify
 from sheetprop.walkthrough.document import walkthrough
 from sheetprop.walkthrough.live import live_page
 from sheetprop.walkthrough.markdown import markdown
-from sheetprop.workbook.layout import PARAM_LABEL_ROW, PARAM_ROW, Layout
+from sheetprop.workbook.layout import Layout
 from sheetprop.workbook.writer import write_workbook
 from test_verify_networks import judged_everything, values_only
 

@@ -27,8 +27,9 @@ from sheetprop.graph import COUNTER, TOTAL, Graph
 from sheetprop.parameters import PARAMETERS
 from sheetprop.runs import Run
 from sheetprop.workbook.fast import FormulaSheet
-from sheetprop.workbook.layout import (COMPARE_CHART_ROWS, FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW,
-                                       PARAM_LABEL_ROW, PARAM_ROW, TITLE_ROW, Layout, compare_first_row)
+from sheetprop.limits import (COMPARE_CHART_ROWS, FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW, PARAM_LABEL_ROW, PARAM_ROW,
+                              TITLE_ROW, compare_first_row)
+from sheetprop.workbook.layout import Layout
 from sheetprop.palette import HEADER, LEGEND, LINE_WIDTH, series
 from sheetprop.paper import PAPERS
 from sheetprop.workbook.style import (Printed, colour_group, number_format, print_compare_sheet, print_rate_sheet,
