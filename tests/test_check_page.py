@@ -331,7 +331,10 @@ def test_a_folder_without_sheets_is_said_so(tmp_path):
     (tmp_path / "class").mkdir()
     (tmp_path / "class" / "notes.txt").write_text("no sheet here")
     answer = json.loads(inbrowser.grade(tmp_path / "class", tmp_path / "out"))
-    assert answer == {"error": "none of these is an .xlsx, .xlsm or .ods file: give the submitted sheets"}
+    from sheetprop.files import READABLE
+
+    assert list(answer) == ["error"] and answer["error"].startswith("none of these is a spreadsheet (")
+    assert answer["error"].endswith("): give the submitted sheets") and all(kind in answer["error"] for kind in READABLE)
     assert not (tmp_path / "out").exists()
 
 
