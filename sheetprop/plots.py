@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sheetprop.compare import Summary
-from sheetprop.palette import MARK_EVERY, REFERENCE, series
+from sheetprop.palette import GRID, MARK_EVERY, REFERENCE, series
 
 DRAWN_UP_TO = 1e100
 MARKER_POINTS = 5
@@ -108,7 +108,7 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
         axis.set_xlabel(WORDS["x"])
         axis.set_ylabel(WORDS["y"] + (WORDS["log"] if scale == "log" else ""))
         axis.axhline(summary.threshold, color=REFERENCE, linestyle=":", linewidth=1)
-        axis.grid(True, which="major", alpha=0.3)
+        axis.grid(True, which="major", color=GRID, alpha=0.3)
     listed = len(summary.trajectories) <= MAX_LEGEND
     handles = []
     for index, (case, trajectory) in enumerate(summary.trajectories.items()):

@@ -4,6 +4,7 @@ chart that covers no cell in use."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 import re
@@ -294,3 +295,47 @@ def test_the_native_chart_the_png_and_the_page_draw_each_run_in_the_palettes_loo
     spec = json.loads(re.search(r"const SPEC = (\{.*?\});\n", page).group(1))
     assert spec["palette"]["colours"] == list(palette.COLOURS)
     assert [tuple(d) for d in spec["palette"]["dashes"]] == [d.pattern for d in palette.DASHES]
+
+
+# A colour written as hex (#RGB, #RRGGBB, #RRGGBBAA), as a spreadsheet's bare RRGGBB or AARRGGBB, or by name.
+HEX = re.compile(r"(?<![&\w])#(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})\b")
+BARE = re.compile(r"""["'](?:[0-9A-Fa-f]{2})?(?=[0-9A-Fa-f]*[A-Fa-f])[0-9A-Fa-f]{6}["']""")
+NAMED = re.compile(r"""(?:colou?r|fill|stroke|background)\s*[=:]\s*["']?(?:white|black|red|green|blue|gr[ae]y|orange|"""
+                   r"""yellow|purple)\b""", re.I)
+
+
+def colours_written(text: str) -> list[str]:
+    return [m[0] for pattern in (HEX, BARE, NAMED) for m in pattern.finditer(text)]
+
+
+def test_no_colour_is_written_outside_the_palette():
+    """Every colour of every output comes from sheetprop.palette: no module, script, style sheet or page of the
+    package writes one of its own (Okabe and Ito's runs, the pages' and sheets' colours, all defined there)."""
+    from pathlib import Path
+
+    import sheetprop
+
+    package = Path(sheetprop.__file__).parent
+    files = [path for path in package.rglob("*") if path.suffix in (".py", ".js", ".css", ".html")]
+    assert len(files) > 50 and package / "checkpage" / "check.css" in files
+    palette_file = package / "palette.py"
+    assert len(colours_written(palette_file.read_text(encoding="utf-8"))) >= len(palette.COLOURS) + len(palette.CSS)
+    assert colours_written("fill='#fff' stroke=\"FFC7CE\" color: white") == ["#fff", '"FFC7CE"', "color: white"]
+    found = {str(path.relative_to(package)): colours_written(path.read_text(encoding="utf-8"))
+             for path in files if path != palette_file}
+    assert {name: colours for name, colours in found.items() if colours} == {}
+
+
+def test_the_pages_style_sheets_name_only_the_palettes_colours():
+    """The walkthrough and the check page write their colours as var(--name): each one a colour of
+    palette.CSS, defined in the rule that opens the style sheet."""
+    from sheetprop.checkpage import asset_bytes
+    html = importlib.import_module("sheetprop.walkthrough.html")  # the package names a function html too
+
+    css = asset_bytes("check.css").decode()
+    assert css.startswith(palette.css_variables())
+    for sheet in (css, html.STYLE, html.LIVE_STYLE, html.print_style()):
+        named = set(re.findall(r"var\(--([\w-]+)\)", sheet))
+        assert named and named <= set(palette.CSS), named - set(palette.CSS)
+    defined = dict(re.findall(r"--([\w-]+): (#[0-9A-F]{6});", palette.css_variables()))
+    assert defined == palette.CSS and palette.ACCENT in palette.COLOURS  # the one hue: Okabe and Ito's blue

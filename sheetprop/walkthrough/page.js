@@ -399,14 +399,14 @@
         const at = y(t);
         if (at < top - 0.5 || at > bottom + 0.5) continue;
         const text = log ? "10" + superscript(Math.round(Math.log10(t))) : number(t, 3);
-        g.push(`<line x1="${L}" x2="${R}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="#b0b0b0" stroke-opacity="0.3"/>`,
-               `<line x1="${L - 4}" x2="${L}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="#000"/>`,
+        g.push(`<line x1="${L}" x2="${R}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="${P.grid}" stroke-opacity="0.3"/>`,
+               `<line x1="${L - 4}" x2="${L}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="${P.axes}"/>`,
                `<text x="${L - 7}" y="${(at + 0.35 * F).toFixed(1)}" text-anchor="end">${escapeHtml(text)}</text>`);
       }
       for (const t of roundTicks(0, n).filter(t => t >= x0 && t <= x1)) {
         const at = x(t).toFixed(1);
-        g.push(`<line x1="${at}" x2="${at}" y1="${top}" y2="${bottom}" stroke="#b0b0b0" stroke-opacity="0.3"/>`,
-               `<line x1="${at}" x2="${at}" y1="${bottom}" y2="${bottom + 4}" stroke="#000"/>`,
+        g.push(`<line x1="${at}" x2="${at}" y1="${top}" y2="${bottom}" stroke="${P.grid}" stroke-opacity="0.3"/>`,
+               `<line x1="${at}" x2="${at}" y1="${bottom}" y2="${bottom + 4}" stroke="${P.axes}"/>`,
                `<text x="${at}" y="${bottom + 6 + F}" text-anchor="middle">${t}</text>`);
       }
       g.push(`<text x="${(L + R) / 2}" y="${H - 0.25 * F}" text-anchor="middle">${escapeHtml(C.words.x)}</text>`,
@@ -431,7 +431,7 @@
       });
       const frame = `x="${L}" y="${top}" width="${panel}" height="${bottom - top}"`;
       // The axes' limits hold every value drawn (with a margin, as matplotlib's): nothing to clip.
-      parts.push(...g, ...drawn, `<rect ${frame} fill="none" stroke="#000" stroke-width="0.8"/>`);
+      parts.push(...g, ...drawn, `<rect ${frame} fill="none" stroke="${P.axes}" stroke-width="0.8"/>`);
     });
     if (entries.length) {
       const lx = C.layout.right * W - legendWidth, row = 1.45 * small;

@@ -30,6 +30,7 @@ from sheetprop.workbook.fast import FormulaSheet
 from sheetprop.limits import (COMPARE_CHART_ROWS, FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW, PARAM_LABEL_ROW, PARAM_ROW,
                               TITLE_ROW, compare_first_row)
 from sheetprop.workbook.layout import Layout
+from sheetprop import palette
 from sheetprop.palette import HEADER, LEGEND, LINE_WIDTH, series
 from sheetprop.paper import PAPERS
 from sheetprop.workbook.style import (Printed, colour_group, number_format, print_compare_sheet, print_rate_sheet,
@@ -120,14 +121,14 @@ class _Styles(dict):
         self.workbook, self._made = workbook, {}
         super().__init__(
             title=self.made(bold=True, font_size=14),
-            help=self.made(italic=True, font_color="#555555"),
-            label=self.made(italic=True, font_color="#555555", align="right"),
+            help=self.made(italic=True, font_color=palette.MUTED),
+            label=self.made(italic=True, font_color=palette.MUTED, align="right"),
             # The editable cells, as spreadsheets mark input cells: blue on pale yellow, boxed.
-            param=self.made(font_color="#0000CC", bg_color="#FFF2CC", border=1),
+            param=self.made(font_color=palette.INPUT_INK, bg_color=palette.INPUT, border=1),
             header=self.made(bold=True, bottom=2, align="center", valign="bottom", text_wrap=True,
                              bg_color=HEADER),
             count=self.made(num_format="0"),
-            best=self.made(bold=True, bg_color="#E2EFDA"),
+            best=self.made(bold=True, bg_color=palette.BEST),
         )
 
     def made(self, **properties):
@@ -169,18 +170,19 @@ def _write_rate_header(sheet, config: Config, layout: Layout, case: Case, first:
     starts = {first_column for first_column, _ in _groups(graph)}
     for column, quantity in enumerate(quantities):
         fill = colour_group(quantity)
-        edge = {"left": 1, "left_color": "#7F7F7F"} if column in starts else {}
+        edge = {"left": 1, "left_color": palette.GREY} if column in starts else {}
         background = {"bg_color": fill.header} if fill else {}
-        band = styles.made(bold=True, font_size=9, font_color="#404040", **background, **edge)
+        band = styles.made(bold=True, font_size=9, font_color=palette.INK_SOFT, **background, **edge)
         if column == 0 or column in starts:
             sheet.write_string(GROUP_ROW, column, quantity.group, band)
         else:
             sheet.write_blank(GROUP_ROW, column, None, band)
     for column, quantity in enumerate(quantities):
         fill = colour_group(quantity)
-        edge = {"left": 1, "left_color": "#7F7F7F"} if column in starts else {}
+        edge = {"left": 1, "left_color": palette.GREY} if column in starts else {}
         sheet.write_string(HEADER_ROW, column, quantity.name,
-                           styles.made(bold=True, bottom=2, align="center", bg_color=fill.header if fill else "#F2F2F2",
+                           styles.made(bold=True, bottom=2, align="center",
+                                       bg_color=fill.header if fill else palette.TABLE_HEAD,
                                        **edge))
         note = quantity.note(graph)
         sheet.write_comment(HEADER_ROW, column, note,
