@@ -339,3 +339,41 @@ def test_the_pages_style_sheets_name_only_the_palettes_colours():
         assert named and named <= set(palette.CSS), named - set(palette.CSS)
     defined = dict(re.findall(r"--([\w-]+): (#[0-9A-F]{6});", palette.css_variables()))
     assert defined == palette.CSS and palette.ACCENT in palette.COLOURS  # the one hue: Okabe and Ito's blue
+
+
+# What a landscape page prints, in the sheet's pixels at 100 %: the paper's long side less the sheet's own
+# margins, at 96 pixels an inch (the sheet's columns are set in pixels; openpyxl reads their width in
+# characters of 7 pixels, plus 5 of padding).
+LANDSCAPE_INCHES = {9: 11.69, 1: 11.0}  # SpreadsheetML's paper sizes: A4, US Letter
+
+
+def printable_px(sheet) -> float:
+    margins = sheet.page_margins
+    return (LANDSCAPE_INCHES[sheet.page_setup.paperSize] - margins.left - margins.right) * 96 * 100 / (
+        sheet.page_setup.scale or 100)
+
+
+def column_px(sheet, column: int) -> float:
+    dimension = sheet.column_dimensions[openpyxl.utils.get_column_letter(column)]
+    return dimension.width * 7 + 5
+
+
+@pytest.mark.parametrize("rates, paper", [((0.5, 2.0), "a4"), ((0.5, 2.0), "letter"), ((0.1, 0.5, 1.0, 2.0), "a4"),
+                                          ((0.1, 0.2, 0.5, 0.8, 1.0, 2.0), "letter")])
+def test_the_compare_sheets_iterations_print_across_the_page(rates, paper, tmp_path):
+    """However few runs, the Compare sheet's pages fill the paper's width: the columns of its table and of its
+    iterations span the page, the iterations' columns all the width the table's own columns leave."""
+    config = configs.parse({"name": "few", "inputs": [0.05, 0.1], "targets": [0.01, 0.99], "paper": paper,
+                            "weights": [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55], "learning_rates": list(rates),
+                            "iterations": 5})
+    compare = openpyxl.load_workbook(build(config, tmp_path).workbook)["Compare"]
+    header = compare_first_row(len(rates))
+    printed = re.fullmatch(r"'Compare'!\$A\$2:\$([A-Z]+)\$\d+", compare.print_area)
+    columns = openpyxl.utils.column_index_from_string(printed[1])
+    page = printable_px(compare)
+    widths = [column_px(compare, c) for c in range(1, columns + 1)]
+    assert 0.9 * page <= sum(widths) <= page  # one page wide, and all of it
+    iterations = [c for c in range(1, columns + 1) if compare.cell(header, c).value]
+    assert iterations == list(range(1, len(rates) + 2))  # the iteration and a column per run
+    table_only = sum(widths[len(iterations):])
+    assert sum(widths[:len(iterations)]) >= 0.9 * page - table_only
