@@ -550,3 +550,14 @@ def test_a_relu_run_whose_numbers_overflow_is_no_number_on_the_page_too(browser,
     statuses = browser.script("return Array.from(document.querySelectorAll('table[data-live=rates] tbody tr'), "
                               "r => r.cells[4].textContent)")
     assert statuses[0] == OVERFLOWED
+
+
+def test_a_parameter_outside_its_range_is_named_in_its_records_words(browser, tmp_path):
+    """A link's hyperparameters outside their ranges: refused with the interval of sheetprop.parameters' record."""
+    from sheetprop.parameters import PARAMETERS
+
+    config = load("examples/optimizers.toml")
+    outside = {name: (2.0 if PARAMETERS[name].high <= 1 else -1.0) for name in ("momentum", "beta1", "beta2", "eps")}
+    browser.open(page(config, tmp_path), "&".join(f"{name}={value:g}" for name, value in outside.items()))
+    assert shown(browser)["status"] == "; ".join(f"{name} = {value:g}: outside {PARAMETERS[name].range_text}"
+                                                 for name, value in outside.items())

@@ -91,7 +91,7 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
     fields = [{"name": q.name, "kind": kinds[q.role], "value": values[q.name]}
               for q in graph.of_role(INPUT, TARGET, WEIGHT, BIAS)]
     fields += [{"name": h, "kind": "hyper", "value": values[h], "words": PARAMETERS[h].words_on_page,
-                "range": _range(PARAMETERS[h])} for h in hyper]
+                "range": _range(PARAMETERS[h]), "rangeText": PARAMETERS[h].range_text} for h in hyper]
     trained = [q for q in graph.quantities if q.param and q.role in (WEIGHT, BIAS) and q.first is not None]
     rows = [q.name for q in trained] if len(trained) <= WRITE_LIMIT else []
     spec = {

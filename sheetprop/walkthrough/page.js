@@ -73,8 +73,7 @@
       const [low, high, lowOpen, highOpen] = field.range;
       const below = lowOpen ? value <= low : value < low;
       const above = high !== null && (highOpen ? value >= high : value > high);
-      if (below || above)
-        return { error: `outside ${lowOpen ? "(" : "["}${low}, ${high === null ? "∞" : high}${highOpen ? ")" : "]"}` };
+      if (below || above) return { error: `outside ${field.rangeText}` };  // sheetprop.parameters' range_text
     }
     for (const rule of field.kind === "target" ? SPEC.targets : []) {  // the config's (sheetprop.config.target_rules)
       const [low, high] = rule.range;
