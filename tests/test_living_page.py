@@ -478,7 +478,7 @@ def test_the_pages_script_holds_no_copy_of_the_words_and_rules():
     literals = _literals(script)
     assert ".live-status" in literals and "lr" in literals and "reset" in literals  # the literals are read
     words = {*_words(reading.WORDS), *_words(plots.WORDS), reading.BEST_MARK, *compare.STATUSES, compare.NEVER,
-             compare.OVERFLOW, *(w for w in blocks.IN_NUMBERS if w)}
+             compare.OVERFLOW, *(w for w in blocks.IN_NUMBERS if w), *blocks.LIVE_WORDS.values()}
     for word in words:
         for fragment in (f for f in re.split(r"\{\w+\}", word) if re.search(r"[^\W_]", f)):  # a word, not "," alone
             copied = [lit for lit in literals if lit.strip() == fragment.strip()]

@@ -50,6 +50,11 @@ class Live:
     key: str
 
 
+# The words of Live texts, which the living page rewrites after an edit (live.py puts them in its SPEC): how
+# E_total moved from iteration 1 to 2 (``change``), and where η came from once it is edited (``which``).
+LIVE_WORDS = {"down": "falls", "up": "rises", "edited": "the learning rate set above"}
+
+
 @dataclass(frozen=True)
 class Paragraph:
     """Prose; each part is text, a Live text, a Name, an expression or a Relation, the last three drawn as

@@ -28,7 +28,7 @@ from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP,
                              STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity, loss_words, update_rules)
 from sheetprop.legend import WEIGHT_STEP
-from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, Heading, Live, Name, Paragraph,
+from sheetprop.walkthrough.blocks import (ELLIPSIS, LIVE_WORDS, Document, Equation, Figure, Heading, Live, Name, Paragraph,
                                           Relation, Table)
 from sheetprop.numerals import DIGITS, number
 from sheetprop.parameters import LEARNING_RATE
@@ -257,7 +257,7 @@ def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) 
     ]
     equations = [Equation(q.name, (q.expr,), q.expr, after[q.name], after=True) for q in trained]
     blocks += _summarised(graph, equations, lambda e: graph[e.name].group, after, after=True)
-    change = "falls" if after[TOTAL] < values[TOTAL] else "rises"
+    change = LIVE_WORDS["down"] if after[TOTAL] < values[TOTAL] else LIVE_WORDS["up"]
     blocks.append(Paragraph(("These weights make iteration 2. Its forward pass gives E_total = ", shown("r2", TOTAL),
                              ": the loss ", Live(change, "change"), " from ", shown("r1", TOTAL), ".")))
     rows = [(Name(TOTAL), values[TOTAL], *(seconds[r][graph.index[TOTAL]] for r in seconds))]

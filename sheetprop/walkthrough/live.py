@@ -31,7 +31,7 @@ from sheetprop.engine import row_source
 from sheetprop.graph import BIAS, INPUT, TARGET, TOTAL, WEIGHT, Graph, build_graph
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS
 from sheetprop.runs import SPREAD, SPREADS
-from sheetprop.walkthrough.blocks import IN_NUMBERS
+from sheetprop.walkthrough.blocks import IN_NUMBERS, LIVE_WORDS
 from sheetprop.walkthrough.diagram import figure_digits
 from sheetprop.walkthrough.reading import BEST_MARK, CHECKPOINTS, GROUPS, SENTENCES, WORDS
 
@@ -116,6 +116,7 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
         "reading": {"groups": GROUPS, "sentences": SENTENCES, "bestMark": BEST_MARK, "checkpoints": CHECKPOINTS},
         "words": WORDS,
         "inNumbers": IN_NUMBERS,
+        "liveWords": LIVE_WORDS,
         "palette": palette.for_page(),
         "chart": _chart(config),
     }

@@ -611,8 +611,8 @@
       let text = w.original;
       if (kind === "n") text = number(source === "p" ? parameterValue(state, key) : rowOf(source)[Number(key)], Number(digits));
       else if (kind === "iterations") text = String(state.iterations);
-      else if (kind === "change") text = result.r2[total] < result.r1[total] ? "falls" : "rises";
-      else if (kind === "which" && state.lr !== base.lr) text = "the learning rate set above";
+      else if (kind === "change") text = SPEC.liveWords[result.r2[total] < result.r1[total] ? "down" : "up"];
+      else if (kind === "which" && state.lr !== base.lr) text = SPEC.liveWords.edited;
       if (w.el.textContent !== text) w.el.textContent = text;
     }
     for (const label of labels) {
