@@ -22,6 +22,7 @@ from pathlib import Path
 from string import Template
 
 from sheetprop import palette
+from sheetprop.files import OOXML, READABLE
 from sheetprop.checkpage import runtime, wheels as wheel_files
 
 # The page's own files and Pyodide's from this folder; WebAssembly compiled ('wasm-unsafe-eval'); no other
@@ -72,6 +73,7 @@ def write_check_page(out, config_path=None, pyodide=None) -> list[Path]:
     }
     page = Template((resources.files(__package__) / "index.html").read_text(encoding="utf-8")).substitute(
         policy=POLICY, title=escape(config.heading), version=escape(__version__), pyodide=escape(python.version),
+        reads=escape(", ".join(OOXML[:-1]) + " or " + OOXML[-1]), accept=",".join(READABLE),  # the others: refused, said why
         assignment=assignment_html(config), setup=json.dumps(setup).replace("<", "\\u003c"))
     for asset in ASSETS:  # a changed script or style is fetched afresh, not taken from a cache
         page = page.replace(f'"{asset}"', f'"{_versioned(asset, files[asset])}"')
