@@ -486,6 +486,7 @@ def test_the_pages_script_holds_no_copy_of_the_words_and_rules():
     assert not [lit for lit in literals if re.search(r"(^|\s)lr $", lit)]  # a run's name: compare.SHEET_NAME
     assert not re.search(r"\b1e100\b", script)  # plots.DRAWN_UP_TO
     assert "isFinite(row" not in script and "broken = true" not in script  # runs.SPREAD
+    assert "lowOpen" not in script and "rateRange[" not in script  # parameters.Parameter.allowed
 
 
 def test_the_pages_run_names_are_the_sheets(browser, tmp_path):
@@ -561,3 +562,21 @@ def test_a_parameter_outside_its_range_is_named_in_its_records_words(browser, tm
     browser.open(page(config, tmp_path), "&".join(f"{name}={value:g}" for name, value in outside.items()))
     assert shown(browser)["status"] == "; ".join(f"{name} = {value:g}: outside {PARAMETERS[name].range_text}"
                                                  for name, value in outside.items())
+
+
+def test_the_pages_ranges_are_the_parameters_records(browser, tmp_path):
+    """RANGES (each record's ``allowed`` in the js dialect) takes what the config takes, at and around every
+    record's ends, open or closed."""
+    from sheetprop.parameters import PARAMETERS
+    from sheetprop.walkthrough.live import ranges_source
+
+    browser.open(page(load("examples/lecture.toml"), tmp_path))
+    cases = []
+    for name, record in PARAMETERS.items():
+        ends = [record.low] + ([record.high] if math.isfinite(record.high) else [1e300])
+        values = {v for end in ends for v in (end, math.nextafter(end, -math.inf), math.nextafter(end, math.inf))}
+        cases += [(name, v) for v in sorted(values | {-1.0, 0.0, 0.5, 2.0, 1e7}) if math.isfinite(v)]
+    got = browser.script(ranges_source(list(PARAMETERS)) + "\nreturn arguments[0].map(([name, v]) => RANGES[name](v));",
+                         cases)
+    assert got == [int(PARAMETERS[name].problem(v) is None) for name, v in cases]
+    assert {0, 1} == set(got)

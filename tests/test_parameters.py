@@ -21,6 +21,7 @@ import engines
 import reference
 from helpers import run as engine_run
 from sheetprop import config as configs
+from sheetprop.dialects import render
 from sheetprop.expr import Num
 from sheetprop.functions import LOSSES, Loss
 from sheetprop.graph import build_graph
@@ -156,10 +157,13 @@ def test_its_symbol_shows_in_the_notes_the_walkthrough_and_the_page(record):
     script = live_page(config, graph, DIGITS, chart=False).script
     spec = json.loads(re.search(r"const SPEC = (.*);\n", script)[1])
     if record is LEARNING_RATE:
-        assert spec["lr"] == value and spec["rateRange"] == [record.low, record.high]
+        assert spec["lr"] == value and spec["rateRange"] == record.range_text
     else:
         (field,) = [f for f in spec["fields"] if f["name"] == record.name]
         assert field["value"] == value and field["words"].endswith(record.help) and field["kind"] == "hyper"
+        assert field["rangeText"] == record.range_text
+    # Its range, as the page checks it: the record's own definition in the js dialect.
+    assert f'"{record.name}": function allowed(value) {{\n  const allowed = {render(record.allowed, "js")};' in script
 
 
 @pytest.fixture(scope="module")

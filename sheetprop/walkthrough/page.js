@@ -33,10 +33,8 @@
     return Number.isFinite(value) ? value : null;
   }
 
-  function rateProblem(rate) {
-    const [low, high] = SPEC.rateRange;
-    return rate < low || rate > high ? `outside ${low} to ${high}` : null;
-  }
+  // RANGES: each parameter's range, rendered from sheetprop.parameters' Parameter.allowed; its words, range_text.
+  const rateProblem = rate => RANGES.lr(rate) ? null : `outside ${SPEC.rateRange}`;
 
   // The value of one field from its text, or {error}: the config's own rules (sheetprop.config).
   function check(name, text) {
@@ -69,12 +67,7 @@
     }
     const field = FIELDS.get(name);
     if (!field) return { error: "no such value in this network" };
-    if (field.kind === "hyper") {
-      const [low, high, lowOpen, highOpen] = field.range;
-      const below = lowOpen ? value <= low : value < low;
-      const above = high !== null && (highOpen ? value >= high : value > high);
-      if (below || above) return { error: `outside ${field.rangeText}` };  // sheetprop.parameters' range_text
-    }
+    if (field.kind === "hyper" && !RANGES[name](value)) return { error: `outside ${field.rangeText}` };
     for (const rule of field.kind === "target" ? SPEC.targets : []) {  // the config's (sheetprop.config.target_rules)
       const [low, high] = rule.range;
       if (value < low || value > high) return { error: `${rule.who} needs a target from ${low} to ${high}` };
