@@ -487,6 +487,7 @@ def test_the_pages_script_holds_no_copy_of_the_words_and_rules():
     assert not re.search(r"\b1e100\b", script)  # plots.DRAWN_UP_TO
     assert "isFinite(row" not in script and "broken = true" not in script  # runs.SPREAD
     assert "lowOpen" not in script and "rateRange[" not in script  # parameters.Parameter.allowed
+    assert "overshoot + 1" not in script and "reached_list:" not in script  # reading.FIELDS
 
 
 def test_the_pages_run_names_are_the_sheets(browser, tmp_path):

@@ -33,7 +33,7 @@ from sheetprop.parameters import LEARNING_RATE, PARAMETERS
 from sheetprop.runs import SPREAD, SPREADS
 from sheetprop.walkthrough.blocks import IN_NUMBERS, LIVE_WORDS
 from sheetprop.walkthrough.diagram import figure_digits
-from sheetprop.walkthrough.reading import BEST_MARK, CHECKPOINTS, GROUPS, SENTENCES, WORDS
+from sheetprop.walkthrough.reading import BEST_MARK, CHECKPOINTS, FIELDS, GROUPS, SENTENCES, WORDS
 
 PAGE_SCRIPT = Path(__file__).with_name("page.js")
 # The page accepts at most this many iterations from a field or a link: past it an edit would keep the
@@ -113,7 +113,8 @@ def live_page(config: Config, graph: Graph, digits: int, chart: bool) -> LivePag
                    for o, g in graphs.items()},
         "maxRuns": MAX_RUNS,
         "targets": _target_rules(config, graph),
-        "reading": {"groups": GROUPS, "sentences": SENTENCES, "bestMark": BEST_MARK, "checkpoints": CHECKPOINTS},
+        "reading": {"groups": GROUPS, "sentences": SENTENCES, "fields": FIELDS, "bestMark": BEST_MARK,
+                    "checkpoints": CHECKPOINTS},
         "words": WORDS,
         "inNumbers": IN_NUMBERS,
         "liveWords": LIVE_WORDS,

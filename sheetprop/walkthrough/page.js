@@ -245,19 +245,23 @@
     return lines;
   }
 
-  // The words' fields, as reading._filled fills them.
+  // The words' fields, filled from the reading's FIELDS (SPEC.reading.fields) as reading._filled fills them.
   function filled(words, runs, summary, d) {
-    const run = runs[0];
-    const fields = {
-      runs: () => runsText(runs.map(r => r.run), summary.named, d), rate: () => W.rate[summary.named ? 1 : 0],
-      threshold: () => number(summary.threshold, d), n: () => String(summary.iterations),
-      reached: () => String(run.reached), first: () => number(run.first, d), final: () => number(run.final, d),
-      overshoot: () => String(run.overshoot), after: () => String(run.overshoot + 1),
-      reached_list: () => listed(runs.map(r => String(r.reached))), finals: () => runs.map(r => number(r.final, d)).join(", "),
+    const shown = (spec, source) => {
+      const v = source[spec.value] + (spec.plus || 0);
+      return spec.as === "number" ? number(v, d) : String(v);
+    };
+    const value = name => {
+      if (name === "runs") return runsText(runs.map(r => r.run), summary.named, d);
+      if (name === "rate") return W.rate[summary.named ? 1 : 0];
+      const spec = SPEC.reading.fields[name];
+      if (spec.of !== "runs") return shown(spec, spec.of === "summary" ? summary : runs[0]);
+      const texts = runs.map(r => shown(spec, r));
+      return spec.joined === "listed" ? listed(texts) : texts.join(spec.joined);
     };
     return words.replace(/\{([^{}]+)\}/g, (_, field) => {
       const [one, many] = field.split("|");
-      return many === undefined ? fields[one]() : runs.length === 1 ? one : many;
+      return many === undefined ? value(one) : runs.length === 1 ? one : many;
     });
   }
 

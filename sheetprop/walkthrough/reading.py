@@ -114,6 +114,20 @@ SENTENCES = (
     {"words": "The lowest E_total after {n} iterations is {runs}'s.", "about": "lowest",
      "when": {"fastest": True, "lowest": True}},
 )
+# What each field of the words holds (but {runs} and {rate}): a value of the summary, of the group's first run,
+# or of each of its runs (joined as a list, or by the text given), printed as a number to the digits asked for
+# or as a count, ``plus`` added first. The living page fills them from this data too.
+FIELDS = {
+    "threshold": {"of": "summary", "value": "threshold", "as": "number"},
+    "n": {"of": "summary", "value": "iterations", "as": "count"},
+    "reached": {"of": "run", "value": "reached", "as": "count"},
+    "first": {"of": "run", "value": "first", "as": "number"},
+    "final": {"of": "run", "value": "final", "as": "number"},
+    "overshoot": {"of": "run", "value": "overshoot", "as": "count"},
+    "after": {"of": "run", "value": "overshoot", "as": "count", "plus": 1},
+    "reached_list": {"of": "runs", "value": "reached", "as": "count", "joined": "listed"},
+    "finals": {"of": "runs", "value": "final", "as": "number", "joined": ", "},
+}
 BEST_MARK = " (lowest final E_total)"  # after the best run's status in the table of runs
 _FIELD = re.compile(r"\{([^{}]+)\}")
 
@@ -147,20 +161,24 @@ def reading(summary: Summary, digits: int = DIGITS) -> list[str]:
 
 def _filled(words: str, runs: list, summary: Summary, digits: int) -> str:
     """``words`` with its fields filled for ``runs`` (see ``SENTENCES``)."""
-    run = runs[0] if runs else None
-    fields = {
-        "runs": lambda: runs_text([r.case for r in runs], summary.named, digits),
-        "rate": lambda: WORDS["rate"][summary.named],
-        "threshold": lambda: number(summary.threshold, digits), "n": lambda: str(summary.iterations),
-        "reached": lambda: str(run.reached), "first": lambda: number(run.first, digits),
-        "final": lambda: number(run.final, digits), "overshoot": lambda: str(run.overshoot),
-        "after": lambda: str(run.overshoot + 1), "reached_list": lambda: listed([str(r.reached) for r in runs]),
-        "finals": lambda: ", ".join(number(r.final, digits) for r in runs),
-    }
+    def shown(spec: dict, source) -> str:
+        value = getattr(source, spec["value"]) + spec.get("plus", 0)
+        return number(value, digits) if spec["as"] == "number" else str(value)
+
+    def value(name: str) -> str:
+        if name == "runs":
+            return runs_text([r.case for r in runs], summary.named, digits)
+        if name == "rate":
+            return WORDS["rate"][summary.named]
+        spec = FIELDS[name]
+        if spec["of"] != "runs":
+            return shown(spec, summary if spec["of"] == "summary" else runs[0])
+        texts = [shown(spec, r) for r in runs]
+        return listed(texts) if spec["joined"] == "listed" else spec["joined"].join(texts)
 
     def field(match) -> str:
         one, _, many = match[1].partition("|")
-        return (one if len(runs) == 1 else many) if many else fields[one]()
+        return (one if len(runs) == 1 else many) if many else value(one)
     return _FIELD.sub(field, words)
 
 
