@@ -251,9 +251,9 @@
       const v = source[spec.value] + (spec.plus || 0);
       return spec.as === "number" ? number(v, d) : String(v);
     };
+    const own = { runs: () => runsText(runs.map(r => r.run), summary.named, d), rate: () => W.rate[summary.named ? 1 : 0] };
     const value = name => {
-      if (name === "runs") return runsText(runs.map(r => r.run), summary.named, d);
-      if (name === "rate") return W.rate[summary.named ? 1 : 0];
+      if (name in own) return own[name]();
       const spec = SPEC.reading.fields[name];
       if (spec.of !== "runs") return shown(spec, spec.of === "summary" ? summary : runs[0]);
       const texts = runs.map(r => shown(spec, r));
