@@ -49,7 +49,7 @@ def templates(formulas: list[str], styles: list[int | None], fields: dict[str, i
 
 def write_styles(workbook: str, out: str) -> None:
     """Write each sheet's style index per column, from the second table row of a built workbook, as JSON."""
-    from sheetprop.workbook.layout import FIRST_ROW, compare_first_row
+    from sheetprop.limits import FIRST_ROW, compare_first_row
 
     found = {}
     with zipfile.ZipFile(workbook) as archive:
@@ -66,7 +66,7 @@ def write_styles(workbook: str, out: str) -> None:
 
 def check(config: str, styles: str, workbook: str, plain: str) -> None:
     """Exit with an error unless the floor's rows (written plain) are the workbook's rows, byte for byte."""
-    from sheetprop.workbook.layout import FIRST_ROW, compare_first_row
+    from sheetprop.limits import FIRST_ROW, compare_first_row
 
     subprocess.run([sys.executable, __file__, config, styles, plain, "--plain"], check=True)
     with zipfile.ZipFile(workbook) as archive:
@@ -89,7 +89,8 @@ def main() -> None:
     from sheetprop.config import load
     from sheetprop.graph import TOTAL, COUNTER
     from sheetprop.runs import Run
-    from sheetprop.workbook.layout import compare_first_row, Layout
+    from sheetprop.limits import compare_first_row
+    from sheetprop.workbook.layout import Layout
 
     config_path, styles_path, out = sys.argv[1:4]
     plain = "--plain" in sys.argv

@@ -255,7 +255,7 @@ def _show(args) -> int:
     from sheetprop.show import show_iteration
     from sheetprop.trace import run
 
-    from sheetprop.workbook.layout import max_iterations
+    from sheetprop.limits import max_iterations
 
     # The options first: a refusal must not wait for the config's run.
     problem = args.lr is not None and LEARNING_RATE.problem(args.lr)  # nan and inf have one too

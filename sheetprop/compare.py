@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
 from sheetprop.dialects import NAMESPACE, function_source, render  # noqa: F401 (the doctest renders)
-from sheetprop.expr import (FOLLOWING, ITEM, ArgMin, Expr, FirstWhere, Fn, If, Item, Nothing, Num, Otherwise, Param, Sym,
-                            Text, equal, greater, less)
+from sheetprop.expr import (FOLLOWING, ITEM, ArgMin, Call, Expr, FirstWhere, Fn, If, Item, Nothing, Num, Otherwise, Param,
+                            Sym, Text, equal, greater, less)
 
 REACHED, DECREASING, DIVERGING, OVERFLOWED = "reached threshold", "decreasing", "diverging", "diverged (overflow)"
 UNCHANGED, ONE_ITERATION = "unchanged", "one iteration"  # E_total where it started; no update to judge
@@ -68,6 +68,15 @@ BEST = Item(RUNS, ArgMin(FINALS))
 # The runs that reach the threshold, fastest first: by the iteration they reach it, then by final E_total.
 ARRIVAL = ("reached", "final")
 JUDGED, PICKED = ("E_total", "threshold", "iterations"), ("runs", "finals")  # what RUN and BEST read
+# A run's name on its sheet and in charts: its learning rate to 15 significant digits and at most 15 decimals
+# (never a power of ten: people read it; at most 31 characters: a sheet's name), after its optimizer when that is
+# named (none: not named).
+RATE, OPTIMIZER, RATE_DIGITS = Sym("rate"), Sym("optimizer"), Sym("digits")
+SHEET_NAME: dict[str, Expr] = {
+    "digits": If(less(RATE, 1), Call("fixed", (RATE, Num(15))), Item(Call("g_format", (RATE, Num(15))), Num(1))),
+    "name": If(OPTIMIZER, Call("join", (OPTIMIZER, Text(" lr "), RATE_DIGITS)), Call("join", (Text("lr "), RATE_DIGITS))),
+}
+NAMED = ("rate", "optimizer")  # what SHEET_NAME reads
 
 
 def shown(name: str) -> Expr:
@@ -75,21 +84,23 @@ def shown(name: str) -> Expr:
     return SHOWN.get(name, Sym(name))
 
 
-def compiled(definitions: dict[str, Expr], arguments: tuple[str, ...]) -> Callable[..., dict]:
-    """One Python function computing ``definitions`` in order from ``arguments``: a dict of their values.
+def compiled(definitions: dict[str, Expr], arguments: tuple[str, ...], result: str | None = None) -> Callable[..., dict]:
+    """One Python function computing ``definitions`` in order from ``arguments``: a dict of their values
+    (or the one named ``result``).
 
     >>> compiled(RUN, JUDGED)([0.3, 0.2], 0.25, 2)["reached"]
     2
     """
     namespace = dict(NAMESPACE)
-    exec(compile(function_source("definitions", definitions, arguments, "python"), "<sheetprop comparison>", "exec"),
-         namespace)
+    exec(compile(function_source("definitions", definitions, arguments, "python", result), "<sheetprop comparison>",
+                 "exec"), namespace)
     return namespace["definitions"]
 
 
 _judge = compiled(RUN, JUDGED)
 _best = compiled({"best": BEST}, PICKED)
 _shown = compiled(SHOWN, ("final", "reached"))
+_sheet_name = compiled(SHEET_NAME, NAMED, "name")
 
 
 class Case(NamedTuple):
@@ -187,12 +198,11 @@ def labels(cases) -> dict[Case, str]:
 
 
 def sheet_name(rate: float, optimizer: str | None = None) -> str:
-    """The name of a run's sheet: its learning rate, after its optimizer when that is named.
+    """The name of a run's sheet (``SHEET_NAME``): its learning rate, after its optimizer when that is named.
 
-    >>> sheet_name(0.5), sheet_name(1.0), sheet_name(1e-4), sheet_name(0.1, "adam")
-    ('lr 0.5', 'lr 1', 'lr 0.0001', 'adam lr 0.1')
+    >>> sheet_name(0.5), sheet_name(1.0), sheet_name(1e-4), sheet_name(1.5e-7), sheet_name(0.1, "adam")
+    ('lr 0.5', 'lr 1', 'lr 0.0001', 'lr 0.00000015', 'adam lr 0.1')
+    >>> sheet_name(1.23456789e-10), sheet_name(0.000324392244770637, "nesterov")  # a sheet's name: 31 characters
+    ('lr 0.000000000123457', 'nesterov lr 0.000324392244771')
     """
-    text = f"{rate:.15g}"
-    if "e" in text:
-        text = f"{rate:.15f}".rstrip("0")
-    return f"{optimizer} lr {text}" if optimizer else f"lr {text}"
+    return _sheet_name(rate, optimizer)

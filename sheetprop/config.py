@@ -24,11 +24,11 @@ from sheetprop.compare import Case, sheet_name
 from sheetprop.functions import ACTIVATIONS, LOSSES, Targets
 from sheetprop.graph import Network, bias_names, weight_names
 from sheetprop.legend import INPUT, TARGET
+from sheetprop.limits import MAX_COLUMNS, max_iterations
 from sheetprop.optimizers import OPTIMIZERS, WEIGHT_DECAY
 from sheetprop.paper import DEFAULT as DEFAULT_PAPER
 from sheetprop.paper import PAPERS
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS, Parameter, keyed
-from sheetprop.workbook.layout import MAX_COLUMNS, max_iterations
 
 # Bounds that keep every refusal quick: a config past them could never be a workbook anyway.
 MAX_CONFIG_BYTES = 1 << 20     # 1 MiB: a network that fits a sheet (16,384 columns) is far smaller as TOML
@@ -438,6 +438,7 @@ def _rates(data: dict, optimizers: tuple[str, ...] | None) -> tuple[float, ...]:
         sheet = sheet_name(case.rate, case.optimizer)
         if sheet in named:
             raise ConfigError(f"key 'learning_rates': {named[sheet]!r} and {case.rate!r} differ only past 15 digits "
+                              "(or 15 decimals) "
                               "and would share a sheet; list rates that differ sooner")
         named[sheet] = case.rate
     return rates

@@ -266,6 +266,11 @@ class Python(Dialect):
     def cycle(self, counter: str, options: list[str]) -> str:
         return f"({', '.join(options)},)[int({counter} - 1) % {len(options)}]"
 
+    def number(self, value: float, outer: int) -> str:
+        if not math.isfinite(value):  # no literal: nan, inf
+            return f'float("{value!r}")'
+        return super().number(value, outer)
+
     def text(self, value: str) -> str:
         return repr(value)
 
@@ -314,6 +319,11 @@ class JavaScript(Dialect):
 
     def cycle(self, counter: str, options: list[str]) -> str:
         return f"[{', '.join(options)}][({counter} - 1) % {len(options)}]"
+
+    def number(self, value: float, outer: int) -> str:
+        if not math.isfinite(value):
+            return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "(-Infinity)"
+        return super().number(value, outer)
 
     def nothing(self) -> str:
         return "null"
@@ -565,8 +575,15 @@ def _otherwise(value, fallback):
     return fallback if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
 
 
+def _finite(seq, end=None):
+    return all(map(math.isfinite, seq if end is None else seq[:end]))
+
+
 _isnumber = FUNCTIONS["isnumber"].runtime
 SEARCHES = {
+    # whether the items before position ``end`` + 1 (all of them, where ``end`` is Nothing) are finite numbers
+    "finite": (_finite, "(seq, end = null) => { const n = end === null ? seq.length : end; "
+                        "for (let i = 0; i < n; i++) if (!Number.isFinite(seq[i])) return false; return true; }"),
     "item": (_item, "(seq, i) => i === null ? null : seq[i > 0 ? i - 1 : seq.length + i]"),
     "argmin": (_argmin, "values => { let best = null; for (let i = 0; i < values.length; i++) "
                         "if (Number.isFinite(values[i]) && (best === null || values[i] < values[best - 1])) best = i + 1; "
@@ -617,6 +634,23 @@ _G_FORMAT_JS = """(x, d, zeros = false) => {
     const fraction = trim(exponent >= 0 ? digits.slice(exponent + 1) : "0".repeat(-exponent - 1) + digits);
     return [sign + whole + (fraction ? "." + fraction : ""), null];
   }"""
+
+
+def _fixed(x: float, decimals: int) -> str:
+    """``x`` to ``decimals`` decimals, its trailing zeros (and a bare point) dropped: (0.000015, 15) → "0.000015"."""
+    text = f"{x:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# toFixed rounds on the exact binary value as Python does, but a tie up: an exact tie rounds to even, as Python's
+# (x.toFixed(100) is exact for every float from 1e-12 to 1e21, their binary digits ending before 100 decimals).
+_FIXED_JS = """(x, d) => {
+    const exact = x.toFixed(100), cut = exact.indexOf(".") + d + 1;
+    let text = x.toFixed(d);
+    if (d > 0 && exact[cut] === "5" && /^0*$/.test(exact.slice(cut + 1)) && Number(exact[cut - 1]) % 2 === 0)
+      text = exact.slice(0, cut);
+    return text.includes(".") ? text.replace(/0+$/, "").replace(/\\.$/, "") : text;
+  }"""
 PRINTING = {
     "g_format": (_g_format, _G_FORMAT_JS),
     "unsigned": (lambda text: text.lstrip("-"), 'text => text.replace(/^-+/, "")'),
@@ -624,6 +658,7 @@ PRINTING = {
     "superscript": (lambda n: str(n).translate(str.maketrans(_SUPERSCRIPTS_FROM, _SUPERSCRIPTS_TO)),
                     f'n => Array.from(String(n), c => "{_SUPERSCRIPTS_TO}"["{_SUPERSCRIPTS_FROM}".indexOf(c)]).join("")'),
     "join": (lambda *parts: "".join(map(str, parts)), '(...parts) => parts.join("")'),
+    "fixed": (_fixed, _FIXED_JS),
 }
 
 # What Python-dialect source runs with: each function's runtime as _name, and the operators' helpers.

@@ -1,5 +1,6 @@
 """The one palette: how each run is drawn (colour, dash, marker) in the workbook's chart, the PNG, the living
-page and the grade report, and the colours of the sheet's column groups.
+page and the grade report, the colours of the sheet's column groups, and every other colour of an output (the
+pages' text, rules and tints, the diagram's, the sheets' labels): no other module writes a colour.
 
 Run colours are Okabe and Ito's scheme for colour-blind readers (without its yellow, too pale for a line on
 white); each run also gets its own dash pattern and marker, so that the runs stay apart on a greyscale print.
@@ -97,10 +98,48 @@ def for_page() -> dict:
     ``k`` of each cycle modulo its length, its first marker ``markEvery × (k mod markers) / markers`` along."""
     return {"colours": list(COLOURS), "dashes": [list(d.pattern) for d in DASHES],
             "markers": [m.path for m in MARKERS], "width": LINE_WIDTH, "markEvery": MARK_EVERY,
-            "reference": REFERENCE}
+            "reference": REFERENCE, "grid": GRID, "axes": BLACK}
 
 
-REFERENCE = "#808080"  # the threshold's dotted line, on every medium
+BLACK, WHITE = COLOURS[-1], "#FFFFFF"
+GREY = "#808080"
+REFERENCE = GREY  # the threshold's dotted line, on every medium
+GRID = "#B0B0B0"  # a chart's grid lines (matplotlib's, on the page's redrawn chart too)
+
+# The interface: text, rules and tints of the pages (walkthrough, check page, grade report), the diagram and the
+# sheets' labels. Its one hue that means something is Okabe and Ito's blue; right and wrong are said in words too.
+INK = "#1D232B"  # text
+INK_SOFT = "#34495E"  # subheadings, the diagram's outlines and weights, a sheet's group names
+MUTED = "#5A6570"  # captions, notes, a sheet's help and labels
+RULE = "#D5DBE3"  # a heading's underline
+LINE = "#E1E5EA"  # a table's row lines
+EDGE = "#C9D6E3"  # a panel's or a report table's border
+TABLE_HEAD = "#EEF2F6"  # a page table's header; a sheet's header of no group
+PANEL = "#F6F8FA"  # a box of equations, a report
+TINT = "#F4F8FC"  # a panel to act in: the living page's fields, the check page's note and drop zone
+ACCENT = COLOURS[0]  # focus, buttons, a drop zone ready
+ACCENT_TINT = "#E4F1FF"  # hover, an edited value
+INPUT = "#FFF2CC"  # a value to edit: a sheet's parameter cells, the page's fields, the diagram's inputs
+INPUT_INK = "#0000CC"  # its text on a sheet, as spreadsheets mark input cells
+WIRE = "#8A9BB0"  # the diagram's connections
+BEST = "#E2EFDA"  # the best run's row on the Compare sheet; the diagram's output neurons
+WRONG = "#9B2C1F"  # a problem, a wrong verdict
+WRONG_TINT = "#FFC7CE"  # a field that does not read, an annotated cell (spreadsheets' "bad" fill)
+RIGHT = "#1B6E3C"  # a sheet that agrees
+WARNING = "#7A4A00"  # what a student should look at twice
+# The pages' colours as CSS custom properties (``var(--ink)``), named as above.
+CSS = {"ink": INK, "ink-soft": INK_SOFT, "muted": MUTED, "rule": RULE, "line": LINE, "edge": EDGE,
+       "table-head": TABLE_HEAD, "panel": PANEL, "tint": TINT, "accent": ACCENT, "accent-tint": ACCENT_TINT,
+       "input": INPUT, "wrong": WRONG, "wrong-tint": WRONG_TINT, "right": RIGHT, "warning": WARNING, "white": WHITE}
+
+
+def css_variables() -> str:
+    """The rule that gives a page's style sheet the palette: ``:root { --ink: #1D232B; … }``.
+
+    >>> css_variables().startswith(":root { --ink: #1D232B;")
+    True
+    """
+    return ":root { " + " ".join(f"--{name}: {colour};" for name, colour in CSS.items()) + " }\n"
 
 
 @dataclass(frozen=True)

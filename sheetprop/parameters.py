@@ -18,7 +18,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sheetprop.expr import Param
+from sheetprop.expr import Expr, If, Num, Param, Sym, fold, greater, less, substitute
+
+VALUE = Sym("value")  # a value a parameter is given, in ``Parameter.allowed``
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,25 @@ class Parameter:
         high = "∞" if math.isinf(self.high) else f"{self.high:g}"
         return f"{left}{self.low:g}, {high}{right}"
 
+    @property
+    def allowed(self) -> Expr:
+        """1 where ``VALUE`` is in the parameter's range, else 0: the config's check and the living page's (its
+        js dialect) are this definition."""
+        upper = (If(less(VALUE, Num(self.high)), Num(1), Num(0)) if self.high_open
+                 else If(greater(VALUE, Num(self.high)), Num(0), Num(1)))
+        return (If(greater(VALUE, Num(self.low)), upper, Num(0)) if self.low_open
+                else If(less(VALUE, Num(self.low)), Num(0), upper))
+
     def problem(self, value: float) -> str | None:
-        """What is wrong with ``value``, or None when it may be used.
+        """What is wrong with ``value``, or None when it may be used (``allowed``).
 
         >>> LEARNING_RATE.problem(0.5), LEARNING_RATE.problem(0.0)
         (None, '0.0 is outside [1e-12, 1e+06]')
         """
-        below = value <= self.low if self.low_open else value < self.low
-        above = value >= self.high if self.high_open else value > self.high
-        if not math.isfinite(value) or below or above:
+        if not math.isfinite(value):
             return f"{value!r} is outside {self.range_text}"
-        return None
+        inside = fold(substitute(self.allowed, lambda node: Num(float(value)) if node == VALUE else None))
+        return None if inside == Num(1) else f"{value!r} is outside {self.range_text}"
 
 
 # Past its range a learning rate does nothing or overflows at once.

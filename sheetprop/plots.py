@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sheetprop.compare import Summary
-from sheetprop.palette import MARK_EVERY, REFERENCE, series
+from sheetprop.palette import GRID, MARK_EVERY, REFERENCE, series
 
 DRAWN_UP_TO = 1e100
 MARKER_POINTS = 5
 LEGEND_GAP = 0.012  # between the log panel and the legend, a fraction of the figure's width
 MAX_POINTS = 4000  # per line: several times the chart's width in pixels
 MAX_LEGEND = 20    # legend entries that fit beside the axes; past them the legend names the best run only
+# The chart's words, on the PNG and on the living page's redrawn chart (``walkthrough/live.py`` passes them on).
+WORDS = {"x": "iteration", "y": "E_total", "log": " (log scale)", "best": " (best)", "many": "{n} runs, the best"}
 
 
 def chart_name(config_name: str) -> str:
@@ -103,14 +105,14 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
         if scale == "log":
             axis.yaxis.set_major_formatter(plain_log_formatter())
             axis.yaxis.set_minor_formatter(plain_log_formatter(labelOnlyBase=False))
-        axis.set_xlabel("iteration")
-        axis.set_ylabel("E_total" + (" (log scale)" if scale == "log" else ""))
+        axis.set_xlabel(WORDS["x"])
+        axis.set_ylabel(WORDS["y"] + (WORDS["log"] if scale == "log" else ""))
         axis.axhline(summary.threshold, color=REFERENCE, linestyle=":", linewidth=1)
-        axis.grid(True, which="major", alpha=0.3)
+        axis.grid(True, which="major", color=GRID, alpha=0.3)
     listed = len(summary.trajectories) <= MAX_LEGEND
     handles = []
     for index, (case, trajectory) in enumerate(summary.trajectories.items()):
-        label = summary.label(case) + (" (best)" if case == summary.best else "")
+        label = summary.label(case) + (WORDS["best"] if case == summary.best else "")
         if not listed and case != summary.best:
             label = "_nolegend_"  # matplotlib leaves labels starting with "_" out of the legend
         # The palette's colour, dash and marker of the run: told apart on a projector, on paper and in grey.
@@ -126,7 +128,7 @@ def plot_learning_rates(path, summary: Summary, title: str) -> None:
         handles.append(line)
     by = legend_title(summary.named)
     shown = [h for h in handles if not h.get_label().startswith("_")]
-    legend = dict(handles=shown, title=by if listed else f"{len(summary.trajectories)} runs, the best",
+    legend = dict(handles=shown, title=by if listed else WORDS["many"].format(n=len(summary.trajectories)),
                   fontsize="small", handlelength=3.2, frameon=False) if shown else None
     if legend:
         # Beside the panels, never on them: the panels leave the legend the room it takes.

@@ -13,16 +13,29 @@ row streamed is kept (8 bytes a row), so the comparison costs no second pass onc
 
 from __future__ import annotations
 
-import math
 from array import array
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from sheetprop.compare import Case, Summary, summarize
+from sheetprop.compare import Case, Summary, compiled, summarize
 from sheetprop.config import Config
 from sheetprop.engine import compile_rows, iterate
+from sheetprop.expr import Call, Expr, Fn, If, Nothing, Num, Sym
 from sheetprop.graph import TOTAL, Graph, build_graph
 from sheetprop.numerals import DIGITS
+
+# E_total of a row as every output shows it. A value that is not a number is an error in a spreadsheet, and
+# every cell that reads it is one too: from there on E_total is no number, even where the engine's arithmetic
+# gave one (ReLU's max(0, -inf) is 0); rows after it read it through the weights. ``row`` holds the row's
+# values, E_total at position ``total`` + 1; ``broken``: an earlier row held a value that is no number.
+ROW, LOSS, TOTAL_AT, BROKEN, SPREAD_NOW = Sym("row"), Sym("loss"), Sym("total"), Sym("broken"), Sym("now")
+SPREAD: dict[str, Expr] = {
+    "now": If(BROKEN, Num(1), If(Call("finite", (ROW, Nothing())), Num(0), Num(1))),  # broken from this row on
+    "loss": If(If(BROKEN, Num(1), If(SPREAD_NOW, If(Call("finite", (ROW, TOTAL_AT)), Num(0), Num(1)), Num(0))),
+               If(Fn("isnumber", LOSS), Num(float("nan")), LOSS), LOSS),
+}
+SPREADS = ("row", "loss", "total", "broken")  # what SPREAD reads
+_spread = compiled(SPREAD, SPREADS)
 
 
 @dataclass
@@ -71,16 +84,13 @@ class Run:
             self._compiled[case.optimizer] = compile_rows(graph)
         total = graph.index[TOTAL]
         losses = array("d")
-        broken = False
+        broken = 0
         for row in iterate(graph, self.config.values_for(case.optimizer), case.rate, self.config.iterations,
                            self._compiled[case.optimizer]):
-            # A value that is not a number is an error in a spreadsheet, and every cell that reads it is one
-            # too: from there on E_total is no number, even where the engine's arithmetic gave one (ReLU's
-            # max(0, -inf) is 0). Rows after it read it through the weights.
-            if broken or not all(map(math.isfinite, row)):
-                if (broken or not all(map(math.isfinite, row[:total]))) and math.isfinite(row[total]):
-                    row = [*row[:total], math.nan, *row[total + 1:]]
-                broken = True
+            shown = _spread(row, row[total], total, broken)  # SPREAD
+            broken = shown["now"]
+            if shown["loss"] is not row[total]:
+                row = [*row[:total], shown["loss"], *row[total + 1:]]
             losses.append(row[total])
             yield row
         self._losses[case] = losses

@@ -262,6 +262,11 @@ def test_the_page_shows_its_loading_its_promise_and_the_assignment(page, site, a
     assert f"The assignment: {given.heading}" in shown and "0.5\niterations\t8" in shown.replace(" ", "")
     for name, value in given.values.items():
         assert f"{name}\n{value:.15g}" in shown or f"{name}\t{value:.15g}" in shown
+    from sheetprop.files import OOXML, READABLE
+
+    # What it reads, and what the pickers offer (the other kinds refused with the way around): files.READABLE.
+    assert all(kind in shown.split("Drop your sheet here")[1].split("\n")[0] for kind in OOXML)
+    assert html.count(f'accept="{",".join(READABLE)}"') == 2
     statuses = page.script("return window.statuses")
     assert any("Loading Python and sheetprop into your browser" in s and " MB)" in s for s in statuses), statuses
     assert any(s.startswith("Ready (Python started in ") for s in statuses), statuses

@@ -89,8 +89,13 @@ def test_the_command_line_prints_every_problem_of_every_file_and_writes_nothing(
     assert not (tmp_path / "out").exists()
 
 
-def test_the_config_and_the_workbook_layout_import_one_way():
-    """config reads the spreadsheet's limits from workbook.layout; layout imports nothing of config."""
-    code = "import sys, sheetprop.workbook.layout; print('sheetprop.config' in sys.modules)"
+@pytest.mark.parametrize("module, apart", [("sheetprop.config", "sheetprop.workbook"),
+                                           ("sheetprop.workbook.layout", "sheetprop.config"),
+                                           ("sheetprop.limits", "sheetprop.")])
+def test_the_config_and_the_workbook_share_their_limits_without_importing_each_other(module, apart):
+    """config and the workbook's layout both read the spreadsheet's limits from ``limits``, which imports
+    nothing of sheetprop: neither imports the other."""
+    code = (f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith({apart!r}) "
+            f"and m not in ({module!r}, 'sheetprop')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "[]"

@@ -4,6 +4,7 @@ found on its quantity."""
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -144,3 +145,33 @@ def test_exercise_command_writes_xlsx_and_ods_or_refuses_in_one_line(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "sheetprop", "exercise", "--blank", "forward", "--out",
                           str(tmp_path / "never")], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--blank" in bad.stderr and not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize("paper, student", [("a4", None), ("letter", None), ("letter", ("s-0042", "Maria-Magdalena "
+                                                                                             "Oyelaran-Featherstonehaugh"))])
+def test_the_instructions_print_whole_on_the_first_page_across(paper, student, tmp_path):
+    """An exercise prints its instructions (the row under the title): wrapped across the cells of the first page
+    across, in a row tall enough for every line, never cut at a page's edge."""
+    from sheetprop.roster import Student
+
+    config = lecture(paper=paper, iterations=3)
+    roster = [Student(*student)] if student else None
+    path, = build_exercise(config, tmp_path, roster=roster)
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        text = sheet["A2"].value
+        assert text.startswith("Exercise") and "sheetprop verify" in text and (not student or student[1] in text)
+        assert re.fullmatch(rf"'{re.escape(sheet.title)}'!\$A\$2:\$[A-Z]+\$\d+", sheet.print_area)  # it prints
+        merged, = [r for r in sheet.merged_cells.ranges if r.min_row == r.max_row == 2]
+        assert merged.min_col == 1 and sheet["A2"].alignment.wrap_text
+        breaks = sorted(brk.id for brk in sheet.col_breaks.brk)
+        assert not breaks or merged.max_col <= breaks[0]  # within the first page across
+        margins, scale = sheet.page_margins, (sheet.page_setup.scale or 100) / 100
+        page = ({9: 11.69, 1: 11.0}[sheet.page_setup.paperSize] - margins.left - margins.right) * 96 / scale
+        span = sum(sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width * 7 + 5
+                   for c in range(1, merged.max_col + 1))
+        assert span <= page
+        # Calibri 11 italic averages under 6.5 pixels a character: at least this many lines of 15 points.
+        lines = math.ceil(len(text) * 6.5 / span)
+        assert sheet.row_dimensions[2].height >= 15 * lines
+        assert lines >= 2 or not student  # a long name: the instructions wrap

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import itertools
 import math
 import random
 import re
@@ -443,3 +444,140 @@ def test_the_redrawn_chart_is_the_pngs_in_style_and_palette(browser, tmp_path):
     assert all(shown == "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
                for colour, _, shown in drawn["lines"])  # as the browser draws it
     assert set(drawn["marks"]) == {palette.series(k).marker.path for k in range(len(cases))}
+
+
+# What the page's script must not hold a copy of: the words that name runs and head the tables
+# (reading.WORDS), the chart's (plots.WORDS), the comparison's words, and the limit of a drawn value.
+def _words(data):
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _words(value)
+    elif isinstance(data, (list, tuple)):
+        for value in data:
+            yield from _words(value)
+
+
+def _literals(script: str) -> list[str]:
+    """The string literals of a script (its comments and regular expressions dropped), template literals cut
+    at each ${…}."""
+    code = re.sub(r"(?m)^\s*//.*$|\s//\s.*$", "", script)
+    code = re.sub(r"(?<=[(,=:!&|?])(\s*)/(?:[^/\n\\]|\\.)+/[gimsuy]*", r"\1", code)
+    found = re.findall(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'|`((?:[^`\\]|\\.)*)`', code)
+    return [piece for groups in found for text in groups if text for piece in re.split(r"\$\{[^}]*\}", text)]
+
+
+def test_the_pages_script_holds_no_copy_of_the_words_and_rules():
+    """Every wording of runs, tables and chart reaches the script as data from Python (SPEC), every rule as a
+    rendering (COMPARISON): a literal of page.js that restates one is a second copy."""
+    from sheetprop import compare
+    from sheetprop.walkthrough import blocks, live, reading
+
+    script = live.PAGE_SCRIPT.read_text(encoding="utf-8")
+    literals = _literals(script)
+    assert ".live-status" in literals and "lr" in literals and "reset" in literals  # the literals are read
+    words = {*_words(reading.WORDS), *_words(plots.WORDS), reading.BEST_MARK, *compare.STATUSES, compare.NEVER,
+             compare.OVERFLOW, *(w for w in blocks.IN_NUMBERS if w), *blocks.LIVE_WORDS.values()}
+    for word in words:
+        for fragment in (f for f in re.split(r"\{\w+\}", word) if re.search(r"[^\W_]", f)):  # a word, not "," alone
+            copied = [lit for lit in literals if lit.strip() == fragment.strip()]
+            assert not copied, (word, copied)
+    assert not [lit for lit in literals if re.search(r"(^|\s)lr $", lit)]  # a run's name: compare.SHEET_NAME
+    assert not re.search(r"\b1e100\b", script)  # plots.DRAWN_UP_TO
+    assert "isFinite(row" not in script and "broken = true" not in script  # runs.SPREAD
+    assert "lowOpen" not in script and "rateRange[" not in script  # parameters.Parameter.allowed
+    assert "overshoot + 1" not in script and "reached_list:" not in script  # reading.FIELDS
+
+
+def test_the_pages_run_names_are_the_sheets(browser, tmp_path):
+    """COMPARISON.sheetName, rendered from compare.SHEET_NAME, names a rate typed on the page as the build
+    names its sheet: awkward rates included (ties at the 15th decimal, 15 significant digits, the range's ends)."""
+    from sheetprop import compare
+    from sheetprop.parameters import LEARNING_RATE
+
+    browser.open(page(load("examples/lecture.toml"), tmp_path))
+    rng = random.Random(7)
+    rates = [LEARNING_RATE.low, LEARNING_RATE.high, 1 / 65536, 3 / 65536, 5 / 65536, 1e-4, 9.99999999999996e-05,
+             0.1 + 0.2, 123456.78901234567, 2.0, 1.5e-7, 1.23456789e-10]
+    rates += [rng.uniform(1, 10) * 10 ** rng.randint(-12, 5) for _ in range(2000)]
+    got = browser.script("return arguments[0].map(([rate, optimizer]) => COMPARISON.sheetName(rate, optimizer));",
+                         [[rate, optimizer] for rate in rates for optimizer in (None, "nesterov")])
+    want = [compare.sheet_name(rate, optimizer) for rate in rates for optimizer in (None, "nesterov")]
+    assert got == want
+    assert max(map(len, want)) <= 31  # a sheet's name in Excel
+
+
+def test_the_page_spreads_a_value_that_is_no_number_as_the_runs_do(browser, tmp_path):
+    """COMPARISON.spread (runs.SPREAD in the js dialect) against the Python summary: rows holding inf or nan
+    before, at and after E_total, earlier rows broken or not."""
+    from sheetprop import runs
+
+    browser.open(page(load("examples/lecture.toml"), tmp_path))
+    cases = []
+    for broken, at, bad, loss in itertools.product((0, 1), (None, 0, 2, 3, 5), ("nan", "inf", "-inf"), (0.25, "inf", "nan")):
+        row = [0.5, 0.25, 0.125, loss, 0.75, 0.0]
+        if at is not None:
+            row[at] = bad
+        cases.append((row, 3, broken))
+    got = browser.script("""const number = v => v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : v;
+      return arguments[0].map(([row, total, broken]) => {
+        const values = Float64Array.from(row, number), shown = COMPARISON.spread(values, values[total], total, broken);
+        return [shown.now, String(shown.loss)]; });""", cases)
+    to_float = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+    for (row, total, broken), (now, loss) in zip(cases, got):
+        values = [to_float.get(v, v) if isinstance(v, str) else v for v in row]
+        want = runs._spread(values, values[total], total, broken)
+        assert now == want["now"] and float(loss) == pytest.approx(want["loss"], nan_ok=True), (row, broken)
+    assert {"0.25", "Infinity", "NaN"} <= {loss for _, loss in got}  # kept, kept, made no number
+
+
+def test_a_relu_run_whose_numbers_overflow_is_no_number_on_the_page_too(browser, tmp_path):
+    """ReLU's max(0, -inf) = 0 leaves iteration 2's E_total a number in arithmetic; a spreadsheet shows an error
+    (LibreOffice agrees, tests/test_faults.py) and so do the build and the page: no number, the run diverged."""
+    from sheetprop.compare import OVERFLOWED
+
+    config = configs.parse({"name": "overflow", "layers": [1, 1, 1], "activations": "relu", "inputs": [1.0],
+                            "targets": [0.1], "weights": [1e153, 1e-153], "learning_rates": [1e6, 0.5],
+                            "iterations": 3, "threshold": 0.001})
+    run = Run.of(config)
+    arithmetic = [row[run.graph.index["E_total"]] for row in iterate(run.graph, config.values, 1e6, 3)]
+    assert math.isfinite(arithmetic[1])  # the rule, not the arithmetic, makes it no number
+    browser.open(page(config, tmp_path), "w5=0")  # an edit that changes nothing: the page recomputes
+    rows = browser.script("return window.sheetprop.rows()")
+    for optimizer, rate, losses in rows["runs"]:
+        want = [row[run.graph.index["E_total"]] for row in run.rows(Case(optimizer, rate))]
+        assert [float(v) for v in losses] == pytest.approx(want, nan_ok=True, rel=1e-12)
+    assert math.isnan(float(rows["runs"][0][2][1]))
+    statuses = browser.script("return Array.from(document.querySelectorAll('table[data-live=rates] tbody tr'), "
+                              "r => r.cells[4].textContent)")
+    assert statuses[0] == OVERFLOWED
+
+
+def test_a_parameter_outside_its_range_is_named_in_its_records_words(browser, tmp_path):
+    """A link's hyperparameters outside their ranges: refused with the interval of sheetprop.parameters' record."""
+    from sheetprop.parameters import PARAMETERS
+
+    config = load("examples/optimizers.toml")
+    outside = {name: (2.0 if PARAMETERS[name].high <= 1 else -1.0) for name in ("momentum", "beta1", "beta2", "eps")}
+    browser.open(page(config, tmp_path), "&".join(f"{name}={value:g}" for name, value in outside.items()))
+    assert shown(browser)["status"] == "; ".join(f"{name} = {value:g}: outside {PARAMETERS[name].range_text}"
+                                                 for name, value in outside.items())
+
+
+def test_the_pages_ranges_are_the_parameters_records(browser, tmp_path):
+    """RANGES (each record's ``allowed`` in the js dialect) takes what the config takes, at and around every
+    record's ends, open or closed."""
+    from sheetprop.parameters import PARAMETERS
+    from sheetprop.walkthrough.live import ranges_source
+
+    browser.open(page(load("examples/lecture.toml"), tmp_path))
+    cases = []
+    for name, record in PARAMETERS.items():
+        ends = [record.low] + ([record.high] if math.isfinite(record.high) else [1e300])
+        values = {v for end in ends for v in (end, math.nextafter(end, -math.inf), math.nextafter(end, math.inf))}
+        cases += [(name, v) for v in sorted(values | {-1.0, 0.0, 0.5, 2.0, 1e7}) if math.isfinite(v)]
+    got = browser.script(ranges_source(list(PARAMETERS)) + "\nreturn arguments[0].map(([name, v]) => RANGES[name](v));",
+                         cases)
+    assert got == [int(PARAMETERS[name].problem(v) is None) for name, v in cases]
+    assert {0, 1} == set(got)

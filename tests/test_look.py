@@ -4,6 +4,7 @@ chart that covers no cell in use."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 import re
@@ -16,10 +17,10 @@ import pytest
 from helpers import run, shown_by_libreoffice
 from sheetprop import config as configs
 from sheetprop import palette
-from sheetprop.workbook.layout import compare_first_row
 from sheetprop.graph import build_graph
+from sheetprop.limits import FIRST_ROW, GROUP_ROW, HEADER_ROW, compare_first_row
 from sheetprop.outputs import build
-from sheetprop.workbook.layout import FIRST_ROW, GROUP_ROW, HEADER_ROW, Layout
+from sheetprop.workbook.layout import Layout
 
 GROUP_NAMES = ["parameters", "forward pass", "loss", "backward pass", "gradients", "updates"]
 
@@ -294,3 +295,85 @@ def test_the_native_chart_the_png_and_the_page_draw_each_run_in_the_palettes_loo
     spec = json.loads(re.search(r"const SPEC = (\{.*?\});\n", page).group(1))
     assert spec["palette"]["colours"] == list(palette.COLOURS)
     assert [tuple(d) for d in spec["palette"]["dashes"]] == [d.pattern for d in palette.DASHES]
+
+
+# A colour written as hex (#RGB, #RRGGBB, #RRGGBBAA), as a spreadsheet's bare RRGGBB or AARRGGBB, or by name.
+HEX = re.compile(r"(?<![&\w])#(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})\b")
+BARE = re.compile(r"""["'](?:[0-9A-Fa-f]{2})?(?=[0-9A-Fa-f]*[A-Fa-f])[0-9A-Fa-f]{6}["']""")
+NAMED = re.compile(r"""(?:colou?r|fill|stroke|background)\s*[=:]\s*["']?(?:white|black|red|green|blue|gr[ae]y|orange|"""
+                   r"""yellow|purple)\b""", re.I)
+
+
+def colours_written(text: str) -> list[str]:
+    return [m[0] for pattern in (HEX, BARE, NAMED) for m in pattern.finditer(text)]
+
+
+def test_no_colour_is_written_outside_the_palette():
+    """Every colour of every output comes from sheetprop.palette: no module, script, style sheet or page of the
+    package writes one of its own (Okabe and Ito's runs, the pages' and sheets' colours, all defined there)."""
+    from pathlib import Path
+
+    import sheetprop
+
+    package = Path(sheetprop.__file__).parent
+    files = [path for path in package.rglob("*") if path.suffix in (".py", ".js", ".css", ".html")]
+    assert len(files) > 50 and package / "checkpage" / "check.css" in files
+    palette_file = package / "palette.py"
+    assert len(colours_written(palette_file.read_text(encoding="utf-8"))) >= len(palette.COLOURS) + len(palette.CSS)
+    assert colours_written("fill='#fff' stroke=\"FFC7CE\" color: white") == ["#fff", '"FFC7CE"', "color: white"]
+    found = {str(path.relative_to(package)): colours_written(path.read_text(encoding="utf-8"))
+             for path in files if path != palette_file}
+    assert {name: colours for name, colours in found.items() if colours} == {}
+
+
+def test_the_pages_style_sheets_name_only_the_palettes_colours():
+    """The walkthrough and the check page write their colours as var(--name): each one a colour of
+    palette.CSS, defined in the rule that opens the style sheet."""
+    from sheetprop.checkpage import asset_bytes
+    html = importlib.import_module("sheetprop.walkthrough.html")  # the package names a function html too
+
+    css = asset_bytes("check.css").decode()
+    assert css.startswith(palette.css_variables())
+    for sheet in (css, html.STYLE, html.LIVE_STYLE, html.print_style()):
+        named = set(re.findall(r"var\(--([\w-]+)\)", sheet))
+        assert named and named <= set(palette.CSS), named - set(palette.CSS)
+    defined = dict(re.findall(r"--([\w-]+): (#[0-9A-F]{6});", palette.css_variables()))
+    assert defined == palette.CSS and palette.ACCENT in palette.COLOURS  # the one hue: Okabe and Ito's blue
+
+
+# What a landscape page prints, in the sheet's pixels at 100 %: the paper's long side less the sheet's own
+# margins, at 96 pixels an inch (the sheet's columns are set in pixels; openpyxl reads their width in
+# characters of 7 pixels, plus 5 of padding).
+LANDSCAPE_INCHES = {9: 11.69, 1: 11.0}  # SpreadsheetML's paper sizes: A4, US Letter
+
+
+def printable_px(sheet) -> float:
+    margins = sheet.page_margins
+    return (LANDSCAPE_INCHES[sheet.page_setup.paperSize] - margins.left - margins.right) * 96 * 100 / (
+        sheet.page_setup.scale or 100)
+
+
+def column_px(sheet, column: int) -> float:
+    dimension = sheet.column_dimensions[openpyxl.utils.get_column_letter(column)]
+    return dimension.width * 7 + 5
+
+
+@pytest.mark.parametrize("rates, paper", [((0.5, 2.0), "a4"), ((0.5, 2.0), "letter"), ((0.1, 0.5, 1.0, 2.0), "a4"),
+                                          ((0.1, 0.2, 0.5, 0.8, 1.0, 2.0), "letter")])
+def test_the_compare_sheets_iterations_print_across_the_page(rates, paper, tmp_path):
+    """However few runs, the Compare sheet's pages fill the paper's width: the columns of its table and of its
+    iterations span the page, the iterations' columns all the width the table's own columns leave."""
+    config = configs.parse({"name": "few", "inputs": [0.05, 0.1], "targets": [0.01, 0.99], "paper": paper,
+                            "weights": [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55], "learning_rates": list(rates),
+                            "iterations": 5})
+    compare = openpyxl.load_workbook(build(config, tmp_path).workbook)["Compare"]
+    header = compare_first_row(len(rates))
+    printed = re.fullmatch(r"'Compare'!\$A\$2:\$([A-Z]+)\$\d+", compare.print_area)
+    columns = openpyxl.utils.column_index_from_string(printed[1])
+    page = printable_px(compare)
+    widths = [column_px(compare, c) for c in range(1, columns + 1)]
+    assert 0.9 * page <= sum(widths) <= page  # one page wide, and all of it
+    iterations = [c for c in range(1, columns + 1) if compare.cell(header, c).value]
+    assert iterations == list(range(1, len(rates) + 2))  # the iteration and a column per run
+    table_only = sum(widths[len(iterations):])
+    assert sum(widths[:len(iterations)]) >= 0.9 * page - table_only

@@ -21,9 +21,11 @@ import engines
 import reference
 from helpers import run as engine_run
 from sheetprop import config as configs
+from sheetprop.dialects import render
 from sheetprop.expr import Num
 from sheetprop.functions import LOSSES, Loss
 from sheetprop.graph import build_graph
+from sheetprop.limits import PARAM_LABEL_ROW, PARAM_ROW
 from sheetprop.optimizers import OPTIMIZERS
 from sheetprop.numerals import DIGITS, number
 from sheetprop.parameters import LEARNING_RATE, PARAMETERS, Parameter, keyed
@@ -32,7 +34,7 @@ from sheetprop.verify import names, verify
 from sheetprop.walkthrough.document import walkthrough
 from sheetprop.walkthrough.live import live_page
 from sheetprop.walkthrough.markdown import markdown
-from sheetprop.workbook.layout import PARAM_LABEL_ROW, PARAM_ROW, Layout
+from sheetprop.workbook.layout import Layout
 from sheetprop.workbook.writer import write_workbook
 from test_verify_networks import judged_everything, values_only
 
@@ -155,10 +157,13 @@ def test_its_symbol_shows_in_the_notes_the_walkthrough_and_the_page(record):
     script = live_page(config, graph, DIGITS, chart=False).script
     spec = json.loads(re.search(r"const SPEC = (.*);\n", script)[1])
     if record is LEARNING_RATE:
-        assert spec["lr"] == value and spec["rateRange"] == [record.low, record.high]
+        assert spec["lr"] == value and spec["rateRange"] == record.range_text
     else:
         (field,) = [f for f in spec["fields"] if f["name"] == record.name]
         assert field["value"] == value and field["words"].endswith(record.help) and field["kind"] == "hyper"
+        assert field["rangeText"] == record.range_text
+    # Its range, as the page checks it: the record's own definition in the js dialect.
+    assert f'"{record.name}": function allowed(value) {{\n  const allowed = {render(record.allowed, "js")};' in script
 
 
 @pytest.fixture(scope="module")

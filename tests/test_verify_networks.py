@@ -336,3 +336,28 @@ def test_a_net_that_cancels_carries_its_terms_float_noise_not_a_slip(tmp_path):
                             values=found["values"], learning_rates=tuple(found["learning_rates"]),
                             iterations=ITERATIONS)
     judged_everything(config, verify(values_only(built(config, tmp_path), tmp_path / "values.xlsx")))
+
+
+def test_a_deep_networks_slip_is_found_without_writing_its_chain_out_in_full(tmp_path, monkeypatch):
+    """A wrong first-layer gradient of a deep, wide network: verify compares it with the definition written
+    out past the chain-rule columns only while that stays as short as a person would type (READABLE_NODES);
+    written out in full the chain grows with the product of the layers' widths (here thousands of nodes,
+    compiled once per candidate network). Bounded by counting the Python verify compiles."""
+    from sheetprop.graph import READABLE_NODES
+    from sheetprop.verify import rules
+
+    config = short(configs.parse({**WIDE, "layers": [2, 5, 5, 5, 5, 2], "activations": "tanh"}))
+    graph = build_graph(config.network)
+    first = next(q for q in graph.of_role(GRADIENT) if q.layer == 1)
+    assert graph.expanded_size(first.expr) > 10 * READABLE_NODES  # the chain the test is about
+    compiled = []
+    compile_source = rules.compile_source
+    monkeypatch.setattr(rules, "compile_source", lambda source: compiled.append(len(source)) or compile_source(source))
+    path = built(config, tmp_path)
+    title, cell, name = planted(config, 1)
+
+    def slip(sheet, coordinate, value):
+        return value * 1.01 + 0.01234567891 if (sheet, coordinate) == (title, cell) else value
+    report = verify(values_only(path, tmp_path / "slip.xlsx", edit=slip))
+    assert [(f.cell, f.quantity) for f in report.findings] == [(cell, name)] and report.status == 1
+    assert compiled and max(compiled) < 40 * READABLE_NODES, max(compiled)  # characters of Python, ≈ 10 a node

@@ -253,7 +253,7 @@ def test_text_and_workbook_notes_share_definitions(lecture_build, lecture, lectu
     """Each equation's definition is the math in the note of the workbook column with that name."""
     import openpyxl
 
-    from sheetprop.workbook.layout import HEADER_ROW
+    from sheetprop.limits import HEADER_ROW
 
     sheet = openpyxl.load_workbook(lecture_build.workbook)["lr 0.1"]
     notes = {cell.value: cell.comment.text for cell in sheet[HEADER_ROW + 1] if cell.comment}

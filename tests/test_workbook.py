@@ -17,8 +17,8 @@ from test_networks import networks
 from sheetprop.outputs import build
 from sheetprop.compare import summarize
 from sheetprop.graph import build_graph
-from sheetprop.workbook.layout import compare_first_row
-from sheetprop.workbook.layout import FIRST_ROW, HEADER_ROW, PARAM_ROW, Layout
+from sheetprop.limits import FIRST_ROW, HEADER_ROW, PARAM_ROW, compare_first_row
+from sheetprop.workbook.layout import Layout
 
 LECTURE_HEADERS = (
     "iteration i1 i2 t1 t2 w1 w2 w3 w4 w5 w6 w7 w8 h1 a_h1 h2 a_h2 o1 a_o1 o2 a_o2 E1 E2 E_total "
@@ -255,7 +255,7 @@ def test_any_network_s_rows_are_the_bytes_xlsxwriter_writes(config, iterations, 
     numbers or are at float's edges put into random cells, and the last iterations on the sheet's last rows."""
     import dataclasses
 
-    from sheetprop.workbook.layout import MAX_ROWS
+    from sheetprop.limits import MAX_ROWS
 
     rates = config.learning_rates + ((1e5,) if big_rate else ())
     config = dataclasses.replace(config, learning_rates=rates, iterations=iterations)
@@ -315,7 +315,7 @@ def test_only_formulas_xlsxwriter_would_leave_unchanged_take_the_fast_path(formu
 
 
 def test_compare_sheet_iterations_start_where_the_row_limit_assumes(formulas, lecture):
-    from sheetprop.workbook.layout import compare_first_row, max_iterations
+    from sheetprop.limits import compare_first_row, max_iterations
 
     compare = formulas["Compare"]
     first = compare_first_row(len(lecture.learning_rates)) + 1  # 1-based

@@ -21,6 +21,8 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from sheetprop import palette
+from sheetprop.files import OOXML, READABLE
 from sheetprop.checkpage import runtime, wheels as wheel_files
 
 # The page's own files and Pyodide's from this folder; WebAssembly compiled ('wasm-unsafe-eval'); no other
@@ -29,6 +31,13 @@ POLICY = ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 
           "style-src 'self'; img-src 'self' data: blob:; base-uri 'none'; form-action 'none'")
 ASSETS = ("check.js", "worker.js", "check.css")
 ASSIGNMENT = "assignment.toml"
+
+
+def asset_bytes(name: str) -> bytes:
+    """One of the page's own files as the folder holds it: a style sheet after the palette's colours, which it
+    names (``var(--ink)``)."""
+    data = (resources.files(__package__) / name).read_bytes()
+    return palette.css_variables().encode() + data if name.endswith(".css") else data
 
 
 def write_check_page(out, config_path=None, pyodide=None) -> list[Path]:
@@ -50,7 +59,7 @@ def write_check_page(out, config_path=None, pyodide=None) -> list[Path]:
     if config_path:
         files[ASSIGNMENT] = Path(config_path).read_bytes()
     for asset in ASSETS:
-        files[asset] = (resources.files(__package__) / asset).read_bytes()
+        files[asset] = asset_bytes(asset)
     # Each script names the next by its content's hash, so a browser's cache never mixes two versions.
     for script, named in (("worker.js", "pyodide.mjs"), ("check.js", "worker.js")):
         files[script] = files[script].replace(f'"./{named}"'.encode(), f'"./{_versioned(named, files[named])}"'.encode())
@@ -64,6 +73,7 @@ def write_check_page(out, config_path=None, pyodide=None) -> list[Path]:
     }
     page = Template((resources.files(__package__) / "index.html").read_text(encoding="utf-8")).substitute(
         policy=POLICY, title=escape(config.heading), version=escape(__version__), pyodide=escape(python.version),
+        reads=escape(", ".join(OOXML[:-1]) + " or " + OOXML[-1]), accept=",".join(READABLE),  # the others: refused, said why
         assignment=assignment_html(config), setup=json.dumps(setup).replace("<", "\\u003c"))
     for asset in ASSETS:  # a changed script or style is fetched afresh, not taken from a cache
         page = page.replace(f'"{asset}"', f'"{_versioned(asset, files[asset])}"')

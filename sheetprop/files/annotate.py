@@ -18,12 +18,13 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from sheetprop import palette
 from sheetprop.atomic import replacing
 from sheetprop.files.errors import CannotPatch, Refused
 from sheetprop.files.patch import patch
 from sheetprop.files.read import Book
 
-FILL = "FFC7CE"  # the light red of spreadsheet "bad" cells
+FILL = palette.WRONG_TINT.lstrip("#")  # the light red of spreadsheet "bad" cells
 OOXML = (".xlsx", ".xltx")            # written by patching the package
 OPENDOCUMENT = (".ods", ".fods")      # that .xlsx converted by LibreOffice
 PAGE_LAYOUT = re.compile(rb"<style:page-layout-properties\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")

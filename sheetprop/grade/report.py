@@ -51,7 +51,7 @@ def write_csv(grades: list[Grade], path: Path) -> None:
             writer.writerow({key: safe_cell(value) for key, value in grade.row().items()})
 # The report's few colours: its text greys, and the project's palette for the table's header and the bars
 # (the verdicts in the first run colour, the slips in the second, hatched as well for greyscale print).
-COLOURS = {"ink": "#222222", "muted": "#555555", "rule": "#BBBBBB", "head": palette.HEADER,
+COLOURS = {"ink": palette.INK, "muted": palette.MUTED, "rule": palette.EDGE, "head": palette.HEADER,
            "bars": palette.series(0).colour, "slips": palette.series(1).colour}
 SCORE = ("score is the share of the assigned cells judged right: every cell the exercise leaves to fill, on "
          "every sheet the assignment asks for (one per optimizer and learning rate), every iteration. A missing "

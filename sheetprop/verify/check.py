@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from sheetprop import legend
 from sheetprop.expr import Sym
 from sheetprop.functions import ACTIVATIONS, LOSSES
-from sheetprop.graph import ACT, BIAS, CHAIN, NET, TOTAL, Graph, bias_names, build_graph, gradient_name
+from sheetprop.graph import (ACT, BIAS, CHAIN, NET, READABLE_NODES, TOTAL, Graph, bias_names, build_graph,
+                             gradient_name)
 from sheetprop.optimizers import OPTIMIZERS, WEIGHT_DECAY
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
@@ -22,7 +23,7 @@ from sheetprop.verify.findings import RATE, Finding, SheetReport, excerpt
 from sheetprop.verify.network import choose, shape_of
 from sheetprop.files.read import Lazy, is_number
 from sheetprop.verify.evaluate import compile_tree
-from sheetprop.verify.rules import SAFETY, Precision, Rule, Shapes, exact_kinds, make_rule, noise, tolerance
+from sheetprop.verify.rules import SAFETY, Precision, Rule, Shapes, exact_kinds, expanded_size, make_rule, noise, tolerance
 from sheetprop.verify.formula import FormulaError, references
 from sheetprop.verify.table import Label, Table
 
@@ -167,12 +168,17 @@ class Context:
     def unit_of(self, k: int):
         return lambda leaf: self.half_unit(leaf.name, k - 1 if leaf.prev else k)
 
-    def written(self, name: str) -> Rule:
-        """The rule for ``name`` written out past the chain-rule columns (∂E/∂w3 over the forward values, not
-        over the ∂E/∂h2 column), as a student may write it."""
+    def written(self, rule: Rule) -> Rule:
+        """``rule`` written out past the chain-rule columns (∂E/∂w3 over the forward values, not over the
+        ∂E/∂h2 column), as a student may write it; ``rule`` itself where that would pass READABLE_NODES
+        (nobody types such a chain by hand, and writing it out grows with the product of the layers' widths)."""
+        name = rule.name
         if name not in self.written_out:
-            chain = {q.name for q in self.graph.of_role(CHAIN)}
-            self.written_out[name] = make_rule(self.graph, name, self.usable - chain)
+            present = self.usable - {q.name for q in self.graph.of_role(CHAIN)}
+            if expanded_size(self.graph[name].expr, self.graph, present) > READABLE_NODES:
+                self.written_out[name] = rule
+            else:
+                self.written_out[name] = make_rule(self.graph, name, present)
         return self.written_out[name]
 
 
@@ -499,7 +505,7 @@ def _agrees_written_out(ctx: Context, rule: Rule, k: int, found: float, own: flo
     """Does the cell agree with its definition written out past the chain-rule columns (∂E/∂w3 from the
     forward values, not from the ∂E/∂h2 column)? A formula written out so is right, and where two terms
     nearly cancel its rounding is not the chain column's: the column's noise is its terms', not its own."""
-    written = ctx.written(rule.name)
+    written = ctx.written(rule)
     V, U = ctx.numbers[k], ctx.numbers[k - 1] if k else {}
     if written.expr == rule.expr or not _ready(written, V, U, ctx.params):
         return False

@@ -23,8 +23,8 @@ from sheetprop import legend
 from sheetprop.dialects import render
 from sheetprop.expr import Expr, Fn, Num, Op, Param, Sym, substitute, sum_of, symbols
 from sheetprop.functions import ACTIVATIONS, FUNCTIONS, LOSSES
-from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP, TARGET,
-                             refs as graph_refs)
+from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, GRADIENT, INPUT, NET, OUTPUT_STEP, READABLE_NODES,
+                             SLOPE_STEP, TARGET, refs as graph_refs)
 from sheetprop.verify import rate as rates
 from sheetprop.verify.findings import RATE, Finding, as_found, excerpt
 from sheetprop.verify.evaluate import Batch, TooDeep, check_depth, preorder, rebuild, replace_at
@@ -141,7 +141,7 @@ def correct_words(ctx, name: str) -> str:
     if quantity.first is not None:
         return f"{name} = {math_text(quantity.expr)} (′: the row above), from the value typed in the first row"
     if quantity.role in (CHAIN, GRADIENT):
-        return quantity.math_expanded(ctx.graph)
+        return quantity.math_expanded(ctx.graph, READABLE_NODES) or quantity.math()
     return quantity.math()
 
 
@@ -313,9 +313,9 @@ def explain(ctx, rule: Rule, cells: list) -> tuple[str, str]:
     if formula:
         formula = unwrap(formula)  # a Google Sheets export's, as typed
         named = _from_formula(ctx, rule, first.k, formula)
-        if named and named[1] == "unknown" and ctx.written(rule.name).expr != rule.expr:
+        if named and named[1] == "unknown" and ctx.written(rule).expr != rule.expr:
             # Written out past the chain-rule columns, the formula is a slip of the written-out definition.
-            other = _from_formula(ctx, ctx.written(rule.name), first.k, formula)
+            other = _from_formula(ctx, ctx.written(rule), first.k, formula)
             named = other if other and other[1] not in ("unknown", "stale") else named
         if named:
             words, slip = named

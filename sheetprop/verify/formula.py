@@ -21,7 +21,7 @@ from typing import Callable
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from sheetprop.expr import Call, Expr, Fn, If, Num, Op, Sym, sum_of
+from sheetprop.expr import Call, Expr, Fn, If, Num, Op, Sym, sum_of  # noqa: F401 (the doctests read Sym)
 from sheetprop.functions import SPREADSHEET
 
 MAX_LENGTH = 8192       # Excel's own limit on a formula's length

@@ -14,7 +14,6 @@ every cell of theirs would be a "slip". What gives them away:
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 from sheetprop import legend

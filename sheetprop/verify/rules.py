@@ -23,7 +23,7 @@ from typing import Callable
 
 from sheetprop import legend
 from sheetprop.dialects import render
-from sheetprop.expr import Expr, Param, Sym, substitute, symbols
+from sheetprop.expr import Expr, Param, Sym, size, substitute, symbols
 from sheetprop.graph import BIAS, COUNTER, INPUT, TARGET, Graph
 from sheetprop.verify.evaluate import compile_tree
 
@@ -85,6 +85,23 @@ def expand(expr: Expr, graph: Graph, present: set[str]) -> Expr:
         inner = expand(quantity.expr, graph, present)
         return _of_row_above(inner) if node.prev else inner
     return substitute(expr, definition)
+
+
+def expanded_size(expr: Expr, graph: Graph, present: set[str], known: dict | None = None) -> int:
+    """The nodes of ``expand(expr, graph, present)``, counted without writing it out (a chain written out
+    grows with the product of the layers' widths)."""
+    known = {} if known is None else known
+
+    def leaf(node) -> int:
+        if not isinstance(node, Sym) or node.name in present or node.name not in graph.index:
+            return 1
+        quantity = graph[node.name]
+        if quantity.first is not None:
+            return 1
+        if node.name not in known:
+            known[node.name] = expanded_size(quantity.expr, graph, present, known)
+        return known[node.name]
+    return size(expr, leaf)
 
 
 def _of_row_above(expr: Expr) -> Expr:

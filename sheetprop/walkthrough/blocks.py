@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from sheetprop import legend
+from sheetprop.compare import NEVER
 from sheetprop.dialects import render
 from sheetprop.expr import Expr, Numeral, Sym
 from sheetprop.numerals import DIGITS, number
@@ -47,6 +48,11 @@ class Live:
 
     text: str
     key: str
+
+
+# The words of Live texts, which the living page rewrites after an edit (live.py puts them in its SPEC): how
+# E_total moved from iteration 1 to 2 (``change``), and where η came from once it is edited (``which``).
+LIVE_WORDS = {"down": "falls", "up": "rises", "edited": "the learning rate set above"}
 
 
 @dataclass(frozen=True)
@@ -101,12 +107,16 @@ class Table:
     after: bool = False
 
     def numeric(self) -> list[bool]:
-        """Which columns hold numbers (and 'never' or blanks), to be right-aligned."""
+        """Which columns hold numbers (and the words of IN_NUMBERS), to be right-aligned."""
         return [all(_numeric(row[c]) for row in self.rows) for c in range(len(self.header))]
 
 
+# Words that stand in a column of numbers, aligned as they are: a blank, no iteration below the threshold.
+IN_NUMBERS = ("", NEVER)
+
+
 def _numeric(cell) -> bool:
-    return (isinstance(cell, (int, float)) and not isinstance(cell, bool)) or cell in ("", "never")
+    return (isinstance(cell, (int, float)) and not isinstance(cell, bool)) or cell in IN_NUMBERS
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Mapping
 
-from sheetprop import legend
+from sheetprop import legend, palette
 from sheetprop.graph import Network, bias_names, neuron_names, weight_names
 from sheetprop.legend import TARGET
 from sheetprop.numerals import DIGITS, number
@@ -31,7 +31,7 @@ FONT = 15       # the drawing's font size (edge labels, values, captions): 12 px
 SMALL = 14      # a neuron's bias
 NAME = 17       # a neuron's name, bold, in its circle
 MIN_SCALE = 0.8  # the page never shows the drawing smaller than this (it scrolls instead): FONT stays 12 px
-HALO = 'stroke="white" stroke-width="5" paint-order="stroke"'
+HALO = f'stroke="{palette.WHITE}" stroke-width="5" paint-order="stroke"'
 EDGE = 4        # pixels between the outermost text and the drawing's edge
 HALO_PAD = 3    # pixels the halo (and a little air) adds around a label's box
 # Horizontal and vertical gaps between neurons, tried in turn until every label finds a free place.
@@ -249,7 +249,7 @@ def _edges(network, columns, position, radius: float) -> tuple[list[Segment], li
         for receiver in filter(lambda i: i is not None, columns[layer]):
             for sender in filter(lambda i: i is not None, columns[layer - 1]):
                 (x1, y1), (x2, y2) = position[layer - 1, sender], position[layer, receiver]
-                lines.append(f'<line x1="{x1:g}" y1="{y1:g}" x2="{x2:g}" y2="{y2:g}" stroke="#8a9bb0" '
+                lines.append(f'<line x1="{x1:g}" y1="{y1:g}" x2="{x2:g}" y2="{y2:g}" stroke="{palette.WIRE}" '
                              'stroke-width="1.3"/>')
                 length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
                 ux, uy = (x2 - x1) / length * radius, (y2 - y1) / length * radius
@@ -270,7 +270,7 @@ def _place(text: str, segment: Segment, taken: list[Box], lines: Lines, value: s
     of every other edge's line."""
     x1, y1, x2, y2 = segment.ends
     places = [Text(round(x1 + t * (x2 - x1)), round(y1 + t * (y2 - y1) + 0.3 * FONT), text, anchor="middle",
-                   style=f' fill="#1f3a5f" {HALO}', value=value) for t in PLACES]  # centred on the line
+                   style=f' fill="{palette.INK_SOFT}" {HALO}', value=value) for t in PLACES]  # centred on the line
     return _free(places, taken, lines, but=segment)
 
 
@@ -280,14 +280,14 @@ def _nodes(network, columns, position, values, digits: int, radius: float, biase
     names, bias_of = neuron_names(network), bias_names(network)
     circles, texts, movable = [], [], []
     last = len(columns) - 1
-    grey = ' fill="#555"'
+    grey = f' fill="{palette.MUTED}"'
     highest, lowest = min(y for _, y in position.values()), max(y for _, y in position.values())
     for layer, column in enumerate(columns):
         for index in filter(lambda i: i is not None, column):
             x, y = position[layer, index]
             name = names[layer][index]
-            fill = "#fff2cc" if layer == 0 else "#ddebf7" if layer < last else "#e2efda"
-            circles.append(f'<circle cx="{x:g}" cy="{y:g}" r="{radius:g}" fill="{fill}" stroke="#44546a" '
+            fill = palette.INPUT if layer == 0 else palette.HEADER if layer < last else palette.BEST
+            circles.append(f'<circle cx="{x:g}" cy="{y:g}" r="{radius:g}" fill="{fill}" stroke="{palette.INK_SOFT}" '
                            'stroke-width="1.5"/>')
             texts.append(Text(x, y + 6, name, NAME, "middle", _NAMED))
             if layer == 0 and network.examples == 1:
@@ -331,7 +331,7 @@ def _captions(network: Network, height: int, position) -> list[Text]:
         else:
             kind = "output layer" if layer == last else ("hidden layer" if last == 2 else f"hidden layer {layer}")
             text = f"{kind}: {size}, {network.activations[layer - 1]}"
-        texts.append(Text(x, height - 16, text, anchor="middle", style=' fill="#44546a"'))
+        texts.append(Text(x, height - 16, text, anchor="middle", style=f' fill="{palette.INK_SOFT}"'))
     return texts
 
 

@@ -19,7 +19,7 @@ import dataclasses
 import math
 
 from sheetprop import legend
-from sheetprop.compare import Summary
+from sheetprop.compare import Case, Summary
 from sheetprop.config import Config
 from sheetprop.dialects import render
 from sheetprop.engine import compile_rows, iterate
@@ -28,11 +28,11 @@ from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import (ACT, BIAS, CHAIN, DELTA_STEP, ERROR, GRADIENT, INPUT, NET, OUTPUT_STEP, SLOPE_STEP,
                              STATE, TARGET, TOTAL, WEIGHT, Graph, Quantity, loss_words, update_rules)
 from sheetprop.legend import WEIGHT_STEP
-from sheetprop.walkthrough.blocks import (ELLIPSIS, Document, Equation, Figure, Heading, Live, Name, Paragraph,
+from sheetprop.walkthrough.blocks import (ELLIPSIS, LIVE_WORDS, Document, Equation, Figure, Heading, Live, Name, Paragraph,
                                           Relation, Table)
 from sheetprop.numerals import DIGITS, number
 from sheetprop.parameters import LEARNING_RATE
-from sheetprop.walkthrough.reading import listed, loss_table, rate_table, reading
+from sheetprop.walkthrough.reading import WORDS, listed, loss_table, rate_table, reading, run_label
 
 # A group with more equations than this is summarised: its first neuron written out, the rest as a table.
 WRITE_LIMIT = 16
@@ -257,7 +257,7 @@ def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) 
     ]
     equations = [Equation(q.name, (q.expr,), q.expr, after[q.name], after=True) for q in trained]
     blocks += _summarised(graph, equations, lambda e: graph[e.name].group, after, after=True)
-    change = "falls" if after[TOTAL] < values[TOTAL] else "rises"
+    change = LIVE_WORDS["down"] if after[TOTAL] < values[TOTAL] else LIVE_WORDS["up"]
     blocks.append(Paragraph(("These weights make iteration 2. Its forward pass gives E_total = ", shown("r2", TOTAL),
                              ": the loss ", Live(change, "change"), " from ", shown("r1", TOTAL), ".")))
     rows = [(Name(TOTAL), values[TOTAL], *(seconds[r][graph.index[TOTAL]] for r in seconds))]
@@ -267,7 +267,7 @@ def _updates(config: Config, graph: Graph, values, after, seconds, digits: int) 
                 for q in shown] + rows
     blocks.append(Paragraph(("After one update, for every learning rate of the config (E_total is that of "
                              "iteration 2):",)))
-    blocks.append(Table(("quantity", "iteration 1", *(f"η = {number(r, digits)}" for r in seconds)), tuple(rows),
+    blocks.append(Table((*WORDS["after"], *(run_label(Case("sgd", r), False, digits) for r in seconds)), tuple(rows),
                         live="after"))
     return blocks
 

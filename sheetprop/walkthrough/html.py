@@ -17,12 +17,12 @@ from typing import Mapping
 
 from dataclasses import dataclass
 
-from sheetprop import legend
+from sheetprop import legend, palette
 from sheetprop.dialects import MathML, math_element, mo, render
 from sheetprop.expr import Expr, Numeral
 from sheetprop.numerals import number
-from sheetprop.walkthrough.blocks import (Document, Equation, Figure, Heading, Live, Name, Paragraph, Relation, Side,
-                                          Table, numbers_of, one_line, right_sides, updates_this_row)
+from sheetprop.walkthrough.blocks import (IN_NUMBERS, Document, Equation, Figure, Heading, Live, Name, Paragraph, Relation,
+                                          Side, Table, numbers_of, one_line, right_sides, updates_this_row)
 from sheetprop.walkthrough.markdown import cell
 
 # The page may use its own inline styles and data: images, and nothing else.
@@ -30,21 +30,21 @@ POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 64rem; margin: 2rem auto;
-       padding: 0 1.2rem; line-height: 1.55; color: #1d232b; }
-h1 { font-size: 1.7rem; margin-bottom: .4rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #d5dbe3; }
-h3 { margin: 1.4rem 0 .4rem; font-size: 1.05rem; color: #34495e; }
+       padding: 0 1.2rem; line-height: 1.55; color: var(--ink); }
+h1 { font-size: 1.7rem; margin-bottom: .4rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid var(--rule); }
+h3 { margin: 1.4rem 0 .4rem; font-size: 1.05rem; color: var(--ink-soft); }
 math { font-size: 1.12em; math-style: normal; } mfrac > * { math-style: normal; }  /* fractions at full size */
 .equations { display: grid; grid-template-columns: max-content auto; column-gap: .35em; row-gap: .1em;
              align-items: baseline;
-             overflow-x: auto; padding: .5rem .9rem; background: #f6f8fa; border-radius: 6px; }
+             overflow-x: auto; padding: .5rem .9rem; background: var(--panel); border-radius: 6px; }
 .equations .lhs { text-align: right; } .equations .start { margin-top: .55rem; }
 .equations .start:first-child, .equations .start:nth-child(2) { margin-top: 0; }
 table { border-collapse: collapse; margin: .6rem 0; font-size: .95rem; }
-th, td { padding: .25rem .7rem; border-bottom: 1px solid #e1e5ea; text-align: left; }
-th { background: #eef2f6; } .number { text-align: right; font-variant-numeric: tabular-nums; }
+th, td { padding: .25rem .7rem; border-bottom: 1px solid var(--line); text-align: left; }
+th { background: var(--table-head); } .number { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1rem 0; overflow-x: auto; } figure img, figure svg { max-width: 100%; height: auto; }
 @media screen and (min-width: 1200px) { html { font-size: 18px; } }  /* a projector's 1280 pixels: read from the back */
-figcaption { color: #5a6570; font-size: .92rem; }
+figcaption { color: var(--muted); font-size: .92rem; }
 """
 
 def print_style(paper: str = "A4") -> str:
@@ -54,7 +54,7 @@ def print_style(paper: str = "A4") -> str:
 @page {{ size: {paper} portrait; margin: 14mm 13mm; }}
 @media print {{
   body {{ max-width: none; margin: 0; padding: 0; font-size: 10.5pt; line-height: 1.4; }}
-  .equations {{ overflow: visible; background: none; border-left: 3px solid #d5dbe3; border-radius: 0; }}
+  .equations {{ overflow: visible; background: none; border-left: 3px solid var(--rule); border-radius: 0; }}
   .equations > div, tr, figure, .live-panel {{ break-inside: avoid; }}
   figure {{ overflow: visible; }} figure svg {{ min-width: 0 !important; }}  /* the page's width, however wide */
   h1, h2, h3, h2 + p {{ break-after: avoid; }}
@@ -66,18 +66,18 @@ def print_style(paper: str = "A4") -> str:
 # The living page's fields read as the numbers they hold: on paper no box, no button.
 LIVE_STYLE = """
 input.num { font: inherit; font-variant-numeric: tabular-nums; color: inherit; text-align: right;
-            border: 0; border-bottom: 1px dashed #5a6b7c; background: #fff4cc; padding: 0 .15em;
+            border: 0; border-bottom: 1px dashed var(--muted); background: var(--input); padding: 0 .15em;
             field-sizing: content; min-width: 3ch; }
-input.num:focus { outline: 2px solid #3b7dd8; background: #fff; }
-input.num[aria-invalid="true"] { background: #fde2e2; border-bottom-color: #c0392b; }
-td.edited, input.num.edited { background: #e4f1ff; }
-.live-panel { margin: 1rem 0 1.4rem; padding: .6rem .9rem; border: 1px solid #c9d6e3; border-radius: 6px;
-              background: #f4f8fc; }
+input.num:focus { outline: 2px solid var(--accent); background: var(--white); }
+input.num[aria-invalid="true"] { background: var(--wrong-tint); border-bottom-color: var(--wrong); }
+td.edited, input.num.edited { background: var(--accent-tint); }
+.live-panel { margin: 1rem 0 1.4rem; padding: .6rem .9rem; border: 1px solid var(--edge); border-radius: 6px;
+              background: var(--tint); }
 .live-panel p { margin: .2rem 0 .5rem; }
 .live-panel .fields { display: flex; flex-wrap: wrap; gap: .4rem 1.4rem; align-items: baseline; }
 .live-panel label { white-space: nowrap; }
 .live-panel button { font: inherit; padding: .1rem .8rem; }
-.live-status { color: #9b2c1f; min-height: 1.2em; margin: .3rem 0 0; }
+.live-status { color: var(--wrong); min-height: 1.2em; margin: .3rem 0 0; }
 @media print {
   input.num { border: 0; background: none; }
   .live-panel { border: 0; background: none; padding: 0; }
@@ -124,7 +124,8 @@ def html(document: Document, figures: Mapping[str, str], live=None, paper: str =
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(document.title)}</title>\n<style>{STYLE}{LIVE_STYLE if live else ''}{print_style(paper)}"
+            f"<title>{escape(document.title)}</title>\n<style>{palette.css_variables()}{STYLE}"
+            f"{LIVE_STYLE if live else ''}{print_style(paper)}"
             "</style>\n"
             "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
 
@@ -229,7 +230,7 @@ def _table(table: Table, digits: int, slots=None) -> str:
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 cells.append(f'<td class="number">{escape(cell(value, digits))}</td>')
             else:
-                cells.append(f'<td{" class=number" if value in ("", "never") else ""}>{escape(str(value))}</td>')
+                cells.append(f'<td{" class=number" if value in IN_NUMBERS else ""}>{escape(str(value))}</td>')
         rows.append(f"<tr{attributes}>" + "".join(cells) + "</tr>")
     if live:
         after = " data-after" if table.after else ""

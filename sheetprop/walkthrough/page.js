@@ -33,10 +33,8 @@
     return Number.isFinite(value) ? value : null;
   }
 
-  function rateProblem(rate) {
-    const [low, high] = SPEC.rateRange;
-    return rate < low || rate > high ? `outside ${low} to ${high}` : null;
-  }
+  // RANGES: each parameter's range, rendered from sheetprop.parameters' Parameter.allowed; its words, range_text.
+  const rateProblem = rate => RANGES.lr(rate) ? null : `outside ${SPEC.rateRange}`;
 
   // The value of one field from its text, or {error}: the config's own rules (sheetprop.config).
   function check(name, text) {
@@ -69,13 +67,7 @@
     }
     const field = FIELDS.get(name);
     if (!field) return { error: "no such value in this network" };
-    if (field.kind === "hyper") {
-      const [low, high, lowOpen, highOpen] = field.range;
-      const below = lowOpen ? value <= low : value < low;
-      const above = high !== null && (highOpen ? value >= high : value > high);
-      if (below || above)
-        return { error: `outside ${lowOpen ? "(" : "["}${low}, ${high === null ? "∞" : high}${highOpen ? ")" : "]"}` };
-    }
+    if (field.kind === "hyper" && !RANGES[name](value)) return { error: `outside ${field.rangeText}` };
     for (const rule of field.kind === "target" ? SPEC.targets : []) {  // the config's (sheetprop.config.target_rules)
       const [low, high] = rule.range;
       if (value < low || value > high) return { error: `${rule.who} needs a target from ${low} to ${high}` };
@@ -169,23 +161,15 @@
     return kept;
   }
 
-  function allFinite(row, end) {
-    for (let i = 0; i < end; i++) if (!Number.isFinite(row[i])) return false;
-    return true;
-  }
-
-  // E_total down one run; once a value is no number, E_total is none either (sheetprop.runs.Run.rows).
+  // E_total down one run as every output shows it: COMPARISON.spread, rendered from sheetprop.runs.SPREAD.
   function losses(optimizer, state, rate) {
     const { total } = SPEC.graphs[optimizer];
     const out = new Float64Array(state.iterations);
-    let broken = false;
+    let broken = 0;
     rows(optimizer, state, rate, state.iterations, (row, i) => {
-      let loss = row[total];
-      if (broken || !allFinite(row, row.length)) {
-        if ((broken || !allFinite(row, total)) && Number.isFinite(loss)) loss = NaN;
-        broken = true;
-      }
-      out[i - 1] = loss;
+      const shown = COMPARISON.spread(row, row[total], total, broken);
+      broken = shown.now;
+      out[i - 1] = shown.loss;
     });
     return out;
   }
@@ -222,12 +206,16 @@
 
   // ------------------------------------------------------------------------------------------ words
 
-  // Names of runs as sheetprop.walkthrough.reading writes them.
-  const listed = items => items.length === 1 ? items[0] : items.slice(0, -1).join(", ") + " and " + items[items.length - 1];
-  const ratesText = (rates, d) => "η = " + listed(rates.map(r => number(r, d)));
-  const runsText = (runs, named, d) => named ? listed(runs.map(c => `${c.optimizer} with η = ${number(c.rate, d)}`))
+  // Names of runs in the words of sheetprop.walkthrough.reading.WORDS (SPEC.words): a pair is [unnamed, named].
+  const W = SPEC.words;
+  const fill = (words, fields) => words.replace(/\{(\w+)\}/g, (_, key) => fields[key]);
+  const listed = items => items.length === 1 ? items[0]
+    : items.slice(0, -1).join(W.list[0]) + W.list[1] + items[items.length - 1];
+  const ratesText = (rates, d) => fill(W.rates, { rates: listed(rates.map(r => number(r, d))) });
+  const runsText = (runs, named, d) => named
+    ? listed(runs.map(c => fill(W.run, { optimizer: c.optimizer, rate: number(c.rate, d) })))
     : ratesText(runs.map(c => c.rate), d);
-  const runLabel = (run, named, d) => (named ? `${run.optimizer}, ` : "") + `η = ${number(run.rate, d)}`;
+  const runLabel = (run, named, d) => fill(W.label[named ? 1 : 0], { optimizer: run.optimizer, rate: number(run.rate, d) });
 
   // The reading's GROUPS and SENTENCES (sheetprop.walkthrough.reading, in SPEC), read as reading() reads them.
   function reading(summary, d) {
@@ -257,19 +245,23 @@
     return lines;
   }
 
-  // The words' fields, as reading._filled fills them.
+  // The words' fields, filled from the reading's FIELDS (SPEC.reading.fields) as reading._filled fills them.
   function filled(words, runs, summary, d) {
-    const run = runs[0];
-    const fields = {
-      runs: () => runsText(runs.map(r => r.run), summary.named, d), rate: () => summary.named ? "run" : "rate",
-      threshold: () => number(summary.threshold, d), n: () => String(summary.iterations),
-      reached: () => String(run.reached), first: () => number(run.first, d), final: () => number(run.final, d),
-      overshoot: () => String(run.overshoot), after: () => String(run.overshoot + 1),
-      reached_list: () => listed(runs.map(r => String(r.reached))), finals: () => runs.map(r => number(r.final, d)).join(", "),
+    const shown = (spec, source) => {
+      const v = source[spec.value] + (spec.plus || 0);
+      return spec.as === "number" ? number(v, d) : String(v);
+    };
+    const own = { runs: () => runsText(runs.map(r => r.run), summary.named, d), rate: () => W.rate[summary.named ? 1 : 0] };
+    const value = name => {
+      if (name in own) return own[name]();
+      const spec = SPEC.reading.fields[name];
+      if (spec.of !== "runs") return shown(spec, spec.of === "summary" ? summary : runs[0]);
+      const texts = runs.map(r => shown(spec, r));
+      return spec.joined === "listed" ? listed(texts) : texts.join(spec.joined);
     };
     return words.replace(/\{([^{}]+)\}/g, (_, field) => {
       const [one, many] = field.split("|");
-      return many === undefined ? fields[one]() : runs.length === 1 ? one : many;
+      return many === undefined ? value(one) : runs.length === 1 ? one : many;
     });
   }
 
@@ -277,20 +269,21 @@
 
   // A cell: {num}, {int}, {text} or {markup} (a name as MathML), drawn as sheetprop.walkthrough.html draws it.
   function table(header, body) {
-    const numericCell = c => "num" in c || "int" in c || ("text" in c && (c.text === "" || c.text === "never"));
+    const inNumbers = c => "text" in c && SPEC.inNumbers.includes(c.text);  // sheetprop.walkthrough.blocks.IN_NUMBERS
+    const numericCell = c => "num" in c || "int" in c || inNumbers(c);
     const numeric = header.map((_, i) => body.every(row => numericCell(row[i])));
     const head = header.map((h, i) => `<th${numeric[i] ? " class=number" : ""}>${escapeHtml(h)}</th>`).join("");
     const lines = body.map(row => "<tr>" + row.map(c => {
       if ("markup" in c) return `<td>${c.markup}</td>`;
       if ("num" in c) return `<td class="number">${escapeHtml(number(c.num, D, true))}</td>`;
       if ("int" in c) return `<td class="number">${c.int}</td>`;
-      return `<td${c.text === "" || c.text === "never" ? " class=number" : ""}>${escapeHtml(c.text)}</td>`;
+      return `<td${inNumbers(c) ? " class=number" : ""}>${escapeHtml(c.text)}</td>`;
     }).join("") + "</tr>");
     return `\n<thead><tr>${head}</tr></thead>\n<tbody>\n${lines.join("\n")}\n</tbody>\n`;
   }
 
   function afterTable(result) {
-    const header = ["quantity", "iteration 1", ...result.rates.map(r => `η = ${number(r, D)}`)];
+    const header = [...W.after, ...result.rates.map(rate => runLabel({ rate }, false, D))];
     const body = SPEC.afterRows.map(({ slot, markup }) =>
       [{ markup }, { num: result.r1[slot] }, ...result.seconds.map(row => ({ num: row[slot] }))]);
     return table(header, body);
@@ -299,15 +292,16 @@
   function lossTable(summary) {
     const checkpoints = [...new Set([...SPEC.reading.checkpoints.filter(i => i <= summary.iterations), summary.iterations])]
       .sort((a, b) => a - b);
-    const header = ["iteration", ...summary.results.map(r => runLabel(r.run, summary.named, D))];
+    const header = [...W.losses, ...summary.results.map(r => runLabel(r.run, summary.named, D))];
     const body = checkpoints.map(i => [{ int: i },
       ...summary.results.map(r => i <= r.losses.length ? { num: r.losses[i - 1] } : { text: "" })]);
     return table(header, body);
   }
 
   function rateTable(summary) {
-    const header = [summary.named ? "run" : "learning rate", "E_total at 1", `E_total at ${summary.iterations}`,
-                    `first below ${number(summary.threshold, D)}`, "status"];
+    const [first, ...rest] = W.summary;
+    const header = [first[summary.named ? 1 : 0], ...rest.map(words =>
+      fill(words, { n: summary.iterations, threshold: number(summary.threshold, D) }))];
     const body = summary.results.map(r => [{ text: runLabel(r.run, summary.named, D) }, { num: r.first },
       { num: r.final }, typeof r.shown.reached === "number" ? { int: r.reached } : { text: r.shown.reached },
       { text: r.status + (r === summary.best ? SPEC.reading.bestMark : "") }]);
@@ -333,11 +327,8 @@
                       (_, k) => Number(((first + k) * step).toPrecision(12)));
   }
 
-  function labelOf(run, summary) {
-    const known = C.labels.find(([optimizer, rate]) => optimizer === run.optimizer && rate === run.rate);
-    // A rate typed on the page: as the build names its sheet (sheetprop.compare.sheet_name, 15 digits).
-    return known ? known[2] : (summary.named ? `${run.optimizer} ` : "") + `lr ${number(run.rate, 15)}`;
-  }
+  // A run as the build names its sheet (sheetprop.compare.SHEET_NAME), a rate typed on the page too.
+  const labelOf = (run, summary) => COMPARISON.sheetName(run.rate, summary.named ? run.optimizer : null);
 
   // Marker centres every ``every`` pixels along the polyline ``points``, the first at ``from``.
   function marks(points, from, every) {
@@ -365,16 +356,17 @@
   function chart(summary) {
     const W = C.width, H = C.height, n = summary.iterations, F = C.font;
     const listed = summary.results.length <= C.maxLegend;
-    const entries = summary.results.map((r, k) => ({ r, k, label: labelOf(r.run, summary) + (r === summary.best ? " (best)" : "") }))
+    const entries = summary.results.map((r, k) => ({ r, k, label: labelOf(r.run, summary) + (r === summary.best ? C.words.best : "") }))
       .filter(e => listed || e.r === summary.best);
-    const legendTitle = listed ? C.legendTitle : `${summary.results.length} runs, the best`;
+    const legendTitle = listed ? C.legendTitle : fill(C.words.many, { n: summary.results.length });
+    const drawable = v => Number.isFinite(v) && v < C.drawnUpTo;
     const small = F * C.legendScale, handle = 3.2 * small;
     const legendWidth = entries.length
       ? Math.max(legendTitle.length * F * 0.6, ...entries.map(e => handle + 0.8 * small + e.label.length * small * 0.6)) : 0;
     const [left, bottom, top] = [C.layout.left * W, (1 - C.layout.bottom) * H, (1 - C.layout.top) * H];
     const right = C.layout.right * W - (legendWidth ? legendWidth + C.layout.gap * W : 0);
     const panel = (right - left) / (2 + C.layout.wspace);
-    const finite = summary.results.flatMap(r => Array.from(r.losses).filter(v => Number.isFinite(v) && v < 1e100));
+    const finite = summary.results.flatMap(r => Array.from(r.losses).filter(drawable));
     const high = Math.max(...finite, summary.threshold), lowest = Math.min(...finite, summary.threshold);
     const positive = finite.filter(v => v > 0);
     const low = Math.min(...positive, summary.threshold);
@@ -403,19 +395,19 @@
         const at = y(t);
         if (at < top - 0.5 || at > bottom + 0.5) continue;
         const text = log ? "10" + superscript(Math.round(Math.log10(t))) : number(t, 3);
-        g.push(`<line x1="${L}" x2="${R}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="#b0b0b0" stroke-opacity="0.3"/>`,
-               `<line x1="${L - 4}" x2="${L}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="#000"/>`,
+        g.push(`<line x1="${L}" x2="${R}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="${P.grid}" stroke-opacity="0.3"/>`,
+               `<line x1="${L - 4}" x2="${L}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="${P.axes}"/>`,
                `<text x="${L - 7}" y="${(at + 0.35 * F).toFixed(1)}" text-anchor="end">${escapeHtml(text)}</text>`);
       }
       for (const t of roundTicks(0, n).filter(t => t >= x0 && t <= x1)) {
         const at = x(t).toFixed(1);
-        g.push(`<line x1="${at}" x2="${at}" y1="${top}" y2="${bottom}" stroke="#b0b0b0" stroke-opacity="0.3"/>`,
-               `<line x1="${at}" x2="${at}" y1="${bottom}" y2="${bottom + 4}" stroke="#000"/>`,
+        g.push(`<line x1="${at}" x2="${at}" y1="${top}" y2="${bottom}" stroke="${P.grid}" stroke-opacity="0.3"/>`,
+               `<line x1="${at}" x2="${at}" y1="${bottom}" y2="${bottom + 4}" stroke="${P.axes}"/>`,
                `<text x="${at}" y="${bottom + 6 + F}" text-anchor="middle">${t}</text>`);
       }
-      g.push(`<text x="${(L + R) / 2}" y="${H - 0.25 * F}" text-anchor="middle">iteration</text>`,
+      g.push(`<text x="${(L + R) / 2}" y="${H - 0.25 * F}" text-anchor="middle">${escapeHtml(C.words.x)}</text>`,
              `<text transform="translate(${L - 3.4 * F},${(top + bottom) / 2}) rotate(-90)" text-anchor="middle">`
-             + `E_total${log ? " (log scale)" : ""}</text>`,
+             + `${escapeHtml(C.words.y + (log ? C.words.log : ""))}</text>`,
              `<line x1="${L}" x2="${R}" y1="${y(summary.threshold).toFixed(1)}" y2="${y(summary.threshold).toFixed(1)}" `
              + `stroke="${P.reference}" stroke-dasharray="1 1.65"/>`);
       const diagonal = Math.hypot(panel, bottom - top);
@@ -425,7 +417,7 @@
         const runs = [[]];  // a line breaks where a value is not drawn
         for (let i = 0; i < r.losses.length; i += step) {
           const v = r.losses[i];
-          if (Number.isFinite(v) && v < 1e100 && (!log || v > 0)) runs[runs.length - 1].push([x(i + 1), y(v)]);
+          if (drawable(v) && (!log || v > 0)) runs[runs.length - 1].push([x(i + 1), y(v)]);
           else if (runs[runs.length - 1].length) runs.push([]);
         }
         for (const points of runs.filter(points => points.length)) {
@@ -435,7 +427,7 @@
       });
       const frame = `x="${L}" y="${top}" width="${panel}" height="${bottom - top}"`;
       // The axes' limits hold every value drawn (with a margin, as matplotlib's): nothing to clip.
-      parts.push(...g, ...drawn, `<rect ${frame} fill="none" stroke="#000" stroke-width="0.8"/>`);
+      parts.push(...g, ...drawn, `<rect ${frame} fill="none" stroke="${P.axes}" stroke-width="0.8"/>`);
     });
     if (entries.length) {
       const lx = C.layout.right * W - legendWidth, row = 1.45 * small;
@@ -616,8 +608,8 @@
       let text = w.original;
       if (kind === "n") text = number(source === "p" ? parameterValue(state, key) : rowOf(source)[Number(key)], Number(digits));
       else if (kind === "iterations") text = String(state.iterations);
-      else if (kind === "change") text = result.r2[total] < result.r1[total] ? "falls" : "rises";
-      else if (kind === "which" && state.lr !== base.lr) text = "the learning rate set above";
+      else if (kind === "change") text = SPEC.liveWords[result.r2[total] < result.r1[total] ? "down" : "up"];
+      else if (kind === "which" && state.lr !== base.lr) text = SPEC.liveWords.edited;
       if (w.el.textContent !== text) w.el.textContent = text;
     }
     for (const label of labels) {

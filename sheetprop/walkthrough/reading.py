@@ -20,13 +20,27 @@ from sheetprop.numerals import DIGITS, number
 CHECKPOINTS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
 
 
+# How runs are named and the comparison's tables headed, as data the living page reads too (``live.py`` puts it
+# in the page): a pair is [optimizers not named, named]; ``{…}`` a field filled as str.format fills it.
+WORDS = {
+    "list": (", ", " and "),  # a, b and c
+    "rates": "η = {rates}",  # runs of one optimizer, by their rates
+    "run": "{optimizer} with η = {rate}",  # a run in a sentence, its optimizer named
+    "label": ("η = {rate}", "{optimizer}, η = {rate}"),  # a run in a table
+    "rate": ("rate", "run"),  # the reading's {rate}
+    "losses": ("iteration",),  # the loss table's header, before a column per run
+    "summary": (("learning rate", "run"), "E_total at 1", "E_total at {n}", "first below {threshold}", "status"),
+    "after": ("quantity", "iteration 1"),  # the update table's header, before a column per learning rate
+}
+
+
 def rates_text(rates: list[float], digits: int = DIGITS) -> str:
     """η = 0.1, 0.2 and 0.5.
 
     >>> rates_text([0.1, 0.2, 0.5])
     'η = 0.1, 0.2 and 0.5'
     """
-    return f"η = {listed([number(r, digits) for r in rates])}"
+    return WORDS["rates"].format(rates=listed([number(r, digits) for r in rates]))
 
 
 def runs_text(cases: list[Case], named: bool, digits: int = DIGITS) -> str:
@@ -37,12 +51,12 @@ def runs_text(cases: list[Case], named: bool, digits: int = DIGITS) -> str:
     """
     if not named:
         return rates_text([case.rate for case in cases], digits)
-    return listed([f"{case.optimizer} with η = {number(case.rate, digits)}" for case in cases])
+    return listed([WORDS["run"].format(optimizer=case.optimizer, rate=number(case.rate, digits)) for case in cases])
 
 
 def run_label(case: Case, named: bool, digits: int = DIGITS) -> str:
     """A table's name of a run: ``η = 0.5``, or ``adam, η = 0.5``."""
-    return (f"{case.optimizer}, " if named else "") + f"η = {number(case.rate, digits)}"
+    return WORDS["label"][named].format(optimizer=case.optimizer, rate=number(case.rate, digits))
 
 
 def listed(items: list[str]) -> str:
@@ -51,7 +65,8 @@ def listed(items: list[str]) -> str:
     >>> listed(["tanh", "relu", "sigmoid"])
     'tanh, relu and sigmoid'
     """
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    comma, last = WORDS["list"]
+    return items[0] if len(items) == 1 else comma.join(items[:-1]) + last + items[-1]
 
 
 # The reading, as data the living page reads too (``live.py`` puts it in the page): each sentence names the
@@ -99,6 +114,20 @@ SENTENCES = (
     {"words": "The lowest E_total after {n} iterations is {runs}'s.", "about": "lowest",
      "when": {"fastest": True, "lowest": True}},
 )
+# What each field of the words holds (but {runs} and {rate}): a value of the summary, of the group's first run,
+# or of each of its runs (joined as a list, or by the text given), printed as a number to the digits asked for
+# or as a count, ``plus`` added first. The living page fills them from this data too.
+FIELDS = {
+    "threshold": {"of": "summary", "value": "threshold", "as": "number"},
+    "n": {"of": "summary", "value": "iterations", "as": "count"},
+    "reached": {"of": "run", "value": "reached", "as": "count"},
+    "first": {"of": "run", "value": "first", "as": "number"},
+    "final": {"of": "run", "value": "final", "as": "number"},
+    "overshoot": {"of": "run", "value": "overshoot", "as": "count"},
+    "after": {"of": "run", "value": "overshoot", "as": "count", "plus": 1},
+    "reached_list": {"of": "runs", "value": "reached", "as": "count", "joined": "listed"},
+    "finals": {"of": "runs", "value": "final", "as": "number", "joined": ", "},
+}
 BEST_MARK = " (lowest final E_total)"  # after the best run's status in the table of runs
 _FIELD = re.compile(r"\{([^{}]+)\}")
 
@@ -132,20 +161,24 @@ def reading(summary: Summary, digits: int = DIGITS) -> list[str]:
 
 def _filled(words: str, runs: list, summary: Summary, digits: int) -> str:
     """``words`` with its fields filled for ``runs`` (see ``SENTENCES``)."""
-    run = runs[0] if runs else None
-    fields = {
-        "runs": lambda: runs_text([r.case for r in runs], summary.named, digits),
-        "rate": lambda: "run" if summary.named else "rate",
-        "threshold": lambda: number(summary.threshold, digits), "n": lambda: str(summary.iterations),
-        "reached": lambda: str(run.reached), "first": lambda: number(run.first, digits),
-        "final": lambda: number(run.final, digits), "overshoot": lambda: str(run.overshoot),
-        "after": lambda: str(run.overshoot + 1), "reached_list": lambda: listed([str(r.reached) for r in runs]),
-        "finals": lambda: ", ".join(number(r.final, digits) for r in runs),
-    }
+    def shown(spec: dict, source) -> str:
+        value = getattr(source, spec["value"]) + spec.get("plus", 0)
+        return number(value, digits) if spec["as"] == "number" else str(value)
+
+    def value(name: str) -> str:
+        if name == "runs":
+            return runs_text([r.case for r in runs], summary.named, digits)
+        if name == "rate":
+            return WORDS["rate"][summary.named]
+        spec = FIELDS[name]
+        if spec["of"] != "runs":
+            return shown(spec, summary if spec["of"] == "summary" else runs[0])
+        texts = [shown(spec, r) for r in runs]
+        return listed(texts) if spec["joined"] == "listed" else spec["joined"].join(texts)
 
     def field(match) -> str:
         one, _, many = match[1].partition("|")
-        return (one if len(runs) == 1 else many) if many else fields[one]()
+        return (one if len(runs) == 1 else many) if many else value(one)
     return _FIELD.sub(field, words)
 
 
@@ -161,7 +194,7 @@ def checkpoints(iterations: int) -> list[int]:
 def loss_table(summary: Summary, digits: int = DIGITS) -> Table:
     """E_total at the checkpoints, one column per run."""
     rates = list(summary.trajectories)
-    header = ("iteration", *(run_label(r, summary.named, digits) for r in rates))
+    header = (*WORDS["losses"], *(run_label(r, summary.named, digits) for r in rates))
     rows = []
     for i in checkpoints(summary.iterations):
         rows.append((i, *(summary.trajectories[r][i - 1] if i <= len(summary.trajectories[r]) else "" for r in rates)))
@@ -175,6 +208,7 @@ def rate_table(summary: Summary, digits: int = DIGITS) -> Table:
         reached = r.shown["reached"]
         mark = BEST_MARK if r.case == summary.best else ""
         rows.append((run_label(r.case, summary.named, digits), r.first, r.final, reached, r.status + mark))
-    header = ("run" if summary.named else "learning rate", "E_total at 1", f"E_total at {summary.iterations}",
-              f"first below {number(summary.threshold, digits)}", "status")
+    first, *rest = WORDS["summary"]
+    header = (first[summary.named], *(words.format(n=summary.iterations, threshold=number(summary.threshold, digits))
+                                      for words in rest))
     return Table(header, tuple(rows))

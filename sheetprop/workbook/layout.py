@@ -1,6 +1,6 @@
 """Where each quantity sits on a learning rate's sheet, and the formula of each of its cells.
 
-A rate sheet reads top to bottom:
+A rate sheet reads top to bottom (its rows numbered in ``sheetprop.limits``):
 - row 1: title; row 2: how to use it,
 - row 3: parameter labels and row 4: parameter values (the editable cells), each one directly above
   the column it feeds (the learning rate above the iteration column),
@@ -22,35 +22,11 @@ from typing import TYPE_CHECKING
 from sheetprop.dialects import render
 from sheetprop.expr import Param
 from sheetprop.graph import STATE
+from sheetprop.limits import FIRST_ROW, MAX_COLUMNS, MAX_FORMULA_LENGTH, PARAM_ROW
 from sheetprop.parameters import LEARNING_RATE
 
 if TYPE_CHECKING:
     from sheetprop.graph import Graph
-
-# Excel's limits, which LibreOffice shares; past them a file is silently cut or refused.
-MAX_ROWS = 1_048_576
-MAX_COLUMNS = 16_384
-MAX_FORMULA_LENGTH = 8_192
-
-TITLE_ROW, HELP_ROW, PARAM_LABEL_ROW, PARAM_ROW, GROUP_ROW, HEADER_ROW = range(6)
-FIRST_ROW = HEADER_ROW + 1  # zero-based row of iteration 1
-
-
-COMPARE_CHART_ROWS = 22  # the Compare sheet's chart spans these rows, between its table and the iterations
-
-
-def compare_first_row(rates: int) -> int:
-    """Zero-based row of iteration 1 on the Compare sheet, below its title, threshold, table of rates and chart."""
-    return rates + 9 + COMPARE_CHART_ROWS
-
-
-def max_iterations(rates: int) -> int:
-    """The most iterations every sheet of the workbook holds.
-
-    >>> max_iterations(1), max_iterations(6)
-    (1048544, 1048539)
-    """
-    return MAX_ROWS - max(FIRST_ROW, compare_first_row(rates))
 
 
 class Layout:

@@ -110,18 +110,38 @@ class Printed:
     title_rows: tuple[int, int]
 
 
-def print_rate_sheet(sheet, printed: Printed, last_row: int, widths: list[int], group_starts: set[int]) -> None:
-    """Landscape at a scale paper can be read at (one page wide when that fits at ``MIN_PRINT_SCALE`` or
-    more), a wider sheet on as few pages across as it takes, broken between its colour groups where the pages
-    come out most evenly filled, with the iteration column and the group and name rows on every page, pages
-    numbered across then down."""
-    _paper(sheet, printed)
-    page = printable_width_px(printed.paper)
+@dataclass(frozen=True)
+class Pages:
+    """How a rate sheet's columns print: at ``scale`` percent, a new page across at each column of ``breaks``;
+    ``width``: a page's printable width in the sheet's own pixels (at that scale)."""
+
+    scale: int
+    breaks: list[int]
+    width: float
+
+    def first_page_width(self, widths: list[int]) -> float:
+        """The width the first page across prints of columns ``widths``, in the sheet's pixels."""
+        return min(self.width, sum(widths[:self.breaks[0]] if self.breaks else widths))
+
+
+def rate_sheet_pages(widths: list[int], group_starts: set[int], paper: Paper) -> Pages:
+    """A scale paper can be read at (one page wide when that fits at ``MIN_PRINT_SCALE`` or more), a wider sheet
+    on as few pages across as it takes, broken between its colour groups where the pages come out most evenly
+    filled."""
+    page = printable_width_px(paper)
     scale = print_scale(sum(widths), page)
-    sheet.set_print_scale(scale)
+    return Pages(scale, balanced_breaks(widths, group_starts, page * 100 / scale), page * 100 / scale)
+
+
+def print_rate_sheet(sheet, printed: Printed, last_row: int, widths: list[int], group_starts: set[int]) -> None:
+    """Landscape on ``rate_sheet_pages``' pages, with the iteration column and the group and name rows on every
+    page, pages numbered across then down."""
+    _paper(sheet, printed)
+    pages = rate_sheet_pages(widths, group_starts, printed.paper)
+    sheet.set_print_scale(pages.scale)
     sheet.print_area(printed.first_row, 0, last_row, len(widths) - 1)
     sheet.repeat_rows(*printed.title_rows)
-    breaks = balanced_breaks(widths, group_starts, page * 100 / scale)
+    breaks = pages.breaks
     if breaks:
         sheet.set_v_pagebreaks(breaks)
         sheet.repeat_columns(0)
@@ -201,6 +221,21 @@ def balanced_breaks(widths: list[int], group_starts: set[int], page_px: float) -
         j = best[j][1]
         breaks.append(cuts[j])
     return sorted(breaks) if len(breaks) == len(greedy) else greedy
+
+
+def fill_page(widths: list[int], page_px: int, wide: int | None = None) -> list[int]:
+    """Columns of ``widths`` narrower than a page ``page_px`` wide, widened to fill it: the first ``wide`` of them
+    (all by default), alike. The Compare sheet of two runs prints its iterations across the page, not in a third.
+
+    >>> fill_page([100, 200, 100], 800), fill_page([100, 200, 100], 800, wide=2), fill_page([500, 600], 800)
+    ([200, 400, 200], [233, 466, 100], [500, 600])
+    """
+    wide = len(widths) if wide is None else wide
+    total, widened = sum(widths), sum(widths[:wide])
+    if total >= page_px:
+        return list(widths)
+    factor = (page_px - (total - widened)) / widened
+    return [math.floor(width * factor) if column < wide else width for column, width in enumerate(widths)]
 
 
 def print_compare_sheet(sheet, printed: Printed, widths: list[int], last_row: int, breaks: list[int]) -> None:

@@ -27,12 +27,15 @@ from sheetprop.graph import COUNTER, TOTAL, Graph
 from sheetprop.parameters import PARAMETERS
 from sheetprop.runs import Run
 from sheetprop.workbook.fast import FormulaSheet
-from sheetprop.workbook.layout import (COMPARE_CHART_ROWS, FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW,
-                                       PARAM_LABEL_ROW, PARAM_ROW, TITLE_ROW, Layout, compare_first_row)
+from sheetprop.limits import (COMPARE_CHART_ROWS, FIRST_ROW, GROUP_ROW, HEADER_ROW, HELP_ROW, PARAM_LABEL_ROW, PARAM_ROW,
+                              TITLE_ROW, compare_first_row)
+from sheetprop.workbook.layout import Layout
+from sheetprop import palette
 from sheetprop.palette import HEADER, LEGEND, LINE_WIDTH, series
 from sheetprop.paper import PAPERS
-from sheetprop.workbook.style import (Printed, colour_group, number_format, print_compare_sheet, print_rate_sheet,
-                                      printable_width_px, sample_text, shows_as_given, text_width, wrapped_width)
+from sheetprop.workbook.style import (Printed, colour_group, fill_page, number_format, print_compare_sheet,
+                                      print_rate_sheet, printable_width_px, rate_sheet_pages, sample_text, shows_as_given,
+                                      text_width, wrapped_width)
 
 # Fixed metadata keeps regenerated outputs byte-identical.
 CREATED = dt.datetime(2024, 1, 1)
@@ -119,14 +122,14 @@ class _Styles(dict):
         self.workbook, self._made = workbook, {}
         super().__init__(
             title=self.made(bold=True, font_size=14),
-            help=self.made(italic=True, font_color="#555555"),
-            label=self.made(italic=True, font_color="#555555", align="right"),
+            help=self.made(italic=True, font_color=palette.MUTED),
+            label=self.made(italic=True, font_color=palette.MUTED, align="right"),
             # The editable cells, as spreadsheets mark input cells: blue on pale yellow, boxed.
-            param=self.made(font_color="#0000CC", bg_color="#FFF2CC", border=1),
+            param=self.made(font_color=palette.INPUT_INK, bg_color=palette.INPUT, border=1),
             header=self.made(bold=True, bottom=2, align="center", valign="bottom", text_wrap=True,
                              bg_color=HEADER),
             count=self.made(num_format="0"),
-            best=self.made(bold=True, bg_color="#E2EFDA"),
+            best=self.made(bold=True, bg_color=palette.BEST),
         )
 
     def made(self, **properties):
@@ -159,27 +162,31 @@ def _write_rate_header(sheet, config: Config, layout: Layout, case: Case, first:
         title += f", {graph.optimizer.words}"
     sheet.write_string(TITLE_ROW, 0, title, styles["title"])
     _write_legend(sheet, widths, text_width(title, bold=True, size=14), styles)
-    sheet.write_string(HELP_ROW, 0, instructions or "Edit the parameter cells (blue on yellow): every other number "
-                       "is a formula and recalculates. Hover a column's name for its math.", styles["help"])
+    starts = {first_column for first_column, _ in _groups(graph)}
+    if instructions:
+        _write_instructions(sheet, instructions, widths, rate_sheet_pages(widths, starts, PAPERS[config.paper]), styles)
+    else:
+        sheet.write_string(HELP_ROW, 0, "Edit the parameter cells (blue on yellow): every other number is a formula "
+                           "and recalculates. Hover a column's name for its math.", styles["help"])
     for name in graph.params:
         sheet.write_string(PARAM_LABEL_ROW, layout.param_columns[name], labels[name], styles["label"])
     for name in graph.params:
         sheet.write_number(PARAM_ROW, layout.param_columns[name], values[name], styles["param"])
-    starts = {first_column for first_column, _ in _groups(graph)}
     for column, quantity in enumerate(quantities):
         fill = colour_group(quantity)
-        edge = {"left": 1, "left_color": "#7F7F7F"} if column in starts else {}
+        edge = {"left": 1, "left_color": palette.GREY} if column in starts else {}
         background = {"bg_color": fill.header} if fill else {}
-        band = styles.made(bold=True, font_size=9, font_color="#404040", **background, **edge)
+        band = styles.made(bold=True, font_size=9, font_color=palette.INK_SOFT, **background, **edge)
         if column == 0 or column in starts:
             sheet.write_string(GROUP_ROW, column, quantity.group, band)
         else:
             sheet.write_blank(GROUP_ROW, column, None, band)
     for column, quantity in enumerate(quantities):
         fill = colour_group(quantity)
-        edge = {"left": 1, "left_color": "#7F7F7F"} if column in starts else {}
+        edge = {"left": 1, "left_color": palette.GREY} if column in starts else {}
         sheet.write_string(HEADER_ROW, column, quantity.name,
-                           styles.made(bold=True, bottom=2, align="center", bg_color=fill.header if fill else "#F2F2F2",
+                           styles.made(bold=True, bottom=2, align="center",
+                                       bg_color=fill.header if fill else palette.TABLE_HEAD,
                                        **edge))
         note = quantity.note(graph)
         sheet.write_comment(HEADER_ROW, column, note,
@@ -197,6 +204,24 @@ def _write_rate_header(sheet, config: Config, layout: Layout, case: Case, first:
     # Formats of the table's cells (not of the columns, which would tint the rows above the table too).
     return [styles.made(**({"num_format": fmt} if fmt else {}), **({"bg_color": fill.tint} if fill else {}))
             for fmt, fill in zip(formats, map(colour_group, quantities))]
+
+
+def _write_instructions(sheet, text: str, widths: list[int], pages, styles: _Styles) -> None:
+    """An exercise's instructions, which print: wrapped in the cells the first page across prints, in as many
+    lines as they take there, so that no page cuts them."""
+    room = pages.first_page_width(widths)
+    last = max(column for column in range(len(widths)) if sum(widths[:column + 1]) <= room or column == 0)
+    lines = math.ceil(text_width(text) * WRAP_SPARE / sum(widths[:last + 1]))
+    sheet.set_row(HELP_ROW, lines * LINE_POINTS + 2)
+    wrapped = styles.made(italic=True, font_color=palette.MUTED, text_wrap=True, valign="top")
+    if last == 0:
+        sheet.write_string(HELP_ROW, 0, text, wrapped)
+    else:
+        sheet.merge_range(HELP_ROW, 0, HELP_ROW, last, text, wrapped)
+
+
+LINE_POINTS = 15  # a line of Calibri 11
+WRAP_SPARE = 1.15  # wrapping at word ends leaves part of each line blank
 
 
 def _number_format(quantity, value: float) -> str | None:
@@ -361,12 +386,13 @@ def _write_compare(workbook, sheet, config: Config, layouts: dict[str, Layout], 
             if iteration <= len(trajectory):
                 write(r, i + 1, loss_formulas[i].format(row=source_row), values, cached(trajectory[iteration - 1]))
 
-    widths = _compare_widths(headers, cases, summary, total_format)
+    paper = PAPERS[config.paper]
+    # The iteration and the runs' columns take what the page has to spare: their pages print across it.
+    widths = fill_page(_compare_widths(headers, cases, summary, total_format), printable_width_px(paper), 1 + n)
     for column, width in enumerate(widths):
         sheet.set_column_pixels(column, column, width)
     chart = _compare_chart(workbook, summary, trajectory_header, first_iteration, last_iteration)
     # As wide as the columns in use: a program prints the columns in use, and would cut a wider chart.
-    paper = PAPERS[config.paper]
     chart.set_size({"width": min(sum(widths), printable_width_px(paper)), "height": COMPARE_CHART_ROWS * ROW_PIXELS})
     sheet.insert_chart(chart_row, 0, chart)
     # The chart's page starts a row above it: a program drawing its frame on the edge keeps it off the table's page.
