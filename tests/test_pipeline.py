@@ -46,7 +46,8 @@ def test_every_output_of_any_network(tmp_path_factory, config, learning_rates):
     # The walkthrough, parsed back: each result is the engine's, each form evaluates to it.
     run = Run.of(config)
     rate = config.shown_rate
-    first, second = (dict(zip((q.name for q in run.graph.quantities), row), lr=rate)
+    given = config.values_for(config.network.optimizer)  # the parameters a form reads: λ, δ, μ, …
+    first, second = (dict(given, **dict(zip((q.name for q in run.graph.quantities), row)), lr=rate)
                      for row in list(run.rows(rate))[:2])
     text = (out / "drawn-walkthrough.md").read_text(encoding="utf-8")
     found = equations(text)
