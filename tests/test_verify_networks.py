@@ -342,7 +342,7 @@ def test_a_deep_networks_slip_is_found_without_writing_its_chain_out_in_full(tmp
     """A wrong first-layer gradient of a deep, wide network: verify compares it with the definition written
     out past the chain-rule columns only while that stays as short as a person would type (READABLE_NODES);
     written out in full the chain grows with the product of the layers' widths (here thousands of nodes,
-    compiled once per candidate network). Bounded by counting the Python verify compiles."""
+    compiled once per candidate network). Bounded by counting the nodes of the trees verify compiles."""
     from sheetprop.graph import READABLE_NODES
     from sheetprop.verify import rules
 
@@ -350,9 +350,12 @@ def test_a_deep_networks_slip_is_found_without_writing_its_chain_out_in_full(tmp
     graph = build_graph(config.network)
     first = next(q for q in graph.of_role(GRADIENT) if q.layer == 1)
     assert graph.expanded_size(first.expr) > 10 * READABLE_NODES  # the chain the test is about
+    from sheetprop.verify.evaluate import postorder
+
     compiled = []
-    compile_source = rules.compile_source
-    monkeypatch.setattr(rules, "compile_source", lambda source: compiled.append(len(source)) or compile_source(source))
+    compile_tree = rules.compile_tree
+    monkeypatch.setattr(rules, "compile_tree",
+                        lambda expr: compiled.append(sum(1 for _ in postorder(expr))) or compile_tree(expr))
     path = built(config, tmp_path)
     title, cell, name = planted(config, 1)
 
@@ -360,4 +363,4 @@ def test_a_deep_networks_slip_is_found_without_writing_its_chain_out_in_full(tmp
         return value * 1.01 + 0.01234567891 if (sheet, coordinate) == (title, cell) else value
     report = verify(values_only(path, tmp_path / "slip.xlsx", edit=slip))
     assert [(f.cell, f.quantity) for f in report.findings] == [(cell, name)] and report.status == 1
-    assert compiled and max(compiled) < 40 * READABLE_NODES, max(compiled)  # characters of Python, ≈ 10 a node
+    assert compiled and max(compiled) < 4 * READABLE_NODES, max(compiled)  # nodes of the largest tree compiled
