@@ -280,7 +280,7 @@ def parse(data: dict, source: str = "") -> Config:
     if layers and inputs and len(inputs) * sum(layers[1:]) > MAX_COLUMNS:  # a column per neuron and example
         problems.add(f"key 'inputs': {len(inputs):,} examples of {sum(layers[1:]):,} neurons do not fit a sheet "
                      f"of {MAX_COLUMNS:,} columns; give fewer examples")
-    activations = problems.attempt(_activations, data, len(layers) - 1 if layers else None)
+    activations = problems.attempt(_activations, data, layers)
     loss = problems.attempt(_loss, data, activations)
     if loss and activations and targets:
         problems.attempt(_targets, loss, activations[-1], targets)
@@ -679,15 +679,20 @@ def _given_layers(data: dict, n_in: int, n_out: int) -> tuple[int, ...]:
     raise ConfigError("key 'layers': missing; say how many neurons each layer has, e.g. layers = [2, 2, 2]")
 
 
-def _activations(data: dict, count: int | None) -> tuple[str, ...]:
-    """One activation per layer after the inputs (``count`` of them; None when the layers are unknown:
-    the names are still checked)."""
+def _activations(data: dict, layers: list[int] | None) -> tuple[str, ...]:
+    """One activation per layer after the inputs (None when the layers are unknown: the names are still
+    checked). A function of the whole layer (softmax) over a layer of one neuron is refused: it is always 1."""
+    count = len(layers) - 1 if layers else None
     value = data.get("activations", "sigmoid")
     names = [value] * (count or 1) if isinstance(value, str) else value
     if not isinstance(names, list) or count is not None and len(names) != count:
         raise ConfigError(f"key 'activations': give one name, or a list of {count} (one per layer after the inputs)")
     problems = _Problems()
     chosen = tuple(problems.attempt(choose, name, ACTIVATIONS, "activations", "activation") for name in names)
+    for number, (name, width) in enumerate(zip(chosen, layers[1:] if layers else ()), start=1):
+        if name and ACTIVATIONS[name].layer and width == 1:
+            problems.add(f"key 'activations': {name} over layer {number}, a layer of one neuron, is always 1 and "
+                         "learns nothing; give that layer 2 or more neurons, or choose another activation")
     if problems.found:
         raise ConfigError(*dict.fromkeys(problems.found))  # a name repeated is one problem
     return chosen
@@ -744,7 +749,7 @@ def _biases(value, layers: tuple[int, ...]) -> tuple[str, list[float]]:
     if all(isinstance(v, list) for v in value):
         for layer, (given, size) in enumerate(zip(value, layers[1:]), start=1):
             if len(given) != size:
-                raise ConfigError(f"key 'biases': layer {layer} has {size} neurons but {len(given)} biases")
+                raise ConfigError(f"key 'biases': layer {layer} has {size} neuron{'s' * (size != 1)} but {len(given)} biases")
         return "neuron", [_number(v, "biases") for layer in value for v in layer]
     return "layer", [_number(v, "biases") for v in value]
 

@@ -114,22 +114,6 @@ def test_softmax_stays_finite_for_large_net_inputs(tmp_path):
     assert engines.libreoffice_mismatches(path, tmp_path) == []
 
 
-def test_a_softmax_layer_of_one_output_is_torchs_and_written_without_max():
-    """A softmax over one output is 1 whatever its net input (torch.softmax agrees), so nothing is learnt; its
-    definition subtracts the net input itself, not max(o1), a call of one argument that says nothing (and
-    that a reader of the walkthrough's text takes for Python's max of a number)."""
-    config = configs.parse({"layers": [2, 3, 1], "activations": ["tanh", "softmax"], "loss": "cross_entropy",
-                            "inputs": [0.4, -0.2], "targets": [1.0], "seed": 3, "learning_rates": [0.5],
-                            "iterations": 2})
-    graph, (row,) = engine_run(config, 0.5, 1)
-    net = torch.tensor([value(graph, row, "o1")])
-    assert close(value(graph, row, "a_o1"), torch.softmax(net, 0).item(), 1e-12, 1e-15)
-    _, gradients = reference.gradients(config)
-    for name in graph.trained:
-        assert close(value(graph, row, f"∂E/∂{name}"), gradients[name], 1e-10, 1e-14), name
-    assert "max" not in graph["a_o1"].math() and "MAX(" not in Layout(graph).formula("a_o1", 2)
-
-
 @pytest.mark.parametrize("iteration", [1, 40])
 def test_the_classifiers_gradients_are_autograds_and_the_slopes_of_e_total(iteration):
     """At the initial weights and at those 40 SGD updates made: each gradient as autograd computes it (rel
@@ -175,6 +159,9 @@ def test_huber_is_torchs_on_both_sides_of_delta_with_weight_decay():
     ({"loss": "half_sse", "targets": [[1, 0, 0]] * 5 + [[0, 0.5, 0]]},
      "key 'targets': softmax outputs probability distributions, but in example 6 the targets sum to 0.5; "
      "give targets from 0 to 1, each example's summing to 1, or set another last activation"),
+    ({"layers": [4, 5, 1], "targets": [[1]] * 6, "biases": [0.1, 0.0]},
+     "key 'activations': softmax over layer 2, a layer of one neuron, is always 1 and learns nothing; give that "
+     "layer 2 or more neurons, or choose another activation"),
     ({"weight_decay": -0.01}, "key 'weight_decay': weight_decay = -0.01 is outside [0, ∞); give a value in that range"),
     ({"huber_delta": 1.0}, "key 'huber_delta': belongs to huber, not to cross_entropy; remove it or choose that loss"),
     ({"loss": "huber", "huber_delta": 0}, "key 'huber_delta': delta = 0.0 is outside (0, ∞); give a value in that range"),

@@ -33,6 +33,7 @@ def networks(draw):
     loss = draw(st.sampled_from(sorted(LOSSES)))
     activations = draw(st.lists(st.sampled_from(sorted(ACTIVATIONS)), min_size=len(layers) - 1, max_size=len(layers) - 1))
     activations[-1] = LOSSES[loss].outputs or activations[-1]
+    layers[1:] = [max(2, n) if ACTIVATIONS[f].layer else n for f, n in zip(activations, layers[1:])]  # softmax of 1: refused
     count = draw(st.integers(1, 8))
     targets = [draw(st.lists(unit, min_size=layers[-1], max_size=layers[-1])) for _ in range(count)]
     if any(rule.total for _, _, rule, _ in configs.target_rules(loss, activations[-1])):
