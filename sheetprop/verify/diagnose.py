@@ -446,13 +446,15 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> tuple[str, str] | No
     return f"the formula {formula}, that is {named}, matches none of the usual slips", "unknown"
 
 
-def _reference(ctx, k: int, opaque: dict):
+def _reference(ctx, k: int, opaque: dict, columns: dict | None = None, given=()):
     """What each reference of a formula in data row k stands for, as a node: a quantity of this row or the
-    row above, a labelled parameter, or some other cell (a parameter of its own, kept as its value)."""
+    row above, a labelled parameter, or some other cell (a parameter of its own, kept as its value).
+    ``columns`` (column index → quantity) in place of the table's judged columns; ``given``: parameters
+    taken from their labelled cells though not read yet (the rate, before it is chosen)."""
     table, grid = ctx.table, ctx.table.grid
-    by_column = {c.index: n for n, c in table.columns.items() if n in ctx.rules}
+    by_column = columns if columns is not None else {c.index: n for n, c in table.columns.items() if n in ctx.rules}
     labelled = {label.values[0][0]: name for name, label in table.labels.items()
-                if label.single is not None and name in ctx.params}
+                if label.single is not None and (name in ctx.params or name in given)}
     row, above = table.rows[k], table.rows[k - 1] if k else None
     counter = table.columns["iteration"].index if "iteration" in table.columns else None
     shift = ctx.counter_shift

@@ -1,0 +1,242 @@
+"""What a column holds, from the sheet's own formulas and values, its header a hint.
+
+The table's headers name most columns (table.py). A column stays in doubt when its header names nothing
+the network has (`y1`, `ðE/ðw1`, `Z`, a word of another language) or names what another column's header
+names too (two columns headed `i2`). Each column in doubt is tried as each quantity the network has no
+column for (and as the disputed name): where formulas exist, a reading is worth the formulas it explains
+(its own formula computes the quantity, or another column's formula reads it where the quantity belongs);
+else the cells whose values agree once it holds the quantity. A reading other than the header's is taken
+only when it explains more than the header's and more than any other reading of the column; each one
+taken is said in one line (``column B headed i2 holds t2: the loss reads it``).
+
+Only columns in doubt are tried, against only the quantities without a column: a sheet whose headers
+name every column costs nothing here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from sheetprop import legend
+from sheetprop.expr import Param, Sym, symbols
+from sheetprop.graph import COUNTER, ERROR, INPUT, TARGET, Graph
+from sheetprop.verify.diagnose import _environments, _reference, _same
+from sheetprop.verify.evaluate import TooDeep, check_depth
+from sheetprop.verify.findings import excerpt
+from sheetprop.verify.formula import FormulaError, read, references, unwrap
+from sheetprop.verify.names import quantity
+from sheetprop.verify.rules import Rule, make_rule
+from sheetprop.verify.table import Column, Table
+
+MAX_DOUBTFUL = 32     # columns in doubt tried on one table; past them the rest stay unknown
+MAX_READINGS = 4096   # (column, quantity) pairs tried on one table
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A column read as one quantity: the formulas and the cells that reading explains, and why in words."""
+
+    column: Column
+    name: str
+    formulas: int = 0
+    agree: int = 0        # cells whose values agree
+    judged: int = 0       # cells whose values could be judged
+    why: str = ""
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """Formulas first, where there are any; then values, if most of the cells judged agree."""
+        return self.formulas, self.agree if 2 * self.agree > self.judged else 0
+
+
+@dataclass
+class Resolution:
+    """The table with its columns read from meaning, the lines saying what was assumed, and the work done."""
+
+    table: Table
+    assumed: list[str] = field(default_factory=list)
+    tried: int = 0        # readings tried: (column, quantity) pairs
+
+
+# How many cells of ``rules`` agree, and how many could be judged, while ``name`` reads ``column`` (check's).
+Explained = Callable[[list[Rule]], tuple[int, int]]
+Trying = Callable[[str, Column], object]   # a context manager: the column's values under the name, for a while
+
+
+def resolve(ctx, explained: Explained, trying: Trying) -> Resolution:
+    """Read the columns in doubt of ``ctx.table`` (a check.Context judged by its headers) from what the
+    sheet's formulas and values say; the table unchanged when nothing is read otherwise."""
+    table, graph = ctx.table, ctx.graph
+    doubtful = _doubtful(table)
+    result = Resolution(table)
+    if not doubtful:
+        return result
+    holds = {c.index: n for n, c in table.columns.items()}
+    settled: dict[int, Reading] = {}
+    while doubtful:
+        known = {n for i, n in holds.items() if i not in doubtful or i in settled} - {"iteration"}
+        missing = [q.name for q in graph.quantities if q.name not in known and q.role != COUNTER]
+        readings = []
+        for column in doubtful.values():
+            header = quantity(column.header)
+            taken_names = {r.name for r in settled.values()}
+            names = dict.fromkeys([*([header] if header in graph.index and header not in taken_names else []),
+                                   *missing])
+            for name in names:
+                if result.tried >= MAX_READINGS:
+                    break
+                result.tried += 1
+                readings.append(_reading(ctx, column, name, holds, known, explained, trying))
+        taken = _choose(readings, doubtful)
+        if not taken:
+            break
+        for reading in taken:
+            holds = {i: n for i, n in holds.items() if n != reading.name}
+            holds[reading.column.index] = reading.name
+            settled[reading.column.index] = reading
+            del doubtful[reading.column.index]
+    ctx.points = None   # the random rows were drawn for the readings tried; the judging draws its own
+    return _renamed(table, holds, settled, result)
+
+
+def _doubtful(table: Table) -> dict[int, Column]:
+    """Columns whose header names nothing of the network, or a name another column's header names too (both
+    of them), that hold numbers: by column index, left to right, at most MAX_DOUBTFUL."""
+    found = {c.index: c for c in table.unknown}
+    disputed = {quantity(c.header) for c in table.unknown}
+    for name, column in table.columns.items():
+        if name in disputed:
+            found[column.index] = column
+    return dict(sorted(found.items())[:MAX_DOUBTFUL])
+
+
+def _reading(ctx, column: Column, name: str, holds: dict, known: set, explained: Explained, trying: Trying) -> Reading:
+    """``column`` read as ``name``: the formulas it explains, and the cells."""
+    graph = ctx.graph
+    present = (known - {holds.get(column.index)}) | {name}
+    readers = _readers(graph, present, name)
+    own = [] if isinstance(graph[name].expr, Param) else [name]
+    formulas, why = _formulas(ctx, column, name, holds, present, own, readers)
+    with trying(name, column):
+        agree, judged = explained([make_rule(graph, n, present) for n in (*own, *readers)])
+    if not formulas and agree:
+        why = f"its values are {legend.math(name)}'s"
+    return Reading(column, name, formulas, agree, judged, why)
+
+
+def _readers(graph: Graph, present: set[str], name: str) -> list[str]:
+    """The quantities with a column whose definition, written out down to the ``present`` columns, reads ``name``."""
+    reaches: dict[str, bool] = {}
+
+    def reads(quantity: str) -> bool:
+        if quantity not in reaches:
+            reaches[quantity] = False   # a definition never reads itself but through the row above
+            reaches[quantity] = any(s.name == name or (s.name not in present and s.name in graph.index
+                                                       and isinstance(s, Sym) and reads(s.name))
+                                    for s in symbols(graph[quantity].expr))
+        return reaches[quantity]
+    # In the graph's order: the loss before the gradients, so the words name the nearest reader.
+    return sorted((q for q in present if q != name and q in graph.index and graph[q].role != COUNTER and reads(q)),
+                  key=graph.index.get)
+
+
+def _formulas(ctx, column: Column, name: str, holds: dict, present: set[str], own: list[str],
+              readers: list[str]) -> tuple[int, str]:
+    """How many formulas (of two data rows) say ``column`` holds ``name``: its own computing the quantity's
+    definition, another's reading it where the definition reads the quantity. And why, in words."""
+    table, grid = ctx.table, ctx.table.grid
+    columns = {i: n for i, n in holds.items() if n != name and n in present}
+    columns[column.index] = name
+    if len(table.rows) > 1:
+        ks = sorted({1, len(table.rows) - 1})
+    else:
+        ks = [0]
+    index_of = {n: i for i, n in holds.items()}
+    count, why = 0, ""
+    for k in ks:
+        row, above = table.rows[k], table.rows[k - 1] if k else None
+        for quantity_name, index in [*((n, column.index) for n in own),
+                                     *((n, index_of[n]) for n in readers if n in index_of)]:
+            formula = grid.formulas.get((row, index))
+            if not formula:
+                continue
+            formula = unwrap(formula)
+            if index != column.index and not any(r.column == column.index and r.row in (row, above)
+                                                 and r.sheet in (None, grid.title) for r in _refs(formula)):
+                continue
+            if _computes(ctx, k, formula, columns, make_rule(ctx.graph, quantity_name, present)):
+                count += 1
+                if not why:
+                    why = _because(ctx.graph, name, quantity_name, index == column.index)
+    return count, why
+
+
+def _refs(formula: str) -> list:
+    try:
+        return references(formula)
+    except FormulaError:
+        return []
+
+
+def _computes(ctx, k: int, formula: str, columns: dict, rule: Rule) -> bool:
+    """Does ``formula`` (of data row k), its references read as ``columns`` say, compute ``rule``'s definition?"""
+    opaque: dict[str, float] = {}
+    try:
+        tree = check_depth(read(formula, _reference(ctx, k, opaque, columns, given={"lr"})))
+    except (FormulaError, TooDeep):
+        return False
+    batch = _environments(ctx, opaque)
+    return _same(batch.values(tree, keep=False), batch.values(rule.expr, keep=False))
+
+
+def _because(graph: Graph, name: str, reader: str, own: bool) -> str:
+    """Why a column holds ``name``, in words: 'its formula computes ∂E/∂w1', 'the loss reads it', 'h1 reads it'."""
+    if own:
+        return f"its formula computes {legend.math(name)}"
+    if graph[reader].role == ERROR:
+        return "the loss reads it"
+    return f"{legend.math(reader)}'s formula reads it"
+
+
+def _choose(readings: list[Reading], doubtful: dict[int, Column]) -> list[Reading]:
+    """The readings to take: per column, the best one when it explains more than the header's reading and
+    more than any other reading of the column (two equal readings: the header's, or none); each quantity to one
+    column, the better reading first."""
+    by_column: dict[int, list[Reading]] = {}
+    for reading in readings:
+        by_column.setdefault(reading.column.index, []).append(reading)
+    best = []
+    for index, found in by_column.items():
+        header = quantity(doubtful[index].header)
+        found.sort(key=lambda r: r.score, reverse=True)
+        top = found[0]
+        if top.score <= (0, 0) or (len(found) > 1 and found[1].score == top.score):
+            continue
+        best.append(top)
+    best.sort(key=lambda r: (r.score, -r.column.index), reverse=True)
+    taken, names = [], set()
+    for reading in best:
+        if reading.name not in names:
+            taken.append(reading)
+            names.add(reading.name)
+    return taken
+
+
+def _renamed(table: Table, holds: dict, settled: dict, result: Resolution) -> Resolution:
+    """The table with the settled columns under the names they hold; one line for each column that holds
+    what its header does not say."""
+    by_index = {c.index: c for c in (*table.columns.values(), *table.unknown)}
+    columns = {n: replace(by_index[i], name=n) for i, n in sorted(holds.items())}
+    if columns == table.columns:
+        return result
+    unknown = tuple(replace(c, name=None) for i, c in sorted(by_index.items()) if i not in holds)
+    result.table = replace(table, columns=columns, unknown=unknown)
+    result.assumed = [words(r.column, r.name, r.why) for _, r in sorted(settled.items())
+                      if quantity(r.column.header) != r.name]
+    return result
+
+
+def words(column: Column, name: str, why: str) -> str:
+    """One assumption in words: 'column B headed i2 holds t2: the loss reads it'."""
+    return f"column {column.letter} headed {excerpt(column.header, 40)} holds {legend.math(name)}: {why}"

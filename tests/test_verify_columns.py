@@ -1,0 +1,156 @@
+"""What a column holds follows from the sheet's own formulas and values; headers are hints (issue 28, part 2).
+
+Each kind of header seen on real sheets is made here with tests/handmade.py (a formula typed per column, the
+way students do): two columns headed i2, one holding t2; targets headed y1, y2 beside inputs x1, x2; gradients
+headed ðE/ðw1 (a mis-encoded ∂) and w3 headed Z; headers in another language. Each comes with formulas
+(recalculated by formualizer, an engine of its own) and as a values-only copy of those values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import formualizer
+import pytest
+
+import handmade
+from sheetprop.graph import build_graph
+from sheetprop.verify import columns, verify
+from sheetprop.verify.report import as_json, as_text
+
+ETH = {f"dw{n}": f"ðE/ðw{n}" for n in range(1, 9)}   # ∂ read as Latin-1 and shown as ð
+
+# kind → (headers, {column letter: (header, what it holds)}) on handmade's layout (t1 in A, t2 in B, …, dw8 in AE)
+KINDS = {
+    "two columns headed i2": ({"t2": "i2"}, {"B": ("i2", "t2")}),
+    "targets y1, y2 beside inputs x1, x2": ({"t1": "y1", "t2": "y2", "i1": "x1", "i2": "x2"},
+                                            {"A": ("y1", "t1"), "B": ("y2", "t2")}),
+    "gradients headed ðE/ðw and w3 headed Z": ({**ETH, "w3": "Z"},
+                                                {"G": ("Z", "w3"), **{letter: (f"ðE/ðw{n}", f"∂E/∂w{n}") for n, letter
+                                                                      in enumerate(("X", "Y", "Z", "AA", "AB", "AC", "AD", "AE"), 1)}}),
+    "headers in another language": ({"t1": "Ziel 1", "t2": "Ziel 2", "E_total": "Gesamtfehler"},
+                                    {"A": ("Ziel 1", "t1"), "B": ("Ziel 2", "t2"), "W": ("Gesamtfehler", "E_total")}),
+}
+# What the formulas say, per quantity held: its own formula computes it, or another's reads it.
+FORMULA_WORDS = {"t1": "the loss reads it", "t2": "the loss reads it", "w3": "h2's formula reads it",
+                 "E_total": "its formula computes E_total",
+                 **{f"∂E/∂w{n}": f"its formula computes ∂E/∂w{n}" for n in range(1, 9)}}
+
+
+def books(folder, sheet: handmade.Sheet) -> dict:
+    """``sheet`` with formulas (recalculated by formualizer) and as a values-only copy (10 digits)."""
+    formulas, recalculated, values = folder / "formulas.xlsx", folder / "recalculated.xlsx", folder / "values.xlsx"
+    handmade.write_workbook(formulas, [sheet])
+    formualizer.recalculate_file(str(formulas), str(recalculated))
+    handmade.values_copy(recalculated, values)
+    return {"formulas": recalculated, "values": values}
+
+
+@pytest.fixture(scope="module", params=sorted(KINDS))
+def kind(request, tmp_path_factory):
+    headers, held = KINDS[request.param]
+    folder = tmp_path_factory.mktemp("columns")
+    return request.param, held, books(folder, handmade.Sheet("kind", headers=headers))
+
+
+@pytest.mark.parametrize("variant", ["formulas", "values"])
+def test_each_kind_of_header_is_read_from_the_sheets_formulas_or_values_and_judged_correct(kind, variant):
+    """A correct sheet under each kind of header is judged correct, every core quantity judged, and the report
+    says what it assumed of each column, one line each: from the formulas where there are any, else the values."""
+    title, held, paths = kind
+    report = verify(paths[variant])
+    assert report.agrees and report.status == 0, (title, as_text(report))
+    (sheet,) = report.sheets
+    because = (lambda name: FORMULA_WORDS[name]) if variant == "formulas" else (lambda name: f"its values are {name}'s")
+    assert list(sheet.assumed) == [f"column {letter} headed {header} holds {name}: {because(name)}"
+                                   for letter, (header, name) in held.items()], title
+    shown = {letter: (name, header) for letter, name, header in sheet.columns}
+    for letter, (header, name) in held.items():
+        assert shown[letter] == (name, header), (title, letter)
+        assert sheet.judged_cells.get(name) == (7 if name.startswith("w") else 8), (title, name)
+    text = as_text(report)
+    assert all(line in text for line in sheet.assumed) and "not judged" not in text and "incomplete" not in text
+    assert json.loads(as_json(report))["sheets"][0]["assumed"] == list(sheet.assumed)
+
+
+def test_the_column_headed_i2_that_holds_t2_lets_h1_and_h2_be_judged_correct(tmp_path):
+    """Two columns headed i2, the first holding t2 (0.99): the loss reads the first where t2 belongs, h1 and h2
+    the second where i2 does. h1 and h2 (which read i2) are judged correct, not wrong."""
+    paths = books(tmp_path, handmade.Sheet("dup", headers={"t2": "i2"}))
+    for path in paths.values():
+        report = verify(path)
+        (sheet,) = report.sheets
+        assert report.findings == () and sheet.judged_cells["h1"] == sheet.judged_cells["h2"] == 8
+        assert {letter: name for letter, name, _ in sheet.columns}.get("D") == "i2"
+
+
+def test_a_correct_sheet_with_ordinary_headers_says_nothing_new_and_tries_nothing(tmp_path, monkeypatch):
+    """Headers that name every column: no 'holds' line, and no reading tried (the work is counted)."""
+    tried = spy(monkeypatch)
+    paths = books(tmp_path, handmade.Sheet("plain", headers=handmade.NOTES))
+    for path in paths.values():
+        report = verify(path)
+        assert report.agrees and report.sheets[0].assumed == ()
+        assert "holds" not in as_text(report)
+    assert tried == [0, 0]
+
+
+def test_two_readings_that_explain_the_cells_equally_keep_the_header(tmp_path):
+    """A second column headed i2 holding i2 again: both explain the same cells, so the header's (the first)
+    keeps i2, nothing new is said, and the copy stays unrecognised."""
+    paths = books(tmp_path, handmade.Sheet("twice", extra=("i2", "=[i2]")))
+    for path in paths.values():
+        report = verify(path)
+        (sheet,) = report.sheets
+        assert report.agrees and sheet.assumed == ()
+        assert {letter: name for letter, name, _ in sheet.columns}["D"] == "i2" and sheet.unknown == (("AF", "i2"),)
+
+
+def spy(monkeypatch) -> list[int]:
+    """The readings columns.resolve tries, per table judged."""
+    tried, resolve = [], columns.resolve
+
+    def counting(*args, **kwargs):
+        result = resolve(*args, **kwargs)
+        tried.append(result.tried)
+        return result
+    monkeypatch.setattr(columns, "resolve", counting)
+    return tried
+
+
+def test_only_columns_in_doubt_are_tried_against_the_quantities_without_a_column(tmp_path, monkeypatch):
+    """Nine columns in doubt (eight ðE/ðw headers and Z) are each tried against the quantities the headers leave
+    without a column: the work is bounded by their product, whatever the rest of the sheet holds."""
+    tried = spy(monkeypatch)
+    headers, _ = KINDS["gradients headed ðE/ðw and w3 headed Z"]
+    paths = books(tmp_path, handmade.Sheet("eth", headers=headers))
+    report = verify(paths["values"])
+    graph = build_graph(report.sheets[0].network)
+    named = len(handmade.COLUMNS) - 9   # the columns whose headers name a quantity
+    without = len(graph.quantities) - 1 - named   # the counter is never a column's
+    # One round settles all nine (the gradients by their values, Z by h2's): 9 × 21 readings, of the 31 × 44
+    # that every column against every quantity would be.
+    assert tried == [9 * without] and without == 21, tried
+
+
+@pytest.mark.parametrize("header", ["h1", "Netz 1"])
+def test_a_wrong_column_stays_a_finding_and_is_not_re_read_to_pass(tmp_path, header):
+    """An h1 column with the classic slip (w1 and w2 swapped), on a sheet where other columns are in doubt and,
+    in one case, under a header that names nothing: from its formula it is still h1 (a_h1 reads it there) and its
+    slip is named; from its values alone it is never called correct (found wrong, or not judged: incomplete)."""
+    sheet = handmade.Sheet("slip", headers={**ETH, "h1": header}, slips={"h1": ("=[i1]*[w2]+[i2]*[w1]", 0)})
+    paths = books(tmp_path, sheet)
+    report = verify(paths["formulas"])
+    (finding,) = [f for f in report.findings if f.quantity == "h1"]
+    assert "swapped" in finding.diagnosis and finding.cell == "I6"
+    assert [line for line in report.sheets[0].assumed if "holds h1" in line] == \
+        ([] if header == "h1" else ["column I headed Netz 1 holds h1: a_h1's formula reads it"])
+    values = verify(paths["values"])
+    assert not values.agrees and values.status == 1
+    (finding,) = values.findings
+    # Under its own header the slip is h1's; under one that names nothing, the values alone cannot say the column
+    # is h1 (a_h1 reads it, h1's definition does not give it: half the cells): a_h1, read from h1's definition, is
+    # wrong by the same slip, and the column stays unrecognised.
+    assert finding.quantity == ("h1" if header == "h1" else "a_h1") and "w1 and w2 swapped" in finding.diagnosis
+    assert not any("holds h1" in line for line in values.sheets[0].assumed)
