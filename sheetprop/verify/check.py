@@ -146,7 +146,7 @@ class Context:
     counter_shift: float | None = None        # the sheet's counter minus the iteration, where it counts one a row
     usable: set[str] = field(default_factory=set)  # the columns the rules read
     written_out: dict[str, Rule] = field(default_factory=dict)  # rules past the chain-rule columns, made when needed
-    points: tuple | None = None               # the diagnosis's random rows, computed once (diagnose._environments)
+    points: tuple | None = None               # the diagnosis's random rows, computed once (diagnose.environments)
     tried: int = 0                            # mutants the diagnosis has tried on this sheet (diagnose.MUTANTS)
     assumed: list[str] = field(default_factory=list)  # columns read otherwise than their headers say, in words
     exact: set[str] = field(init=False)       # columns typed as given: inputs, targets, fixed biases

@@ -21,7 +21,7 @@ from typing import Callable
 from sheetprop import legend
 from sheetprop.expr import Param, Sym, symbols
 from sheetprop.graph import COUNTER, ERROR, INPUT, TARGET, Graph
-from sheetprop.verify.diagnose import _environments, _reference, _same
+from sheetprop.verify.diagnose import environments, resolver, same_values
 from sheetprop.verify.evaluate import TooDeep, check_depth
 from sheetprop.verify.findings import excerpt
 from sheetprop.verify.formula import FormulaError, read, references, unwrap
@@ -75,7 +75,8 @@ def resolve(ctx, explained: Explained, trying: Trying) -> Resolution:
     holds = {c.index: n for n, c in table.columns.items()}
     settled: dict[int, Reading] = {}
     while doubtful:
-        known = {n for i, n in holds.items() if i not in doubtful or i in settled} - {"iteration"}
+        # A column in doubt holds what its header says until another reading is taken.
+        known = set(holds.values()) - {"iteration"}
         missing = [q.name for q in graph.quantities if q.name not in known and q.role != COUNTER]
         readings = []
         for column in doubtful.values():
@@ -183,11 +184,11 @@ def _computes(ctx, k: int, formula: str, columns: dict, rule: Rule) -> bool:
     """Does ``formula`` (of data row k), its references read as ``columns`` say, compute ``rule``'s definition?"""
     opaque: dict[str, float] = {}
     try:
-        tree = check_depth(read(formula, _reference(ctx, k, opaque, columns, given={"lr"})))
+        tree = check_depth(read(formula, resolver(ctx, k, opaque, columns, given={"lr"})))
     except (FormulaError, TooDeep):
         return False
-    batch = _environments(ctx, opaque)
-    return _same(batch.values(tree, keep=False), batch.values(rule.expr, keep=False))
+    batch = environments(ctx, opaque)
+    return same_values(batch.values(tree, keep=False), batch.values(rule.expr, keep=False))
 
 
 def _because(graph: Graph, name: str, reader: str, own: bool) -> str:
