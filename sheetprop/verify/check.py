@@ -31,6 +31,7 @@ from sheetprop.verify.table import Column, Label, Table
 
 DISTINCT = 3     # values a column needs to show its own precision
 CHOOSING_ROWS = 30  # rows (spread over the table) on which candidate activations and losses are compared
+EARLY = 3           # of a column tried as a quantity, cells of its own all wrong that end the trial
 
 
 @dataclass(frozen=True)
@@ -215,19 +216,28 @@ class Context:
         return self.written_out[name]
 
 
-def judge(table: Table) -> SheetReport:
-    """Judge every cell of ``table``; findings per wrong quantity, the learning rate's among them."""
+def judge(table: Table, assumed: tuple[str, ...] = (), again: bool = True) -> SheetReport:
+    """Judge every cell of ``table``; findings per wrong quantity, the learning rate's among them.
+
+    Columns are read from meaning (columns.py): those in doubt before judging; then, once, those whose every
+    cell is found wrong (and the givens their readers mostly find wrong), the table judged again when one
+    of them holds another quantity. ``assumed``: what an earlier reading assumed."""
     ctx = prepare(table)
-    read = meaning.resolve(ctx, lambda rules: _explained(ctx, rules), ctx.trying)
-    if read.assumed or read.table is not ctx.table:
+    read = meaning.resolve(ctx, lambda own, readers: _explained(ctx, own, readers), ctx.trying)
+    if read.table is not ctx.table:
         ctx = prepare(read.table)
-        ctx.assumed = read.assumed
+    ctx.assumed = [*assumed, *read.assumed]
     row_rates = implied_rates(ctx)
     read = rate_cell(ctx)
     choice = rates.choose(row_rates, (*ctx.table.candidates.get("lr", ()), *([read] if read else [])))
     if choice.rate is not None:
         ctx.params["lr"] = choice.rate
     judged, wrong, skipped = judge_cells(ctx)
+    contradicted = _contradicted(ctx, judged, wrong) if again else {}
+    if contradicted:
+        read = meaning.resolve(ctx, lambda own, readers: _explained(ctx, own, readers), ctx.trying, contradicted)
+        if read.table is not ctx.table:
+            return judge(read.table, (*ctx.assumed, *read.assumed), again=False)
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
     # Weights that never change are judged by that one finding; they count as judged cells.
     still = sum(len(f.cells) for f in found if f.quantity == RATE and choice.still)
@@ -372,11 +382,39 @@ def _agreeing(ctx: Context, graph: Graph, rules: list[Rule]) -> int:
         ctx.graph, ctx.exact, ctx.trained = kept
 
 
-def _explained(ctx: Context, rules: list[Rule]) -> tuple[int, int]:
-    """Of the cells of ``rules`` on rows spread over the table, how many agree and how many could be judged."""
+def _contradicted(ctx: Context, judged: dict[str, int], wrong: list[Wrong]) -> dict[int, Column]:
+    """The columns their own cells contradict: every judged cell wrong (a weight's, wrong by its rate, aside),
+    and the givens (inputs, targets) whose readers are mostly such columns; by column index."""
+    counts: dict[str, int] = {}
+    for cell in wrong:
+        counts[cell.name] = counts.get(cell.name, 0) + 1
+    whole = {n for n, count in counts.items() if count == judged.get(n) and n not in ctx.trained}
+    columns = ctx.table.columns
+    found = {columns[n].index: columns[n] for n in whole if n in columns}
+    for given in ctx.exact & set(columns) - {"iteration"}:
+        readers = [n for n, rule in ctx.rules.items() if n != given and any(
+            isinstance(leaf, Sym) and leaf.name == given for leaf in rule.leaves)]
+        if readers and 2 * sum(n in whole for n in readers) > len(readers):
+            found[columns[given].index] = columns[given]
+    return found
+
+
+def _explained(ctx: Context, own: list[Rule], readers: list[Rule]) -> tuple[int, int]:
+    """Of the cells of ``own`` (a quantity's rule, if it has one) and then ``readers`` on rows spread over the
+    table, how many agree and how many could be judged. Cells of its own that mostly disagree end the count:
+    a column whose values are not the quantity's does not hold it, whatever reads it."""
     sample = range(0, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
     agree = judged = 0
-    for rule in rules:
+    for rule in own:
+        for k in sample:
+            verdict = _judge_cell(ctx, rule, k)
+            agree += verdict is True
+            judged += verdict is not None
+            if judged >= EARLY and not agree:
+                return 0, judged
+    if judged and 2 * agree <= judged:   # (a weight's own cells need the rate, not read yet: its readers count)
+        return 0, judged
+    for rule in readers:
         for k in sample:
             verdict = _judge_cell(ctx, rule, k)
             agree += verdict is True

@@ -15,6 +15,7 @@ name every column costs nothing here.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -43,6 +44,9 @@ class Reading:
     agree: int = 0        # cells whose values agree
     judged: int = 0       # cells whose values could be judged
     why: str = ""
+    present: frozenset = field(default=frozenset(), repr=False)   # the quantities with a column, under it
+    own: tuple[str, ...] = ()       # the quantity, when it has a definition its cells are judged by
+    readers: tuple[str, ...] = ()   # the quantities with a column whose definitions read it
 
     @property
     def score(self) -> tuple[int, int]:
@@ -59,46 +63,75 @@ class Resolution:
     tried: int = 0        # readings tried: (column, quantity) pairs
 
 
-# How many cells of ``rules`` agree, and how many could be judged, while ``name`` reads ``column`` (check's).
-Explained = Callable[[list[Rule]], tuple[int, int]]
+# How many cells agree, and how many could be judged, of a quantity's own rule and of its readers' (check's).
+Explained = Callable[[list[Rule], list[Rule]], tuple[int, int]]
 Trying = Callable[[str, Column], object]   # a context manager: the column's values under the name, for a while
 
 
-def resolve(ctx, explained: Explained, trying: Trying) -> Resolution:
+def resolve(ctx, explained: Explained, trying: Trying, contradicted: dict[int, Column] | None = None) -> Resolution:
     """Read the columns in doubt of ``ctx.table`` (a check.Context judged by its headers) from what the
-    sheet's formulas and values say; the table unchanged when nothing is read otherwise."""
+    sheet's formulas and values say; the table unchanged when nothing is read otherwise. ``contradicted``:
+    columns whose cells, judged under their headers, contradict them (in doubt too)."""
     table, graph = ctx.table, ctx.graph
-    doubtful = _doubtful(table)
+    doubtful = dict(sorted({**_doubtful(table), **(contradicted or {})}.items())[:MAX_DOUBTFUL])
     result = Resolution(table)
     if not doubtful:
         return result
     holds = {c.index: n for n, c in table.columns.items()}
     settled: dict[int, Reading] = {}
-    while doubtful:
-        # A column in doubt holds what its header says until another reading is taken.
-        known = set(holds.values()) - {"iteration"}
-        missing = [q.name for q in graph.quantities if q.name not in known and q.role != COUNTER]
-        readings = []
-        for column in doubtful.values():
-            header = quantity(column.header)
-            taken_names = {r.name for r in settled.values()}
-            names = dict.fromkeys([*([header] if header in graph.index and header not in taken_names else []),
-                                   *missing])
-            for name in names:
-                if result.tried >= MAX_READINGS:
-                    break
-                result.tried += 1
-                readings.append(_reading(ctx, column, name, holds, known, explained, trying))
-        taken = _choose(readings, doubtful)
-        if not taken:
-            break
-        for reading in taken:
-            holds = {i: n for i, n in holds.items() if n != reading.name}
-            holds[reading.column.index] = reading.name
-            settled[reading.column.index] = reading
-            del doubtful[reading.column.index]
+    with ExitStack() as taken_so_far:   # a reading taken holds for the rounds after it
+        while doubtful:
+            taken = _choose(_round(ctx, doubtful, holds, settled, result, explained, trying), doubtful)
+            for reading in taken:
+                holds = {i: n for i, n in holds.items() if n != reading.name}
+                holds[reading.column.index] = reading.name
+                settled[reading.column.index] = reading
+                del doubtful[reading.column.index]
+                taken_so_far.enter_context(trying(reading.name, reading.column))
+            if not taken:
+                break
     ctx.points = None   # the random rows were drawn for the readings tried; the judging draws its own
     return _renamed(table, holds, settled, result)
+
+
+def _round(ctx, doubtful: dict, holds: dict, settled: dict, result: Resolution, explained: Explained,
+           trying: Trying) -> list[Reading]:
+    """Every column in doubt read as its header's quantity, as each quantity without a column and as what the
+    other columns in doubt are headed (two headers swapped), while the count allows."""
+    graph = ctx.graph
+    # A column in doubt holds what its header says until another reading is taken.
+    known = set(holds.values()) - {"iteration"}
+    missing = [q.name for q in graph.quantities if q.name not in known and q.role != COUNTER]
+    taken = {r.name for r in settled.values()}
+    disputed = [n for i, n in holds.items() if i in doubtful and n not in taken]
+    readings = []
+    for column in doubtful.values():
+        header = quantity(column.header)
+        own = [header] if header in graph.index and header not in taken else []
+        for name in dict.fromkeys([*own, *missing, *disputed]):
+            if result.tried >= MAX_READINGS:
+                return readings
+            result.tried += 1
+            readings.append(_reading(ctx, column, name, holds, known))
+    return _valued(ctx, readings, explained, trying)
+
+
+def _valued(ctx, readings: list[Reading], explained: Explained, trying: Trying) -> list[Reading]:
+    """The readings with the cells they explain, for the columns whose formulas do not decide: none of their
+    readings explains a formula, or two explain as many (those two are valued)."""
+    best: dict[int, int] = {}
+    count: dict[tuple[int, int], int] = {}
+    for reading in readings:
+        index = reading.column.index
+        best[index] = max(best.get(index, 0), reading.formulas)
+        count[index, reading.formulas] = count.get((index, reading.formulas), 0) + 1
+    valued = []
+    for reading in readings:
+        index = reading.column.index
+        if reading.formulas == best[index] and (not best[index] or count[index, best[index]] > 1):
+            reading = _values(ctx, reading, explained, trying)
+        valued.append(reading)
+    return valued
 
 
 def _doubtful(table: Table) -> dict[int, Column]:
@@ -112,18 +145,25 @@ def _doubtful(table: Table) -> dict[int, Column]:
     return dict(sorted(found.items())[:MAX_DOUBTFUL])
 
 
-def _reading(ctx, column: Column, name: str, holds: dict, known: set, explained: Explained, trying: Trying) -> Reading:
-    """``column`` read as ``name``: the formulas it explains, and the cells."""
+def _reading(ctx, column: Column, name: str, holds: dict, known: set) -> Reading:
+    """``column`` read as ``name``: the formulas it explains."""
     graph = ctx.graph
     present = (known - {holds.get(column.index)}) | {name}
     readers = _readers(graph, present, name)
     own = [] if isinstance(graph[name].expr, Param) else [name]
     formulas, why = _formulas(ctx, column, name, holds, present, own, readers)
-    with trying(name, column):
-        agree, judged = explained([make_rule(graph, n, present) for n in (*own, *readers)])
-    if not formulas and agree:
-        why = f"its values are {legend.math(name)}'s"
-    return Reading(column, name, formulas, agree, judged, why)
+    return Reading(column, name, formulas, why=why, present=frozenset(present), own=tuple(own),
+                   readers=tuple(readers))
+
+
+def _values(ctx, reading: Reading, explained: Explained, trying: Trying) -> Reading:
+    """``reading`` with the cells it explains: its own, then (if most of those agree) its readers'."""
+    def rules(names) -> list[Rule]:
+        return [make_rule(ctx.graph, n, set(reading.present)) for n in names]
+    with trying(reading.name, reading.column):
+        agree, judged = explained(rules(reading.own), rules(reading.readers))
+    why = reading.why or (f"its values are {legend.math(reading.name)}'s" if agree else "")
+    return replace(reading, agree=agree, judged=judged, why=why)
 
 
 def _readers(graph: Graph, present: set[str], name: str) -> list[str]:
