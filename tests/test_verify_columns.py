@@ -26,9 +26,8 @@ KINDS = {
     "two columns headed i2": ({"t2": "i2"}, {"B": ("i2", "t2")}),
     "targets y1, y2 beside inputs x1, x2": ({"t1": "y1", "t2": "y2", "i1": "x1", "i2": "x2"},
                                             {"A": ("y1", "t1"), "B": ("y2", "t2")}),
-    "gradients headed ðE/ðw and w3 headed Z": ({**ETH, "w3": "Z"},
-                                                {"G": ("Z", "w3"), **{letter: (f"ðE/ðw{n}", f"∂E/∂w{n}") for n, letter
-                                                                      in enumerate(("X", "Y", "Z", "AA", "AB", "AC", "AD", "AE"), 1)}}),
+    "gradients headed ðE/ðw and w3 headed Z": ({**ETH, "w3": "Z"}, {"G": ("Z", "w3"), **{
+        letter: (f"ðE/ðw{n}", f"∂E/∂w{n}") for n, letter in enumerate(("X", "Y", "Z", "AA", "AB", "AC", "AD", "AE"), 1)}}),
     "headers in another language": ({"t1": "Ziel 1", "t2": "Ziel 2", "E_total": "Gesamtfehler"},
                                     {"A": ("Ziel 1", "t1"), "B": ("Ziel 2", "t2"), "W": ("Gesamtfehler", "E_total")}),
 }
@@ -154,3 +153,42 @@ def test_a_wrong_column_stays_a_finding_and_is_not_re_read_to_pass(tmp_path, hea
     # wrong by the same slip, and the column stays unrecognised.
     assert finding.quantity == ("h1" if header == "h1" else "a_h1") and "w1 and w2 swapped" in finding.diagnosis
     assert not any("holds h1" in line for line in values.sheets[0].assumed)
+
+
+# ---------------------------------------------------------------------------------------- headers the cells contradict
+
+SWAPS = {
+    "inputs and targets": ({"t2": "i2", "i2": "t2"}, {"B": ("i2", "t2", "the loss reads it"),
+                                                      "D": ("t2", "i2", "h1's formula reads it")}),
+    "a net and its activation": ({"o1": "a_o1", "a_o1": "o1"}, {"Q": ("a_o1", "o1", "its formula computes o1"),
+                                                                "R": ("o1", "a_o1", "the loss reads it")}),
+}
+
+
+@pytest.mark.parametrize("variant", ["formulas", "values"])
+@pytest.mark.parametrize("swap", sorted(SWAPS))
+def test_two_headers_swapped_are_read_each_as_the_other(tmp_path, swap, variant):
+    """Headers that name the network but are swapped (i2 over t2's column and t2 over i2's): judged by them,
+    every cell that reads either is wrong; read from the formulas (or the values), each column holds the other's
+    quantity, the sheet is correct, and both assumptions are said."""
+    headers, held = SWAPS[swap]
+    report = verify(books(tmp_path, handmade.Sheet("swap", headers=headers))[variant])
+    assert report.agrees, as_text(report)
+    because = (lambda name, words: words) if variant == "formulas" else (lambda name, _: f"its values are {name}'s")
+    assert list(report.sheets[0].assumed) == [f"column {letter} headed {header} holds {name}: {because(name, words)}"
+                                              for letter, (header, name, words) in held.items()]
+
+
+@pytest.mark.parametrize("title", ["swapped", "hidden unit", "target", "parentheses"])
+def test_a_slip_that_makes_a_whole_column_wrong_is_still_named_not_re_read(tmp_path, title):
+    """handmade's slips that make every cell of a column wrong (two weights swapped in o1, the wrong hidden unit's
+    slope, an input where a target belongs, brackets left out): the column is in doubt once judged, but no other
+    reading explains it, so the finding and its slip stay as they were, and nothing is assumed."""
+    spec = next(sheet for sheet in handmade.SHEETS if sheet.title == title)
+    spec = dataclasses.replace(spec, slips={name: (template, 0) for name, (template, _) in spec.slips.items()})
+    ((cell, name, words),) = handmade.EXPECTED[title]
+    for variant, path in books(tmp_path, spec).items():
+        report = verify(path)
+        assert [f.quantity for f in report.findings] == [name], (variant, as_text(report))
+        assert words in report.findings[0].diagnosis or variant == "values", report.findings[0].diagnosis
+        assert report.sheets[0].assumed == ()

@@ -21,7 +21,7 @@ from typing import Callable
 
 from sheetprop import legend
 from sheetprop.expr import Param, Sym, symbols
-from sheetprop.graph import COUNTER, ERROR, INPUT, TARGET, Graph
+from sheetprop.graph import COUNTER, ERROR, Graph
 from sheetprop.verify.diagnose import environments, resolver, same_values
 from sheetprop.verify.evaluate import TooDeep, check_depth
 from sheetprop.verify.findings import excerpt
@@ -72,7 +72,7 @@ def resolve(ctx, explained: Explained, trying: Trying, contradicted: dict[int, C
     """Read the columns in doubt of ``ctx.table`` (a check.Context judged by its headers) from what the
     sheet's formulas and values say; the table unchanged when nothing is read otherwise. ``contradicted``:
     columns whose cells, judged under their headers, contradict them (in doubt too)."""
-    table, graph = ctx.table, ctx.graph
+    table = ctx.table
     doubtful = dict(sorted({**_doubtful(table), **(contradicted or {})}.items())[:MAX_DOUBTFUL])
     result = Resolution(table)
     if not doubtful:
@@ -81,7 +81,7 @@ def resolve(ctx, explained: Explained, trying: Trying, contradicted: dict[int, C
     settled: dict[int, Reading] = {}
     with ExitStack() as taken_so_far:   # a reading taken holds for the rounds after it
         while doubtful:
-            taken = _choose(_round(ctx, doubtful, holds, settled, result, explained, trying), doubtful)
+            taken = _choose(_round(ctx, doubtful, holds, settled, result, explained, trying))
             for reading in taken:
                 holds = {i: n for i, n in holds.items() if n != reading.name}
                 holds[reading.column.index] = reading.name
@@ -109,10 +109,9 @@ def _round(ctx, doubtful: dict, holds: dict, settled: dict, result: Resolution, 
         header = quantity(column.header)
         own = [header] if header in graph.index and header not in taken else []
         for name in dict.fromkeys([*own, *missing, *disputed]):
-            if result.tried >= MAX_READINGS:
-                return readings
-            result.tried += 1
-            readings.append(_reading(ctx, column, name, holds, known))
+            if result.tried < MAX_READINGS:
+                result.tried += 1
+                readings.append(_reading(ctx, column, name, holds, known))
     return _valued(ctx, readings, explained, trying)
 
 
@@ -240,7 +239,7 @@ def _because(graph: Graph, name: str, reader: str, own: bool) -> str:
     return f"{legend.math(reader)}'s formula reads it"
 
 
-def _choose(readings: list[Reading], doubtful: dict[int, Column]) -> list[Reading]:
+def _choose(readings: list[Reading]) -> list[Reading]:
     """The readings to take: per column, the best one when it explains more than the header's reading and
     more than any other reading of the column (two equal readings: the header's, or none); each quantity to one
     column, the better reading first."""
@@ -248,8 +247,7 @@ def _choose(readings: list[Reading], doubtful: dict[int, Column]) -> list[Readin
     for reading in readings:
         by_column.setdefault(reading.column.index, []).append(reading)
     best = []
-    for index, found in by_column.items():
-        header = quantity(doubtful[index].header)
+    for found in by_column.values():
         found.sort(key=lambda r: r.score, reverse=True)
         top = found[0]
         if top.score <= (0, 0) or (len(found) > 1 and found[1].score == top.score):
@@ -280,4 +278,5 @@ def _renamed(table: Table, holds: dict, settled: dict, result: Resolution) -> Re
 
 def words(column: Column, name: str, why: str) -> str:
     """One assumption in words: 'column B headed i2 holds t2: the loss reads it'."""
-    return f"column {column.letter} headed {excerpt(column.header, 40)} holds {legend.math(name)}: {why}"
+    header = " ".join(excerpt(column.header, 40).split())   # one line, whatever the cell holds
+    return f"column {column.letter} headed {header} holds {legend.math(name)}: {why}"
