@@ -20,18 +20,19 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from sheetprop import legend
-from sheetprop.expr import Param, Sym, symbols
-from sheetprop.graph import COUNTER, ERROR, Graph
+from sheetprop.expr import Expr, Param, Sym, symbols
+from sheetprop.graph import COUNTER, ERROR, READABLE_NODES, Graph
 from sheetprop.verify.diagnose import environments, resolver, same_values
 from sheetprop.verify.evaluate import TooDeep, check_depth
 from sheetprop.verify.findings import excerpt
 from sheetprop.verify.formula import FormulaError, read, references, unwrap
 from sheetprop.verify.names import quantity
-from sheetprop.verify.rules import Rule, make_rule
+from sheetprop.verify.rules import Rule, expanded_size, make_rule
 from sheetprop.verify.table import Column, Table
 
 MAX_DOUBTFUL = 32     # columns in doubt tried on one table; past them the rest stay unknown
 MAX_READINGS = 4096   # (column, quantity) pairs tried on one table
+READERS = 8           # quantities reading a column whose formulas and cells a reading counts
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def _round(ctx, doubtful: dict, holds: dict, settled: dict, result: Resolution, 
     missing = [q.name for q in graph.quantities if q.name not in known and q.role != COUNTER]
     taken = {r.name for r in settled.values()}
     disputed = [n for i, n in holds.items() if i in doubtful and n not in taken]
+    readers = _readers(graph, known)
     readings = []
     for column in doubtful.values():
         header = quantity(column.header)
@@ -111,7 +113,7 @@ def _round(ctx, doubtful: dict, holds: dict, settled: dict, result: Resolution, 
         for name in dict.fromkeys([*own, *missing, *disputed]):
             if result.tried < MAX_READINGS:
                 result.tried += 1
-                readings.append(_reading(ctx, column, name, holds, known))
+                readings.append(_reading(ctx, column, name, holds, known, readers.get(name, ())))
     return _valued(ctx, readings, explained, trying)
 
 
@@ -144,11 +146,11 @@ def _doubtful(table: Table) -> dict[int, Column]:
     return dict(sorted(found.items())[:MAX_DOUBTFUL])
 
 
-def _reading(ctx, column: Column, name: str, holds: dict, known: set) -> Reading:
-    """``column`` read as ``name``: the formulas it explains."""
+def _reading(ctx, column: Column, name: str, holds: dict, known: set, readers) -> Reading:
+    """``column`` read as ``name``: the formulas it explains (``readers``: the quantities that read ``name``)."""
     graph = ctx.graph
     present = (known - {holds.get(column.index)}) | {name}
-    readers = _readers(graph, present, name)
+    readers = [n for n in readers if n != name and n in present][:READERS]
     own = [] if isinstance(graph[name].expr, Param) else [name]
     formulas, why = _formulas(ctx, column, name, holds, present, own, readers)
     return Reading(column, name, formulas, why=why, present=frozenset(present), own=tuple(own),
@@ -157,28 +159,57 @@ def _reading(ctx, column: Column, name: str, holds: dict, known: set) -> Reading
 
 def _values(ctx, reading: Reading, explained: Explained, trying: Trying) -> Reading:
     """``reading`` with the cells it explains: its own, then (if most of those agree) its readers'."""
-    def rules(names) -> list[Rule]:
-        return [make_rule(ctx.graph, n, set(reading.present)) for n in names]
+    present = set(reading.present)
+
+    def rules(names) -> list[Rule]:   # a definition too long to type by hand is no column's
+        return [make_rule(ctx.graph, n, present) for n in names
+                if expanded_size(ctx.graph[n].expr, ctx.graph, present) <= READABLE_NODES]
     with trying(reading.name, reading.column):
         agree, judged = explained(rules(reading.own), rules(reading.readers))
     why = reading.why or (f"its values are {legend.math(reading.name)}'s" if agree else "")
     return replace(reading, agree=agree, judged=judged, why=why)
 
 
-def _readers(graph: Graph, present: set[str], name: str) -> list[str]:
-    """The quantities with a column whose definition, written out down to the ``present`` columns, reads ``name``."""
-    reaches: dict[str, bool] = {}
+def _readers(graph: Graph, present: set[str]) -> dict[str, list[str]]:
+    """Per quantity, the ``present`` ones whose definitions, written out down to the ``present`` columns, read
+    it, in the graph's order (the loss before the gradients, so that the words name the nearest reader)."""
+    reached: dict[str, frozenset] = {}
 
-    def reads(quantity: str) -> bool:
-        if quantity not in reaches:
-            reaches[quantity] = False   # a definition never reads itself but through the row above
-            reaches[quantity] = any(s.name == name or (s.name not in present and s.name in graph.index
-                                                       and isinstance(s, Sym) and reads(s.name))
-                                    for s in symbols(graph[quantity].expr))
-        return reaches[quantity]
-    # In the graph's order: the loss before the gradients, so the words name the nearest reader.
-    return sorted((q for q in present if q != name and q in graph.index and graph[q].role != COUNTER and reads(q)),
-                  key=graph.index.get)
+    def written_out(leaf, q: str) -> bool:
+        """Is ``leaf`` replaced by its definition when ``q``'s is written out (as rules.expand does)?"""
+        return isinstance(leaf, Sym) and leaf.name not in present and leaf.name in graph.index \
+            and leaf.name != q and graph[leaf.name].first is None
+
+    def reach(start: str) -> frozenset:
+        """What a quantity without a column reads once written out; by a stack, not recursion (a deep chain)."""
+        stack, visiting = [(start, False)], set()
+        while stack:
+            q, done = stack.pop()
+            if q in reached:
+                continue
+            leaves = list(symbols(graph[q].expr))
+            if done:
+                found = {leaf.name for leaf in leaves}
+                for leaf in leaves:
+                    if written_out(leaf, q):
+                        found |= reached.get(leaf.name, frozenset())
+                reached[q] = frozenset(found)
+            elif q not in visiting:   # met again before it is done: a cycle, cut
+                visiting.add(q)
+                stack.append((q, True))
+                stack.extend((leaf.name, False) for leaf in leaves if written_out(leaf, q))
+        return reached.get(start, frozenset())
+
+    readers: dict[str, list[str]] = {}
+    for q in sorted((q for q in present if q in graph.index and graph[q].role != COUNTER), key=graph.index.get):
+        found = set()
+        for leaf in symbols(graph[q].expr):
+            found.add(leaf.name)
+            if written_out(leaf, q):
+                found |= reach(leaf.name)
+        for name in found:
+            readers.setdefault(name, []).append(q)
+    return readers
 
 
 def _formulas(ctx, column: Column, name: str, holds: dict, present: set[str], own: list[str],
@@ -205,7 +236,7 @@ def _formulas(ctx, column: Column, name: str, holds: dict, present: set[str], ow
             if index != column.index and not any(r.column == column.index and r.row in (row, above)
                                                  and r.sheet in (None, grid.title) for r in _refs(formula)):
                 continue
-            if _computes(ctx, k, formula, columns, make_rule(ctx.graph, quantity_name, present)):
+            if _computes(ctx, k, formula, columns, _definition(ctx.graph, quantity_name, present)):
                 count += 1
                 if not why:
                     why = _because(ctx.graph, name, quantity_name, index == column.index)
@@ -219,15 +250,23 @@ def _refs(formula: str) -> list:
         return []
 
 
-def _computes(ctx, k: int, formula: str, columns: dict, rule: Rule) -> bool:
-    """Does ``formula`` (of data row k), its references read as ``columns`` say, compute ``rule``'s definition?"""
+def _definition(graph: Graph, name: str, present: set[str]) -> Expr:
+    """What a formula computing ``name`` is compared with: on the diagnosis's random rows, each self-consistent,
+    the quantity's own value; an update, which reads the row above (another random row), by its rule."""
+    if any(isinstance(leaf, Sym) and leaf.prev for leaf in symbols(graph[name].expr)):
+        return make_rule(graph, name, present).expr
+    return Sym(name)
+
+
+def _computes(ctx, k: int, formula: str, columns: dict, definition: Expr) -> bool:
+    """Does ``formula`` (of data row k), its references read as ``columns`` say, compute ``definition``?"""
     opaque: dict[str, float] = {}
     try:
         tree = check_depth(read(formula, resolver(ctx, k, opaque, columns, given={"lr"})))
     except (FormulaError, TooDeep):
         return False
     batch = environments(ctx, opaque)
-    return same_values(batch.values(tree, keep=False), batch.values(rule.expr, keep=False))
+    return same_values(batch.values(tree, keep=False), batch.values(definition, keep=False))
 
 
 def _because(graph: Graph, name: str, reader: str, own: bool) -> str:
