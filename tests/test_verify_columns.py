@@ -192,3 +192,14 @@ def test_a_slip_that_makes_a_whole_column_wrong_is_still_named_not_re_read(tmp_p
         assert [f.quantity for f in report.findings] == [name], (variant, as_text(report))
         assert words in report.findings[0].diagnosis or variant == "values", report.findings[0].diagnosis
         assert report.sheets[0].assumed == ()
+
+
+def test_a_grade_says_what_verify_assumed_of_the_students_columns(tmp_path):
+    """grade reads the submission with verify: the line saying what a column was read as is among the
+    student's notes, so the teacher sees it beside the mark."""
+    from sheetprop.grade import grade_folder
+    from test_exercise import lecture
+
+    handmade.write_workbook(tmp_path / "ann.xlsx", [handmade.Sheet("dup", headers={"t2": "i2"})])
+    (grade,) = grade_folder(tmp_path, lecture(), workers=0)
+    assert grade.status != "wrong" and "column B headed i2 holds t2: the loss reads it" in grade.notes
