@@ -2,15 +2,20 @@
 
 The table's headers name most columns (table.py). A column stays in doubt when its header names nothing
 the network has (`y1`, `ðE/ðw1`, `Z`, a word of another language) or names what another column's header
-names too (two columns headed `i2`). Each column in doubt is tried as each quantity the network has no
-column for (and as the disputed name): where formulas exist, a reading is worth the formulas it explains
-(its own formula computes the quantity, or another column's formula reads it where the quantity belongs);
-else the cells whose values agree once it holds the quantity. A reading other than the header's is taken
-only when it explains more than the header's and more than any other reading of the column; each one
-taken is said in one line (``column B headed i2 holds t2: the loss reads it``).
+names too (two columns headed `i2`); after judging, once, so does a column whose every cell its header makes
+wrong (`i2` and `t2` swapped), with the givens such columns read. Each column in doubt is tried as each
+quantity the network has no column for, as its header's and as what the other columns in doubt are headed:
+where formulas exist, a reading is worth the formulas it explains (its own formula computes the quantity,
+or another column's formula reads it where the quantity belongs); where they do not decide, the cells whose
+values agree once it holds the quantity. A reading is taken only when it explains more than any other
+reading of the column, the header's included; each one that is not the header's is said in one line:
 
-Only columns in doubt are tried, against only the quantities without a column: a sheet whose headers
-name every column costs nothing here.
+>>> from sheetprop.verify.table import Column
+>>> words(Column(None, 2, "i2"), "t2", "the loss reads it")
+'column B headed i2 holds t2: the loss reads it'
+
+Only columns in doubt are tried, against only the quantities without a column (and the disputed names): a
+sheet whose headers name every column costs nothing here.
 """
 
 from __future__ import annotations
