@@ -37,26 +37,32 @@ FORMULA_WORDS = {"t1": "the loss reads it", "t2": "the loss reads it", "w3": "h2
                  **{f"∂E/∂w{n}": f"its formula computes ∂E/∂w{n}" for n in range(1, 9)}}
 
 
-def books(folder, sheet: handmade.Sheet) -> dict:
-    """``sheet`` with formulas (recalculated by formualizer) and as a values-only copy (10 digits)."""
+def books(folder, sheet: handmade.Sheet, general: bool = False) -> dict:
+    """``sheet`` with formulas (recalculated by formualizer) and as a values-only copy (10 digits); with
+    ``general``, a values-only copy as Excel's General format shows them too (3 to 9 digits down one sheet)."""
     formulas, recalculated, values = folder / "formulas.xlsx", folder / "recalculated.xlsx", folder / "values.xlsx"
     handmade.write_workbook(formulas, [sheet])
     formualizer.recalculate_file(str(formulas), str(recalculated))
     handmade.values_copy(recalculated, values)
-    return {"formulas": recalculated, "values": values}
+    made = {"formulas": recalculated, "values": values}
+    if general:
+        made["general"] = folder / "general.xlsx"
+        handmade.values_copy(recalculated, made["general"], shown=handmade.general)
+    return made
 
 
 @pytest.fixture(scope="module", params=sorted(KINDS))
 def kind(request, tmp_path_factory):
     headers, held = KINDS[request.param]
     folder = tmp_path_factory.mktemp("columns")
-    return request.param, held, books(folder, handmade.Sheet("kind", headers=headers))
+    return request.param, held, books(folder, handmade.Sheet("kind", headers=headers), general=True)
 
 
-@pytest.mark.parametrize("variant", ["formulas", "values"])
+@pytest.mark.parametrize("variant", ["formulas", "values", "general"])
 def test_each_kind_of_header_is_read_from_the_sheets_formulas_or_values_and_judged_correct(kind, variant):
     """A correct sheet under each kind of header is judged correct, every core quantity judged, and the report
-    says what it assumed of each column, one line each: from the formulas where there are any, else the values."""
+    says what it assumed of each column, one line each: from the formulas where there are any, else the values
+    (to 10 digits, or rounded as General shows them)."""
     title, held, paths = kind
     report = verify(paths[variant])
     assert report.agrees and report.status == 0, (title, as_text(report))
