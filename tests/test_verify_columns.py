@@ -209,3 +209,19 @@ def test_a_grade_says_what_verify_assumed_of_the_students_columns(tmp_path):
     handmade.write_workbook(tmp_path / "ann.xlsx", [handmade.Sheet("dup", headers={"t2": "i2"})])
     (grade,) = grade_folder(tmp_path, lecture(), workers=0)
     assert grade.status != "wrong" and "column B headed i2 holds t2: the loss reads it" in grade.notes
+
+
+def test_a_second_table_beside_the_first_is_no_dispute_and_costs_nothing(tmp_path, monkeypatch):
+    """A second table of the same columns beside the first, in the same header row (another learning rate):
+    its columns repeat every name, which is another table, not a dispute over each: nothing is tried and the
+    first table is judged as before."""
+    import openpyxl
+
+    tried = spy(monkeypatch)
+    book = openpyxl.Workbook()
+    handmade.write(handmade.Sheet("side"), book.active)
+    handmade.write(handmade.Sheet("side", first_column=40, lr=1.0, lr_label=("η =", 3, 45)), book.active)
+    book.save(tmp_path / "side.xlsx")
+    report = verify(tmp_path / "side.xlsx")
+    assert report.agrees and report.sheets[0].assumed == () and len(report.sheets[0].unknown) == len(handmade.COLUMNS)
+    assert tried == [0]

@@ -33,7 +33,7 @@ from sheetprop.verify.findings import excerpt
 from sheetprop.verify.formula import FormulaError, read, references, unwrap
 from sheetprop.verify.names import quantity
 from sheetprop.verify.rules import Rule, expanded_size, make_rule
-from sheetprop.verify.table import Column, Table
+from sheetprop.verify.table import MIN_QUANTITIES, Column, Table
 
 MAX_DOUBTFUL = 32     # columns in doubt tried on one table; past them the rest stay unknown
 MAX_READINGS = 4096   # (column, quantity) pairs tried on one table
@@ -142,9 +142,12 @@ def _valued(ctx, readings: list[Reading], explained: Explained, trying: Trying) 
 
 def _doubtful(table: Table) -> dict[int, Column]:
     """Columns whose header names nothing of the network, or a name another column's header names too (both
-    of them), that hold numbers: by column index, left to right, at most MAX_DOUBTFUL."""
-    found = {c.index: c for c in table.unknown}
-    disputed = {quantity(c.header) for c in table.unknown}
+    of them), that hold numbers: by column index, left to right, at most MAX_DOUBTFUL. As many second names
+    as a table has columns are a second table beside the first, not a dispute: those are left alone."""
+    again = [c for c in table.unknown if quantity(c.header)]
+    beside = len(again) >= MIN_QUANTITIES
+    found = {c.index: c for c in table.unknown if not (beside and quantity(c.header))}
+    disputed = set() if beside else {quantity(c.header) for c in again}
     for name, column in table.columns.items():
         if name in disputed:
             found[column.index] = column
