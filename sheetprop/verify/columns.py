@@ -20,6 +20,7 @@ sheet whose headers name every column costs nothing here.
 
 from __future__ import annotations
 
+import functools
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -97,6 +98,7 @@ def resolve(ctx, explained: Explained, trying: Trying, contradicted: dict[int, C
             if not taken:
                 break
     ctx.points = None   # the random rows were drawn for the readings tried; the judging draws its own
+    _refs.cache_clear()   # a hostile formula's thousands of references are not kept past this table
     return _renamed(table, holds, settled, result)
 
 
@@ -251,11 +253,12 @@ def _formulas(ctx, column: Column, name: str, holds: dict, present: set[str], ow
     return count, why
 
 
-def _refs(formula: str) -> list:
+@functools.lru_cache(maxsize=256)   # a formula is looked at once per reading tried
+def _refs(formula: str) -> tuple:
     try:
-        return references(formula)
+        return tuple(references(formula))
     except FormulaError:
-        return []
+        return ()
 
 
 def _definition(graph: Graph, name: str, present: set[str]) -> Expr:
