@@ -81,13 +81,17 @@ def test_each_kind_of_header_is_read_from_the_sheets_formulas_or_values_and_judg
 
 def test_the_column_headed_i2_that_holds_t2_lets_h1_and_h2_be_judged_correct(tmp_path):
     """Two columns headed i2, the first holding t2 (0.99): the loss reads the first where t2 belongs, h1 and h2
-    the second where i2 does. h1 and h2 (which read i2) are judged correct, not wrong."""
-    paths = books(tmp_path, handmade.Sheet("dup", headers={"t2": "i2"}))
+    the second where i2 does. h1 and h2 (which read i2) are judged correct, not wrong. The formulas written as
+    on the real sheet: =((B33-T33)^2)/2 and =E33*C33+F33*D33 (weights first)."""
+    written = {"E2": ("=(([t2]-[a_o2])^2)/2", 0), "h1": ("=[w1]*[i1]+[w2]*[i2]", 0), "h2": ("=[w3]*[i1]+[w4]*[i2]", 0)}
+    paths = books(tmp_path, handmade.Sheet("dup", headers={"t2": "i2"}, slips=written))
     for path in paths.values():
         report = verify(path)
         (sheet,) = report.sheets
         assert report.findings == () and sheet.judged_cells["h1"] == sheet.judged_cells["h2"] == 8
         assert {letter: name for letter, name, _ in sheet.columns}.get("D") == "i2"
+        assert sheet.assumed == ("column B headed i2 holds t2: " + ("the loss reads it" if path == paths["formulas"]
+                                                                    else "its values are t2's"),)
 
 
 def test_a_correct_sheet_with_ordinary_headers_says_nothing_new_and_tries_nothing(tmp_path, monkeypatch):
