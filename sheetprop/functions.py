@@ -300,7 +300,7 @@ def _activation(function: Function) -> Activation:
 
 def _softmax(nets: tuple[Expr, ...]) -> list[Expr]:
     """e^(z_k − m)/Σ e^(z_j − m), m the layer's largest net input: EXP never overflows, and the ratio is the same."""
-    top = Call("max", nets)
+    top = Call("max", nets) if len(nets) > 1 else nets[0]   # max(o1) of a layer of one says nothing
     powers = [Fn("exp", z - top) for z in nets]
     total = sum_of(powers)
     return [power / total for power in powers]

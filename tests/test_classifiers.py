@@ -114,6 +114,22 @@ def test_softmax_stays_finite_for_large_net_inputs(tmp_path):
     assert engines.libreoffice_mismatches(path, tmp_path) == []
 
 
+def test_a_softmax_layer_of_one_output_is_torchs_and_written_without_max():
+    """A softmax over one output is 1 whatever its net input (torch.softmax agrees), so nothing is learnt; its
+    definition subtracts the net input itself, not max(o1), a call of one argument that says nothing (and
+    that a reader of the walkthrough's text takes for Python's max of a number)."""
+    config = configs.parse({"layers": [2, 3, 1], "activations": ["tanh", "softmax"], "loss": "cross_entropy",
+                            "inputs": [0.4, -0.2], "targets": [1.0], "seed": 3, "learning_rates": [0.5],
+                            "iterations": 2})
+    graph, (row,) = engine_run(config, 0.5, 1)
+    net = torch.tensor([value(graph, row, "o1")])
+    assert close(value(graph, row, "a_o1"), torch.softmax(net, 0).item(), 1e-12, 1e-15)
+    _, gradients = reference.gradients(config)
+    for name in graph.trained:
+        assert close(value(graph, row, f"∂E/∂{name}"), gradients[name], 1e-10, 1e-14), name
+    assert "max" not in graph["a_o1"].math() and "MAX(" not in Layout(graph).formula("a_o1", 2)
+
+
 @pytest.mark.parametrize("iteration", [1, 40])
 def test_the_classifiers_gradients_are_autograds_and_the_slopes_of_e_total(iteration):
     """At the initial weights and at those 40 SGD updates made: each gradient as autograd computes it (rel
