@@ -2,8 +2,10 @@
 
 Each kind of header seen on real sheets is made here with tests/handmade.py (a formula typed per column, the
 way students do): two columns headed i2, one holding t2; targets headed y1, y2 beside inputs x1, x2; gradients
-headed ðE/ðw1 (a mis-encoded ∂) and w3 headed Z; headers in another language. Each comes with formulas
-(recalculated by formualizer, an engine of its own) and as a values-only copy of those values.
+headed ðE/ðw1 (a mis-encoded ∂) and w3 headed Z; headers in another language; two headers swapped. Each comes
+with formulas (recalculated by formualizer, an engine of its own) and as a values-only copy of those values.
+Beside them: what must not change (plain headers, a second table beside the first, slips that make a whole
+column wrong), and the work, counted in readings tried.
 """
 
 from __future__ import annotations
