@@ -280,8 +280,10 @@ def test_a_slip_planted_in_the_second_table_is_found(tmp_path):
 
 
 def test_core_quantities_not_judged_make_the_verdict_incomplete(tmp_path):
-    """E_total under a header verify cannot read: not 'all cells agree' and exit 0, but incomplete."""
-    sheet = dataclasses.replace(SPEC, headers={"E_total": "sum of the two"})
+    """E_total under a header verify cannot read, its cells computing something else (E1 − E2), so that
+    neither the formulas nor the values say the column is E_total: not 'all cells agree' and exit 0, but
+    incomplete. (Under the same header, cells that compute E_total are read as E_total: test_verify_columns.)"""
+    sheet = dataclasses.replace(SPEC, headers={"E_total": "sum of the two"}, slips={"E_total": ("=[E1]-[E2]", 0)})
     path = tmp_path / "unread.xlsx"
     workbook = openpyxl.Workbook()
     handmade.write(sheet, workbook.active)

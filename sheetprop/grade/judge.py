@@ -148,8 +148,9 @@ def from_report(name: str, report, assignment: Assignment, student: str = "", bl
     findings = tuple(Finding(f.where, f.quantity, *numbers(f.found, f.expected), f.diagnosis, f.slip, f.sheet)
                      for f in report.findings)
     wrong = tuple(dict.fromkeys(f.quantity for f in report.findings))
-    # The sheets' notes speak of the student's work; the file's (how its values were recalculated) do not.
-    notes += [n for s in report.sheets for n in s.notes]
+    # The sheets' notes speak of the student's work (what their columns were read as, too); the file's (how its
+    # values were recalculated) do not.
+    notes += [n for s in report.sheets for n in (*s.assumed, *s.notes)]
     first = report.findings[0] if report.findings else None
     if wrong or differences:
         status = "wrong"

@@ -9,6 +9,7 @@ sheetprop.files's; this package judges the grids it reads:
 
     names.py     the spellings of headers and labels
     table.py     the header row, columns, data rows and labelled values of one sheet
+    columns.py   the columns in doubt (unknown or shared headers) read from the formulas and values
     network.py   the network the headers name (through the graph's names) and the values choose
     rules.py     each quantity's definition over the sheet's columns; stored precision and tolerance
     rate.py      the learning rate from the weight change

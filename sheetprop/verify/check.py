@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from sheetprop import legend
@@ -17,6 +18,7 @@ from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import (ACT, BIAS, CHAIN, NET, READABLE_NODES, TOTAL, Graph, bias_names, build_graph,
                              gradient_name)
 from sheetprop.optimizers import OPTIMIZERS, WEIGHT_DECAY
+from sheetprop.verify import columns as meaning
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import RATE, Finding, SheetReport, excerpt
@@ -25,10 +27,11 @@ from sheetprop.files.read import Lazy, is_number
 from sheetprop.verify.evaluate import compile_tree
 from sheetprop.verify.rules import SAFETY, Precision, Rule, Shapes, exact_kinds, expanded_size, make_rule, noise, tolerance
 from sheetprop.verify.formula import FormulaError, references
-from sheetprop.verify.table import Label, Table
+from sheetprop.verify.table import Column, Label, Table
 
 DISTINCT = 3     # values a column needs to show its own precision
 CHOOSING_ROWS = 30  # rows (spread over the table) on which candidate activations and losses are compared
+EARLY = 3           # of a column tried as a quantity, cells of its own all wrong that end the trial
 
 
 @dataclass(frozen=True)
@@ -139,12 +142,14 @@ class Context:
     notes: list[str] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
     precision: dict[str, Precision] = field(default_factory=dict)
+    sheet_precision: Precision | None = None  # the precision of all its columns' values together
     numbers: Sequence = ()                    # per data row: {quantity: value} of the values that are numbers
     counter_shift: float | None = None        # the sheet's counter minus the iteration, where it counts one a row
     usable: set[str] = field(default_factory=set)  # the columns the rules read
     written_out: dict[str, Rule] = field(default_factory=dict)  # rules past the chain-rule columns, made when needed
-    points: tuple | None = None               # the diagnosis's random rows, computed once (diagnose._environments)
+    points: tuple | None = None               # the diagnosis's random rows, computed once (diagnose.environments)
     tried: int = 0                            # mutants the diagnosis has tried on this sheet (diagnose.MUTANTS)
+    assumed: list[str] = field(default_factory=list)  # columns read otherwise than their headers say, in words
     exact: set[str] = field(init=False)       # columns typed as given: inputs, targets, fixed biases
     trained: set[str] = field(init=False)     # weights (and trained biases): typed in the first row only
 
@@ -157,6 +162,35 @@ class Context:
 
     def use(self, graph: Graph) -> None:
         self.graph, self.exact, self.trained = graph, exact_kinds(graph), set(graph.trained)
+
+    @contextmanager
+    def trying(self, name: str, column: Column):
+        """For a while, ``column``'s values (and precision) as those of quantity ``name``: a reading of the
+        column tried (columns.resolve)."""
+        values = self.table.grid.values
+        kept = (self.table, self.numbers.columns.get(name), self.precision.get(name))
+        numbers = array("d", (float(v) if is_number(v := values.get((row, column.index))) else math.nan
+                              for row in self.table.rows))
+        others = {n: c for n, c in self.table.columns.items() if n != name and c.index != column.index}
+        self.table = replace(self.table, columns={**others, name: replace(column, name=name)})
+        self.numbers.columns[name] = numbers
+        self.numbers._kept.clear()
+        shown = [v for v in numbers if v == v]
+        own = len(set(shown)) >= DISTINCT or self.sheet_precision is None
+        self.precision[name] = Shapes(shown).precision() if own else self.sheet_precision
+        try:
+            yield
+        finally:
+            self.table = kept[0]
+            if kept[1] is None:
+                del self.numbers.columns[name]
+            else:
+                self.numbers.columns[name] = kept[1]
+            if kept[2] is None:
+                del self.precision[name]
+            else:
+                self.precision[name] = kept[2]
+            self.numbers._kept.clear()
 
     def half_unit(self, name: str, k: int) -> float:
         """Half a unit of the stored precision of quantity ``name`` in data row ``k`` (0 where typed exactly)."""
@@ -182,15 +216,28 @@ class Context:
         return self.written_out[name]
 
 
-def judge(table: Table) -> SheetReport:
-    """Judge every cell of ``table``; findings per wrong quantity, the learning rate's among them."""
+def judge(table: Table, assumed: tuple[str, ...] = (), again: bool = True) -> SheetReport:
+    """Judge every cell of ``table``; findings per wrong quantity, the learning rate's among them.
+
+    Columns are read from meaning (columns.py): those in doubt before judging; then, once, those whose every
+    cell is found wrong (and the givens their readers mostly find wrong), the table judged again when one
+    of them holds another quantity. ``assumed``: what an earlier reading assumed."""
     ctx = prepare(table)
+    read = meaning.resolve(ctx, lambda own, readers: _explained(ctx, own, readers), ctx.trying)
+    if read.table is not ctx.table:
+        ctx = prepare(read.table)
+    ctx.assumed = [*assumed, *read.assumed]
     row_rates = implied_rates(ctx)
     read = rate_cell(ctx)
     choice = rates.choose(row_rates, (*ctx.table.candidates.get("lr", ()), *([read] if read else [])))
     if choice.rate is not None:
         ctx.params["lr"] = choice.rate
     judged, wrong, skipped = judge_cells(ctx)
+    contradicted = _contradicted(ctx, judged, wrong) if again else {}
+    if contradicted:
+        read = meaning.resolve(ctx, lambda own, readers: _explained(ctx, own, readers), ctx.trying, contradicted)
+        if read.table is not ctx.table:
+            return judge(read.table, (*ctx.assumed, *read.assumed), again=False)
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
     # Weights that never change are judged by that one finding; they count as judged cells.
     still = sum(len(f.cells) for f in found if f.quantity == RATE and choice.still)
@@ -244,7 +291,7 @@ def prepare(table: Table) -> Context:
     trained = any(gradient_name(b) in present or (b in present and _varies(rows, b)) for b in biases)
     network = replace(network, train_biases=trained)
     ctx = Context(table, build_graph(network), rows, {}, numbers=numbers, counter_shift=counter_shift)
-    ctx.precision = _precisions(ctx, present)
+    ctx.precision, ctx.sheet_precision = _precisions(ctx, present)
     # Every loss's own parameters as well: choosing the loss weighs each candidate with its labelled values;
     # so every candidate optimizer's (AdamW's λ beside Adam's β), and weight decay, which any may add.
     losses = [name for loss in LOSSES.values() for name in loss.parameters]
@@ -335,6 +382,46 @@ def _agreeing(ctx: Context, graph: Graph, rules: list[Rule]) -> int:
         ctx.graph, ctx.exact, ctx.trained = kept
 
 
+def _contradicted(ctx: Context, judged: dict[str, int], wrong: list[Wrong]) -> dict[int, Column]:
+    """The columns their own cells contradict: every judged cell wrong (a weight's, wrong by its rate, aside),
+    and the givens (inputs, targets) whose readers are mostly such columns; by column index."""
+    counts: dict[str, int] = {}
+    for cell in wrong:
+        counts[cell.name] = counts.get(cell.name, 0) + 1
+    whole = {n for n, count in counts.items() if count == judged.get(n) and n not in ctx.trained}
+    columns = ctx.table.columns
+    found = {columns[n].index: columns[n] for n in whole if n in columns}
+    for given in ctx.exact & set(columns) - {"iteration"}:
+        readers = [n for n, rule in ctx.rules.items() if n != given and any(
+            isinstance(leaf, Sym) and leaf.name == given for leaf in rule.leaves)]
+        if readers and 2 * sum(n in whole for n in readers) > len(readers):
+            found[columns[given].index] = columns[given]
+    return found
+
+
+def _explained(ctx: Context, own: list[Rule], readers: list[Rule]) -> tuple[int, int]:
+    """Of the cells of ``own`` (a quantity's rule, if it has one) and then ``readers`` on rows spread over the
+    table, how many agree and how many could be judged. Cells of its own that mostly disagree end the count:
+    a column whose values are not the quantity's does not hold it, whatever reads it."""
+    sample = range(0, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
+    agree = judged = 0
+    for rule in own:
+        for k in sample:
+            verdict = _judge_cell(ctx, rule, k)
+            agree += verdict is True
+            judged += verdict is not None
+            if judged >= EARLY and not agree:
+                return 0, judged
+    if judged and 2 * agree <= judged:   # (a weight's own cells need the rate, not read yet: its readers count)
+        return 0, judged
+    for rule in readers:
+        for k in sample:
+            verdict = _judge_cell(ctx, rule, k)
+            agree += verdict is True
+            judged += verdict is not None
+    return agree, judged
+
+
 def _read_params(ctx: Context, present: set[str], names) -> dict[str, str]:
     """Inputs, targets, untrained biases and parameter records of ``names``: a labelled value, else the
     first number of their column (a first cell of text is reported where it stands, not taken for a
@@ -406,10 +493,10 @@ def _net_offsets(ctx: Context, graph: Graph, net, present: set[str], biases: lis
     return offsets
 
 
-def _precisions(ctx: Context, present: set[str]) -> dict[str, Precision]:
+def _precisions(ctx: Context, present: set[str]) -> tuple[dict[str, Precision], Precision]:
     """Each column's stored precision, from its own values; a column of too few distinct values to show
     one (a weight that never changes: 0.15 is not 0.15 rounded to 2 digits) takes the sheet's, from the
-    values of all its columns."""
+    values of all its columns (returned too)."""
     shapes, distinct = {}, {}
     for name in present:
         start = 1 if name in ctx.trained else 0   # the first row's weights are typed, not computed
@@ -423,7 +510,7 @@ def _precisions(ctx: Context, present: set[str]) -> dict[str, Precision]:
     for name in present - ctx.exact:
         sheet.update(shapes[name])
     sheet = sheet.precision()
-    return {name: shapes[name].precision() if distinct[name] >= DISTINCT else sheet for name in present}
+    return {name: shapes[name].precision() if distinct[name] >= DISTINCT else sheet for name in present}, sheet
 
 
 def implied_rates(ctx: Context) -> rates.RowRates:
@@ -562,7 +649,8 @@ def _sheet_report(ctx: Context, choice: rates.Choice, judged: int, found: list[F
     return SheetReport(table.grid.title, table.header_row, (table.rows[0], table.rows[-1]), columns, unknown,
                        choice.rate, choice.words, tuple(notes), judged, tuple(found),
                        core_unjudged(ctx, counts, choice, found), givens,
-                       {name: n for name, n in counts.items() if n}, ctx.graph.network, len(table.rows))
+                       {name: n for name, n in counts.items() if n}, ctx.graph.network, len(table.rows),
+                       tuple(ctx.assumed))
 
 
 def core_unjudged(ctx: Context, counts: dict[str, int], choice: rates.Choice, found: list[Finding]) -> tuple[str, ...]:

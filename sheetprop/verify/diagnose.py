@@ -377,7 +377,7 @@ def _from_values(ctx, rule: Rule, cells: list) -> tuple[str, str] | None:
     found = [w.found for w in sample]
     near = [MATCH * w.tolerance + 1e-300 for w in sample]
     best, best_count, ties = None, 0, []
-    points = _environments(ctx, {})
+    points = environments(ctx, {})
     for mutant in mutants(ctx, rule, [], points):
         values = batch.values(mutant.tree, keep=False)
         first = values[0]
@@ -387,7 +387,7 @@ def _from_values(ctx, rule: Rule, cells: list) -> tuple[str, str] | None:
         if count > best_count:
             best, best_count, ties = mutant, count, []
         elif count == best_count and len(ties) < 2 and (
-                not _same(points.values(mutant.tree, keep=False), points.values(best.tree, keep=False))
+                not same_values(points.values(mutant.tree, keep=False), points.values(best.tree, keep=False))
                 or _reads(mutant.tree) != _reads(best.tree)):
             # Another formula, or one that reads other cells (0.5·t1² is also 0.5·(∂E/∂a_o1 − a_o1)² on a
             # sheet's own rows), not the same one written otherwise: the values cannot choose.
@@ -423,16 +423,16 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> tuple[str, str] | No
     compared with the definition and each mutant of it on random, self-consistent values of every cell."""
     opaque: dict[str, float] = {}
     try:
-        user = check_depth(read(formula, _reference(ctx, k, opaque)))
+        user = check_depth(read(formula, resolver(ctx, k, opaque)))
     except (FormulaError, TooDeep):
         return None
-    batch = _environments(ctx, opaque)
+    batch = environments(ctx, opaque)
     found = batch.values(user)
-    if _same(found, batch.values(rule.expr)):
+    if same_values(found, batch.values(rule.expr)):
         return (f"the formula {formula} is right, but the value stored is not its result: "
                 "recalculate the sheet (or an upstream cell changed after it was computed)"), "stale"
     extra = [Param(key) for key in opaque]
-    matching = [m for m in mutants(ctx, rule, extra, batch) if _same(found, batch.values(m.tree, keep=False))]
+    matching = [m for m in mutants(ctx, rule, extra, batch) if same_values(found, batch.values(m.tree, keep=False))]
     if matching:
         # Of slips that compute the same, the one that reads what the formula reads: 0.5·t1² is the term a_o1
         # left out of ½(t1 − a_o1)², not ∂E/∂a_o1 for t1 (a − t − a on the sheet's own rows).
@@ -441,18 +441,20 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> tuple[str, str] | No
             next((m for m in matching if set(symbols(m.tree)) == reads), None) or \
             next((m for m in matching if set(symbols(m.tree)) <= reads), matching[0])
         return f"{mutant.words} (the formula is {excerpt(formula)})", mutant.slip
-    reference = _reference(ctx, k, {})
+    reference = resolver(ctx, k, {})
     named = renamed(formula, lambda ref: math_text(reference(ref)))   # as typed, in the definition's names
     return f"the formula {formula}, that is {named}, matches none of the usual slips", "unknown"
 
 
-def _reference(ctx, k: int, opaque: dict):
+def resolver(ctx, k: int, opaque: dict, columns: dict | None = None, given=()):
     """What each reference of a formula in data row k stands for, as a node: a quantity of this row or the
-    row above, a labelled parameter, or some other cell (a parameter of its own, kept as its value)."""
+    row above, a labelled parameter, or some other cell (a parameter of its own, kept as its value).
+    ``columns`` (column index → quantity) in place of the table's judged columns; ``given``: parameters
+    taken from their labelled cells though not read yet (the rate, before it is chosen)."""
     table, grid = ctx.table, ctx.table.grid
-    by_column = {c.index: n for n, c in table.columns.items() if n in ctx.rules}
+    by_column = columns if columns is not None else {c.index: n for n, c in table.columns.items() if n in ctx.rules}
     labelled = {label.values[0][0]: name for name, label in table.labels.items()
-                if label.single is not None and name in ctx.params}
+                if label.single is not None and (name in ctx.params or name in given)}
     row, above = table.rows[k], table.rows[k - 1] if k else None
     counter = table.columns["iteration"].index if "iteration" in table.columns else None
     shift = ctx.counter_shift
@@ -478,7 +480,7 @@ def _reference(ctx, k: int, opaque: dict):
     return resolve
 
 
-def _environments(ctx, opaque: dict) -> Batch:
+def environments(ctx, opaque: dict) -> Batch:
     """SAMPLES random, self-consistent pairs of rows (this one and the one above), each computed from random
     weights and, where the sheet has columns for them, random inputs and targets, as one Batch: a tree
     evaluated on it gives its value on each of them. The rows are computed once per sheet."""
@@ -533,7 +535,7 @@ def first_rows(graph, params: list[dict]) -> dict[str, list[float]]:
     return computed
 
 
-def _same(a: list[float], b: list[float]) -> bool:
+def same_values(a: list[float], b: list[float]) -> bool:
     """Do two trees agree on every point (numbers only: nan or inf agree with nothing)?"""
     for x, y in zip(a, b):
         try:
@@ -551,7 +553,7 @@ def mutants(ctx, rule: Rule, extra: list, batch: Batch | None = None) -> list[Mu
     computes what the rule computes (two factors of a product swapped, t1 the column for t1 the
     parameter): on random rows (``batch``) each must give another value. Each is the definition's tree with
     one part changed; none is compiled."""
-    batch = batch if batch is not None else _environments(ctx, {})
+    batch = batch if batch is not None else environments(ctx, {})
     correct = batch.values(rule.expr)
     seen, found = {rule.expr}, []
     if ctx.tried >= MUTANTS:
@@ -569,7 +571,7 @@ def mutants(ctx, rule: Rule, extra: list, batch: Batch | None = None) -> list[Mu
         ctx.tried += 1
         if ctx.tried > MUTANTS:
             break
-        if not _same(batch.values(tree, keep=False), correct):
+        if not same_values(batch.values(tree, keep=False), correct):
             found.append(Mutant(words, tree, slip))
     return found
 

@@ -64,6 +64,7 @@ class SheetReport:
     judged_cells: dict = field(default_factory=dict, compare=False)  # quantity → how many of its cells were judged
     network: object = field(default=None, compare=False)  # the graph.Network the sheet was judged as
     iterations: int = 0                        # its data rows
+    assumed: tuple[str, ...] = ()              # columns read otherwise than their headers say, one line each
 
 
 @dataclass(frozen=True)

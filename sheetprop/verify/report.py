@@ -17,7 +17,7 @@ def as_text(report: Report) -> str:
     lines += [f"  {note}" for note in report.notes]
     groups: dict[tuple, list[SheetReport]] = {}
     for sheet in report.sheets:
-        groups.setdefault((sheet.columns, sheet.unknown), []).append(sheet)
+        groups.setdefault((sheet.columns, sheet.unknown, sheet.assumed), []).append(sheet)
     for sheets in groups.values():
         placed = len({(s.header_row, s.rows) for s in sheets}) == 1  # every table in the same rows
         lines += _layout_lines(sheets, placed)
@@ -44,6 +44,7 @@ def _layout_lines(sheets: list[SheetReport], placed: bool) -> list[str]:
     columns = [f"{letter} {name}" + (f" ({header})" if header != name else "")
                for letter, name, header in first.columns]
     lines += _wrapped("  columns: ", columns, "    ")
+    lines += [f"  {line}" for line in first.assumed]
     if first.unknown:
         lines.append("  not recognised (not judged): " + ", ".join(f"{c} '{h}'" for c, h in first.unknown))
     return lines
@@ -143,6 +144,7 @@ def as_json(report: Report) -> str:
         "sheet": s.sheet, "header_row": s.header_row, "rows": list(s.rows),
         "columns": [{"column": c, "quantity": q, "header": h} for c, q, h in s.columns],
         "unknown": [{"column": c, "header": h} for c, h in s.unknown],
+        "assumed": list(s.assumed),
         "learning_rate": s.learning_rate, "learning_rate_source": s.learning_rate_words,
         "notes": list(s.notes), "cells_judged": s.judged, "not_judged": list(s.unjudged),
         "findings": [f.as_dict() for f in s.findings],
