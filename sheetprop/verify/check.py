@@ -14,13 +14,13 @@ from dataclasses import dataclass, field, replace
 from sheetprop import legend
 from sheetprop.expr import Sym
 from sheetprop.functions import ACTIVATIONS, LOSSES
-from sheetprop.graph import (ACT, BIAS, CHAIN, NET, READABLE_NODES, TOTAL, Graph, bias_names, build_graph,
+from sheetprop.graph import (ACT, BIAS, CHAIN, NET, READABLE_NODES, TOTAL, Graph, bias_names,
                              gradient_name)
 from sheetprop.optimizers import OPTIMIZERS, WEIGHT_DECAY
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import RATE, Finding, SheetReport, excerpt
-from sheetprop.verify.network import choose, shape_of
+from sheetprop.verify.network import choose, graph_of, shape_of
 from sheetprop.files.read import Lazy, is_number
 from sheetprop.verify.evaluate import compile_tree
 from sheetprop.verify.rules import SAFETY, Precision, Rule, Shapes, exact_kinds, expanded_size, make_rule, noise, tolerance
@@ -238,12 +238,12 @@ def prepare(table: Table) -> Context:
     counter_shift = numbers.count_rows()
     rows = Found(table, numbers)
     network = shape.network()
-    biases = [q.name for q in build_graph(network).of_role(BIAS)]
+    biases = [q.name for q in graph_of(network).of_role(BIAS)]
     # Trained biases: a column of their gradients says so, or their values change (a network whose
     # gradients are all zero changes none).
     trained = any(gradient_name(b) in present or (b in present and _varies(rows, b)) for b in biases)
     network = replace(network, train_biases=trained)
-    ctx = Context(table, build_graph(network), rows, {}, numbers=numbers, counter_shift=counter_shift)
+    ctx = Context(table, graph_of(network), rows, {}, numbers=numbers, counter_shift=counter_shift)
     ctx.precision = _precisions(ctx, present)
     # Every loss's own parameters as well: choosing the loss weighs each candidate with its labelled values;
     # so every candidate optimizer's (AdamW's λ beside Adam's β), and weight decay, which any may add.
@@ -255,7 +255,7 @@ def prepare(table: Table) -> Context:
     # The iteration is the row's place (count_rows), with or without a counter column, never judged: sheets
     # count as they like. The rules read it (Adam's step, a mini-batch's turn).
     readable = present | {"iteration"}
-    ctx.use(choose(network, readable, lambda graph, rules: _agreeing(ctx, graph, rules)))
+    ctx.use(choose(network, readable, lambda graph, rules, beat: _agreeing(ctx, graph, rules, beat)))
     if len(shape.optimizers) > 1:
         ctx.use(_optimizer(ctx, shape.optimizers, readable & set(ctx.graph.index)))
     ctx.notes += [labelled[name] for name in ctx.graph.params if name in labelled]
@@ -289,24 +289,25 @@ def _optimizer(ctx: Context, names: tuple[str, ...], usable: set[str]) -> Graph:
     """Of optimizers whose states look alike (momentum, Nesterov), the one whose weight updates agree with
     the most cells: at the labelled rate, or the one the first updates read; else at the rate each one's
     updates imply (one that is not the sheet's implies no single rate). The first on a tie."""
-    graphs = [build_graph(replace(ctx.graph.network, optimizer=name)) for name in names]
+    graphs = [graph_of(replace(ctx.graph.network, optimizer=name)) for name in names]
     label = ctx.table.labels.get("lr")
     if not label or label.single is None:
         label = rate_cell(ctx)
     given = label.single if label and label.single is not None else None
-    scores = []
-    for graph in graphs:
+    best, most = 0, 0
+    for i, graph in enumerate(graphs):
         rules = [make_rule(graph, n, usable) for n in graph.trained if n in usable]
         rate = given if given is not None else _implied_rate(ctx, graph, rules)
         if rate is None:
-            scores.append(0)
-            continue
+            continue   # scores 0: the first wins a tie
         ctx.params["lr"] = rate
         try:
-            scores.append(_agreeing(ctx, graph, rules))
+            score = _agreeing(ctx, graph, rules, most)
         finally:
             del ctx.params["lr"]
-    return graphs[max(range(len(graphs)), key=lambda i: (scores[i], -i))]
+        if score > most:
+            best, most = i, score
+    return graphs[best]
 
 
 def _implied_rate(ctx: Context, graph: Graph, rules: list[Rule]) -> float | None:
@@ -324,13 +325,26 @@ def _implied_rate(ctx: Context, graph: Graph, rules: list[Rule]) -> float | None
         ctx.graph, ctx.exact, ctx.trained = kept
 
 
-def _agreeing(ctx: Context, graph: Graph, rules: list[Rule]) -> int:
-    """How many cells ``rules`` (of a candidate ``graph``) find right: what chooses an activation or a loss."""
+def _agreeing(ctx: Context, graph: Graph, rules: list[Rule], beat: int = -1) -> int:
+    """How many cells ``rules`` (of a candidate ``graph``) find right: what chooses an activation or a loss.
+    Counting stops once the count cannot exceed ``beat`` (a cell that is not a number never agrees), and then
+    what is returned is no more than ``beat``."""
+    sample = range(0, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
+    cells = [(rule, k) for rule in rules for k in sample if is_number(ctx.found(k, rule.name))]
+    if len(cells) <= beat:
+        return 0
     kept = (ctx.graph, ctx.exact, ctx.trained)
     ctx.use(graph)
-    sample = range(0, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
+    agree, missed = 0, 0
     try:
-        return sum(_judge_cell(ctx, rule, k) is True for rule in rules for k in sample)
+        for rule, k in cells:
+            if _judge_cell(ctx, rule, k) is True:
+                agree += 1
+            else:
+                missed += 1
+                if len(cells) - missed <= beat:
+                    break
+        return agree
     finally:
         ctx.graph, ctx.exact, ctx.trained = kept
 
@@ -359,7 +373,7 @@ def _infer_biases(ctx: Context, present: set[str]) -> None:
     """Biases written into the net formulas as numbers: the nets of a layer all sit one constant above
     Σ w·a, as far as the stored precision can tell."""
     network = replace(ctx.graph.network, biases="layer")
-    graph = build_graph(network)
+    graph = graph_of(network)
     names = [layer[0] for layer in bias_names(network)]
     found = {}
     for layer, bias in enumerate(names, start=1):
