@@ -6,6 +6,7 @@ slip shows where it happens and not again in every cell downstream of it.
 
 from __future__ import annotations
 
+import functools
 import math
 from array import array
 from collections.abc import Iterator, Sequence
@@ -14,16 +15,16 @@ from dataclasses import dataclass, field, replace
 from sheetprop import legend
 from sheetprop.expr import Sym
 from sheetprop.functions import ACTIVATIONS, LOSSES
-from sheetprop.graph import (ACT, BIAS, CHAIN, NET, READABLE_NODES, TOTAL, Graph, bias_names,
+from sheetprop.graph import (ACT, BIAS, CHAIN, NET, READABLE_NODES, TOTAL, Graph, Network, bias_names,
                              gradient_name)
 from sheetprop.optimizers import OPTIMIZERS, WEIGHT_DECAY
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import RATE, Finding, SheetReport, excerpt
-from sheetprop.verify.network import choose, graph_of, shape_of
+from sheetprop.verify.network import choose, graph_of, rule_of, shape_of
 from sheetprop.files.read import Lazy, is_number
 from sheetprop.verify.evaluate import compile_tree
-from sheetprop.verify.rules import SAFETY, Precision, Rule, Shapes, exact_kinds, expanded_size, make_rule, noise, tolerance
+from sheetprop.verify.rules import SAFETY, Precision, Rule, Shapes, exact_kinds, expanded_size, noise, tolerance
 from sheetprop.verify.formula import FormulaError, references
 from sheetprop.verify.table import Label, Table
 
@@ -178,7 +179,7 @@ class Context:
             if expanded_size(self.graph[name].expr, self.graph, present) > READABLE_NODES:
                 self.written_out[name] = rule
             else:
-                self.written_out[name] = make_rule(self.graph, name, present)
+                self.written_out[name] = rule_of(self.graph, name, present)
         return self.written_out[name]
 
 
@@ -255,14 +256,15 @@ def prepare(table: Table) -> Context:
     # The iteration is the row's place (count_rows), with or without a counter column, never judged: sheets
     # count as they like. The rules read it (Adam's step, a mini-batch's turn).
     readable = present | {"iteration"}
-    ctx.use(choose(network, readable, lambda graph, rules, beat: _agreeing(ctx, graph, rules, beat)))
+    scored = Scored()
+    ctx.use(choose(network, readable, lambda graph, rules, beat: _agreeing(ctx, graph, rules, beat, scored)))
     if len(shape.optimizers) > 1:
         ctx.use(_optimizer(ctx, shape.optimizers, readable & set(ctx.graph.index)))
     ctx.notes += [labelled[name] for name in ctx.graph.params if name in labelled]
     if not biases:
         _infer_biases(ctx, readable)
-    usable = ctx.usable = {n for n in readable if n in ctx.graph.index}
-    ctx.rules = {n: make_rule(ctx.graph, n, usable) for n in (q.name for q in ctx.graph.quantities)
+    usable = ctx.usable = frozenset(n for n in readable if n in ctx.graph.index)
+    ctx.rules = {n: rule_of(ctx.graph, n, usable) for n in (q.name for q in ctx.graph.quantities)
                  if n in usable and n in present}
     return ctx
 
@@ -296,7 +298,7 @@ def _optimizer(ctx: Context, names: tuple[str, ...], usable: set[str]) -> Graph:
     given = label.single if label and label.single is not None else None
     best, most = 0, 0
     for i, graph in enumerate(graphs):
-        rules = [make_rule(graph, n, usable) for n in graph.trained if n in usable]
+        rules = [rule_of(graph, n, usable) for n in graph.trained if n in usable]
         rate = given if given is not None else _implied_rate(ctx, graph, rules)
         if rate is None:
             continue   # scores 0: the first wins a tie
@@ -325,25 +327,43 @@ def _implied_rate(ctx: Context, graph: Graph, rules: list[Rule]) -> float | None
         ctx.graph, ctx.exact, ctx.trained = kept
 
 
-def _agreeing(ctx: Context, graph: Graph, rules: list[Rule], beat: int = -1) -> int:
+@dataclass
+class Scored:
+    """What choosing one sheet's network has judged: per quantity, the sampled rows where its cell is a
+    number (no other cell can agree); per candidate network, per (quantity, row), whether the cell agrees
+    (the candidates of one choice and of the next share most of their rules)."""
+
+    rows: dict[str, list[int]] = field(default_factory=dict)
+    agrees: dict[Network, dict[tuple[str, int], bool]] = field(default_factory=dict)
+
+
+def _agreeing(ctx: Context, graph: Graph, rules: list[Rule], beat: int = -1, scored: Scored | None = None) -> int:
     """How many cells ``rules`` (of a candidate ``graph``) find right: what chooses an activation or a loss.
     Counting stops once the count cannot exceed ``beat`` (a cell that is not a number never agrees), and then
-    what is returned is no more than ``beat``."""
+    what is returned is no more than ``beat``. ``scored`` keeps what is judged, while the parameters stay."""
+    scored = Scored() if scored is None else scored
     sample = range(0, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
-    cells = [(rule, k) for rule in rules for k in sample if is_number(ctx.found(k, rule.name))]
-    if len(cells) <= beat:
+    for rule in rules:
+        if rule.name not in scored.rows:
+            scored.rows[rule.name] = [k for k in sample if is_number(ctx.found(k, rule.name))]
+    cells = sum(len(scored.rows[rule.name]) for rule in rules)
+    if cells <= beat:
         return 0
     kept = (ctx.graph, ctx.exact, ctx.trained)
     ctx.use(graph)
     agree, missed = 0, 0
+    agrees = scored.agrees.setdefault(graph.network, {})
     try:
-        for rule, k in cells:
-            if _judge_cell(ctx, rule, k) is True:
-                agree += 1
-            else:
-                missed += 1
-                if len(cells) - missed <= beat:
-                    break
+        for rule in rules:
+            for k in scored.rows[rule.name]:
+                if (rule.name, k) not in agrees:
+                    agrees[rule.name, k] = _judge_cell(ctx, rule, k) is True
+                if agrees[rule.name, k]:
+                    agree += 1
+                else:
+                    missed += 1
+                    if cells - missed <= beat:
+                        return agree
         return agree
     finally:
         ctx.graph, ctx.exact, ctx.trained = kept
@@ -395,11 +415,11 @@ def _infer_biases(ctx: Context, present: set[str]) -> None:
 def _net_offsets(ctx: Context, graph: Graph, net, present: set[str], biases: list[str]) -> list[tuple[float, float]]:
     """net − Σ w·a on the first rows, give or take rounding; from the net's column, else from its
     activation's through the activation's inverse (and its slope, for the rounding)."""
-    rule = make_rule(graph, net.name, present - {net.name})
+    rule = rule_of(graph, net.name, present - {net.name})
     activation = ACTIVATIONS[graph.network.activations[net.layer - 1]]
     output = next(q.name for q in graph.of_role(ACT) if (q.layer, q.neuron, q.example) == (net.layer, net.neuron,
                                                                                             net.example))
-    slope = compile_tree(activation.slope(Sym("z"), Sym("a")))
+    slope = _slope(activation.name)
     P = dict(ctx.params, **{bias: 0.0 for bias in biases})
     offsets = []
     for k, V in enumerate(ctx.numbers[:5]):
@@ -418,6 +438,12 @@ def _net_offsets(ctx: Context, graph: Graph, net, present: set[str], biases: lis
         spread = tolerance(rule, V, U, P, ctx.unit_of(k), own)
         offsets.append((value - rule.fn(V, U, P), spread))
     return offsets
+
+
+@functools.cache
+def _slope(activation: str):
+    """The slope of an activation at z with output a, compiled once."""
+    return compile_tree(ACTIVATIONS[activation].slope(Sym("z"), Sym("a")))
 
 
 def _precisions(ctx: Context, present: set[str]) -> dict[str, Precision]:

@@ -193,11 +193,18 @@ class Kept:
 BOUND = 50_000   # quantities of the graphs kept between sheets (a 2-2-2 network's graph has 44)
 _graphs = Kept(BOUND)
 _compared = Kept(BOUND)
+_rules_made = Kept(BOUND)   # weighed by the values each reads
 
 
 def graph_of(network: Network) -> Graph:
     """build_graph(network), made once for the sheets that share it (a graph is never changed once built)."""
     return _graphs.get(network, lambda: build_graph(network), lambda graph: len(graph.quantities))
+
+
+def rule_of(graph: Graph, name: str, present) -> Rule:
+    """make_rule(graph, name, present), made once for the sheets that share it, and so compiled once."""
+    return _rules_made.get((graph.network, name, frozenset(present)), lambda: make_rule(graph, name, present),
+                           lambda rule: 1 + len(rule.leaves))
 
 
 def choose(network: Network, present: set[str], agreeing: Agreeing) -> Graph:
@@ -254,7 +261,7 @@ def _rules(candidates: list[Network], present: frozenset[str]) -> tuple[list[Gra
     for graph in graphs:
         usable = {n for n in present if n in graph.index}
         # Weight updates need the rate, which is read later from them: they do not choose.
-        rules.append({n: make_rule(graph, n, usable) for n in usable if graph[n].first is None
+        rules.append({n: rule_of(graph, n, usable) for n in usable if graph[n].first is None
                       and n != "iteration"})
     shared = set.intersection(*(set(r) for r in rules))
     differing = sorted(n for n in shared if len({r[n].expr for r in rules}) > 1)
