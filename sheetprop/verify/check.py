@@ -354,16 +354,16 @@ def _agreeing(ctx: Context, graph: Graph, rules: list[Rule], beat: int = -1, sco
     agree, missed = 0, 0
     agrees = scored.agrees.setdefault(graph.network, {})
     try:
-        for rule in rules:
-            for k in scored.rows[rule.name]:
-                if (rule.name, k) not in agrees:
-                    agrees[rule.name, k] = _judge_cell(ctx, rule, k) is True
-                if agrees[rule.name, k]:
-                    agree += 1
-                else:
-                    missed += 1
-                    if cells - missed <= beat:
-                        return agree
+        # Row by row, as ctx.numbers makes each row's dict once.
+        for k, rule in sorted(((k, rule) for rule in rules for k in scored.rows[rule.name]), key=lambda c: c[0]):
+            if (rule.name, k) not in agrees:
+                agrees[rule.name, k] = _judge_cell(ctx, rule, k) is True
+            if agrees[rule.name, k]:
+                agree += 1
+            else:
+                missed += 1
+                if cells - missed <= beat:
+                    return agree
         return agree
     finally:
         ctx.graph, ctx.exact, ctx.trained = kept
