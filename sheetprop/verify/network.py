@@ -178,9 +178,11 @@ class Kept:
         self.bound, self.held, self.entries = bound, 0, {}
 
     def get(self, key, make: Callable, weight: Callable):
+        """The value kept for ``key``, else ``make()``, kept when its ``weight`` fits (the least recently
+        used dropped to make room)."""
         if key in self.entries:
-            value, _ = self.entries[key] = self.entries.pop(key)   # the most recent last
-            return value
+            entry = self.entries[key] = self.entries.pop(key)   # now the most recently used
+            return entry[0]
         value = make()
         cost = weight(value)
         if cost <= self.bound:
