@@ -2,6 +2,7 @@
 
 Run: python3 benchmarks/verify_speed.py [--iterations 1000,10000,100000] [--repeat 3] [--against DIR] [--annotate]
      [--no-real] [--no-verify]  (leave out the real sheets, or time only the annotated copies)
+     python3 benchmarks/verify_speed.py --slips [--sheets 500] [--repeat 3] [--against DIR]
 
 Each verify runs in a child process of its own that writes its peak resident memory (VmHWM) on the way
 out; printed: the median wall time and peak of ``--repeat`` runs, and for the own workbooks the time per
@@ -14,8 +15,9 @@ With ``--slips``, CPU time of verify (in this process, imports done; medians of 
 correct copy of the same sheet, side by side: a hand-made sheet without intermediate columns (tests/handmade.py,
 200 iterations; wrong: three gradients, the slips of the issue) and sheetprop's own layout with every chain-rule
 step a column (200 iterations; wrong: three gradients with a reference slip), each as formulas with their cached
-values and as a values-only copy (10 digits); then a workbook of 500 exercise sheets (own layout, 20 iterations,
-cached values, all correct), CPU and wall. Every formula is recalculated by formualizer, an engine of its own.
+values and as a values-only copy (10 digits); then a workbook of ``--sheets`` (500) exercise sheets (own layout,
+20 iterations, cached values, all correct): CPU and wall of verify in a child process (imports done), with
+``--against``'s version beside this one. Every formula is recalculated by formualizer, an engine of its own.
 
 With ``--annotate``, each own workbook also gets one slip planted (h1's cached value in the middle row
 of the first rate sheet), is verified once for its report, and the annotated copy alone is timed (wall,
@@ -69,6 +71,14 @@ except ImportError:  # a checkout from before sheetprop.files (--against)
     marks = report
 annotate(types.SimpleNamespace(path=path, xlsx=path, converted=False), marks, Path(sys.argv[3]))
 print(time.perf_counter() - start, time.process_time() - cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+# A child that verifies a workbook: CPU s, wall s (imports done), wrong quantities, load average at the end.
+BOOK = """
+import os, sys, time
+from sheetprop.verify import verify
+start, wall = time.process_time(), time.perf_counter()
+report = verify(sys.argv[1])
+print(time.process_time() - start, time.perf_counter() - wall, len(report.findings), os.getloadavg()[0])
 """
 # A child that verifies a workbook and pickles the report.
 REPORT = """
@@ -226,8 +236,9 @@ def cpu(path: Path, repeat: int) -> tuple[float, float, int]:
     return statistics.median(times), statistics.median(walls), len(report.findings)
 
 
-def slips(repeat: int) -> None:
-    """Print verify's CPU time on a wrong and a correct copy of the same sheet, and on 500 exercise sheets."""
+def slips(repeat: int, codes: dict[str, Path], sheets: int) -> None:
+    """Print verify's CPU time on a wrong and a correct copy of the same sheet, and on a workbook of
+    ``sheets`` exercise sheets with each version of the code in ``codes``."""
     sys.path.insert(0, str(ROOT / "tests"))
     import handmade
 
@@ -256,10 +267,18 @@ def slips(repeat: int) -> None:
                 print(f"  {name}, {kind:11}: correct {c:6.2f} s ({c_found} wrong), wrong {w:6.2f} s "
                       f"({w_found} wrong): {w / c:.2f}×")
         start = time.perf_counter()
-        book = own_sheet(scratch, 20, {}, copies=500)
-        print(f"\n500 exercise sheets (own layout, 20 iterations, all correct; built in {time.perf_counter() - start:.0f} s)")
-        c, wall, found = cpu(book, 1)
-        print(f"  verify: {c:.1f} s CPU, {wall:.1f} s wall, {found} wrong")
+        book = own_sheet(scratch, 20, {}, copies=sheets)
+        print(f"\n{sheets} exercise sheets (own layout, 20 iterations, all correct; built in "
+              f"{time.perf_counter() - start:.0f} s), verify in a child process, median of {repeat}:")
+        for name, code in codes.items():
+            runs = []
+            for _ in range(repeat):
+                done = subprocess.run([sys.executable, "-c", BOOK, str(book)], cwd=code, capture_output=True,
+                                      text=True, env={**os.environ, "PYTHONPATH": str(code)}, check=True)
+                runs.append([float(v) for v in done.stdout.split()])
+            c, wall, found, load = (statistics.median(r[i] for r in runs) for i in range(4))
+            print(f"  {name:8} {c:6.1f} s CPU, {wall:6.1f} s wall, {found:.0f} wrong (load average {load:.1f} "
+                  f"at the end)")
 
 
 def main() -> None:
@@ -272,16 +291,17 @@ def main() -> None:
     parser.add_argument("--no-real", action="store_true", help="leave out the real student sheets")
     parser.add_argument("--no-verify", action="store_true", help="time only --annotate on the own workbooks")
     parser.add_argument("--slips", action="store_true", help="only CPU time of wrong beside correct sheets, and "
-                                                              "500 exercise sheets")
+                                                              "a workbook of many exercise sheets")
+    parser.add_argument("--sheets", type=int, default=500, help="exercise sheets of the --slips workbook")
     args = parser.parse_args()
+    codes = {"this": ROOT, **({"against": args.against.resolve()} if args.against else {})}
     if args.slips:
         load = os.getloadavg()
         print(f"verify on {platform.node()} ({platform.processor() or platform.machine()}): {os.cpu_count()} cores, "
               f"Python {platform.python_version()}, load average {load[0]:.1f} at the start")
-        slips(args.repeat)
+        slips(args.repeat, codes, args.sheets)
         return
     sizes = [int(n) for n in args.iterations.split(",") if n]
-    codes = {"this": ROOT, **({"against": args.against.resolve()} if args.against else {})}
     load = os.getloadavg()
     print(f"verify on {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
           f"{load[0]:.1f} at the start (other work may share the machine); median of {args.repeat} runs each")

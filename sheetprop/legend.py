@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from html import escape
@@ -196,6 +197,14 @@ def parse(text) -> Name | None:
     """
     if not isinstance(text, str):
         return None
+    return _parse(text) if len(text) <= KEPT_LENGTH else _parse.__wrapped__(text)
+
+
+KEPT_LENGTH = 200   # names parsed are kept (a workbook's sheets share their headers); a long text is not a name
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> Name | None:
     example = _EXAMPLE.fullmatch(text)
     base, number = (example[1], int(example[2])) if example else (text, None)
     found = _parse_base(base)

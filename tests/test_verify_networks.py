@@ -27,6 +27,7 @@ from sheetprop.verify import verify
 from sheetprop.workbook.layout import Layout
 from sheetprop.workbook.writer import write_workbook
 from test_networks import networks
+from test_verify_many import forget
 
 ITERATIONS = 4
 # Optimizers whose state columns are alike (momentum and Nesterov): told apart by their updates alone.
@@ -352,6 +353,7 @@ def test_a_deep_networks_slip_is_found_without_writing_its_chain_out_in_full(tmp
     assert graph.expanded_size(first.expr) > 10 * READABLE_NODES  # the chain the test is about
     from sheetprop.verify.evaluate import postorder
 
+    forget(monkeypatch)   # no rule kept compiled from an earlier test's sheets
     compiled = []
     compile_tree = rules.compile_tree
     monkeypatch.setattr(rules, "compile_tree",

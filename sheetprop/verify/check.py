@@ -6,6 +6,7 @@ slip shows where it happens and not again in every cell downstream of it.
 
 from __future__ import annotations
 
+import functools
 import math
 from array import array
 from collections.abc import Iterator, Sequence
@@ -15,17 +16,17 @@ from dataclasses import dataclass, field, replace
 from sheetprop import legend
 from sheetprop.expr import Sym
 from sheetprop.functions import ACTIVATIONS, LOSSES
-from sheetprop.graph import (ACT, BIAS, CHAIN, NET, READABLE_NODES, TOTAL, Graph, bias_names, build_graph,
+from sheetprop.graph import (ACT, BIAS, CHAIN, NET, READABLE_NODES, TOTAL, Graph, Network, bias_names,
                              gradient_name)
 from sheetprop.optimizers import OPTIMIZERS, WEIGHT_DECAY
 from sheetprop.verify import columns as meaning
 from sheetprop.verify import rate as rates
 from sheetprop.verify.diagnose import findings
 from sheetprop.verify.findings import RATE, Finding, SheetReport, excerpt
-from sheetprop.verify.network import choose, shape_of
+from sheetprop.verify.network import choose, graph_of, rule_of, shape_of
 from sheetprop.files.read import Lazy, is_number
 from sheetprop.verify.evaluate import compile_tree
-from sheetprop.verify.rules import SAFETY, Precision, Rule, Shapes, exact_kinds, expanded_size, make_rule, noise, tolerance
+from sheetprop.verify.rules import SAFETY, Precision, Rule, Shapes, exact_kinds, expanded_size, noise, tolerance
 from sheetprop.verify.formula import FormulaError, references
 from sheetprop.verify.table import Column, Label, Table
 
@@ -212,7 +213,7 @@ class Context:
             if expanded_size(self.graph[name].expr, self.graph, present) > READABLE_NODES:
                 self.written_out[name] = rule
             else:
-                self.written_out[name] = make_rule(self.graph, name, present)
+                self.written_out[name] = rule_of(self.graph, name, present)
         return self.written_out[name]
 
 
@@ -285,12 +286,12 @@ def prepare(table: Table) -> Context:
     counter_shift = numbers.count_rows()
     rows = Found(table, numbers)
     network = shape.network()
-    biases = [q.name for q in build_graph(network).of_role(BIAS)]
+    biases = [q.name for q in graph_of(network).of_role(BIAS)]
     # Trained biases: a column of their gradients says so, or their values change (a network whose
     # gradients are all zero changes none).
     trained = any(gradient_name(b) in present or (b in present and _varies(rows, b)) for b in biases)
     network = replace(network, train_biases=trained)
-    ctx = Context(table, build_graph(network), rows, {}, numbers=numbers, counter_shift=counter_shift)
+    ctx = Context(table, graph_of(network), rows, {}, numbers=numbers, counter_shift=counter_shift)
     ctx.precision, ctx.sheet_precision = _precisions(ctx, present)
     # Every loss's own parameters as well: choosing the loss weighs each candidate with its labelled values;
     # so every candidate optimizer's (AdamW's λ beside Adam's β), and weight decay, which any may add.
@@ -302,14 +303,15 @@ def prepare(table: Table) -> Context:
     # The iteration is the row's place (count_rows), with or without a counter column, never judged: sheets
     # count as they like. The rules read it (Adam's step, a mini-batch's turn).
     readable = present | {"iteration"}
-    ctx.use(choose(network, readable, lambda graph, rules: _agreeing(ctx, graph, rules)))
+    scored = Scored()
+    ctx.use(choose(network, readable, lambda graph, rules, beat: _agreeing(ctx, graph, rules, beat, scored)))
     if len(shape.optimizers) > 1:
         ctx.use(_optimizer(ctx, shape.optimizers, readable & set(ctx.graph.index)))
     ctx.notes += [labelled[name] for name in ctx.graph.params if name in labelled]
     if not biases:
         _infer_biases(ctx, readable)
-    usable = ctx.usable = {n for n in readable if n in ctx.graph.index}
-    ctx.rules = {n: make_rule(ctx.graph, n, usable) for n in (q.name for q in ctx.graph.quantities)
+    usable = ctx.usable = frozenset(n for n in readable if n in ctx.graph.index)
+    ctx.rules = {n: rule_of(ctx.graph, n, usable) for n in (q.name for q in ctx.graph.quantities)
                  if n in usable and n in present}
     return ctx
 
@@ -336,24 +338,25 @@ def _optimizer(ctx: Context, names: tuple[str, ...], usable: set[str]) -> Graph:
     """Of optimizers whose states look alike (momentum, Nesterov), the one whose weight updates agree with
     the most cells: at the labelled rate, or the one the first updates read; else at the rate each one's
     updates imply (one that is not the sheet's implies no single rate). The first on a tie."""
-    graphs = [build_graph(replace(ctx.graph.network, optimizer=name)) for name in names]
+    graphs = [graph_of(replace(ctx.graph.network, optimizer=name)) for name in names]
     label = ctx.table.labels.get("lr")
     if not label or label.single is None:
         label = rate_cell(ctx)
     given = label.single if label and label.single is not None else None
-    scores = []
-    for graph in graphs:
-        rules = [make_rule(graph, n, usable) for n in graph.trained if n in usable]
+    best, most = 0, 0
+    for i, graph in enumerate(graphs):
+        rules = [rule_of(graph, n, usable) for n in graph.trained if n in usable]
         rate = given if given is not None else _implied_rate(ctx, graph, rules)
         if rate is None:
-            scores.append(0)
-            continue
+            continue   # scores 0: the first wins a tie
         ctx.params["lr"] = rate
         try:
-            scores.append(_agreeing(ctx, graph, rules))
+            score = _agreeing(ctx, graph, rules, most)
         finally:
             del ctx.params["lr"]
-    return graphs[max(range(len(graphs)), key=lambda i: (scores[i], -i))]
+        if score > most:
+            best, most = i, score
+    return graphs[best]
 
 
 def _implied_rate(ctx: Context, graph: Graph, rules: list[Rule]) -> float | None:
@@ -371,13 +374,44 @@ def _implied_rate(ctx: Context, graph: Graph, rules: list[Rule]) -> float | None
         ctx.graph, ctx.exact, ctx.trained = kept
 
 
-def _agreeing(ctx: Context, graph: Graph, rules: list[Rule]) -> int:
-    """How many cells ``rules`` (of a candidate ``graph``) find right: what chooses an activation or a loss."""
+@dataclass
+class Scored:
+    """What choosing one sheet's network has judged: per quantity, the sampled rows where its cell is a
+    number (no other cell can agree); per candidate network, per (quantity, row), whether the cell agrees
+    (the candidates of one choice and of the next share most of their rules)."""
+
+    rows: dict[str, list[int]] = field(default_factory=dict)
+    agrees: dict[Network, dict[tuple[str, int], bool]] = field(default_factory=dict)
+
+
+def _agreeing(ctx: Context, graph: Graph, rules: list[Rule], beat: int = -1, scored: Scored | None = None) -> int:
+    """How many cells ``rules`` (of a candidate ``graph``) find right: what chooses an activation or a loss.
+    Counting stops once the count cannot exceed ``beat`` (a cell that is not a number never agrees), and then
+    what is returned is no more than ``beat``. ``scored`` keeps what is judged, while the parameters stay."""
+    scored = Scored() if scored is None else scored
+    sample = range(0, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
+    for rule in rules:
+        if rule.name not in scored.rows:
+            scored.rows[rule.name] = [k for k in sample if is_number(ctx.found(k, rule.name))]
+    cells = sum(len(scored.rows[rule.name]) for rule in rules)
+    if cells <= beat:
+        return 0
     kept = (ctx.graph, ctx.exact, ctx.trained)
     ctx.use(graph)
-    sample = range(0, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
+    agree, missed = 0, 0
+    agrees = scored.agrees.setdefault(graph.network, {})
     try:
-        return sum(_judge_cell(ctx, rule, k) is True for rule in rules for k in sample)
+        # Row by row, as ctx.numbers makes each row's dict once.
+        for k, rule in sorted(((k, rule) for rule in rules for k in scored.rows[rule.name]), key=lambda c: c[0]):
+            if (rule.name, k) not in agrees:
+                agrees[rule.name, k] = _judge_cell(ctx, rule, k) is True
+            if agrees[rule.name, k]:
+                agree += 1
+            else:
+                missed += 1
+                if cells - missed <= beat:
+                    return agree
+        return agree
     finally:
         ctx.graph, ctx.exact, ctx.trained = kept
 
@@ -446,7 +480,7 @@ def _infer_biases(ctx: Context, present: set[str]) -> None:
     """Biases written into the net formulas as numbers: the nets of a layer all sit one constant above
     Σ w·a, as far as the stored precision can tell."""
     network = replace(ctx.graph.network, biases="layer")
-    graph = build_graph(network)
+    graph = graph_of(network)
     names = [layer[0] for layer in bias_names(network)]
     found = {}
     for layer, bias in enumerate(names, start=1):
@@ -468,11 +502,11 @@ def _infer_biases(ctx: Context, present: set[str]) -> None:
 def _net_offsets(ctx: Context, graph: Graph, net, present: set[str], biases: list[str]) -> list[tuple[float, float]]:
     """net − Σ w·a on the first rows, give or take rounding; from the net's column, else from its
     activation's through the activation's inverse (and its slope, for the rounding)."""
-    rule = make_rule(graph, net.name, present - {net.name})
+    rule = rule_of(graph, net.name, present - {net.name})
     activation = ACTIVATIONS[graph.network.activations[net.layer - 1]]
     output = next(q.name for q in graph.of_role(ACT) if (q.layer, q.neuron, q.example) == (net.layer, net.neuron,
                                                                                             net.example))
-    slope = compile_tree(activation.slope(Sym("z"), Sym("a")))
+    slope = _slope(activation.name)
     P = dict(ctx.params, **{bias: 0.0 for bias in biases})
     offsets = []
     for k, V in enumerate(ctx.numbers[:5]):
@@ -491,6 +525,12 @@ def _net_offsets(ctx: Context, graph: Graph, net, present: set[str], biases: lis
         spread = tolerance(rule, V, U, P, ctx.unit_of(k), own)
         offsets.append((value - rule.fn(V, U, P), spread))
     return offsets
+
+
+@functools.cache
+def _slope(activation: str):
+    """The slope of an activation at z with output a, compiled once."""
+    return compile_tree(ACTIVATIONS[activation].slope(Sym("z"), Sym("a")))
 
 
 def _precisions(ctx: Context, present: set[str]) -> tuple[dict[str, Precision], Precision]:

@@ -14,7 +14,7 @@ import itertools
 import math
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
@@ -69,12 +69,13 @@ SLIPS = {
 
 @dataclass(frozen=True)
 class Mutant:
-    """One plausible mistake: what it is, in words, the definition's tree with it made, and its kind (a key
-    of SLIPS)."""
+    """One plausible mistake: what it is, in words, the definition's tree with it made, its kind (a key
+    of SLIPS), and its values on the random rows it was told apart from the definition on."""
 
     words: str
     tree: Expr
     slip: str = "reference"
+    values: tuple = field(default=(), repr=False, compare=False)
 
 
 # ---------------------------------------------------------------------------------------- findings
@@ -369,25 +370,30 @@ def not_a_number(found) -> str:
 
 def _from_values(ctx, rule: Rule, cells: list) -> tuple[str, str] | None:
     """The mutant that reproduces the most stored values, the first wrong cell's among them, and its kind.
-    Every mutant is evaluated on all the sampled rows at once, sharing what it does not change."""
+    Every mutant is evaluated on the first wrong row (most do not make it what it is), and one that does on
+    all the sampled rows at once; what a mutant shares with the definition is computed once."""
     sample = [w for w in cells if isinstance(w.found, float)][:MAX_CELLS]
     if not sample:
         return None
-    batch = Batch(len(sample), _row_values(ctx, [w.k for w in sample]))
+    first_row, batch = (Batch(len(rows), _row_values(ctx, [w.k for w in rows])) for rows in (sample[:1], sample))
+    first_row.values(rule.expr)
+    batch.values(rule.expr)
     found = [w.found for w in sample]
     near = [MATCH * w.tolerance + 1e-300 for w in sample]
     best, best_count, ties = None, 0, []
+
+    def first_cell(tree) -> bool:
+        """Does it make the first wrong cell what it is, and move it off its expected value?"""
+        first = first_row.values(tree, keep=False)[0]
+        return abs(first - found[0]) <= near[0] and abs(first - sample[0].expected) > sample[0].tolerance
     points = environments(ctx, {})
-    for mutant in mutants(ctx, rule, [], points):
+    for mutant in mutants(ctx, rule, [], points, first_cell):
         values = batch.values(mutant.tree, keep=False)
-        first = values[0]
-        if not (abs(first - found[0]) <= near[0] and abs(first - sample[0].expected) > sample[0].tolerance):
-            continue  # it must make the first wrong cell what it is, and move it off its expected value
         count = sum(1 for v, f, d in zip(values, found, near) if abs(v - f) <= d)
         if count > best_count:
             best, best_count, ties = mutant, count, []
         elif count == best_count and len(ties) < 2 and (
-                not same_values(points.values(mutant.tree, keep=False), points.values(best.tree, keep=False))
+                not same_values(mutant.values, best.values)
                 or _reads(mutant.tree) != _reads(best.tree)):
             # Another formula, or one that reads other cells (0.5·t1² is also 0.5·(∂E/∂a_o1 − a_o1)² on a
             # sheet's own rows), not the same one written otherwise: the values cannot choose.
@@ -432,7 +438,7 @@ def _from_formula(ctx, rule: Rule, k: int, formula: str) -> tuple[str, str] | No
         return (f"the formula {formula} is right, but the value stored is not its result: "
                 "recalculate the sheet (or an upstream cell changed after it was computed)"), "stale"
     extra = [Param(key) for key in opaque]
-    matching = [m for m in mutants(ctx, rule, extra, batch) if same_values(found, batch.values(m.tree, keep=False))]
+    matching = [m for m in mutants(ctx, rule, extra, batch) if same_values(found, m.values)]
     if matching:
         # Of slips that compute the same, the one that reads what the formula reads: 0.5·t1² is the term a_o1
         # left out of ½(t1 − a_o1)², not ∂E/∂a_o1 for t1 (a − t − a on the sheet's own rows).
@@ -548,11 +554,12 @@ def same_values(a: list[float], b: list[float]) -> bool:
 
 # ---------------------------------------------------------------------------------------- mutants
 
-def mutants(ctx, rule: Rule, extra: list, batch: Batch | None = None) -> list[Mutant]:
+def mutants(ctx, rule: Rule, extra: list, batch: Batch | None = None, wanted=None) -> list[Mutant]:
     """Plausible mistakes in ``rule``, most specific first, without duplicates, and without any that
     computes what the rule computes (two factors of a product swapped, t1 the column for t1 the
     parameter): on random rows (``batch``) each must give another value. Each is the definition's tree with
-    one part changed; none is compiled."""
+    one part changed; none is compiled. ``wanted(tree)``, when given, is asked first: a mutant it refuses
+    is neither evaluated on the random rows nor returned."""
     batch = batch if batch is not None else environments(ctx, {})
     correct = batch.values(rule.expr)
     seen, found = {rule.expr}, []
@@ -571,8 +578,11 @@ def mutants(ctx, rule: Rule, extra: list, batch: Batch | None = None) -> list[Mu
         ctx.tried += 1
         if ctx.tried > MUTANTS:
             break
-        if not same_values(batch.values(tree, keep=False), correct):
-            found.append(Mutant(words, tree, slip))
+        if wanted is not None and not wanted(tree):
+            continue
+        values = batch.values(tree, keep=False)
+        if not same_values(values, correct):
+            found.append(Mutant(words, tree, slip, tuple(values)))
     return found
 
 

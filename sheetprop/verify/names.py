@@ -144,8 +144,17 @@ def variable(text: str) -> Name | None:
 
 def quantity(header) -> str | None:
     """The graph name a column header stands for, or None when it names nothing of the exercise."""
+    if isinstance(header, str) and len(header) <= legend.KEPT_LENGTH:
+        return _kept_quantity(header)   # the sheets of a workbook share their headers
+    return _quantity_of(header)
+
+
+def _quantity_of(header) -> str | None:
     found = _named(header)
     return legend.header(found) if found else None
+
+
+_kept_quantity = functools.lru_cache(maxsize=4096)(_quantity_of)
 
 
 def _named(header) -> Name | None:

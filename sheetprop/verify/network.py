@@ -163,14 +163,58 @@ def _biases(shape: Shape, names: set[Name]) -> Shape:
 
 # ---------------------------------------------------------------------------------------- values
 
-Agreeing = Callable[[Graph, list[Rule]], int]
+# agreeing(graph, rules, beat): how many cells ``rules`` (of a candidate ``graph``) find right. It may stop
+# counting once the count cannot exceed ``beat`` (and then returns no more than ``beat``): a candidate that
+# cannot win is not scored to the end.
+Agreeing = Callable[[Graph, list[Rule], int], int]
+
+
+class Kept:
+    """The last results of a pure function of a network (its graph, its candidates' rules), kept while the
+    quantities they hold stay under ``bound``: the sheets of one workbook mostly share a layout and a network,
+    and a graph or a rule (compiled once, when first evaluated) is the same for each of them."""
+
+    def __init__(self, bound: int):
+        self.bound, self.held, self.entries = bound, 0, {}
+
+    def get(self, key, make: Callable, weight: Callable):
+        """The value kept for ``key``, else ``make()``, kept when its ``weight`` fits (the least recently
+        used dropped to make room)."""
+        if key in self.entries:
+            entry = self.entries[key] = self.entries.pop(key)   # now the most recently used
+            return entry[0]
+        value = make()
+        cost = weight(value)
+        if cost <= self.bound:
+            while self.held + cost > self.bound:   # the least recently used go first
+                self.held -= self.entries.pop(next(iter(self.entries)))[1]
+            self.entries[key], self.held = (value, cost), self.held + cost
+        return value
+
+
+BOUND = 50_000   # quantities of the graphs kept between sheets (a 2-2-2 network's graph has 44)
+_graphs = Kept(BOUND)
+_compared = Kept(BOUND)
+_rules_made = Kept(BOUND)   # weighed by the values each reads
+
+
+def graph_of(network: Network) -> Graph:
+    """build_graph(network), made once for the sheets that share it (a graph is never changed once built)."""
+    return _graphs.get(network, lambda: build_graph(network), lambda graph: len(graph.quantities))
+
+
+def rule_of(graph: Graph, name: str, present) -> Rule:
+    """make_rule(graph, name, present), made once for the sheets that share it, and so compiled once."""
+    return _rules_made.get((graph.network, name, frozenset(present)), lambda: make_rule(graph, name, present),
+                           lambda rule: 1 + len(rule.leaves))
 
 
 def choose(network: Network, present: set[str], agreeing: Agreeing) -> Graph:
     """Each layer's activation (from the first layer on), then the loss, then the mini-batch size: per
-    choice, the candidate with the most agreeing cells (``agreeing(graph, rules)``) among the rules that
+    choice, the candidate with the most agreeing cells (``agreeing(graph, rules, beat)``) among the rules that
     differ between the candidates; the current one on a tie."""
-    graph = build_graph(network)
+    graph = graph_of(network)
+    present = frozenset(present)
     for layer in range(len(network.activations)):
         current = network.activations[layer]
         options = [current, *(name for name in ACTIVATIONS if name != current)]
@@ -195,20 +239,32 @@ def _set(values: tuple, i: int, value) -> tuple:
     return (*values[:i], value, *values[i + 1:])
 
 
-def _best(candidates: list[Network], present: set[str], agreeing: Agreeing) -> tuple[Network, Graph]:
-    graphs = [build_graph(network) for network in candidates]
+def _best(candidates: list[Network], present: frozenset[str], agreeing: Agreeing) -> tuple[Network, Graph]:
+    """The candidate with the most agreeing cells, the first on a tie: each is scored in turn, and only as
+    far as it could still beat the best before it."""
+    graphs, rules, differing = _compared.get((tuple(candidates), present), lambda: _rules(candidates, present),
+                                             lambda made: sum(len(graph.quantities) for graph in made[0]))
+    best, most = 0, -1
+    if differing:
+        for i, (graph, chosen) in enumerate(zip(graphs, rules)):
+            score = agreeing(graph, [chosen[n] for n in differing], most)
+            if score > most:
+                best, most = i, score
+    return candidates[best], graphs[best]
+
+
+def _rules(candidates: list[Network], present: frozenset[str]) -> tuple[list[Graph], list[dict], list[str]]:
+    """Each candidate's graph and its rules for the ``present`` quantities that choose, and the names of
+    those whose definitions differ between the candidates."""
+    graphs = [graph_of(network) for network in candidates]
     if len(graphs) == 1:
-        return candidates[0], graphs[0]
+        return graphs, [{}], []
     rules = []
     for graph in graphs:
         usable = {n for n in present if n in graph.index}
         # Weight updates need the rate, which is read later from them: they do not choose.
-        rules.append({n: make_rule(graph, n, usable) for n in usable if graph[n].first is None
+        rules.append({n: rule_of(graph, n, usable) for n in usable if graph[n].first is None
                       and n != "iteration"})
     shared = set.intersection(*(set(r) for r in rules))
     differing = sorted(n for n in shared if len({r[n].expr for r in rules}) > 1)
-    if not differing:
-        return candidates[0], graphs[0]
-    scores = [agreeing(graph, [r[n] for n in differing]) for graph, r in zip(graphs, rules)]
-    best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
-    return candidates[best], graphs[best]
+    return graphs, rules, differing
