@@ -206,6 +206,19 @@ def test_a_slip_that_makes_a_whole_column_wrong_is_still_named_not_re_read(tmp_p
         assert report.sheets[0].assumed == ()
 
 
+@pytest.mark.parametrize("iterations", [8, 1])
+def test_a_slip_that_makes_a_column_another_quantity_is_named_on_it_not_read_as_that_quantity(tmp_path, iterations):
+    """∂E/∂w5 typed without its factor a_h1 computes ∂E/∂o1, a quantity the sheet has no column for: the column's
+    own formula and values say ∂E/∂o1, but the sheet's other columns say ∂E/∂w5 (w5's update reads it as that),
+    so the header stands and the slip is named on the column the student got wrong, not on w5's update."""
+    spec = handmade.Sheet("factor", slips={"dw5": ("=([a_o1]-[t1])*[a_o1]*(1-[a_o1])", 0)}, iterations=iterations)
+    for variant, path in books(tmp_path, spec).items():
+        report = verify(path)
+        assert report.findings and {f.quantity for f in report.findings} == {"∂E/∂w5"}, (variant, as_text(report))
+        assert report.findings[0].cell.startswith("AB"), (variant, report.findings[0].cell)
+        assert report.sheets[0].assumed == () and report.status == 1, (variant, as_text(report))
+
+
 def test_a_grade_says_what_verify_assumed_of_the_students_columns(tmp_path):
     """grade reads the submission with verify: the line saying what a column was read as is among the
     student's notes, so the teacher sees it beside the mark."""

@@ -68,7 +68,7 @@ def values_book(target: Path, sheets: list[tuple[str, Path]], edit=None) -> Path
 def forget(monkeypatch) -> None:
     """verify as in a fresh process: no graph, rule or choice kept from the sheets judged before."""
     for kept in ("_graphs", "_compared", "_rules_made"):
-        monkeypatch.setattr(network, kept, network.Kept(network.BOUND))
+        monkeypatch.setattr(network, kept, network.Kept(getattr(network, kept).bound))
 
 
 @pytest.fixture(scope="module")

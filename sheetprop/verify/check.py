@@ -147,7 +147,7 @@ class Context:
     numbers: Sequence = ()                    # per data row: {quantity: value} of the values that are numbers
     counter_shift: float | None = None        # the sheet's counter minus the iteration, where it counts one a row
     usable: set[str] = field(default_factory=set)  # the columns the rules read
-    written_out: dict[str, Rule] = field(default_factory=dict)  # rules past the chain-rule columns, made when needed
+    written_out: dict[tuple, Rule] = field(default_factory=dict)  # rules past the chain-rule columns, made when needed
     points: tuple | None = None               # the diagnosis's random rows, computed once (diagnose.environments)
     tried: int = 0                            # mutants the diagnosis has tried on this sheet (diagnose.MUTANTS)
     assumed: list[str] = field(default_factory=list)  # columns read otherwise than their headers say, in words
@@ -207,14 +207,15 @@ class Context:
         """``rule`` written out past the chain-rule columns (∂E/∂w3 over the forward values, not over the
         ∂E/∂h2 column), as a student may write it; ``rule`` itself where that would pass READABLE_NODES
         (nobody types such a chain by hand, and writing it out grows with the product of the layers' widths)."""
-        name = rule.name
-        if name not in self.written_out:
+        # Keyed by the graph and the usable columns as well: choosing the network asks under each candidate.
+        key = (self.graph.network, rule.name, frozenset(self.usable))
+        if key not in self.written_out:
             present = self.usable - {q.name for q in self.graph.of_role(CHAIN)}
-            if expanded_size(self.graph[name].expr, self.graph, present) > READABLE_NODES:
-                self.written_out[name] = rule
+            if expanded_size(self.graph[rule.name].expr, self.graph, present) > READABLE_NODES:
+                self.written_out[key] = rule
             else:
-                self.written_out[name] = rule_of(self.graph, name, present)
-        return self.written_out[name]
+                self.written_out[key] = rule_of(self.graph, rule.name, present)
+        return self.written_out[key]
 
 
 def judge(table: Table, assumed: tuple[str, ...] = (), again: bool = True) -> SheetReport:
@@ -236,7 +237,8 @@ def judge(table: Table, assumed: tuple[str, ...] = (), again: bool = True) -> Sh
     judged, wrong, skipped = judge_cells(ctx)
     contradicted = _contradicted(ctx, judged, wrong) if again else {}
     if contradicted:
-        read = meaning.resolve(ctx, lambda own, readers: _explained(ctx, own, readers), ctx.trying, contradicted)
+        read = meaning.resolve(ctx, lambda own, readers: _explained(ctx, own, readers), ctx.trying, contradicted,
+                               frozenset(cell.name for cell in wrong))
         if read.table is not ctx.table:
             return judge(read.table, (*ctx.assumed, *read.assumed), again=False)
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
@@ -365,7 +367,7 @@ def _implied_rate(ctx: Context, graph: Graph, rules: list[Rule]) -> float | None
     ctx.use(graph)
     try:
         found = rates.RowRates()
-        for k in range(1, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS)):
+        for k in _sampled(ctx, start=1):
             implied = [i for rule in rules if (i := _implied(ctx, rule, k))]
             if implied:
                 found.append(rates.RowRate(k, tuple(implied)))
@@ -389,7 +391,7 @@ def _agreeing(ctx: Context, graph: Graph, rules: list[Rule], beat: int = -1, sco
     Counting stops once the count cannot exceed ``beat`` (a cell that is not a number never agrees), and then
     what is returned is no more than ``beat``. ``scored`` keeps what is judged, while the parameters stay."""
     scored = Scored() if scored is None else scored
-    sample = range(0, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
+    sample = _sampled(ctx)
     for rule in rules:
         if rule.name not in scored.rows:
             scored.rows[rule.name] = [k for k in sample if is_number(ctx.found(k, rule.name))]
@@ -433,11 +435,17 @@ def _contradicted(ctx: Context, judged: dict[str, int], wrong: list[Wrong]) -> d
     return found
 
 
-def _explained(ctx: Context, own: list[Rule], readers: list[Rule]) -> tuple[int, int]:
+def _sampled(ctx: Context, start: int = 0) -> range:
+    """CHOOSING_ROWS data rows spread over the table, from ``start``: where readings and candidates are compared."""
+    return range(start, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
+
+
+def _explained(ctx: Context, own: list[Rule], readers: list[Rule]) -> tuple[int, int, int]:
     """Of the cells of ``own`` (a quantity's rule, if it has one) and then ``readers`` on rows spread over the
-    table, how many agree and how many could be judged. Cells of its own that mostly disagree end the count:
-    a column whose values are not the quantity's does not hold it, whatever reads it."""
-    sample = range(0, len(ctx.rows), max(1, len(ctx.rows) // CHOOSING_ROWS))
+    table, how many agree and how many could be judged, and how many of the agreeing are the readers'. Cells
+    of its own that mostly disagree end the count: a column whose values are not the quantity's does not hold
+    it, whatever reads it."""
+    sample = _sampled(ctx)
     agree = judged = 0
     for rule in own:
         for k in sample:
@@ -445,15 +453,16 @@ def _explained(ctx: Context, own: list[Rule], readers: list[Rule]) -> tuple[int,
             agree += verdict is True
             judged += verdict is not None
             if judged >= EARLY and not agree:
-                return 0, judged
+                return 0, judged, 0
     if judged and 2 * agree <= judged:   # (a weight's own cells need the rate, not read yet: its readers count)
-        return 0, judged
+        return 0, judged, 0
+    own_agree = agree
     for rule in readers:
         for k in sample:
             verdict = _judge_cell(ctx, rule, k)
             agree += verdict is True
             judged += verdict is not None
-    return agree, judged
+    return agree, judged, agree - own_agree
 
 
 def _read_params(ctx: Context, present: set[str], names) -> dict[str, str]:

@@ -50,6 +50,7 @@ class Reading:
     formulas: int = 0
     agree: int = 0        # cells whose values agree
     judged: int = 0       # cells whose values could be judged
+    by_readers: int = 0   # of the formulas and agreeing cells, the other columns': what the sheet says of it
     why: str = ""
     present: frozenset = field(default=frozenset(), repr=False)   # the quantities with a column, under it
     own: tuple[str, ...] = ()       # the quantity, when it has a definition its cells are judged by
@@ -70,15 +71,19 @@ class Resolution:
     tried: int = 0        # readings tried: (column, quantity) pairs
 
 
-# How many cells agree, and how many could be judged, of a quantity's own rule and of its readers' (check's).
-Explained = Callable[[list[Rule], list[Rule]], tuple[int, int]]
+# How many cells agree, how many could be judged, and how many agree of its readers', of a quantity's own rule
+# and of its readers' (check's).
+Explained = Callable[[list[Rule], list[Rule]], tuple[int, int, int]]
 Trying = Callable[[str, Column], object]   # a context manager: the column's values under the name, for a while
 
 
-def resolve(ctx, explained: Explained, trying: Trying, contradicted: dict[int, Column] | None = None) -> Resolution:
+def resolve(ctx, explained: Explained, trying: Trying, contradicted: dict[int, Column] | None = None,
+            disagreeing: frozenset = frozenset()) -> Resolution:
     """Read the columns in doubt of ``ctx.table`` (a check.Context judged by its headers) from what the
     sheet's formulas and values say; the table unchanged when nothing is read otherwise. ``contradicted``:
-    columns whose cells, judged under their headers, contradict them (in doubt too)."""
+    columns whose cells, judged under their headers, contradict them (in doubt too); ``disagreeing``: the
+    quantities with wrong cells under the headers, the only readers another reading of such a column can win
+    (a right column that reads the quantity either way says nothing of which it is)."""
     table = ctx.table
     doubtful = dict(sorted({**_doubtful(table), **(contradicted or {})}.items())[:MAX_DOUBTFUL])
     result = Resolution(table)
@@ -88,7 +93,8 @@ def resolve(ctx, explained: Explained, trying: Trying, contradicted: dict[int, C
     settled: dict[int, Reading] = {}
     with ExitStack() as taken_so_far:   # a reading taken holds for the rounds after it
         while doubtful:
-            taken = _choose(_round(ctx, doubtful, holds, settled, result, explained, trying))
+            taken = _choose(_round(ctx, doubtful, holds, settled, result, explained, trying, contradicted or {},
+                                   disagreeing), contradicted or {})
             for reading in taken:
                 holds = {i: n for i, n in holds.items() if n != reading.name}
                 holds[reading.column.index] = reading.name
@@ -103,7 +109,7 @@ def resolve(ctx, explained: Explained, trying: Trying, contradicted: dict[int, C
 
 
 def _round(ctx, doubtful: dict, holds: dict, settled: dict, result: Resolution, explained: Explained,
-           trying: Trying) -> list[Reading]:
+           trying: Trying, contradicted: dict[int, Column], disagreeing: frozenset) -> list[Reading]:
     """Every column in doubt read as its header's quantity, as each quantity without a column and as what the
     other columns in doubt are headed (two headers swapped), while the count allows."""
     graph = ctx.graph
@@ -120,13 +126,18 @@ def _round(ctx, doubtful: dict, holds: dict, settled: dict, result: Resolution, 
         for name in dict.fromkeys([*own, *missing, *disputed]):
             if result.tried < MAX_READINGS:
                 result.tried += 1
-                readings.append(_reading(ctx, column, name, holds, known, readers.get(name, ())))
-    return _valued(ctx, readings, explained, trying)
+                by = readers.get(name, ())
+                if column.index in contradicted and name != header:
+                    by = [n for n in by if n in disagreeing]
+                readings.append(_reading(ctx, column, name, holds, known, by))
+    return _valued(ctx, readings, explained, trying, contradicted)
 
 
-def _valued(ctx, readings: list[Reading], explained: Explained, trying: Trying) -> list[Reading]:
+def _valued(ctx, readings: list[Reading], explained: Explained, trying: Trying,
+            contradicted: dict[int, Column]) -> list[Reading]:
     """The readings with the cells they explain, for the columns whose formulas do not decide: none of their
-    readings explains a formula, or two explain as many (those two are valued)."""
+    readings explains a formula, or two explain as many (those two are valued). The header's reading of a
+    column its own cells contradict is valued by its readers alone: do the other columns take it for that?"""
     best: dict[int, int] = {}
     count: dict[tuple[int, int], int] = {}
     for reading in readings:
@@ -136,7 +147,9 @@ def _valued(ctx, readings: list[Reading], explained: Explained, trying: Trying) 
     valued = []
     for reading in readings:
         index = reading.column.index
-        if reading.formulas == best[index] and (not best[index] or count[index, best[index]] > 1):
+        if index in contradicted and reading.name == quantity(reading.column.header) and not reading.by_readers:
+            reading = _values(ctx, replace(reading, own=()), explained, trying)
+        elif reading.formulas == best[index] and (not best[index] or count[index, best[index]] > 1):
             reading = _values(ctx, reading, explained, trying)
         valued.append(reading)
     return valued
@@ -162,9 +175,9 @@ def _reading(ctx, column: Column, name: str, holds: dict, known: set, readers) -
     present = (known - {holds.get(column.index)}) | {name}
     readers = [n for n in readers if n != name and n in present][:READERS]
     own = [] if isinstance(graph[name].expr, Param) else [name]
-    formulas, why = _formulas(ctx, column, name, holds, present, own, readers)
-    return Reading(column, name, formulas, why=why, present=frozenset(present), own=tuple(own),
-                   readers=tuple(readers))
+    formulas, by_readers, why = _formulas(ctx, column, name, holds, present, own, readers)
+    return Reading(column, name, formulas, by_readers=by_readers, why=why, present=frozenset(present),
+                   own=tuple(own), readers=tuple(readers))
 
 
 def _values(ctx, reading: Reading, explained: Explained, trying: Trying) -> Reading:
@@ -175,9 +188,9 @@ def _values(ctx, reading: Reading, explained: Explained, trying: Trying) -> Read
         return [make_rule(ctx.graph, n, present) for n in names
                 if expanded_size(ctx.graph[n].expr, ctx.graph, present) <= READABLE_NODES]
     with trying(reading.name, reading.column):
-        agree, judged = explained(rules(reading.own), rules(reading.readers))
+        agree, judged, by_readers = explained(rules(reading.own), rules(reading.readers))
     why = reading.why or (f"its values are {legend.math(reading.name)}'s" if agree else "")
-    return replace(reading, agree=agree, judged=judged, why=why)
+    return replace(reading, agree=agree, judged=judged, by_readers=reading.by_readers + by_readers, why=why)
 
 
 def _readers(graph: Graph, present: set[str]) -> dict[str, list[str]]:
@@ -223,9 +236,10 @@ def _readers(graph: Graph, present: set[str]) -> dict[str, list[str]]:
 
 
 def _formulas(ctx, column: Column, name: str, holds: dict, present: set[str], own: list[str],
-              readers: list[str]) -> tuple[int, str]:
+              readers: list[str]) -> tuple[int, int, str]:
     """How many formulas (of two data rows) say ``column`` holds ``name``: its own computing the quantity's
-    definition, another's reading it where the definition reads the quantity. And why, in words."""
+    definition, another's reading it where the definition reads the quantity; how many of them are the
+    others'; and why, in words."""
     table, grid = ctx.table, ctx.table.grid
     columns = {i: n for i, n in holds.items() if n != name and n in present}
     columns[column.index] = name
@@ -234,7 +248,7 @@ def _formulas(ctx, column: Column, name: str, holds: dict, present: set[str], ow
     else:
         ks = [0]
     index_of = {n: i for i, n in holds.items()}
-    count, why = 0, ""
+    count, by_readers, why = 0, 0, ""
     for k in ks:
         row, above = table.rows[k], table.rows[k - 1] if k else None
         for quantity_name, index in [*((n, column.index) for n in own),
@@ -248,9 +262,10 @@ def _formulas(ctx, column: Column, name: str, holds: dict, present: set[str], ow
                 continue
             if _computes(ctx, k, formula, columns, _definition(ctx.graph, quantity_name, present)):
                 count += 1
+                by_readers += index != column.index
                 if not why:
                     why = _because(ctx.graph, name, quantity_name, index == column.index)
-    return count, why
+    return count, by_readers, why
 
 
 @functools.lru_cache(maxsize=256)   # a formula is looked at once per reading tried
@@ -289,15 +304,22 @@ def _because(graph: Graph, name: str, reader: str, own: bool) -> str:
     return f"{legend.math(reader)}'s formula reads it"
 
 
-def _choose(readings: list[Reading]) -> list[Reading]:
+def _choose(readings: list[Reading], contradicted: dict[int, Column]) -> list[Reading]:
     """The readings to take: per column, the best one when it explains more than the header's reading and
     more than any other reading of the column (two equal readings: the header's, or none); each quantity to one
-    column, the better reading first."""
+    column, the better reading first. A column in doubt because its own cells contradict its header (a slip
+    can make a whole column another quantity) is read otherwise only where the other columns say more for
+    the new reading than for the header's: a column's own formula or values never outvote its header."""
     by_column: dict[int, list[Reading]] = {}
     for reading in readings:
         by_column.setdefault(reading.column.index, []).append(reading)
     best = []
-    for found in by_column.values():
+    for index, found in by_column.items():
+        header = next((r for r in found if r.name == quantity(r.column.header)), None)
+        if index in contradicted and header is not None:
+            if header.by_readers:
+                continue   # the other columns take it for its header's quantity: its own cells are the slip
+            found = [r for r in found if r is header or r.by_readers]
         found.sort(key=lambda r: r.score, reverse=True)
         top = found[0]
         if top.score <= (0, 0) or (len(found) > 1 and found[1].score == top.score):

@@ -30,7 +30,7 @@ from sheetprop.functions import ACTIVATIONS, LOSSES
 from sheetprop.graph import Graph, Network, bias_names, build_graph
 from sheetprop.legend import BIAS, ERROR, GRADIENT, HIDDEN, INPUT, OUTPUTS, STATE, TARGET, WEIGHT, Name
 from sheetprop.optimizers import OPTIMIZERS
-from sheetprop.verify.rules import Rule, make_rule
+from sheetprop.verify.rules import Rule, expanded_size, make_rule
 
 
 @dataclass(frozen=True)
@@ -192,10 +192,11 @@ class Kept:
         return value
 
 
-BOUND = 50_000   # quantities of the graphs kept between sheets (a 2-2-2 network's graph has 44)
-_graphs = Kept(BOUND)
-_compared = Kept(BOUND)
-_rules_made = Kept(BOUND)   # weighed by the values each reads
+GRAPHS_KEPT = 50_000   # quantities of the graphs kept between sheets (a 2-2-2 network's graph has 44)
+RULES_KEPT = 200_000   # nodes of the rules kept between sheets, written out (the lecture's all: about 2,000)
+_graphs = Kept(GRAPHS_KEPT)
+_compared = Kept(GRAPHS_KEPT + RULES_KEPT)   # weighed by its graphs' quantities and its rules' nodes
+_rules_made = Kept(RULES_KEPT)
 
 
 def graph_of(network: Network) -> Graph:
@@ -206,7 +207,12 @@ def graph_of(network: Network) -> Graph:
 def rule_of(graph: Graph, name: str, present) -> Rule:
     """make_rule(graph, name, present), made once for the sheets that share it, and so compiled once."""
     return _rules_made.get((graph.network, name, frozenset(present)), lambda: make_rule(graph, name, present),
-                           lambda rule: 1 + len(rule.leaves))
+                           lambda rule: _rule_size(graph, name, present))
+
+
+def _rule_size(graph: Graph, name: str, present) -> int:
+    """The nodes of a rule, written out, counted without writing it out: what keeping it costs."""
+    return expanded_size(graph[name].expr, graph, set(present))
 
 
 def choose(network: Network, present: set[str], agreeing: Agreeing) -> Graph:
@@ -242,8 +248,11 @@ def _set(values: tuple, i: int, value) -> tuple:
 def _best(candidates: list[Network], present: frozenset[str], agreeing: Agreeing) -> tuple[Network, Graph]:
     """The candidate with the most agreeing cells, the first on a tie: each is scored in turn, and only as
     far as it could still beat the best before it."""
-    graphs, rules, differing = _compared.get((tuple(candidates), present), lambda: _rules(candidates, present),
-                                             lambda made: sum(len(graph.quantities) for graph in made[0]))
+    graphs, rules, differing = _compared.get(
+        (tuple(candidates), present), lambda: _rules(candidates, present),
+        lambda made: sum(len(graph.quantities) for graph in made[0]) + sum(
+            _rule_size(graph, n, {m for m in present if m in graph.index})
+            for graph, chosen in zip(made[0], made[1]) for n in chosen))
     best, most = 0, -1
     if differing:
         for i, (graph, chosen) in enumerate(zip(graphs, rules)):
