@@ -225,22 +225,22 @@ def judge(table: Table, assumed: tuple[str, ...] = (), again: bool = True) -> Sh
     cell is found wrong (and the givens their readers mostly find wrong), the table judged again when one
     of them holds another quantity. ``assumed``: what an earlier reading assumed."""
     ctx = prepare(table)
-    read = meaning.resolve(ctx, lambda own, readers: _explained(ctx, own, readers), ctx.trying)
-    if read.table is not ctx.table:
-        ctx = prepare(read.table)
-    ctx.assumed = [*assumed, *read.assumed]
+    explained = lambda own, readers: _explained(ctx, own, readers)  # noqa: E731 - read by the ctx of the moment
+    resolution = meaning.resolve(ctx, explained, ctx.trying)
+    if resolution.table is not ctx.table:
+        ctx = prepare(resolution.table)
+    ctx.assumed = [*assumed, *resolution.assumed]
     row_rates = implied_rates(ctx)
-    read = rate_cell(ctx)
-    choice = rates.choose(row_rates, (*ctx.table.candidates.get("lr", ()), *([read] if read else [])))
+    rate_label = rate_cell(ctx)
+    choice = rates.choose(row_rates, (*ctx.table.candidates.get("lr", ()), *([rate_label] if rate_label else [])))
     if choice.rate is not None:
         ctx.params["lr"] = choice.rate
     judged, wrong, skipped = judge_cells(ctx)
     contradicted = _contradicted(ctx, judged, wrong) if again else {}
     if contradicted:
-        read = meaning.resolve(ctx, lambda own, readers: _explained(ctx, own, readers), ctx.trying, contradicted,
-                               frozenset(cell.name for cell in wrong))
-        if read.table is not ctx.table:
-            return judge(read.table, (*ctx.assumed, *read.assumed), again=False)
+        resolution = meaning.resolve(ctx, explained, ctx.trying, contradicted, frozenset(cell.name for cell in wrong))
+        if resolution.table is not ctx.table:
+            return judge(resolution.table, (*ctx.assumed, *resolution.assumed), again=False)
     found = findings(ctx, wrong, judged, row_rates, still=choice.still)
     # Weights that never change are judged by that one finding; they count as judged cells.
     still = sum(len(f.cells) for f in found if f.quantity == RATE and choice.still)
@@ -380,7 +380,7 @@ def _implied_rate(ctx: Context, graph: Graph, rules: list[Rule]) -> float | None
 class Scored:
     """What choosing one sheet's network has judged: per quantity, the sampled rows where its cell is a
     number (no other cell can agree); per candidate network, per (quantity, row), whether the cell agrees
-    (the candidates of one choice and of the next share most of their rules)."""
+    (the winner of one choice is the next choice's current candidate: its cells are not judged twice)."""
 
     rows: dict[str, list[int]] = field(default_factory=dict)
     agrees: dict[Network, dict[tuple[str, int], bool]] = field(default_factory=dict)
